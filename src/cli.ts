@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Argument parsing and routing only. Each command lives in src/cli/<command>.ts and exports
+// `register(program)`; heavy modules (runtime, TensorFlow.js) are imported inside the actions so
+// that `pipe validate` stays fast.
+import { Command, CommanderError } from 'commander';
+import { printUserError } from './cli/errors.js';
+
+export const commandNames = ['validate', 'plan', 'run', 'runs', 'gc', 'metrics', 'report', 'check', 'compare', 'worker'] as const;
+
+export async function buildProgram(): Promise<Command> {
+  const program = new Command('pipe')
+    .description('Declarative experiments on image-to-image GANs (pix2pix, CycleGAN) with perceptual losses.')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const name of commandNames) {
+    const mod = (await import(`./cli/${name}.js`)) as { register(p: Command): void };
+    mod.register(program);
+  }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = await buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit through here with code 0; bad usage is exit 2.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    return printUserError(err);
+  }
+}
+
+const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isEntry || process.env.PIPE_CLI_ENTRY === '1') {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}
