@@ -27,6 +27,8 @@ export interface StageProgress {
   totalSteps?: number;
   etaSeconds?: number;
   losses?: Record<string, number>;
+  /** Who runs the stage (hostname:pid), set by the queue executor. */
+  worker?: string;
 }
 
 export interface StageContext<P = Record<string, unknown>> {

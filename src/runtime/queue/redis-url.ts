@@ -1,10 +1,18 @@
 // Turns the user's Redis URL into ioredis connection options. BullMQ needs
 // `maxRetriesPerRequest: null` on connections that block (workers, queue events), so it is set here
 // once for every connection pipe opens.
-import type { RedisOptions } from 'ioredis';
 import { UserError } from '../../cli/errors.js';
 
-export type RedisConnectionOptions = RedisOptions & { maxRetriesPerRequest: null };
+/** The subset of ioredis options pipe sets; a type alias so it fits BullMQ's connection type. */
+export type RedisConnectionOptions = {
+  host: string;
+  port: number;
+  db?: number;
+  username?: string;
+  password?: string;
+  tls?: { servername: string };
+  maxRetriesPerRequest: null;
+};
 
 const DEFAULT_PORT = 6379;
 

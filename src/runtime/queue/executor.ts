@@ -1,0 +1,136 @@
+// The coordinator side of the queue executor: each ready stage becomes one BullMQ job whose id is
+// the stage fingerprint, so the same stage is queued once however many coordinators (or restarts of
+// one) ask for it; every asker waits on that one job.
+import { hostname } from 'node:os';
+import { Job, Queue, QueueEvents } from 'bullmq';
+import type { ArtefactStore, Executor, ExecutorHooks, StageJob, StageOutcome } from '../types.js';
+import { DEFAULT_QUEUE_NAME, type QueueJobResult, type QueueProgress } from './job-data.js';
+import { parseRedisUrl } from './redis-url.js';
+
+export interface QueueExecutorOptions {
+  /** redis://[:password@]host[:port][/db] or rediss://... */
+  redis: string;
+  queue?: string;
+  /** Extra attempts after the first failure (BullMQ `attempts` = retries + 1). */
+  retries?: number;
+  /** First retry delay; doubles on each further attempt. */
+  backoffMs?: number;
+  /**
+   * The shared artefact store as this machine sees it. A published entry counts as done without
+   * asking the queue, and a job that Redis remembers as completed but whose entry is gone (garbage
+   * collected, other cache) is queued again instead of being trusted.
+   */
+  store?: ArtefactStore;
+  /** How long Redis keeps finished jobs (so a restarted coordinator can re-attach). */
+  keepFinishedSeconds?: number;
+}
+
+export const DEFAULT_RETRIES = 2;
+
+export function createQueueExecutor(opts: QueueExecutorOptions): Executor {
+  const connection = parseRedisUrl(opts.redis);
+  const name = opts.queue ?? DEFAULT_QUEUE_NAME;
+  const retries = opts.retries ?? DEFAULT_RETRIES;
+  const keep = opts.keepFinishedSeconds ?? 7 * 24 * 3600;
+  const queue = new Queue(name, { connection });
+  const events = new QueueEvents(name, { connection });
+  // Connection errors surface through the awaited calls; without a listener ioredis would also
+  // print every reconnect attempt as an unhandled 'error' event.
+  queue.on('error', () => {});
+  events.on('error', () => {});
+
+  const listeners = new Map<string, (p: QueueProgress) => void>();
+  events.on('progress', ({ jobId, data }) => {
+    if (typeof data === 'object' && data !== null) listeners.get(jobId)?.(data as QueueProgress);
+  });
+  const ready = events.waitUntilReady();
+
+  async function enqueue(job: StageJob): Promise<Job> {
+    await queue.add(job.kind, job, {
+      jobId: job.fingerprint,
+      attempts: retries + 1,
+      backoff: { type: 'exponential', delay: opts.backoffMs ?? 5000 },
+      removeOnComplete: { age: keep },
+      removeOnFail: { age: keep },
+    });
+    // `add` with an existing id is a no-op that returns our data, not the stored job: read it back.
+    const stored = await Job.fromId(queue, job.fingerprint);
+    if (!stored) throw new Error(`job ${job.fingerprint} vanished right after it was queued`);
+    return stored;
+  }
+
+  async function attach(job: StageJob): Promise<Job> {
+    let stored = await enqueue(job);
+    const state = await stored.getState();
+    if (state === 'completed' && opts.store && !(await opts.store.lookup(job.fingerprint))) {
+      await stored.remove().catch(() => {});
+      stored = await enqueue(job);
+    } else if (state === 'failed') {
+      // A failure left over from an earlier run: this run asks for the stage again.
+      await stored.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }).catch(() => {
+        // Another coordinator retried it first; waiting on it is all that is left to do.
+      });
+    }
+    return stored;
+  }
+
+  return {
+    name: 'queue',
+    async run(job: StageJob, hooks: ExecutorHooks): Promise<StageOutcome> {
+      const started = Date.now();
+      const outcome = (o: Partial<StageOutcome>): StageOutcome => ({
+        stageId: job.stageId,
+        fingerprint: job.fingerprint,
+        status: 'done',
+        seconds: (Date.now() - started) / 1000,
+        ...o,
+      });
+      if (opts.store && (await opts.store.lookup(job.fingerprint))) {
+        return outcome({ worker: 'cache' });
+      }
+      await ready;
+      const onProgress = (p: QueueProgress): void => {
+        const { worker, ...progress } = p;
+        hooks.onProgress(job.stageId, {
+          ...progress,
+          worker,
+          message: progress.message ? `${progress.message} [${worker}]` : `[${worker}]`,
+        });
+      };
+      listeners.set(job.fingerprint, onProgress);
+      let abort: (() => void) | undefined;
+      try {
+        const stored = await attach(job);
+        const aborted = new Promise<never>((_, reject) => {
+          abort = () => reject(new Error('cancelled by the coordinator (the queued job keeps running)'));
+          if (hooks.signal.aborted) abort();
+          hooks.signal.addEventListener('abort', abort, { once: true });
+        });
+        const result = (await Promise.race([stored.waitUntilFinished(events), aborted])) as QueueJobResult | null;
+        return outcome({
+          seconds: result?.seconds ?? (Date.now() - started) / 1000,
+          worker: result?.worker,
+          logFile: result?.logFile,
+        });
+      } catch (err) {
+        return outcome({ status: 'failed', error: errorText(err) });
+      } finally {
+        if (abort) hooks.signal.removeEventListener('abort', abort);
+        listeners.delete(job.fingerprint);
+      }
+    },
+    async close(): Promise<void> {
+      await Promise.allSettled([events.close(), queue.close()]);
+    },
+  };
+}
+
+function errorText(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/^Error: /, '');
+}
+
+/** Who this process is, as shown next to progress lines. */
+export function processId(): string {
+  return `${hostname()}:${process.pid}`;
+}
