@@ -1,0 +1,208 @@
+// Chooses and initialises the TensorFlow.js backend. The native backends (tfjs-node, tfjs-node-gpu) and webgpu are
+// optional packages that may be missing or fail to load (no libtensorflow, no GPU driver), so every backend is
+// imported lazily and a failure is recorded as a reason rather than thrown, except when the user asked for it by name.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { UserError } from '../cli/errors.js';
+
+export type BackendRequest = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type ConcreteBackend = Exclude<BackendRequest, 'auto'>;
+
+export interface BackendFallback {
+  backend: ConcreteBackend;
+  reason: string;
+}
+
+export interface BackendInfo {
+  /** What the user asked for. */
+  requested: BackendRequest;
+  /** The pipe name of the backend in use (tfjs registers both native ones as 'tensorflow'). */
+  name: ConcreteBackend;
+  /** tfjs backend name as registered with the engine. */
+  tfjsBackend: string;
+  /** Version of the package providing the backend. */
+  version: string;
+  /** WebAssembly SIMD in use (wasm only; null where it does not apply). */
+  simd: boolean | null;
+  /** Compute threads the backend uses, when known. */
+  threads: number | null;
+  /** Backends tried before this one, each with why it was skipped. */
+  fallbacks: BackendFallback[];
+  /** Extra facts (GPU adapter, ...). */
+  details?: Record<string, unknown>;
+}
+
+/** Order tried by `auto`. webgpu is opt-in: on machines without a GPU driver it runs on a slow software rasteriser. */
+export const AUTO_ORDER: ConcreteBackend[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+const INSTALL_HINT: Record<ConcreteBackend, string> = {
+  'tensorflow-gpu':
+    'install it with `npm i @tensorflow/tfjs-node-gpu` (it downloads libtensorflow with CUDA support and needs a CUDA 11.2 / cuDNN 8.1 runtime and network access)',
+  tensorflow: 'install it with `npm i @tensorflow/tfjs-node` (it downloads libtensorflow during install and needs network access)',
+  webgpu:
+    'install `webgpu` and `@tensorflow/tfjs-backend-webgpu` (`npm i webgpu @tensorflow/tfjs-backend-webgpu`) and make sure a Vulkan (or OpenGL ES) driver is present',
+  wasm: 'reinstall the project dependencies (`npm ci`): @tensorflow/tfjs-backend-wasm and its .wasm files should be in node_modules',
+  cpu: 'reinstall the project dependencies (`npm ci`)',
+};
+
+const requireHere = createRequire(import.meta.url);
+
+function packageVersion(pkg: string): string {
+  try {
+    return (requireHere(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function errorText(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0].slice(0, 300);
+}
+
+async function activate(tfjsName: string): Promise<void> {
+  const ok = await tf.setBackend(tfjsName);
+  if (!ok) throw new Error(`tfjs could not initialise the '${tfjsName}' backend`);
+  await tf.ready();
+}
+
+async function loadNative(pkg: string, name: ConcreteBackend): Promise<BackendInfo> {
+  // tfjs-node registers a backend called 'tensorflow' as a side effect of being imported.
+  await import(pkg);
+  await activate('tensorflow');
+  return base(name, 'tensorflow', packageVersion(pkg), null, null);
+}
+
+/** Folder holding the .wasm binaries, as a file path (Node's fetch cannot read file:// URLs, the loader reads files). */
+export function wasmBinaryDir(): string {
+  const entry = requireHere.resolve('@tensorflow/tfjs-backend-wasm');
+  // entry is .../tfjs-backend-wasm/dist/tf-backend-wasm.node.js (or similar) inside dist/
+  return path.dirname(entry) + path.sep;
+}
+
+async function loadWasm(): Promise<BackendInfo> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  wasm.setWasmPaths(wasmBinaryDir());
+  await activate('wasm');
+  const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+  const threaded = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+  // tfjs-backend-wasm hard-codes threads off in Node: XNNPACK runs on the calling thread.
+  const threads = threaded ? wasm.getThreadsCount() : 1;
+  return base('wasm', 'wasm', packageVersion('@tensorflow/tfjs-backend-wasm'), simd, threads);
+}
+
+async function loadCpu(): Promise<BackendInfo> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  await activate('cpu');
+  return base('cpu', 'cpu', packageVersion('@tensorflow/tfjs-backend-cpu'), null, 1);
+}
+
+interface GpuLike {
+  requestAdapter(options?: Record<string, unknown>): Promise<unknown>;
+}
+
+async function loadWebgpu(): Promise<BackendInfo> {
+  // The npm `webgpu` package is Dawn for Node. tfjs-backend-webgpu checks `navigator.gpu` when it is imported, so the
+  // global must exist first. Software renderers (Mesa llvmpipe) only offer a 'compatibility' adapter: retry with it.
+  const webgpuPkg = 'webgpu';
+  const dawn = (await import(webgpuPkg)) as { create(flags: string[]): GpuLike; globals: Record<string, unknown> };
+  if (!process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
+  Object.assign(globalThis, dawn.globals);
+  let gpu = dawn.create([]);
+  let adapterKind = 'default';
+  if (!(await gpu.requestAdapter())) {
+    // No Vulkan adapter Dawn accepts (Debian's lavapipe is refused): Dawn's OpenGL backend in compatibility mode.
+    const compat = dawn.create(['backend=opengl']);
+    const request = compat.requestAdapter.bind(compat);
+    compat.requestAdapter = (options?: Record<string, unknown>) => request({ ...options, featureLevel: 'compatibility' });
+    gpu = compat;
+    adapterKind = 'opengl-compatibility';
+  }
+  const nav = (globalThis as { navigator?: Record<string, unknown> }).navigator;
+  if (nav) {
+    Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+  } else {
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  }
+  if (!(await gpu.requestAdapter())) throw new Error('no WebGPU adapter found (no Vulkan/OpenGL driver Dawn can use)');
+  const backendPkg = '@tensorflow/tfjs-backend-webgpu';
+  await import(backendPkg);
+  await activate('webgpu');
+  return base('webgpu', 'webgpu', packageVersion(backendPkg), null, null, { adapter: adapterKind, dawn: packageVersion(webgpuPkg) });
+}
+
+function base(
+  name: ConcreteBackend,
+  tfjsBackend: string,
+  version: string,
+  simd: boolean | null,
+  threads: number | null,
+  details?: Record<string, unknown>,
+): BackendInfo {
+  return { requested: name, name, tfjsBackend, version, simd, threads, fallbacks: [], ...(details ? { details } : {}) };
+}
+
+const LOADERS: Record<ConcreteBackend, () => Promise<BackendInfo>> = {
+  'tensorflow-gpu': () => loadNative('@tensorflow/tfjs-node-gpu', 'tensorflow-gpu'),
+  tensorflow: () => loadNative('@tensorflow/tfjs-node', 'tensorflow'),
+  webgpu: loadWebgpu,
+  wasm: loadWasm,
+  cpu: loadCpu,
+};
+
+let current: BackendInfo | undefined;
+
+/** The backend chosen by the last successful initBackend call in this process. */
+export function currentBackend(): BackendInfo | undefined {
+  return current;
+}
+
+/**
+ * Loads and activates a backend. `auto` tries tensorflow-gpu, tensorflow, wasm, cpu in turn and records why each
+ * skipped one failed; a backend requested by name that cannot load is a user error naming what to install.
+ */
+export async function initBackend(requested: BackendRequest = 'auto'): Promise<BackendInfo> {
+  if (current && (current.requested === requested || current.name === requested)) {
+    await activate(current.tfjsBackend);
+    return current;
+  }
+  const order = requested === 'auto' ? AUTO_ORDER : [requested];
+  if (requested !== 'auto' && !(requested in LOADERS)) {
+    throw new UserError(
+      'PIPE_BACKEND_UNKNOWN',
+      `Unknown backend '${requested}'. Use one of: auto, ${Object.keys(LOADERS).join(', ')}.`,
+      2,
+    );
+  }
+  const fallbacks: BackendFallback[] = [];
+  for (const name of order) {
+    try {
+      const info = await LOADERS[name]();
+      current = { ...info, requested, fallbacks };
+      return current;
+    } catch (err) {
+      const reason = errorText(err);
+      if (requested !== 'auto') {
+        throw new UserError(
+          'PIPE_BACKEND_UNAVAILABLE',
+          `The '${name}' backend could not be loaded (${reason}). To use it, ${INSTALL_HINT[name]}; ` +
+            `or choose another with --backend (or the pipeline's \`backend:\` key): auto picks the first that loads ` +
+            `(${AUTO_ORDER.join(' -> ')}).`,
+        );
+      }
+      fallbacks.push({ backend: name, reason });
+    }
+  }
+  // cpu ships with the project, so reaching here means the install itself is broken.
+  throw new UserError(
+    'PIPE_BACKEND_UNAVAILABLE',
+    `No TensorFlow.js backend could be loaded: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}. ` +
+      `Reinstall the project dependencies with \`npm ci\`.`,
+  );
+}
+
+/** Summary for stage.json and logs. */
+export function describeBackend(info: BackendInfo): Record<string, unknown> {
+  return { ...info };
+}
