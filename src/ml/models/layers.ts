@@ -1,0 +1,101 @@
+// Tiny layer algebra: each layer declares its parameter specs and a pure apply(params, x). Convolutions
+// go through src/ml/ops (never tf.conv2d directly) so the engine's custom-gradient kernels are used.
+import * as tf from '@tensorflow/tfjs-core';
+import { conv2d, conv2dTranspose } from '../ops/index.js';
+import type { ParamMap, ParamSpec } from './params.js';
+
+export type NormKind = 'batch' | 'instance' | 'none';
+
+export interface RunCtx {
+  /** Seed source for dropout masks; absent means dropout is off (eval mode). */
+  dropoutSeed?: () => number;
+}
+
+export interface Layer {
+  specs: ParamSpec[];
+  apply(p: ParamMap, x: tf.Tensor4D, ctx: RunCtx): tf.Tensor4D;
+}
+
+const EPS = 1e-5; // PyTorch BatchNorm2d / InstanceNorm2d default
+
+export function seq(...layers: Layer[]): Layer {
+  return {
+    specs: layers.flatMap((l) => l.specs),
+    apply: (p, x, ctx) => layers.reduce((h, l) => l.apply(p, h, ctx), x),
+  };
+}
+
+const fn = (f: (x: tf.Tensor4D) => tf.Tensor4D): Layer => ({ specs: [], apply: (_p, x) => f(x) });
+export const relu = (): Layer => fn((x) => tf.relu(x));
+export const leakyRelu = (alpha = 0.2): Layer => fn((x) => tf.leakyRelu(x, alpha));
+export const tanh = (): Layer => fn((x) => tf.tanh(x));
+export const reflectPad = (n: number): Layer =>
+  fn((x) => tf.mirrorPad(x, [[0, 0], [n, n], [n, n], [0, 0]], 'reflect'));
+
+export function dropout(rate = 0.5): Layer {
+  return { specs: [], apply: (_p, x, ctx) => (ctx.dropoutSeed ? tf.dropout(x, rate, undefined, ctx.dropoutSeed()) : x) };
+}
+
+export interface ConvOpts { cin: number; cout: number; k: number; stride: number; pad: number; bias: boolean }
+
+/** Conv2d with PyTorch's symmetric integer padding; weight HWIO. */
+export function conv(name: string, o: ConvOpts): Layer {
+  const specs: ParamSpec[] = [{ name: `${name}.weight`, shape: [o.k, o.k, o.cin, o.cout], init: 'normal' }];
+  if (o.bias) specs.push({ name: `${name}.bias`, shape: [o.cout], init: 'zeros' });
+  return {
+    specs,
+    apply(p, x) {
+      const y = conv2d(x, p[`${name}.weight`] as tf.Tensor4D, o.stride, o.pad);
+      return o.bias ? tf.add(y, p[`${name}.bias`]) : y;
+    },
+  };
+}
+
+/**
+ * ConvTranspose2d(padding=pad, output_padding=outPad): out = (in-1)*stride - 2*pad + k + outPad.
+ * Weight [k, k, cout, cin] as tf.conv2dTranspose expects. An integer pad means the same as the
+ * forward conv from the output size, which is PyTorch's alignment (tf's 'same' would shift by one).
+ */
+export function convTranspose(name: string, o: ConvOpts & { outPad?: number }): Layer {
+  const specs: ParamSpec[] = [{ name: `${name}.weight`, shape: [o.k, o.k, o.cout, o.cin], init: 'normal' }];
+  if (o.bias) specs.push({ name: `${name}.bias`, shape: [o.cout], init: 'zeros' });
+  return {
+    specs,
+    apply(p, x) {
+      const [n, h, w] = x.shape;
+      const size = (d: number) => (d - 1) * o.stride - 2 * o.pad + o.k + (o.outPad ?? 0);
+      const y = conv2dTranspose(x, p[`${name}.weight`] as tf.Tensor4D, [n, size(h), size(w), o.cout], o.stride, o.pad);
+      return o.bias ? tf.add(y, p[`${name}.bias`]) : y;
+    },
+  };
+}
+
+/**
+ * batch: BatchNorm2d(affine) in train mode (batch statistics, biased variance) - the reference's
+ * test.py also keeps train mode unless --eval, so there are no running statistics to track.
+ * instance: InstanceNorm2d(affine=False). none: identity.
+ */
+export function norm(kind: NormKind, name: string, channels: number): Layer {
+  if (kind === 'none') return { specs: [], apply: (_p, x) => x };
+  if (kind === 'instance') {
+    return fn((x) => {
+      const { mean, variance } = tf.moments(x, [1, 2], true);
+      return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, EPS))) as tf.Tensor4D;
+    });
+  }
+  return {
+    specs: [
+      { name: `${name}.weight`, shape: [channels], init: 'gamma' },
+      { name: `${name}.bias`, shape: [channels], init: 'zeros' },
+    ],
+    apply(p, x) {
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      // gamma/beta passed explicitly: tf.batchNorm without them throws while gradients are recorded.
+      return tf.batchNorm(x, mean, variance, p[`${name}.bias`] as tf.Tensor1D, p[`${name}.weight`] as tf.Tensor1D, EPS);
+    },
+  };
+}
+
+/** The reference's use_bias rule: convs followed by a norm carry a bias only with InstanceNorm
+ *  (BatchNorm has its own shift; with norm 'none' the reference's lambda also yields no bias). */
+export const useBias = (kind: NormKind): boolean => kind === 'instance';

@@ -1,0 +1,57 @@
+// U-Net generator as pytorch-CycleGAN-and-pix2pix's UnetGenerator / UnetSkipConnectionBlock.
+import * as tf from '@tensorflow/tfjs-core';
+import { conv, convTranspose, dropout, leakyRelu, norm, relu, seq, tanh, useBias, type Layer, type NormKind } from './layers.js';
+
+export interface UnetOptions {
+  inChannels: number;
+  outChannels: number;
+  /** Number of stride-2 downsamplings: 7 for unet_128, 8 for unet_256; >= 5. */
+  numDowns: number;
+  ngf: number;
+  norm: NormKind;
+  dropout: boolean;
+}
+
+type Role = 'outermost' | 'middle' | 'innermost';
+
+/**
+ * One skip block. `level` 0 is the outermost. Non-outermost blocks start with an in-place
+ * LeakyReLU on their input in the reference, so the skip branch concatenates leaky_relu(x), not x;
+ * we reproduce that arithmetic.
+ */
+function block(level: number, outerNc: number, innerNc: number, inputNc: number, role: Role, o: UnetOptions, sub?: Layer, drop = false): Layer {
+  const bias = useBias(o.norm);
+  const downconv = conv(`down${level}`, { cin: inputNc, cout: innerNc, k: 4, stride: 2, pad: 1, bias });
+  if (role === 'outermost') {
+    const upconv = convTranspose(`up${level}`, { cin: innerNc * 2, cout: outerNc, k: 4, stride: 2, pad: 1, bias: true });
+    return seq(downconv, sub!, relu(), upconv, tanh());
+  }
+  const layers: Layer[] =
+    role === 'innermost'
+      ? [downconv, relu(), convTranspose(`up${level}`, { cin: innerNc, cout: outerNc, k: 4, stride: 2, pad: 1, bias }), norm(o.norm, `upnorm${level}`, outerNc)]
+      : [downconv, norm(o.norm, `downnorm${level}`, innerNc), sub!, relu(),
+         convTranspose(`up${level}`, { cin: innerNc * 2, cout: outerNc, k: 4, stride: 2, pad: 1, bias }), norm(o.norm, `upnorm${level}`, outerNc),
+         ...(drop ? [dropout(0.5)] : [])];
+  const body = seq(...layers);
+  const act = leakyRelu(0.2);
+  return {
+    specs: body.specs,
+    apply(p, x, ctx) {
+      const h = act.apply(p, x, ctx);
+      return tf.concat([h, body.apply(p, h, ctx)], 3);
+    },
+  };
+}
+
+export function unetGenerator(o: UnetOptions): Layer {
+  if (o.numDowns < 5) throw new Error(`U-Net needs at least 5 downsamplings (crop >= 32), got ${o.numDowns}`);
+  const g = o.ngf;
+  // Levels are numbered from the outside in; the innermost is numDowns-1.
+  let level = o.numDowns - 1;
+  let b = block(level--, g * 8, g * 8, g * 8, 'innermost', o);
+  for (let i = 0; i < o.numDowns - 5; i++) b = block(level--, g * 8, g * 8, g * 8, 'middle', o, b, o.dropout);
+  b = block(level--, g * 4, g * 8, g * 4, 'middle', o, b);
+  b = block(level--, g * 2, g * 4, g * 2, 'middle', o, b);
+  b = block(level--, g, g * 2, g, 'middle', o, b);
+  return block(level, o.outChannels, g, o.inChannels, 'outermost', o, b);
+}
