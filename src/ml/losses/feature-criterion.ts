@@ -1,0 +1,65 @@
+// Runs the frozen backbone once per image pair and turns its features into the perceptual and style
+// terms. phi(real) is computed outside the gradient tape (it does not depend on any trained weight) and,
+// with perceptual.cache_real, kept per training image (the seed's CachedPerceptualLoss).
+import * as tf from '@tensorflow/tfjs-core';
+import { perceptualLoss, type Features } from './perceptual.js';
+import { styleLoss } from './style.js';
+
+/** What the losses need from a backbone: features of NHWC RGB in [-1,1], by layer name. */
+export interface FeatureExtractor {
+  features(x: tf.Tensor4D, layers: string[]): Features;
+}
+
+export interface FeatureLossConfig {
+  perceptual: { weight: number; layers: Record<string, number>; cache_real: boolean };
+  style: { weight: number; layers: Record<string, number> };
+}
+
+export const activeLayers = (weights: Record<string, number>): string[] =>
+  Object.entries(weights).filter(([, w]) => w !== 0).map(([l]) => l);
+
+/** Backbone layers the loss mix needs; empty when neither term is on. */
+export function featureLayers(cfg: FeatureLossConfig): string[] {
+  const set = new Set<string>();
+  if (cfg.perceptual.weight > 0) activeLayers(cfg.perceptual.layers).forEach((l) => set.add(l));
+  if (cfg.style.weight > 0) activeLayers(cfg.style.layers).forEach((l) => set.add(l));
+  return [...set];
+}
+
+export class FeatureCriterion {
+  readonly layers: string[];
+  private readonly cache = new Map<string, Features>();
+
+  constructor(private readonly extractor: FeatureExtractor, private readonly cfg: FeatureLossConfig) {
+    this.layers = featureLayers(cfg);
+  }
+
+  /**
+   * phi(real) for a batch; the caller disposes the result. `keys` (one per image) enable the cache:
+   * only pass them when crops and flips are off, so an image always yields the same tensor.
+   */
+  realFeatures(real: tf.Tensor4D, keys?: string[]): Features {
+    if (!this.cfg.perceptual.cache_real || !keys) return tf.tidy(() => this.extractor.features(real, this.layers));
+    const missing = keys.map((k, i) => (this.cache.has(k) ? -1 : i)).filter((i) => i >= 0);
+    for (const i of missing) {
+      const f = tf.tidy(() => this.extractor.features(tf.slice(real, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D, this.layers));
+      this.cache.set(keys[i], f);
+    }
+    return tf.tidy(() => Object.fromEntries(this.layers.map((l) => [l, tf.concat(keys.map((k) => this.cache.get(k)![l]), 0)])));
+  }
+
+  /** Weighted perceptual and style terms of fake against precomputed real features (inside the tape). */
+  terms(fake: tf.Tensor4D, real: Features): { perceptual: tf.Scalar; style: tf.Scalar } {
+    const f = this.extractor.features(fake, this.layers);
+    const { perceptual, style } = this.cfg;
+    return {
+      perceptual: perceptual.weight > 0 ? perceptualLoss(f, real, perceptual.layers) : tf.scalar(0),
+      style: style.weight > 0 ? styleLoss(f, real, style.layers) : tf.scalar(0),
+    };
+  }
+
+  dispose(): void {
+    for (const f of this.cache.values()) tf.dispose(Object.values(f));
+    this.cache.clear();
+  }
+}
