@@ -1,0 +1,52 @@
+// Entry point `pipe run` imports lazily: checks of a finished run, as text plus an exit code.
+import { isUserError } from '../cli/errors.js';
+import { readMetricsJson, type AnyMetricsFile } from '../report/metrics-file.js';
+import { evaluateChecks, formatChecksMarkdown, formatChecksText, type CheckResult } from './evaluate-checks.js';
+import { loadRunMetrics } from './run-dir.js';
+
+export { evaluateChecks, formatChecksMarkdown, formatChecksText, type CheckResult } from './evaluate-checks.js';
+export { findRunMetrics, latestRunDir, loadRunMetrics, resolveStageDir, RunNotReadyError } from './run-dir.js';
+
+export interface RunChecksOptions {
+  /** A stored metrics.json for `max_drop_vs` (instead of another variant of this run). */
+  baselineFile?: string;
+  markdown?: boolean;
+}
+
+export interface RunChecksOutcome {
+  /** 0 all pass (or no checks), 1 a check failed, 2 run missing/incomplete. */
+  exitCode: number;
+  text: string;
+  results?: CheckResult[];
+}
+
+export async function runChecksForRun(runDir: string, options: RunChecksOptions = {}): Promise<RunChecksOutcome> {
+  try {
+    const { metrics } = await loadRunMetrics(runDir);
+    let baseline: AnyMetricsFile | undefined;
+    if (options.baselineFile) baseline = await readBaseline(options.baselineFile);
+    const results = evaluateChecks(metrics.checks ?? [], metrics, { baseline, baselineLabel: options.baselineFile });
+    const text = options.markdown ? formatChecksMarkdown(results) : formatChecksText(results);
+    return { exitCode: results.some((r) => !r.pass) ? 1 : 0, text, results };
+  } catch (err) {
+    if (isUserError(err)) return { exitCode: err.exitCode ?? 1, text: `pipe: ${err.message}\n` };
+    throw err;
+  }
+}
+
+async function readBaseline(file: string): Promise<AnyMetricsFile> {
+  const { UserError } = await import('../cli/errors.js');
+  let data: AnyMetricsFile;
+  try {
+    data = await readMetricsJson(file);
+  } catch (err) {
+    throw new UserError(
+      'PIPE_BASELINE_UNREADABLE',
+      `Cannot read the baseline ${file}: ${(err as Error).message}. Pass a metrics.json written by a previous run (runs/<name>/<run-id>/metrics.json) or by an evaluate stage.`,
+    );
+  }
+  if (data.format !== 'pipe.run/1' && data.format !== 'pipe.evaluate/1') {
+    throw new UserError('PIPE_BASELINE_UNREADABLE', `${file} is not a pipe metrics.json (no "format": "pipe.run/1" or "pipe.evaluate/1").`);
+  }
+  return data;
+}

@@ -1,0 +1,111 @@
+// Finding a run's files: the run-level metrics.json (copied into the run directory, or inside the
+// report stage's cache entry that `stages/<id>` points to), and the latest run of a pipeline.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../cli/errors.js';
+import { readMetricsJson, type RunMetricsFile } from '../report/metrics-file.js';
+
+/** Exit code 2: the run is missing or incomplete (not a check failure). */
+export class RunNotReadyError extends UserError {
+  constructor(message: string) {
+    super('PIPE_RUN_INCOMPLETE', message, 2);
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs
+    .stat(p)
+    .then(() => true)
+    .catch(() => false);
+}
+
+/**
+ * The published output folder of stage `stageId` (e.g. `report`, `evaluate/l1`) as linked from the
+ * run directory: `stages/<id>` may be a symlink or folder, or a file holding the path (plain text or
+ * JSON with `path`/`dir`/`outDir`).
+ */
+export async function resolveStageDir(runDir: string, stageId: string): Promise<string | undefined> {
+  const link = path.join(runDir, 'stages', ...stageId.split('/'));
+  const candidates = [link, `${link}.json`, `${link}.link`];
+  for (const c of candidates) {
+    const st = await fs.stat(c).catch(() => undefined);
+    if (!st) continue;
+    if (st.isDirectory()) return c;
+    const text = (await fs.readFile(c, 'utf8')).trim();
+    let target = text;
+    try {
+      const j = JSON.parse(text) as Record<string, unknown>;
+      target = String(j.path ?? j.dir ?? j.outDir ?? j.entry ?? '');
+    } catch {
+      // plain path
+    }
+    if (target) {
+      const abs = path.resolve(path.dirname(c), target);
+      if (await exists(abs)) return abs;
+    }
+  }
+  return undefined;
+}
+
+interface RunRecord {
+  status?: string;
+  stages?: Record<string, { status?: string; error?: string }> | { id: string; status?: string; error?: string }[];
+}
+
+async function readRunRecord(runDir: string): Promise<RunRecord | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(runDir, 'run.json'), 'utf8')) as RunRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+function unfinishedStages(record: RunRecord | undefined): string[] {
+  if (!record?.stages) return [];
+  const list = Array.isArray(record.stages) ? record.stages : Object.entries(record.stages).map(([id, s]) => ({ id, ...s }));
+  return list
+    .filter((s) => s.status && !['done', 'cached', 'succeeded', 'success', 'skipped-cached'].includes(s.status))
+    .map((s) => `${s.id} (${s.status}${s.error ? `: ${s.error.split('\n')[0]}` : ''})`);
+}
+
+/** Path of the run's metrics.json; RunNotReadyError (exit 2) when the run is absent or unfinished. */
+export async function findRunMetrics(runDir: string): Promise<string> {
+  if (!(await exists(runDir))) {
+    throw new RunNotReadyError(`Run ${runDir} does not exist. Give a run directory (runs/<name>/<run-id>) or a pipeline file, or start one with \`pipe run\`.`);
+  }
+  const direct = path.join(runDir, 'metrics.json');
+  if (await exists(direct)) return direct;
+  const reportDir = await resolveStageDir(runDir, 'report');
+  if (reportDir && (await exists(path.join(reportDir, 'metrics.json')))) return path.join(reportDir, 'metrics.json');
+  const record = await readRunRecord(runDir);
+  const pending = unfinishedStages(record);
+  throw new RunNotReadyError(
+    `Run ${runDir} is incomplete: it has no metrics.json yet` +
+      (pending.length ? ` (unfinished stages: ${pending.join(', ')})` : record?.status ? ` (run status: ${record.status})` : '') +
+      '. Finish it with `pipe run` on the same pipeline (finished stages come from the cache).',
+  );
+}
+
+export async function loadRunMetrics(runDir: string): Promise<{ file: string; metrics: RunMetricsFile }> {
+  const file = await findRunMetrics(runDir);
+  const metrics = await readMetricsJson<RunMetricsFile>(file);
+  if (metrics.format !== 'pipe.run/1') {
+    throw new RunNotReadyError(`${file} is not a run's metrics.json (format ${String(metrics.format)}); give the run directory instead.`);
+  }
+  return { file, metrics };
+}
+
+/** The newest run directory under `runsRoot/<name>/` (by run.json/folder time), or undefined. */
+export async function latestRunDir(runsRoot: string, name: string): Promise<string | undefined> {
+  const dir = path.join(runsRoot, name);
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  let best: { dir: string; time: number } | undefined;
+  for (const e of entries) {
+    if (!e.isDirectory()) continue;
+    const d = path.join(dir, e.name);
+    const st = (await fs.stat(path.join(d, 'run.json')).catch(() => undefined)) ?? (await fs.stat(d));
+    const time = st.birthtimeMs || st.mtimeMs;
+    if (!best || time > best.time || (time === best.time && d > best.dir)) best = { dir: d, time };
+  }
+  return best?.dir;
+}

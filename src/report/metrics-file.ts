@@ -1,0 +1,123 @@
+// The metrics.json formats: one per evaluate stage (per image + summaries + speed) and one per run
+// (every config, variant aggregates, paired tests) that the report, `pipe check` and `pipe compare` read.
+// JSON has no Infinity (PSNR of identical images), so non-finite numbers travel as the strings
+// "Infinity", "-Infinity" and "NaN" and come back as numbers through readMetricsJson.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Check } from '../compiler/config.generated.js';
+import type { MetricName, PairMetricName } from '../ml/metrics/definitions.js';
+import type { PairedTest, Summary } from '../ml/metrics/stats.js';
+
+export type Direction = 'AtoB' | 'BtoA';
+
+export interface SpeedFigures {
+  images_per_second: number;
+  ms_per_image: number;
+  /** Untimed calls before timing. */
+  warmup: number;
+  /** Timed calls (batch 1). */
+  timed: number;
+  backend: string;
+}
+
+export interface DirectionMetrics {
+  /** What the outputs were compared with: the paired target (aligned data) or the input (unaligned data). */
+  reference: 'target' | 'input';
+  /** Output folder inside the evaluate stage's outDir, e.g. `images/AtoB`. */
+  outputs: string;
+  /** Image name -> metric -> value. */
+  images: Record<string, Partial<Record<PairMetricName, number>>>;
+  summary: Partial<Record<MetricName, Summary>>;
+  speed: SpeedFigures | null;
+}
+
+export interface EvaluateMetricsFile {
+  format: 'pipe.evaluate/1';
+  split: string;
+  metrics: MetricName[];
+  lpips_net: string | null;
+  bootstrap: number;
+  backend: Record<string, unknown>;
+  /** The primary direction (the model's input -> output; for CycleGAN, A -> B). */
+  primary: Direction;
+  directions: Partial<Record<Direction, DirectionMetrics>>;
+  /** Copies of the primary direction's figures, so simple readers need not know about directions. */
+  summary: Partial<Record<MetricName, Summary>>;
+  images: Record<string, Partial<Record<PairMetricName, number>>>;
+  speed: SpeedFigures | null;
+}
+
+export interface ConfigMetrics {
+  variant: string;
+  overrides: Record<string, unknown>;
+  /** train.seed when the sweep sets it. */
+  seed: number | null;
+  /** Variant plus non-seed overrides: configs in one group differ only by seed. */
+  group: string;
+  split: string;
+  summary: Partial<Record<MetricName, Summary>>;
+  images: Record<string, Partial<Record<PairMetricName, number>>>;
+  speed: SpeedFigures | null;
+  backend: Record<string, unknown>;
+  directions: Partial<Record<Direction, DirectionMetrics>>;
+}
+
+export interface AggregateMetrics {
+  /** Configs averaged. One config: its bootstrap summary over images; several: Student t across their means. */
+  configs: string[];
+  summary: Partial<Record<MetricName, Summary>>;
+  /** Per-image values of this group/variant vs the baseline's, averaged over seeds first. */
+  vs_baseline?: Partial<Record<MetricName, PairedTest>>;
+}
+
+export interface RunMetricsFile {
+  format: 'pipe.run/1';
+  pipeline: string;
+  baseline: string | null;
+  metrics: MetricName[];
+  configs: Record<string, ConfigMetrics>;
+  /** Seed groups (configs that differ only by train.seed), when a sweep has seeds. */
+  groups: Record<string, AggregateMetrics>;
+  /** Variant -> all its sweep points averaged (what a check on a variant name reads). */
+  variants: Record<string, AggregateMetrics>;
+  /** The pipeline's checks, so `pipe check RUN` needs nothing but this file. */
+  checks: Check[];
+}
+
+export type AnyMetricsFile = EvaluateMetricsFile | RunMetricsFile;
+
+function replacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return value;
+}
+
+function reviver(_key: string, value: unknown): unknown {
+  if (value === 'Infinity') return Infinity;
+  if (value === '-Infinity') return -Infinity;
+  if (value === 'NaN') return NaN;
+  return value;
+}
+
+export function metricsToJson(data: unknown): string {
+  return `${JSON.stringify(data, replacer, 2)}\n`;
+}
+
+export function parseMetricsJson<T = AnyMetricsFile>(text: string): T {
+  return JSON.parse(text, reviver) as T;
+}
+
+export async function readMetricsJson<T = AnyMetricsFile>(file: string): Promise<T> {
+  return parseMetricsJson<T>(await fs.readFile(file, 'utf8'));
+}
+
+/** Writes through a temporary file and a rename, so readers never see half a file. */
+export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  await fs.writeFile(tmp, content);
+  await fs.rename(tmp, file);
+}
+
+export async function writeMetricsJson(file: string, data: unknown): Promise<void> {
+  await writeFileAtomic(file, metricsToJson(data));
+}
