@@ -1,13 +1,95 @@
 import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { UserError } from './errors.js';
 
-// Placeholder: the real `pipe worker` lands with its issue.
+interface WorkerFlags {
+  redis?: string;
+  queue?: string;
+  concurrency: number;
+  backend?: string;
+  cacheDir?: string;
+  dataDir?: string;
+  weightsDir?: string;
+  name?: string;
+  lockDuration?: number;
+  stalledInterval?: number;
+  maxStalled?: number;
+}
+
+const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+
 export function register(program: Command): void {
   program
     .command('worker')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      process.stderr.write('pipe worker: not implemented yet\n');
-      process.exitCode = 2;
+    .description('Run pipeline stages from a Redis queue (start one or more on every machine of a sweep).')
+    .option('--redis <url>', 'Redis URL: redis://[:password@]host[:port][/db], rediss:// for TLS (env PIPE_REDIS_URL)')
+    .option('--queue <name>', 'queue name; the same as the coordinator\'s --queue', undefined)
+    .option('--concurrency <n>', 'stages run side by side on this machine', positiveInt, 1)
+    .option('--backend <name>', `TensorFlow.js backend on this machine: ${BACKENDS.join(', ')}`)
+    .option('--cache-dir <dir>', 'shared artefact store, the same storage on every machine (env PIPE_CACHE_DIR; default .pipe/cache)')
+    .option('--data-dir <dir>', 'dataset mirror folder on this machine (env PIPE_DATA_DIR)')
+    .option('--weights-dir <dir>', 'pretrained weights mirror folder on this machine (env PIPE_WEIGHTS_DIR)')
+    .option('--name <id>', 'worker name in progress lines (default hostname:pid)')
+    .option('--lock-duration <ms>', 'a job whose worker is silent this long goes to another worker', positiveInt)
+    .option('--stalled-interval <ms>', 'how often to look for jobs of dead workers', positiveInt)
+    .option('--max-stalled <n>', 'times a job may lose its worker before it fails', positiveInt)
+    .action(async (flags: WorkerFlags) => {
+      const redis = flags.redis ?? process.env.PIPE_REDIS_URL;
+      if (!redis) {
+        throw new UserError('PIPE_WORKER_NO_REDIS', 'pipe worker needs a Redis URL: pass --redis redis://HOST:PORT (or set PIPE_REDIS_URL), the same one the coordinator uses with `pipe run --executor queue`.', 2);
+      }
+      if (flags.backend && !BACKENDS.includes(flags.backend)) {
+        throw new UserError('PIPE_BAD_BACKEND', `Unknown backend "${flags.backend}" for pipe worker --backend; use one of ${BACKENDS.join(', ')}.`, 2);
+      }
+      const path = await import('node:path');
+      const { startQueueWorker } = await import('../runtime/queue/worker.js');
+      const env = process.env;
+      const worker = await startQueueWorker({
+        redis,
+        queue: flags.queue,
+        concurrency: flags.concurrency,
+        backend: flags.backend as never,
+        cacheDir: path.resolve(flags.cacheDir ?? env.PIPE_CACHE_DIR ?? '.pipe/cache'),
+        dataDir: resolveOpt(path, flags.dataDir ?? env.PIPE_DATA_DIR),
+        weightsDir: resolveOpt(path, flags.weightsDir ?? env.PIPE_WEIGHTS_DIR),
+        name: flags.name,
+        lockDurationMs: flags.lockDuration,
+        stalledIntervalMs: flags.stalledInterval,
+        maxStalledCount: flags.maxStalled,
+      });
+      await untilSignalled(worker);
     });
+}
+
+/**
+ * First SIGINT/SIGTERM: take no new stages and let the running ones finish. A second one: stop the
+ * running stages now; their jobs stall and another worker resumes them from their checkpoints.
+ */
+function untilSignalled(worker: { id: string; close(): Promise<void>; abort(): void }): Promise<void> {
+  return new Promise((resolve) => {
+    let closing = false;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (!closing) {
+        closing = true;
+        process.stderr.write(`[${worker.id}] ${sig}: finishing the running stages (send it again to stop now)\n`);
+        worker.close().then(resolve, resolve);
+        return;
+      }
+      process.stderr.write(`[${worker.id}] ${sig}: stopping now; unfinished stages go back to the queue\n`);
+      worker.abort();
+      process.exit(130);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+function resolveOpt(path: typeof import('node:path'), p: string | undefined): string | undefined {
+  return p ? path.resolve(p) : undefined;
+}
+
+function positiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number >= 1');
+  return n;
 }

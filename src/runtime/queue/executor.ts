@@ -62,7 +62,9 @@ export function createQueueExecutor(opts: QueueExecutorOptions): Executor {
   async function attach(job: StageJob): Promise<Job> {
     let stored = await enqueue(job);
     const state = await stored.getState();
-    if (state === 'completed' && opts.store && !(await opts.store.lookup(job.fingerprint))) {
+    const stale = job.force || (opts.store !== undefined && !(await opts.store.lookup(job.fingerprint)));
+    if (state === 'completed' && stale) {
+      // --force, or Redis remembers a result whose cache entry is gone: run it again.
       await stored.remove().catch(() => {});
       stored = await enqueue(job);
     } else if (state === 'failed') {
@@ -85,7 +87,7 @@ export function createQueueExecutor(opts: QueueExecutorOptions): Executor {
         seconds: (Date.now() - started) / 1000,
         ...o,
       });
-      if (opts.store && (await opts.store.lookup(job.fingerprint))) {
+      if (!job.force && opts.store && (await opts.store.lookup(job.fingerprint))) {
         return outcome({ worker: 'cache' });
       }
       await ready;

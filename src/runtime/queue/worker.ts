@@ -1,0 +1,126 @@
+// The worker side of the queue executor: takes stage jobs from BullMQ and runs each in a child
+// process (a crashing or out-of-memory stage takes down the child, not the worker, and the worker's
+// event loop stays free to renew the job's lock). Outputs go to the shared artefact store, so a
+// stage finished here is a cache hit for every machine that mounts the same --cache-dir.
+import path from 'node:path';
+import { Worker, type Job } from 'bullmq';
+import type { BackendName, StageEnv } from '../../stages/types.js';
+import { createLocalExecutor } from '../executors/local.js';
+import type { StageJob } from '../types.js';
+import { DEFAULT_QUEUE_NAME, parseStageJob, type QueueJobResult, type QueueProgress } from './job-data.js';
+import { processId } from './executor.js';
+import { parseRedisUrl, redactRedisUrl } from './redis-url.js';
+
+export interface QueueWorkerOptions {
+  redis: string;
+  queue?: string;
+  /** Stages run side by side on this machine (each in its own process). */
+  concurrency?: number;
+  /** The shared artefact store directory (the same on every machine). */
+  cacheDir: string;
+  /** Settings of this machine that replace the coordinator's (they never change a fingerprint). */
+  backend?: BackendName;
+  dataDir?: string;
+  weightsDir?: string;
+  downloadDir?: string;
+  /** A job whose worker stops renewing its lock for this long is given to another worker. */
+  lockDurationMs?: number;
+  /** How often this worker looks for stalled jobs. */
+  stalledIntervalMs?: number;
+  /** How many times a job may stall (its worker died) before it counts as failed. */
+  maxStalledCount?: number;
+  /** Name shown in progress lines and stage records; defaults to hostname:pid. */
+  name?: string;
+  log?: (line: string) => void;
+}
+
+export const WORKER_DEFAULTS = {
+  lockDurationMs: 60_000,
+  stalledIntervalMs: 30_000,
+  maxStalledCount: 3,
+} as const;
+
+export interface QueueWorker {
+  readonly id: string;
+  /** Stop taking jobs and wait for the running ones. */
+  close(): Promise<void>;
+  /**
+   * Kill the running stages and leave their jobs locked: the caller exits next, the locks lapse and
+   * the jobs stall over to another worker (moving them to failed would spend an attempt).
+   */
+  abort(): void;
+}
+
+export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueWorker> {
+  const id = opts.name ?? processId();
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const connection = parseRedisUrl(opts.redis);
+  const queueName = opts.queue ?? DEFAULT_QUEUE_NAME;
+  const running = new Set<AbortController>();
+  // The local executor already runs one stage in a child process against a cache directory;
+  // a worker is that plus a queue in front.
+  const local = createLocalExecutor({ cacheDir: opts.cacheDir });
+
+  const processor = async (job: Job): Promise<QueueJobResult> => {
+    const stage = localise(parseStageJob(job.data), opts);
+    const started = Date.now();
+    const attempt = `attempt ${job.attemptsStarted}${job.stalledCounter ? `, after ${job.stalledCounter} stall(s)` : ''}`;
+    log(`[${id}] start ${stage.stageId} (${stage.fingerprint.slice(0, 12)}, ${attempt})`);
+    const controller = new AbortController();
+    running.add(controller);
+    try {
+      const outcome = await local.run(stage, {
+        signal: controller.signal,
+        onProgress: (_stageId, p) => {
+          const progress: QueueProgress = { ...p, worker: id };
+          job.updateProgress(progress as unknown as object).catch(() => {});
+        },
+      });
+      const seconds = (Date.now() - started) / 1000;
+      // The message is already one paragraph (user errors) or names the log for the stack trace.
+      if (outcome.status === 'failed') throw new Error(outcome.error ?? 'stage failed');
+      log(`[${id}] done ${stage.stageId} in ${seconds.toFixed(1)} s`);
+      return { worker: id, seconds, logFile: stage.logFile };
+    } catch (err) {
+      log(`[${id}] failed ${stage.stageId}: ${err instanceof Error ? err.message : String(err)}`);
+      throw err;
+    } finally {
+      running.delete(controller);
+    }
+  };
+
+  const worker = new Worker(queueName, processor, {
+    connection,
+    concurrency: opts.concurrency ?? 1,
+    lockDuration: opts.lockDurationMs ?? WORKER_DEFAULTS.lockDurationMs,
+    stalledInterval: opts.stalledIntervalMs ?? WORKER_DEFAULTS.stalledIntervalMs,
+    maxStalledCount: opts.maxStalledCount ?? WORKER_DEFAULTS.maxStalledCount,
+    // Short polls so a closing worker does not hang on an idle queue.
+    drainDelay: 1,
+  });
+  worker.on('error', (err) => log(`[${id}] queue error: ${err.message}`));
+  await worker.waitUntilReady();
+  log(`[${id}] waiting for stages on queue "${queueName}" at ${redactRedisUrl(opts.redis)}`);
+
+  return {
+    id,
+    close: () => worker.close(),
+    abort() {
+      for (const c of running) c.abort();
+    },
+  };
+}
+
+/**
+ * This machine's folders and backend replace the coordinator's (the fingerprint is unchanged).
+ * The log goes next to the shared store rather than to a path named in the job, so job data never
+ * chooses where a worker writes.
+ */
+function localise(job: StageJob, opts: QueueWorkerOptions): StageJob {
+  const env: StageEnv = { ...job.env };
+  if (opts.backend) env.backend = opts.backend;
+  if (opts.dataDir) env.dataDir = opts.dataDir;
+  if (opts.weightsDir) env.weightsDir = opts.weightsDir;
+  if (opts.downloadDir) env.downloadDir = opts.downloadDir;
+  return { ...job, env, logFile: path.join(opts.cacheDir, 'logs', `${job.fingerprint}.log`) };
+}
