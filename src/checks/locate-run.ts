@@ -1,0 +1,50 @@
+// Turns the RUN argument of `pipe check/report/compare` into a run directory: a run directory as
+// given, a pipeline file (its newest run), or nothing (the newest run of any pipeline).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../cli/errors.js';
+
+export function runsRoot(option?: string): string {
+  return path.resolve(option ?? process.env.PIPE_RUNS_DIR ?? 'runs');
+}
+
+async function newest(dirs: string[]): Promise<string | undefined> {
+  let best: { d: string; t: number } | undefined;
+  for (const d of dirs) {
+    const st = (await fs.stat(path.join(d, 'run.json')).catch(() => undefined)) ?? (await fs.stat(d).catch(() => undefined));
+    if (!st) continue;
+    const t = st.mtimeMs;
+    if (!best || t > best.t) best = { d, t };
+  }
+  return best?.d;
+}
+
+async function subdirs(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name));
+}
+
+/** Resolves RUN|FILE|nothing to a run directory; exit 2 (UserError) when there is none. */
+export async function locateRun(arg: string | undefined, runsDir?: string): Promise<string> {
+  const root = runsRoot(runsDir);
+  if (arg && /\.ya?ml$/i.test(arg)) {
+    const { parse } = await import('yaml');
+    let name: unknown;
+    try {
+      name = (parse(await fs.readFile(arg, 'utf8')) as { name?: unknown })?.name;
+    } catch (err) {
+      throw new UserError('PIPE_PIPELINE_UNREADABLE', `Cannot read pipeline ${arg}: ${(err as Error).message}.`, 2);
+    }
+    if (typeof name !== 'string') throw new UserError('PIPE_PIPELINE_UNREADABLE', `Pipeline ${arg} has no \`name:\`, so its runs cannot be found.`, 2);
+    const dir = await newest(await subdirs(path.join(root, name)));
+    if (!dir) {
+      throw new UserError('PIPE_RUN_INCOMPLETE', `No runs of pipeline "${name}" under ${path.join(root, name)}. Run it first with \`pipe run ${arg}\` (or point --runs-dir at where its runs are).`, 2);
+    }
+    return dir;
+  }
+  if (arg) return path.resolve(arg);
+  const all = (await Promise.all((await subdirs(root)).map(subdirs))).flat();
+  const dir = await newest(all);
+  if (!dir) throw new UserError('PIPE_RUN_INCOMPLETE', `No runs under ${root}. Give a run directory or a pipeline file, or start a run with \`pipe run FILE\`.`, 2);
+  return dir;
+}
