@@ -1,13 +1,47 @@
+// `pipe validate FILE...`: compile each pipeline (no runtime, no TensorFlow.js) and print
+// `FILE: ok (N configs, M stages)` or its diagnostics. Exit 1 when any file has errors.
 import type { Command } from 'commander';
 
-// Placeholder: the real `pipe validate` lands with its issue.
+export interface ValidateOptions {
+  set?: string[];
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Validates each file; returns the exit code (0 all ok, 1 any error). */
+export async function validateFiles(
+  files: readonly string[],
+  options: ValidateOptions = {},
+  out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+  err: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<number> {
+  const { compileFile } = await import('../compiler/index.js');
+  const { isUserError } = await import('./errors.js');
+  let code = 0;
+  for (const file of files) {
+    try {
+      const compiled = await compileFile(file, { sets: options.set ?? [] });
+      const n = compiled.configs.length;
+      const m = Object.keys(compiled.dag.stages).length;
+      out(`${file}: ok (${n} config${n === 1 ? '' : 's'}, ${m} stage${m === 1 ? '' : 's'})`);
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      err(e.message);
+      code = 1;
+    }
+  }
+  return code;
+}
+
 export function register(program: Command): void {
   program
     .command('validate')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      process.stderr.write('pipe validate: not implemented yet\n');
-      process.exitCode = 2;
+    .description('Check pipeline files (YAML syntax, schema, variants, sweeps, checks) without running anything.')
+    .argument('<file...>', 'pipeline YAML files')
+    .option('--set <key=value>', 'override a key of the base config, e.g. --set train.epochs=2 (repeatable)', collect)
+    .action(async (files: string[], opts: ValidateOptions) => {
+      process.exitCode = await validateFiles(files, opts);
     });
 }

@@ -10,7 +10,7 @@
  */
 export interface PipelineConfig {
   /**
-   * Pipeline name; runs are written to runs/<name>/<run-id>/.
+   * Pipeline name (letters, digits, . _ -); runs are written to runs/<name>/<run-id>/. Required.
    */
   name: string;
   /**
@@ -26,11 +26,11 @@ export interface PipelineConfig {
   loss?: Loss;
   train?: Train;
   /**
-   * Named variants. Each maps dotted key paths (loss.perceptual.weight) to the value that replaces the base config's. An empty object {} is the base config itself. No variants means one variant named 'base'.
+   * Named variants: name -> { dotted.key.path: value }. Each replaces the base config's value at that path (object values replace the whole object). {} is the base config itself. No variants means one variant named base. Paths may point into dataset, model, loss, train and evaluate.
    */
   variants?: {
     /**
-     * Dotted key path -> value.
+     * Dotted key path (e.g. loss.perceptual.weight) -> the value it takes in this variant.
      */
     [k: string]: {};
   };
@@ -38,25 +38,25 @@ export interface PipelineConfig {
   evaluate?: Evaluate;
   report?: Report;
   /**
-   * Pass/fail gates evaluated by `pipe check` and at the end of `pipe run`.
+   * Pass/fail gates evaluated by `pipe check` and at the end of `pipe run`, e.g. { variant: perceptual, metric: ssim, min: 0.3 }.
    */
   checks?: Check[];
 }
 /**
- * Where the images come from and how they are prepared (pytorch-CycleGAN-and-pix2pix conventions).
+ * Where the images come from and how they are prepared (pytorch-CycleGAN-and-pix2pix conventions). Required.
  *
  * This interface was referenced by `PipelineConfig`'s JSON-Schema
  * via the `definition` "dataset".
  */
 export interface Dataset {
   /**
-   * A registered dataset name (facades, summer2winter_yosemite, ...). Looked up in --data-dir / PIPE_DATA_DIR first, then downloaded and verified by sha256. Use either source or path.
+   * A registered dataset name (facades, summer2winter_yosemite, ...). Looked up in --data-dir / PIPE_DATA_DIR first, then downloaded and verified by sha256. Give exactly one of source and path.
    */
-  source?: string;
+  source?: string | null;
   /**
-   * Your own dataset folder (relative to the pipeline file, or absolute). Aligned: train/ test/ (val/) with A|B images side by side; unaligned: trainA/ trainB/ testA/ testB/.
+   * Your own dataset folder (relative to the pipeline file, or absolute). Aligned: train/ test/ (val/) with A|B images side by side; unaligned: trainA/ trainB/ testA/ testB/. Give exactly one of source and path.
    */
-  path?: string;
+  path?: string | null;
   /**
    * aligned: A|B side by side in one image (pix2pix); unaligned: separate A and B folders (CycleGAN).
    */
@@ -70,7 +70,7 @@ export interface Dataset {
    */
   load_size?: number;
   /**
-   * Training crop and model input size; evaluation images are resized to crop_size.
+   * Training crop and model input size (<= load_size); evaluation images are resized to crop_size. Must fit the generator: unet_256 needs a multiple of 256, unet_128 of 128, unet a power of two >= 8, resnet_* a multiple of 4.
    */
   crop_size?: number;
   /**
@@ -82,23 +82,28 @@ export interface Dataset {
    */
   max_images?: number | null;
   /**
-   * Split used for training.
+   * Split (folder) used for training.
    */
   train_split?: string;
 }
 /**
+ * Generator and discriminator architecture (pytorch-CycleGAN-and-pix2pix).
+ *
  * This interface was referenced by `PipelineConfig`'s JSON-Schema
  * via the `definition` "model".
  */
 export interface Model {
   /**
-   * pix2pix: one conditional generator and a discriminator on (input, output) pairs; cyclegan: two generators, two discriminators, cycle loss.
+   * pix2pix: one conditional generator and a discriminator on (input, output) pairs; cyclegan: two generators, two discriminators, cycle loss. pix2pix needs layout: aligned; cyclegan works with either layout (aligned pairs are used unpaired).
    */
   kind?: "pix2pix" | "cyclegan";
   /**
    * unet picks the U-Net depth from crop_size (log2 of it); unet_128/unet_256 have 7/8 down-sampling levels; resnet_* use reflection padding.
    */
   generator?: "unet" | "unet_128" | "unet_256" | "resnet_6blocks" | "resnet_9blocks";
+  /**
+   * Discriminator architecture.
+   */
   discriminator?: {
     /**
      * PatchGAN (70x70 receptive field for n_layers 3) or 1x1 PixelGAN.
@@ -135,10 +140,15 @@ export interface Model {
   pool_size?: number;
 }
 /**
+ * Loss mix of the generator.
+ *
  * This interface was referenced by `PipelineConfig`'s JSON-Schema
  * via the `definition` "loss".
  */
 export interface Loss {
+  /**
+   * Adversarial loss.
+   */
   gan?: {
     /**
      * vanilla: BCE with logits; lsgan: least squares.
@@ -149,6 +159,9 @@ export interface Loss {
      */
     weight?: number;
   };
+  /**
+   * L1 reconstruction loss (pix2pix).
+   */
   l1?: {
     /**
      * Weight of mean |fake - real| (pix2pix lambda_L1).
@@ -172,6 +185,9 @@ export interface Loss {
      */
     identity?: number;
   };
+  /**
+   * Feature-matching loss on a frozen ImageNet backbone.
+   */
   perceptual?: {
     /**
      * Weight of sum_l w_l * mean((phi_l(fake) - phi_l(real))^2); 0 disables.
@@ -182,12 +198,12 @@ export interface Loss {
      */
     backbone?: "vgg16" | "vgg19" | "squeezenet1_1";
     /**
-     * Trained weight set; keras exists for the VGGs (BGR 0..255 minus mean input convention).
+     * Trained weight set: torchvision (RGB in [0,1], ImageNet mean/std) or keras (VGGs only; BGR 0..255 minus mean, converted from Caffe).
      */
     weights?: "torchvision" | "keras";
     layers?: LayerWeights;
     /**
-     * Cache phi(real) per training image; only valid with flip: false and load_size == crop_size.
+     * Compute phi(real) once per training image and reuse it. Only valid with dataset.flip: false and load_size == crop_size: a random flip or crop changes the real image every epoch, so a cached phi(real) would not match it.
      */
     cache_real?: boolean;
   };
@@ -203,18 +219,26 @@ export interface Loss {
   };
 }
 /**
- * Backbone layer name -> weight, e.g. { relu3_3: 1.0 }.
+ * Tapped layers and their weights (names depend on the backbone).
  */
 export interface LayerWeights {
+  /**
+   * Weight of this layer's term.
+   */
   [k: string]: number;
 }
 /**
- * Backbone layer name -> weight, e.g. { relu3_3: 1.0 }.
+ * Layers whose Gram matrices are compared (names depend on loss.perceptual.backbone).
  */
 export interface LayerWeights1 {
+  /**
+   * Weight of this layer's term.
+   */
   [k: string]: number;
 }
 /**
+ * Optimiser and schedule (Adam, linear decay).
+ *
  * This interface was referenced by `PipelineConfig`'s JSON-Schema
  * via the `definition` "train".
  */
@@ -268,35 +292,43 @@ export interface Train {
  */
 export interface Sweep {
   /**
-   * Dotted key path -> list of values.
+   * Dotted key path -> list of values; every combination is a config (cartesian product).
    */
   grid?: {
     /**
+     * Values the key path takes.
+     *
      * @minItems 1
      */
     [k: string]: [unknown, ...unknown[]];
   };
   /**
-   * Dotted key path -> list of values; all lists the same length, taken together.
+   * Dotted key path -> list of values; all lists have the same length and the i-th values are taken together.
    */
   zip?: {
     /**
+     * Values the key path takes.
+     *
      * @minItems 1
      */
     [k: string]: [unknown, ...unknown[]];
   };
 }
 /**
+ * How each trained config is evaluated.
+ *
  * This interface was referenced by `PipelineConfig`'s JSON-Schema
  * via the `definition` "evaluate".
  */
 export interface Evaluate {
   /**
-   * Split to evaluate (facades: test or val).
+   * Split to evaluate (facades: test or val; unaligned datasets: test reads testA/testB).
    */
   split?: string;
   /**
    * Metrics to compute per image (fps: generator speed).
+   *
+   * Items: ssim, psnr, lpips, mae (mean absolute error on 8-bit RGB) or fps (generator images per second).
    */
   metrics?: ("ssim" | "psnr" | "lpips" | "mae" | "fps")[];
   /**
@@ -313,6 +345,8 @@ export interface Evaluate {
   bootstrap?: number;
 }
 /**
+ * What the report shows.
+ *
  * This interface was referenced by `PipelineConfig`'s JSON-Schema
  * via the `definition` "report".
  */
@@ -322,11 +356,13 @@ export interface Report {
    */
   samples?: number;
   /**
-   * Variant the others are compared with (deltas, paired tests).
+   * Variant the others are compared with (deltas, paired tests); null for none.
    */
   baseline?: string | null;
 }
 /**
+ * One gate: the metric of a variant against min / max, or against another variant (max_drop_vs + by).
+ *
  * This interface was referenced by `PipelineConfig`'s JSON-Schema
  * via the `definition` "check".
  */
@@ -336,21 +372,21 @@ export interface Check {
    */
   variant: string;
   /**
-   * Metric to check.
+   * Metric to check; must be listed in evaluate.metrics.
    */
   metric: "ssim" | "psnr" | "lpips" | "mae" | "fps";
   /**
-   * Fail when the value is below.
+   * Fail when the value is below; null for no lower bound.
    */
-  min?: number;
+  min?: number | null;
   /**
-   * Fail when the value is above.
+   * Fail when the value is above; null for no upper bound.
    */
-  max?: number;
+  max?: number | null;
   /**
-   * Fail when worse than this variant (or --baseline metrics.json) by more than `by`.
+   * Variant to compare with: fail when worse than it by more than `by` (for lpips and mae, lower is better). null for none.
    */
-  max_drop_vs?: string;
+  max_drop_vs?: string | null;
   /**
    * Allowed drop for max_drop_vs, in metric units.
    */
@@ -361,11 +397,14 @@ export interface Check {
   on?: "mean" | "ci_low";
 }
 /**
- * Backbone layer name -> weight, e.g. { relu3_3: 1.0 }.
+ * Backbone layer name -> weight, e.g. { relu3_3: 1.0 }. vgg16: relu1_1..relu5_3; vgg19: relu1_1..relu5_4; squeezenet1_1: conv1, fire3, fire5, fire6, fire7, fire8, fire9 (the 7 LPIPS taps).
  *
  * This interface was referenced by `PipelineConfig`'s JSON-Schema
  * via the `definition` "layerWeights".
  */
 export interface LayerWeights2 {
+  /**
+   * Weight of this layer's term.
+   */
   [k: string]: number;
 }

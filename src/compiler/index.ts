@@ -1,6 +1,17 @@
 // Public API of the compiler: YAML file -> validated, defaulted config -> expanded configs -> DAG.
 // Pure apart from reading the pipeline file.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../cli/errors.js';
+import { compilePipelineText } from './compile.js';
 import type { Dag, ExpandedConfig, ResolvedConfig } from './types.js';
+
+export { compilePipelineText } from './compile.js';
+export { PipelineError, PIPE_INVALID_PIPELINE, formatDiagnostic, type Diagnostic } from './diagnostics.js';
+export { canonicalJson, sortKeys } from './canonical.js';
+export { findCycle, topologicalOrder, topologicalWaves, dependents, dependencies, DagError } from './dag.js';
+export { BACKBONE_LAYERS, BACKBONE_WEIGHTS } from './backbones.js';
+export { unetDepth } from './semantic.js';
 
 export interface CompileOptions {
   /** `--set a.b=c` overrides, applied to the base config before variants and sweeps. */
@@ -19,7 +30,15 @@ export interface Compiled {
 
 /** Throws an error with code PIPE_INVALID_PIPELINE whose message lists every FILE:LINE:COL diagnostic. */
 export async function compileFile(file: string, options: CompileOptions = {}): Promise<Compiled> {
-  void file;
-  void options;
-  throw new Error('compiler not implemented yet');
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new UserError('PIPE_PIPELINE_NOT_FOUND', `${file}: cannot read the pipeline file (${why}); check the path`);
+  }
+  // Diagnostics name the file as the user typed it, so editors and terminals can open it.
+  const compiled = compilePipelineText(text, file, options.sets ?? []);
+  return { file: abs, text, ...compiled };
 }

@@ -1,0 +1,92 @@
+// Dotted key paths: checking them against the schema, typing `--set` values, applying them.
+import { parse as parseYaml } from 'yaml';
+import type { ErrorObject } from 'ajv';
+import { resolveSchemaPath, validatorAt } from './schema.js';
+import { unknownNameHint } from './suggest.js';
+
+/** Sections whose keys may differ between variants and sweep points. */
+export const VARYING_SECTIONS = ['dataset', 'model', 'loss', 'train', 'evaluate'] as const;
+
+export function splitPath(dotted: string): string[] {
+  return dotted.split('.');
+}
+
+export type PathCheck = { ok: true; pointer: string } | { ok: false; message: string };
+
+/**
+ * Does `segments` name a key of the schema? With `varying`, only dataset/model/loss/train/evaluate
+ * keys may be named (name, report, checks, ... are the same for every config).
+ */
+export function checkPath(segments: readonly string[], varying: boolean): PathCheck {
+  if (segments.some((s) => s === '')) return { ok: false, message: `"${segments.join('.')}" is not a key path (empty part)` };
+  if (varying && !(VARYING_SECTIONS as readonly string[]).includes(segments[0])) {
+    const known = resolveSchemaPath(segments.slice(0, 1)).ok;
+    return {
+      ok: false,
+      message: known
+        ? `"${segments[0]}" is the same for every config; variants and sweeps may change keys of ${VARYING_SECTIONS.join(', ')}`
+        : `"${segments[0]}" names no section${unknownNameHint(segments[0], VARYING_SECTIONS, 'sections')}`,
+    };
+  }
+  const r = resolveSchemaPath(segments);
+  if (r.ok) return { ok: true, pointer: r.pointer };
+  const prefix = segments.slice(0, r.index).join('.');
+  const key = segments[r.index];
+  if (r.parentType) return { ok: false, message: `"${prefix}" is ${r.parentType}, it has no key "${key}"` };
+  return {
+    ok: false,
+    message: `unknown key "${key}"${prefix ? ` in ${prefix}` : ''}${unknownNameHint(key, r.allowed)}`,
+  };
+}
+
+/** Validates (and fills defaults into) a value for the schema at `pointer`. */
+export function validateAt(pointer: string, value: unknown): ErrorObject[] {
+  const v = validatorAt(pointer);
+  return v(value) ? [] : [...(v.errors ?? [])];
+}
+
+export type SetParse = { ok: true; path: string[]; raw: string } | { ok: false; message: string };
+
+export function parseSetArg(arg: string): SetParse {
+  const eq = arg.indexOf('=');
+  if (eq <= 0) return { ok: false, message: 'expected KEY=VALUE, e.g. --set train.epochs=2' };
+  return { ok: true, path: splitPath(arg.slice(0, eq).trim()), raw: arg.slice(eq + 1) };
+}
+
+/**
+ * Types a `--set` value by the schema: the text is read as YAML (2 -> number, false -> boolean,
+ * {relu3_3: 1} -> map), and kept as the literal string when the schema wants a string there.
+ */
+export function typeSetValue(pointer: string, raw: string): { value: unknown; errors: ErrorObject[] } {
+  let parsed: unknown = raw;
+  try {
+    parsed = parseYaml(raw);
+  } catch {
+    parsed = raw;
+  }
+  if (parsed === undefined) parsed = null;
+  const errors = validateAt(pointer, parsed);
+  if (errors.length === 0) return { value: parsed, errors };
+  if (typeof parsed !== 'string' && validateAt(pointer, raw).length === 0) return { value: raw, errors: [] };
+  return { value: parsed, errors };
+}
+
+/** Sets `value` at `segments`, creating maps on the way. */
+export function setPath(target: Record<string, unknown>, segments: readonly string[], value: unknown): void {
+  let obj = target;
+  for (const seg of segments.slice(0, -1)) {
+    const next = obj[seg];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) obj[seg] = {};
+    obj = obj[seg] as Record<string, unknown>;
+  }
+  obj[segments[segments.length - 1]] = value;
+}
+
+export function getPath(source: unknown, segments: readonly (string | number)[]): unknown {
+  let v = source;
+  for (const seg of segments) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[seg as string];
+  }
+  return v;
+}

@@ -1,0 +1,49 @@
+// YAML text -> plain value, keeping node ranges; syntax errors and duplicate keys become diagnostics.
+import { LineCounter, parseDocument } from 'yaml';
+import { formatPath, type Diagnostic } from './diagnostics.js';
+import { SourceMap } from './source-map.js';
+
+export interface Parsed {
+  /** The document as plain data; undefined when there were errors. */
+  value: unknown;
+  map: SourceMap;
+  diagnostics: Diagnostic[];
+}
+
+/** YAML's own messages end with " at line L, column C" (or more); we print positions ourselves. */
+function plainMessage(message: string): string {
+  const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '').trim();
+  return first.charAt(0).toLowerCase() + first.slice(1);
+}
+
+export function parsePipelineText(text: string, file: string): Parsed {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const map = new SourceMap(doc, lines);
+  const diagnostics: Diagnostic[] = [];
+  for (const err of doc.errors) {
+    const { line, col } = lines.linePos(err.pos[0]);
+    const path = map.pathAt(err.pos[0]);
+    let message = plainMessage(err.message);
+    if (err.code === 'DUPLICATE_KEY') {
+      const key = path[path.length - 1];
+      const first = map.firstKeyPosition(path.slice(0, -1), String(key));
+      message = `duplicate key "${String(key)}"` + (first ? ` (first defined at line ${first.line}); remove one of them` : '');
+    } else {
+      message = `YAML syntax error: ${message}`;
+    }
+    diagnostics.push({ file, line, col, path: formatPath(path), message });
+  }
+  if (diagnostics.length > 0) return { value: undefined, map, diagnostics };
+  if (doc.contents === null || (doc.contents as { value?: unknown }).value === null) {
+    diagnostics.push({
+      file,
+      line: 1,
+      col: 1,
+      path: '',
+      message: 'the file is empty; a pipeline needs at least `name:` and `dataset:` (see pipelines/quickstart.yaml)',
+    });
+    return { value: undefined, map, diagnostics };
+  }
+  return { value: doc.toJS({ maxAliasCount: 1000 }), map, diagnostics };
+}
