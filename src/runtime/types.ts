@@ -10,6 +10,10 @@ export interface StageJob {
   /** Input name -> fingerprint of the upstream stage (its published cache entry). */
   inputs: Record<string, string>;
   env: StageEnv;
+  /** Recompute even if the cache holds the fingerprint, and replace the entry (`--force`). */
+  force?: boolean;
+  /** Where the process running the stage appends its log, when the coordinator can read that path. */
+  logFile?: string;
 }
 
 export interface StageOutcome {
@@ -48,5 +52,5 @@ export interface ArtefactStore {
   /** Persistent scratch directory for an unfinished stage (checkpoints survive a kill). */
   workDir(fingerprint: string): Promise<string>;
   /** Atomically publish `dir` (filled by the stage) as the entry for `fingerprint`. */
-  publish(fingerprint: string, dir: string, record: Record<string, unknown>): Promise<string>;
+  publish(fingerprint: string, dir: string, record: Record<string, unknown>, opts?: { replace?: boolean }): Promise<string>;
 }

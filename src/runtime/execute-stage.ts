@@ -1,0 +1,149 @@
+// Runs one stage in the current process: resolve inputs, prepare outDir/workDir, run the kind,
+// publish atomically. Independent of any scheduler, so local children and queue workers share it.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { loadStageKind } from '../stages/index.js';
+import type { StageProgress, StageResult } from '../stages/types.js';
+import { engineVersion } from './engine-version.js';
+import type { ArtefactStore, StageJob, StageOutcome } from './types.js';
+
+export interface ExecuteHooks {
+  onProgress?(p: StageProgress): void;
+  onLog?(line: string): void;
+  signal?: AbortSignal;
+}
+
+export function workerId(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
+export async function executeStageJob(job: StageJob, store: ArtefactStore, hooks: ExecuteHooks = {}): Promise<StageOutcome> {
+  const started = Date.now();
+  const log = (line: string) => hooks.onLog?.(line);
+  const outcome = (status: 'done' | 'failed', error?: string): StageOutcome => ({
+    stageId: job.stageId,
+    fingerprint: job.fingerprint,
+    status,
+    ...(error ? { error } : {}),
+    ...(job.logFile ? { logFile: job.logFile } : {}),
+    seconds: (Date.now() - started) / 1000,
+    worker: workerId(),
+  });
+
+  if (!job.force && (await store.lookup(job.fingerprint))) {
+    log(`${job.stageId}: already in the cache (published by another process)`);
+    return outcome('done');
+  }
+
+  let outDir: string | undefined;
+  try {
+    const kind = await loadStageKind(job.kind);
+    const inputs: Record<string, string> = {};
+    for (const [name, fp] of Object.entries(job.inputs)) {
+      const dir = await store.lookup(fp);
+      if (!dir) throw new InputMissingError(name, fp);
+      inputs[name] = dir;
+    }
+    const workDir = await store.workDir(job.fingerprint);
+    await removeStaleOutDirs(workDir);
+    outDir = path.join(workDir, `out-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`);
+    await mkdir(outDir, { recursive: true });
+
+    log(`${job.stageId}: ${job.kind} v${kind.version} fingerprint ${job.fingerprint} worker ${workerId()}`);
+    const startedAt = new Date().toISOString();
+    const result: StageResult = (await kind.run({
+      stageId: job.stageId,
+      fingerprint: job.fingerprint,
+      params: job.params,
+      inputs,
+      outDir,
+      workDir,
+      env: job.env,
+      progress: (p) => hooks.onProgress?.(p),
+      log,
+      signal: hooks.signal ?? new AbortController().signal,
+    })) ?? {};
+    if (hooks.signal?.aborted) throw new StageInterruptedError();
+
+    const finishedAt = new Date().toISOString();
+    await store.publish(
+      job.fingerprint,
+      outDir,
+      {
+        stageId: job.stageId,
+        kind: job.kind,
+        kindVersion: kind.version,
+        fingerprint: job.fingerprint,
+        params: job.params,
+        inputs: job.inputs,
+        startedAt,
+        finishedAt,
+        seconds: (Date.now() - started) / 1000,
+        backend: result.backend ?? null,
+        summary: result.summary ?? null,
+        engine: engineVersion(),
+        worker: workerId(),
+      },
+      { replace: job.force },
+    );
+    outDir = undefined;
+    // Checkpoints are only useful to an unfinished stage.
+    await rm(workDir, { recursive: true, force: true });
+    log(`${job.stageId}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return outcome('done');
+  } catch (err) {
+    if (outDir) await rm(outDir, { recursive: true, force: true }).catch(() => undefined);
+    const message = describeStageError(err);
+    log(`${job.stageId}: FAILED: ${message}`);
+    if (!isUserFacing(err) && err instanceof Error && err.stack) log(err.stack);
+    return outcome('failed', message);
+  }
+}
+
+class InputMissingError extends Error {
+  readonly code = 'PIPE_INPUT_MISSING';
+  constructor(name: string, fp: string) {
+    super(`input "${name}" (fingerprint ${fp.slice(0, 12)}) is not in the cache; was the cache cleaned while the run was going? Rerun the pipeline.`);
+  }
+}
+
+class StageInterruptedError extends Error {
+  readonly code = 'PIPE_INTERRUPTED';
+  constructor() {
+    super('interrupted; rerun the pipeline to continue from the last checkpoint');
+  }
+}
+
+/** StageUserError / UserError carry a PIPE_* code: their message is the whole story. */
+function isUserFacing(err: unknown): err is Error & { code: string } {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && (err as unknown as { code: string }).code.startsWith('PIPE_');
+}
+
+export function describeStageError(err: unknown): string {
+  if (isUserFacing(err)) return err.message.replace(/\s*\n\s*/g, ' ');
+  if (err instanceof Error) return `${err.name}: ${err.message.split('\n')[0]} (stack trace in the log)`;
+  return String(err);
+}
+
+/** Out folders of attempts on this host whose process is gone (killed runs). */
+async function removeStaleOutDirs(workDir: string): Promise<void> {
+  const host = hostname();
+  for (const name of await readdir(workDir).catch(() => [] as string[])) {
+    const m = /^out-(.+)-(\d+)-[0-9a-f]+$/.exec(name);
+    if (!m || m[1] !== host) continue;
+    const pid = Number(m[2]);
+    if (pid !== process.pid && isAlive(pid)) continue;
+    await rm(path.join(workDir, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,93 @@
+// Graph algorithms over the compiler's plain-data DAG: free functions, no I/O.
+import picomatch from 'picomatch';
+import type { Dag } from '../compiler/types.js';
+
+export class DagCycleError extends Error {
+  readonly code = 'PIPE_DAG_CYCLE';
+  constructor(readonly stageIds: string[]) {
+    super(`the stage graph has a cycle through: ${stageIds.join(', ')}`);
+  }
+}
+
+/** Stage ids, every stage after all of its dependencies (stable: ties keep insertion order). */
+export function topologicalOrder(dag: Dag): string[] {
+  const ids = Object.keys(dag.stages);
+  const done = new Set<string>();
+  const order: string[] = [];
+  let progressed = true;
+  while (order.length < ids.length && progressed) {
+    progressed = false;
+    for (const id of ids) {
+      if (done.has(id)) continue;
+      if (depsOf(dag, id).every((d) => done.has(d))) {
+        done.add(id);
+        order.push(id);
+        progressed = true;
+      }
+    }
+  }
+  if (order.length < ids.length) throw new DagCycleError(ids.filter((id) => !done.has(id)));
+  return order;
+}
+
+export function depsOf(dag: Dag, id: string): string[] {
+  return dag.deps[id] ?? Object.values(dag.stages[id]?.inputs ?? {});
+}
+
+/** Stage id -> ids that depend on it directly. */
+export function dependentsMap(dag: Dag): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const id of Object.keys(dag.stages)) out[id] = [];
+  for (const id of Object.keys(dag.stages)) for (const d of depsOf(dag, id)) (out[d] ??= []).push(id);
+  return out;
+}
+
+/** Every stage `id` needs, transitively (without `id`). */
+export function ancestors(dag: Dag, id: string): Set<string> {
+  const seen = new Set<string>();
+  const stack = [...depsOf(dag, id)];
+  while (stack.length) {
+    const d = stack.pop()!;
+    if (seen.has(d)) continue;
+    seen.add(d);
+    stack.push(...depsOf(dag, d));
+  }
+  return seen;
+}
+
+/** Every stage that depends on `id`, transitively. */
+export function descendants(dag: Dag, id: string, dependents = dependentsMap(dag)): Set<string> {
+  const seen = new Set<string>();
+  const stack = [...(dependents[id] ?? [])];
+  while (stack.length) {
+    const d = stack.pop()!;
+    if (seen.has(d)) continue;
+    seen.add(d);
+    stack.push(...(dependents[d] ?? []));
+  }
+  return seen;
+}
+
+export function globMatcher(glob: string | undefined): (id: string) => boolean {
+  if (!glob) return () => false;
+  const patterns = glob.split(',').map((s) => s.trim()).filter(Boolean);
+  const m = picomatch(patterns, { dot: true });
+  return (id) => m(id);
+}
+
+/**
+ * `--only GLOB`: the matching stages plus everything they need. Undefined glob selects all.
+ * Returns the selected ids; an empty selection is the caller's error to report.
+ */
+export function selectStages(dag: Dag, only: string | undefined): Set<string> {
+  const ids = Object.keys(dag.stages);
+  if (!only) return new Set(ids);
+  const match = globMatcher(only);
+  const out = new Set<string>();
+  for (const id of ids) {
+    if (!match(id)) continue;
+    out.add(id);
+    for (const a of ancestors(dag, id)) out.add(a);
+  }
+  return out;
+}

@@ -1,0 +1,36 @@
+// What `pipe plan` and `pipe run` share: compile, resolve machine locations, check paths,
+// fingerprint every stage.
+import path from 'node:path';
+import type { Compiled } from '../compiler/index.js';
+import type { BackendName, StageEnv } from '../stages/types.js';
+import { loadStageKind } from '../stages/index.js';
+import { engineVersion } from './engine-version.js';
+import { FileDigests } from './file-digests.js';
+import { fingerprintDag, type Fingerprint } from './fingerprint.js';
+import { checkPipelinePaths } from './paths.js';
+import { resolveLocations, stageEnv, type LocationOptions, type Locations } from './settings.js';
+import { DirectoryStore } from './store.js';
+
+export interface Prepared {
+  compiled: Compiled;
+  loc: Locations;
+  env: StageEnv;
+  fingerprints: Record<string, Fingerprint>;
+  store: DirectoryStore;
+}
+
+export async function compilePipeline(file: string, sets: string[] = []): Promise<Compiled> {
+  const { compileFile } = await import('../compiler/index.js');
+  return compileFile(file, { sets });
+}
+
+export async function prepareCompiled(compiled: Compiled, opts: LocationOptions = {}): Promise<Prepared> {
+  const loc = resolveLocations(opts);
+  const backend = opts.backend ?? ((compiled.config as { backend?: BackendName }).backend ?? undefined);
+  const env = stageEnv(loc, compiled.file, backend);
+  checkPipelinePaths(compiled.dag, compiled.file, loc.projectDir);
+  const digests = new FileDigests(path.join(loc.cacheDir, 'digests.json'));
+  const fingerprints = await fingerprintDag(compiled.dag, { env, digests, loadKind: loadStageKind, engine: engineVersion() });
+  await digests.save().catch(() => undefined);
+  return { compiled, loc, env, fingerprints, store: new DirectoryStore(loc.cacheDir) };
+}

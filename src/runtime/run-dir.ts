@@ -1,0 +1,154 @@
+// The run directory runs/<pipeline>/<run-id>/: what was asked (pipeline.yaml, resolved.json,
+// dag.json), what happened (run.json, logs/), and pointers into the cache (stages/<id>/).
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { STAGE_RECORD } from './store.js';
+
+export const RUN_RECORD = 'run.json';
+/** Files of the report stage's output copied to the top of the run directory. */
+export const REPORT_FILES = ['report.html', 'report.md', 'metrics.json'];
+
+export function newRunId(now = new Date()): string {
+  const iso = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${iso}-${randomBytes(2).toString('hex')}`;
+}
+
+export function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._=-]+/g, '_').replace(/^\.+/, '_') || 'pipeline';
+}
+
+/** Stage ids contain `/` (train/<config>); each part becomes a folder. */
+function stagePath(root: string, stageId: string, suffix = ''): string {
+  return path.join(root, ...stageId.split('/').map(safeName)) + suffix;
+}
+
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, file);
+}
+
+export class RunDirectory {
+  private constructor(
+    readonly dir: string,
+    readonly pipelineDir: string,
+    readonly runId: string,
+  ) {}
+
+  static async create(runsDir: string, pipeline: string, runId = newRunId()): Promise<RunDirectory> {
+    const pipelineDir = path.join(runsDir, safeName(pipeline));
+    const dir = path.join(pipelineDir, runId);
+    await mkdir(path.join(dir, 'logs'), { recursive: true });
+    await mkdir(path.join(dir, 'stages'), { recursive: true });
+    return new RunDirectory(dir, pipelineDir, runId);
+  }
+
+  logFile(stageId: string): string {
+    return stagePath(path.join(this.dir, 'logs'), stageId, '.log');
+  }
+
+  async writeText(name: string, text: string): Promise<void> {
+    await writeFileAtomic(path.join(this.dir, name), text);
+  }
+
+  async writeJson(name: string, value: unknown): Promise<void> {
+    await this.writeText(name, `${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** stages/<id>/output -> cache entry, plus a copy of its stage.json (survives gc of the entry). */
+  async linkStage(stageId: string, entryDir: string): Promise<void> {
+    const dir = stagePath(path.join(this.dir, 'stages'), stageId);
+    await mkdir(dir, { recursive: true });
+    await replaceSymlink(entryDir, path.join(dir, 'output'));
+    await cp(path.join(entryDir, STAGE_RECORD), path.join(dir, STAGE_RECORD)).catch(() => undefined);
+  }
+
+  /** The report stage's files, copied so the run directory stands alone. */
+  async copyReport(entryDir: string): Promise<string[]> {
+    const copied: string[] = [];
+    const reserved = new Set([STAGE_RECORD, RUN_RECORD, 'stages', 'logs', 'pipeline.yaml', 'resolved.json', 'dag.json']);
+    for (const name of await readdir(entryDir).catch(() => [] as string[])) {
+      if (reserved.has(name)) continue;
+      await cp(path.join(entryDir, name), path.join(this.dir, name), { recursive: true });
+      copied.push(name);
+    }
+    return copied;
+  }
+
+  /** runs/<pipeline>/latest -> <run-id>, swapped atomically. */
+  async markLatest(): Promise<void> {
+    await replaceSymlink(this.runId, path.join(this.pipelineDir, 'latest'));
+  }
+}
+
+async function replaceSymlink(target: string, link: string): Promise<void> {
+  const tmp = `${link}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
+  await symlink(target, tmp);
+  await rename(tmp, link);
+}
+
+export interface RunRecordStage {
+  kind: string;
+  configs: string[];
+  status: string;
+  fingerprint: string;
+  seconds?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  backend?: unknown;
+  worker?: string;
+  logFile?: string;
+  error?: string;
+  reason?: string;
+  cacheEntry?: string;
+}
+
+export interface RunRecord {
+  pipeline: string;
+  runId: string;
+  file: string;
+  status: 'running' | 'done' | 'failed' | 'interrupted';
+  startedAt: string;
+  finishedAt?: string;
+  seconds?: number;
+  executor: string;
+  options: Record<string, unknown>;
+  versions: Record<string, string>;
+  locations: Record<string, string | undefined>;
+  stages: Record<string, RunRecordStage>;
+  failed: { stageId: string; error?: string; logFile?: string }[];
+  checks?: { exitCode: number; text: string };
+  pid?: number;
+}
+
+/** Every run directory under runsDir with its record (unreadable ones skipped). */
+export async function listRuns(runsDir: string): Promise<{ dir: string; record: RunRecord }[]> {
+  const out: { dir: string; record: RunRecord }[] = [];
+  for (const pipeline of await readdir(runsDir).catch(() => [] as string[])) {
+    const pdir = path.join(runsDir, pipeline);
+    for (const id of await readdir(pdir).catch(() => [] as string[])) {
+      if (id === 'latest') continue;
+      try {
+        const record = JSON.parse(await readFile(path.join(pdir, id, RUN_RECORD), 'utf8')) as RunRecord;
+        out.push({ dir: path.join(pdir, id), record });
+      } catch {
+        // Not a run directory (or one being created).
+      }
+    }
+  }
+  return out.sort((a, b) => a.record.startedAt.localeCompare(b.record.startedAt));
+}
+
+export async function readLatest(runsDir: string, pipeline: string): Promise<string | undefined> {
+  try {
+    return path.join(runsDir, safeName(pipeline), await readlink(path.join(runsDir, safeName(pipeline), 'latest')));
+  } catch {
+    return undefined;
+  }
+}
+
+export async function removeRunDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
