@@ -25,4 +25,17 @@ export interface PreparedDataset {
   splits: Record<string, PreparedSplit>;
   /** sha256 of the source images, recorded for provenance. */
   sourceDigest: string;
+  // Added by the dataset stage (additive): direct access that works even when train_split == eval_split.
+  /** Name of the training split (dataset.train_split). */
+  trainSplit: string;
+  /** Name of the evaluation split (evaluate.split). */
+  evalSplit: string;
+  /** The training split, size load_size: crop it with sampleBatch/samplePairBatch. */
+  train: PreparedSplit;
+  /** The evaluation split, size crop_size: feed it whole with toTensor. */
+  eval: PreparedSplit;
+  /** `direction` already applied: A is the model input. Recorded for provenance. */
+  direction: 'AtoB' | 'BtoA';
+  loadSize: number;
+  cropSize: number;
 }

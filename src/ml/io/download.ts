@@ -30,6 +30,8 @@ export interface FetchVerifiedOptions {
   what?: string;
   /** How a user provides the file by hand, e.g. `place it in the folder given by --data-dir (PIPE_DATA_DIR)`. */
   provideHint?: string;
+  /** Other places the caller already looked (e.g. an extracted folder), listed first in the offline message. */
+  lookedIn?: string[];
   signal?: AbortSignal;
 }
 
@@ -112,7 +114,7 @@ export async function fetchVerified(opts: FetchVerifiedOptions): Promise<Fetched
   } catch (err) {
     await fs.rm(tmp, { force: true });
     if (err instanceof StageUserError || opts.signal?.aborted) throw err;
-    const looked = [...(opts.mirrorCandidates ?? []), dest];
+    const looked = [...(opts.lookedIn ?? []), ...(opts.mirrorCandidates ?? []), dest];
     const hint = opts.provideHint ?? `place ${fileName} in the mirror folder (--data-dir / --weights-dir)`;
     throw new StageUserError(
       'PIPE_DOWNLOAD_FAILED',
