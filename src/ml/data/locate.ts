@@ -5,7 +5,7 @@ import path from 'node:path';
 import { StageUserError } from '../../stages/types.js';
 import { extractArchive } from '../io/archive.js';
 import { fetchVerified, type DownloadProgress } from '../io/download.js';
-import { archiveFileName, datasetNames, findDataset, type DatasetEntry } from './registry.js';
+import { archiveFileName, DATASETS, type DatasetEntry } from './registry.js';
 
 export interface DatasetSpec {
   source?: string | null;
@@ -23,6 +23,8 @@ export interface LocateOptions {
   download: boolean;
   onProgress?: DownloadProgress;
   signal?: AbortSignal;
+  /** Registry to look names up in (tests point URLs at a local server). Default: DATASETS. */
+  registry?: Record<string, DatasetEntry>;
 }
 
 export interface LocatedDataset {
@@ -105,11 +107,12 @@ export async function locateDataset(spec: DatasetSpec, opts: LocateOptions): Pro
     return located(root, 'path');
   }
   const name = spec.source ?? '';
-  const entry = findDataset(name);
+  const registry = opts.registry ?? DATASETS;
+  const entry = Object.hasOwn(registry, name) ? registry[name] : undefined;
   if (!entry) {
     throw new StageUserError(
       'PIPE_UNKNOWN_DATASET',
-      `Unknown dataset "${name}" in dataset.source. Known: ${datasetNames().join(', ')}. ` +
+      `Unknown dataset "${name}" in dataset.source. Known: ${Object.keys(registry).join(', ')}. ` +
         'For your own images, set dataset.path to a folder instead.',
     );
   }
