@@ -1,13 +1,26 @@
+// `pipe plan FILE`: what `pipe run` would do — every stage, its fingerprint, cached or why not.
 import type { Command } from 'commander';
+import { locationOptions } from './options.js';
 
-// Placeholder: the real `pipe plan` lands with its issue.
+interface PlanCliOptions {
+  set?: string[];
+  json?: boolean;
+  cacheDir?: string;
+  dataDir?: string;
+  weightsDir?: string;
+  backend?: import('../stages/types.js').BackendName;
+}
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('plan')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      process.stderr.write('pipe plan: not implemented yet\n');
-      process.exitCode = 2;
-    });
+    .description('Show the stages a run would execute: id, kind, configs, dependencies, fingerprint, cached or why not.')
+    .argument('<file>', 'pipeline YAML file')
+    .option('--json', 'print the plan as JSON');
+  locationOptions(cmd).action(async (file: string, o: PlanCliOptions) => {
+    const { compilePipeline } = await import('../runtime/prepare.js');
+    const { planCompiled, formatPlan } = await import('../runtime/plan.js');
+    const plan = await planCompiled(await compilePipeline(file, o.set), o);
+    process.stdout.write(o.json ? `${JSON.stringify(plan, null, 2)}\n` : `${formatPlan(plan)}\n`);
+  });
 }

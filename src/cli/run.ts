@@ -1,13 +1,50 @@
+// `pipe run FILE`: run a pipeline's stages (cached ones are skipped), write the run directory,
+// run the checks; exit 1 when a stage failed (naming it and its log), 130 when interrupted.
 import type { Command } from 'commander';
+import { locationOptions, positiveInt } from './options.js';
 
-// Placeholder: the real `pipe run` lands with its issue.
+interface RunCliOptions {
+  set?: string[];
+  jobs?: number;
+  only?: string;
+  force?: string;
+  backend?: import('../stages/types.js').BackendName;
+  cacheDir?: string;
+  runsDir?: string;
+  dataDir?: string;
+  weightsDir?: string;
+  executor?: 'local' | 'queue';
+  redis?: string;
+  queue?: string;
+  progress?: 'auto' | 'tty' | 'plain' | 'json' | 'none';
+  checks?: boolean;
+}
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('run')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      process.stderr.write('pipe run: not implemented yet\n');
-      process.exitCode = 2;
+    .description('Run a pipeline: every stage not in the cache, in dependency order, then the checks.')
+    .argument('<file>', 'pipeline YAML file')
+    .option('-j, --jobs <n>', 'stages run side by side (each in its own process)', positiveInt('--jobs'), 1)
+    .option('--only <glob>', 'run only stages matching the glob (e.g. "train/perceptual*") and what they need')
+    .option('--force <glob>', 'recompute stages matching the glob even when cached');
+  locationOptions(cmd, { runs: true })
+    .option('--executor <name>', 'local (child processes) or queue (BullMQ workers)', 'local')
+    .option('--redis <url>', 'Redis for --executor queue, e.g. redis://localhost:6379')
+    .option('--queue <name>', 'queue name for --executor queue')
+    .option('--progress <mode>', 'auto (listr on a terminal, plain lines otherwise), tty, plain, json, none', 'auto')
+    .option('--no-checks', 'skip the pipeline checks at the end')
+    .action(async (file: string, o: RunCliOptions) => {
+      if (o.executor !== 'local' && o.executor !== 'queue') {
+        const { UserError } = await import('./errors.js');
+        throw new UserError('PIPE_BAD_OPTION', `--executor must be local or queue; got "${o.executor}".`, 2);
+      }
+      const { runPipeline } = await import('../runtime/run.js');
+      const { createReporter } = await import('../runtime/reporters/index.js');
+      const reporter = await createReporter(o.progress);
+      const result = await runPipeline(file, { ...o, sets: o.set, reporters: [reporter], handleSignals: true, checks: o.checks !== false });
+      const out = result.exitCode === 0 ? process.stdout : process.stderr;
+      out.write(`${result.summary}\n`);
+      process.exitCode = result.exitCode;
     });
 }

@@ -1,13 +1,19 @@
+// `pipe runs`: the run directories with their status, newest last.
 import type { Command } from 'commander';
 
-// Placeholder: the real `pipe runs` lands with its issue.
 export function register(program: Command): void {
   program
     .command('runs')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      process.stderr.write('pipe runs: not implemented yet\n');
-      process.exitCode = 2;
+    .description('List runs (newest last) with their status and stage counts.')
+    .argument('[pipeline]', 'only runs of this pipeline name')
+    .option('--runs-dir <dir>', 'where run directories are (default runs; env PIPE_RUNS_DIR)')
+    .option('--json', 'print as JSON')
+    .action(async (pipeline: string | undefined, o: { runsDir?: string; json?: boolean }) => {
+      const { resolveLocations } = await import('../runtime/settings.js');
+      const { listRuns } = await import('../runtime/run-dir.js');
+      const { formatRuns } = await import('../runtime/runs-list.js');
+      const loc = resolveLocations({ runsDir: o.runsDir });
+      const runs = (await listRuns(loc.runsDir)).filter((r) => !pipeline || r.record.pipeline === pipeline);
+      process.stdout.write(o.json ? `${JSON.stringify(runs, null, 2)}\n` : `${formatRuns(runs, process.cwd())}\n`);
     });
 }

@@ -44,7 +44,7 @@ export class ListrReporter implements Reporter {
             for (const e of st.pending.splice(0)) this.apply(st, e);
           }),
       })),
-      { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, collapseSkips: false } },
+      { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, collapseSkips: true } },
     );
     this.done = this.listr.run().catch(() => undefined);
   }
