@@ -9,10 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stageChildCommand } from '../../src/runtime/child-command.js';
 import { RecordingReporter } from '../../src/runtime/events.js';
+import { compileFile } from '../../src/compiler/index.js';
 import { planCompiled } from '../../src/runtime/plan.js';
-import { runCompiled } from '../../src/runtime/run.js';
+import { runPipeline } from '../../src/runtime/run.js';
 import { DirectoryStore } from '../../src/runtime/store.js';
-import { makeCompiled } from './fixtures/dag.js';
+import { REPO_DIR } from '../shared-paths.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const kinds = path.join(here, 'fixtures', 'kinds.ts');
@@ -30,6 +31,16 @@ beforeAll(async () => {
 afterAll(() => {
   process.env = saved;
 });
+
+/** tiny.yaml with its variants block replaced, written as <dir>/<name>.yaml. */
+function pipelineFile(name: string, variants: Record<string, string>): string {
+  const base = readFileSync(path.join(here, 'fixtures', 'tiny.yaml'), 'utf8');
+  const block = Object.entries(variants).map(([v, body]) => `  ${v}: ${body}`).join('\n');
+  const text = base.replace(/^variants:\n(?:  .*\n)+/m, `variants:\n${block}\n`).replace('name: tiny', `name: ${name}`);
+  const file = path.join(dir, `${name}.yaml`);
+  writeFileSync(file, text);
+  return file;
+}
 
 /** Stage ids executed since the last call. */
 function takeExecuted(): string[] {
@@ -61,8 +72,8 @@ async function assertCacheConsistent(cacheDir: string): Promise<string[]> {
 describe('runtime with real child processes', () => {
   it('reruns nothing when unchanged, and exactly one variant plus the report when one param changes', async () => {
     const first = opts('incremental');
-    const compiled = makeCompiled(dir, 'incr', { a: { seed: 1 }, b: { seed: 2 } });
-    const r1 = await runCompiled(compiled, first.options);
+    const file = pipelineFile('incr', { a: '{}', b: '{ train.seed: 2 }' });
+    const r1 = await runPipeline(file, first.options);
     expect(r1.status).toBe('done');
     expect(r1.exitCode).toBe(0);
     expect(takeExecuted()).toEqual(['dataset', 'evaluate/a', 'evaluate/b', 'report', 'train/a', 'train/b']);
@@ -77,20 +88,21 @@ describe('runtime with real child processes', () => {
     expect(readFileSync(path.join(r1.runDir, 'logs', 'train', 'a.log'), 'utf8')).toContain('done in');
     expect(existsSync(path.join(r1.runDir, 'report.html'))).toBe(true);
     expect(JSON.parse(readFileSync(path.join(r1.runDir, 'metrics.json'), 'utf8'))).toHaveProperty('test.a.ssim');
-    expect(readFileSync(path.join(r1.runDir, 'pipeline.yaml'), 'utf8')).toBe(compiled.text);
+    expect(readFileSync(path.join(r1.runDir, 'pipeline.yaml'), 'utf8')).toBe(readFileSync(file, 'utf8'));
+    expect(JSON.parse(readFileSync(path.join(r1.runDir, 'dag.json'), 'utf8')).fingerprints.report).toBe(run.stages.report.fingerprint);
     expect(existsSync(path.join(dir, 'incremental', 'runs', 'incr', 'latest', 'run.json'))).toBe(true);
     // Work folders are gone once a stage is published.
     expect(await new DirectoryStore(first.options.cacheDir).listWork()).toEqual([]);
 
     const second = opts('incremental');
-    const r2 = await runCompiled(compiled, second.options);
+    const r2 = await runPipeline(file, second.options);
     expect(r2.exitCode).toBe(0);
     expect(takeExecuted()).toEqual([]);
     expect(second.reporter.ofType('stageStarted')).toHaveLength(0);
     expect(second.reporter.ofType('stageCached')).toHaveLength(6);
 
-    const changed = makeCompiled(dir, 'incr', { a: { seed: 1 }, b: { seed: 2, epochs: 4 } });
-    const plan = await planCompiled(changed, second.options);
+    const changed = pipelineFile('incr', { a: '{}', b: '{ train.seed: 2, train.epochs: 4 }' });
+    const plan = await planCompiled(await compileFile(changed), second.options);
     const why = Object.fromEntries(plan.stages.map((s) => [s.id, s.cached ? 'cached' : s.reason]));
     expect(why).toEqual({
       dataset: 'cached',
@@ -98,11 +110,11 @@ describe('runtime with real child processes', () => {
       'evaluate/a': 'cached',
       'train/b': 'params-changed',
       'evaluate/b': 'input-changed',
-      report: 'input-changed',
+      report: 'params-changed',
     });
     expect(plan.stages.find((s) => s.id === 'train/b')!.changed).toEqual(['train.epochs']);
 
-    const r3 = await runCompiled(changed, opts('incremental').options);
+    const r3 = await runPipeline(changed, opts('incremental').options);
     expect(r3.exitCode).toBe(0);
     expect(takeExecuted()).toEqual(['evaluate/b', 'report', 'train/b']);
     await assertCacheConsistent(first.options.cacheDir);
@@ -110,8 +122,8 @@ describe('runtime with real child processes', () => {
 
   it('a failing or crashing stage fails only its dependents and names its log', async () => {
     const o = opts('failing');
-    const compiled = makeCompiled(dir, 'fail', { ok: { seed: 1 }, bad: { seed: 13 }, crash: { seed: 666 } });
-    const r = await runCompiled(compiled, o.options);
+    const file = pipelineFile('fail', { ok: '{}', bad: '{ train.seed: 13 }', crash: '{ train.seed: 666 }' });
+    const r = await runPipeline(file, o.options);
     expect(r.status).toBe('failed');
     expect(r.exitCode).toBe(1);
     const status = Object.fromEntries(Object.entries(r.stages).map(([id, s]) => [id, s.status]));
@@ -137,11 +149,11 @@ describe('runtime with real child processes', () => {
 
   it('kill -9 of the whole run mid-stage, then a rerun: no partial cache entry, training resumes', async () => {
     const o = opts('killed');
-    const compiled = makeCompiled(dir, 'kill', { slow: { seed: 5, epochs: 400 } });
-    const compiledFile = path.join(dir, 'kill.json');
-    writeFileSync(compiledFile, JSON.stringify(compiled));
-    const script = path.join(here, 'fixtures', 'run-compiled.ts');
-    const child = execa('node', [...stageChildCommand().nodeOptions, script, compiledFile, o.options.cacheDir, o.options.runsDir], {
+    const file = pipelineFile('kill', { slow: '{ train.seed: 5, train.epochs: 400 }' });
+    // The real CLI in its own process group, killed as a whole like a terminal's kill -9 would.
+    const cli = path.join(REPO_DIR, 'src', 'cli.ts');
+    const args = ['run', file, '--jobs', '2', '--cache-dir', o.options.cacheDir, '--runs-dir', o.options.runsDir];
+    const child = execa('node', [...stageChildCommand().nodeOptions, cli, ...args], {
       cwd: dir,
       detached: true,
       reject: false,
@@ -175,7 +187,7 @@ describe('runtime with real child processes', () => {
     expect((await stat(path.join(store.workPath(trainFp), 'checkpoint.json'))).isFile()).toBe(true);
 
     takeExecuted();
-    const r = await runCompiled(compiled, { ...o.options, jobs: 1 });
+    const r = await runPipeline(file, { ...o.options, jobs: 1 });
     expect(r.exitCode).toBe(0);
     expect(takeExecuted()).toEqual(['evaluate/slow', 'report', 'train/slow']);
     const model = JSON.parse(await readFile(path.join(store.entryDir(trainFp), 'model.json'), 'utf8'));
