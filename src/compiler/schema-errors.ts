@@ -80,7 +80,7 @@ export function translateAjvErrors(
         add(
           at,
           'value',
-          `${describeValue(e.data)} is not allowed` + (best ? `; did you mean "${best}"?` : '') + `; allowed values: ${listValues(allowed)}`,
+          `${describeValue(e.data)} is not allowed` + (best ? ` (did you mean "${best}"?)` : '') + `; allowed values: ${listValues(allowed)}`,
         );
         break;
       }

@@ -118,7 +118,7 @@ export function checkConfig(c: ResolvedConfig): Issue[] {
       : `load_size ${d.load_size} != crop_size ${d.crop_size}, so the real image is cropped at a random offset`;
     issues.push({
       path: ['loss', 'perceptual', 'cache_real'],
-      related: [['dataset', 'flip'], ['dataset', 'load_size'], ['dataset', 'crop_size']],
+      related: d.flip ? [['dataset', 'flip']] : [['dataset', 'load_size'], ['dataset', 'crop_size']],
       anchor: 'value',
       message: `cache_real reuses phi(real) computed once per image, but ${why} every epoch and the cached features would not match it; set flip: false and load_size equal to crop_size, or cache_real: false`,
     });
