@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHARED_DATA_DIR } from '../../../test/shared-paths.js';
+import { REPO_DIR, SHARED_DATA_DIR } from '../../../test/shared-paths.js';
 import { cropImage, encodePng, readImage } from '../io/image.js';
 import { resizeBicubic } from '../io/resize.js';
 import { locateDataset } from './locate.js';
@@ -72,6 +74,11 @@ describe('dataset preparation', () => {
     const left = resizeBicubic(cropImage(ab, 0, 0, 256, 256), 40, 40);
     expect(Buffer.compare(ds.train.A.get(1), right.data)).toBe(0);
     expect(Buffer.compare(ds.train.B.get(1), left.data)).toBe(0);
+    // ...and bit-identical to Pillow's decode + crop + resize(BICUBIC) (test/fixtures/data/make_jpeg_fixture.py).
+    const pil = JSON.parse(fsSync.readFileSync(path.join(REPO_DIR, 'test/fixtures/data/jpeg-pil.json'), 'utf8')).resized;
+    const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+    expect(sha(ds.train.A.get(1))).toBe(pil['facades/train/2.jpg B 40']);
+    expect(sha(ds.train.B.get(1))).toBe(pil['facades/train/2.jpg A 40']);
   });
 
   it('prepares real summer2winter (unaligned): counts per domain, direction swaps the folders', async () => {

@@ -142,7 +142,7 @@ export async function prepareDataset(plan: SourcePlan, spec: PrepareSpec, outDir
       );
     }
     digests.update(`${path.relative(plan.root, file).split(path.sep).join('/')}\0${digest}\n`);
-    const img = decodeImage(bytes, file);
+    const img = await decodeImage(bytes, file);
     opts.onProgress?.(++done, total, file);
     return img;
   };

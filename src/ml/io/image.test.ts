@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHARED_DATA_DIR } from '../../../test/shared-paths.js';
+import { REPO_DIR, SHARED_DATA_DIR } from '../../../test/shared-paths.js';
 import { cropImage, decodeImage, encodePng, readImage, unitRangeToRgb, writePng } from './image.js';
 
 let tmp: string;
@@ -14,7 +16,20 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
+// sha256 of Pillow's RGB decode; see test/fixtures/data/make_jpeg_fixture.py.
+const pil = JSON.parse(fsSync.readFileSync(path.join(REPO_DIR, 'test/fixtures/data/jpeg-pil.json'), 'utf8')) as {
+  images: Record<string, { width: number; height: number; rgbSha256: string }>;
+};
+
 describe('image codecs', () => {
+  it('decodes JPEGs bit-identically to Pillow (libjpeg-turbo)', async () => {
+    for (const [file, want] of Object.entries(pil.images)) {
+      const img = await readImage(path.join(SHARED_DATA_DIR, file));
+      expect([file, img.width, img.height]).toEqual([file, want.width, want.height]);
+      expect([file, createHash('sha256').update(img.data).digest('hex')]).toEqual([file, want.rgbSha256]);
+    }
+  });
+
   it('decodes the real facades and summer2winter JPEGs to RGB', async () => {
     const ab = await readImage(path.join(SHARED_DATA_DIR, 'facades/test/1.jpg'));
     expect([ab.width, ab.height, ab.data.length]).toEqual([512, 256, 512 * 256 * 3]);
@@ -34,15 +49,15 @@ describe('image codecs', () => {
     expect(back).toEqual({ width: 3, height: 2, data: img.data });
   });
 
-  it('drops alpha and expands grey PNGs', () => {
+  it('drops alpha and expands grey PNGs', async () => {
     const rgba = new PNG({ width: 2, height: 1 });
     rgba.data = Buffer.from([10, 20, 30, 0, 40, 50, 60, 255]);
-    const a = decodeImage(PNG.sync.write(rgba), 'rgba.png');
+    const a = await decodeImage(PNG.sync.write(rgba), 'rgba.png');
     expect(Array.from(a.data)).toEqual([10, 20, 30, 40, 50, 60]);
 
     const grey = new PNG({ width: 2, height: 1 });
     grey.data = Buffer.from([7, 7, 7, 255, 200, 200, 200, 255]);
-    const g = decodeImage(PNG.sync.write(grey, { colorType: 0 }), 'grey.png');
+    const g = await decodeImage(PNG.sync.write(grey, { colorType: 0 }), 'grey.png');
     expect(Array.from(g.data)).toEqual([7, 7, 7, 200, 200, 200]);
   });
 
@@ -53,6 +68,12 @@ describe('image codecs', () => {
     const e1 = await readImage(truncated).catch((e) => e);
     expect(e1.code).toBe('PIPE_IMAGE_UNREADABLE');
     expect(e1.message).toContain(truncated);
+    // Cut mid-scan: libjpeg would pad with grey; like Pillow, refuse it.
+    const half = path.join(tmp, 'half.jpg');
+    await fs.writeFile(half, real.subarray(0, real.length >> 1));
+    await expect(readImage(half)).rejects.toThrow(/half\.jpg: corrupt JPEG data \(Premature end/);
+    // A good file still decodes after failures.
+    expect((await readImage(path.join(SHARED_DATA_DIR, 'facades/test/2.jpg'))).width).toBe(512);
 
     const text = path.join(tmp, 'notes.png');
     await fs.writeFile(text, 'hello');
