@@ -92,3 +92,15 @@ describe('locateDataset', () => {
     expect(err.message).not.toContain('\n');
   });
 });
+
+describe('registry checks', () => {
+  it('rejects a layout that does not match the named dataset', async () => {
+    const { datasetSourceProblem } = await import('./registry.js');
+    expect(datasetSourceProblem('facades', 'aligned')).toBeUndefined();
+    expect(datasetSourceProblem('facades', 'unaligned')).toMatch(/set dataset.layout: aligned/);
+    expect(datasetSourceProblem('nope', 'aligned')).toMatch(/unknown dataset "nope".*summer2winter_yosemite/);
+    await expect(
+      locateDataset({ source: 'summer2winter_yosemite', layout: 'aligned' }, { projectDir: tmp, downloadDir: tmp, download: false }),
+    ).rejects.toThrow(/is unaligned, but dataset.layout is "aligned"/);
+  });
+});

@@ -116,6 +116,12 @@ export async function locateDataset(spec: DatasetSpec, opts: LocateOptions): Pro
         'For your own images, set dataset.path to a folder instead.',
     );
   }
+  if (entry.layout !== spec.layout) {
+    throw new StageUserError(
+      'PIPE_DATASET_LAYOUT',
+      `Dataset "${entry.name}" is ${entry.layout}, but dataset.layout is "${spec.layout}": set dataset.layout: ${entry.layout}.`,
+    );
+  }
   const looked: string[] = [];
   if (opts.dataDir) {
     const mirror = path.join(path.resolve(opts.dataDir), entry.name);

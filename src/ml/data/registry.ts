@@ -65,3 +65,15 @@ export function findDataset(name: string): DatasetEntry | undefined {
 export function archiveFileName(entry: DatasetEntry): string {
   return entry.url.slice(entry.url.lastIndexOf('/') + 1);
 }
+
+/**
+ * Why `source` + `layout` cannot work, or undefined when they can. Pure, so the compiler can report it
+ * with the pipeline's line numbers before anything runs.
+ */
+export function datasetSourceProblem(source: string, layout: 'aligned' | 'unaligned'): string | undefined {
+  const entry = findDataset(source);
+  if (!entry) return `unknown dataset "${source}" (known: ${datasetNames().join(', ')}); for your own images use dataset.path`;
+  if (entry.layout !== layout)
+    return `dataset "${source}" is ${entry.layout === 'aligned' ? 'aligned (A|B side by side)' : 'unaligned (trainA/trainB folders)'}: set dataset.layout: ${entry.layout}`;
+  return undefined;
+}
