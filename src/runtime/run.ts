@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Compiled } from '../compiler/index.js';
 import { engineVersion } from './engine-version.js';
 import { CompositeReporter, type Reporter, type RunStatus } from './events.js';
-import { topologicalOrder } from './graph.js';
+import { selectStages, topologicalOrder } from './graph.js';
 import { compilePipeline, prepareCompiled } from './prepare.js';
 import { RunDirectory, type RunRecord } from './run-dir.js';
 import { scheduleDag, type StageRun } from './scheduler.js';
@@ -51,6 +51,10 @@ export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Pr
   const { loc, env, store } = prepared;
   const fps = Object.fromEntries(Object.entries(prepared.fingerprints).map(([id, f]) => [id, f.value]));
   const reporter = new CompositeReporter(opts.reporters ?? []);
+  if (opts.only && selectStages(dag, opts.only).size === 0) {
+    const { UserError } = await import('../cli/errors.js');
+    throw new UserError('PIPE_ONLY_MATCHES_NOTHING', `--only "${opts.only}" matches no stage of ${compiled.file}; stages: ${Object.keys(dag.stages).join(', ')}.`, 2);
+  }
 
   const runDir = await RunDirectory.create(loc.runsDir, dag.pipeline);
   await runDir.writeText('pipeline.yaml', compiled.text);
