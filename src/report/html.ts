@@ -128,7 +128,7 @@ export function renderReportHtml(model: ReportModel): string {
   const terms = [...new Set(lossData.flatMap((d) => Object.keys(d.terms)))];
   const base = { ...model.params.base } as Record<string, unknown>;
   const seedSection = hasSeedGroups(run)
-    ? `<h3>Seed-averaged</h3><p class="note">Mean of the seed means with a 95 % Student-t interval across seeds; p: paired t-test vs the baseline on per-image values.</p>${metricsTable('seed-table', groupRows(run), metrics, { nLabel: 'seeds', showTest: true })}`
+    ? `<h3>Seed-averaged</h3><p class="note">Mean of the seed means with a 95 % Student-t interval across seeds; p: paired t-test vs the baseline on per-image values.</p><div class="scroll">${metricsTable('seed-table', groupRows(run), metrics, { nLabel: 'seeds', showTest: true })}</div>`
     : '';
   const stageRows = model.stages
     .map((s) => `<tr><td>${esc(s.id)}</td><td>${esc(s.kind)}</td><td>${esc(s.status)}</td><td>${s.seconds === null ? '' : s.seconds.toFixed(1)}</td><td>${esc(s.backend ?? '')}</td></tr>`)
@@ -148,7 +148,7 @@ ${model.description ? `<p>${esc(model.description)}</p>` : ''}
 
 <h2>Metrics</h2>
 <p class="note">Mean over the evaluation images with the 95 % bootstrap interval; ★ best per column; the coloured number is the change vs the baseline, signed so that + is better (↑ higher is better, ↓ lower is better).</p>
-${metricsTable('metrics-table', configRows(run), metrics, {})}
+<div class="scroll">${metricsTable('metrics-table', configRows(run), metrics, {})}</div>
 ${seedSection}
 ${pairedTable(model, metrics)}
 
