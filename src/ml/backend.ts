@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../cli/errors.js';
+import './ops/register_gradients.js';
 
 export type BackendRequest = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type ConcreteBackend = Exclude<BackendRequest, 'auto'>;
@@ -95,6 +96,8 @@ async function loadWasm(): Promise<BackendInfo> {
 async function loadCpu(): Promise<BackendInfo> {
   await import('@tensorflow/tfjs-backend-cpu');
   await activate('cpu');
+  // tfjs-backend-cpu prints an advert for tfjs-node on first use; pipe already reports the backend it chose.
+  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   return base('cpu', 'cpu', packageVersion('@tensorflow/tfjs-backend-cpu'), null, 1);
 }
 
@@ -119,7 +122,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
     gpu = compat;
     adapterKind = 'opengl-compatibility';
   }
-  const nav = (globalThis as { navigator?: Record<string, unknown> }).navigator;
+  const nav = (globalThis as unknown as { navigator?: Record<string, unknown> }).navigator;
   if (nav) {
     Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
   } else {
@@ -152,10 +155,23 @@ const LOADERS: Record<ConcreteBackend, () => Promise<BackendInfo>> = {
 };
 
 let current: BackendInfo | undefined;
+// A backend package initialises once per process (setWasmPaths refuses a second call): later requests reuse it.
+const loaded = new Map<ConcreteBackend, BackendInfo>();
 
 /** The backend chosen by the last successful initBackend call in this process. */
 export function currentBackend(): BackendInfo | undefined {
   return current;
+}
+
+async function load(name: ConcreteBackend): Promise<BackendInfo> {
+  const known = loaded.get(name);
+  if (known) {
+    await activate(known.tfjsBackend);
+    return known;
+  }
+  const info = await LOADERS[name]();
+  loaded.set(name, info);
+  return info;
 }
 
 /**
@@ -163,11 +179,6 @@ export function currentBackend(): BackendInfo | undefined {
  * skipped one failed; a backend requested by name that cannot load is a user error naming what to install.
  */
 export async function initBackend(requested: BackendRequest = 'auto'): Promise<BackendInfo> {
-  if (current && (current.requested === requested || current.name === requested)) {
-    await activate(current.tfjsBackend);
-    return current;
-  }
-  const order = requested === 'auto' ? AUTO_ORDER : [requested];
   if (requested !== 'auto' && !(requested in LOADERS)) {
     throw new UserError(
       'PIPE_BACKEND_UNKNOWN',
@@ -175,10 +186,11 @@ export async function initBackend(requested: BackendRequest = 'auto'): Promise<B
       2,
     );
   }
+  const order = requested === 'auto' ? AUTO_ORDER : [requested];
   const fallbacks: BackendFallback[] = [];
   for (const name of order) {
     try {
-      const info = await LOADERS[name]();
+      const info = await load(name);
       current = { ...info, requested, fallbacks };
       return current;
     } catch (err) {
