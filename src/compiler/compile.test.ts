@@ -243,3 +243,11 @@ describe('semantic checks', () => {
     ]);
   });
 });
+
+describe('document shape', () => {
+  it('rejects a document that is not a map, and a null section with a hint', () => {
+    expect(diagnostics('- a\n- b\n')).toEqual([at(1, 1, '', 'expected object, got a list')]);
+    const text = minimal('variants:', '  l1:', '  p: { train.seed: 2 }');
+    expect(diagnostics(text)).toEqual([at(5, 3, 'variants.l1', 'expected object, got null (write {} for an empty map)')]);
+  });
+});

@@ -45,7 +45,7 @@ export function compilePipelineText(text: string, file: string, sets: readonly s
       at(arg, p.message);
       continue;
     }
-    const dotted = p.path.join('.');
+    const dotted = formatPath(p.path);
     const check = checkPath(p.path, false);
     if (!check.ok) {
       at(dotted, check.message);

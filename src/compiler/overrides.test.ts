@@ -61,3 +61,20 @@ describe('--set overrides', () => {
     expect.assertions(1);
   });
 });
+
+describe('--set into variants and sweeps', () => {
+  it('treats the rest of the path as one dotted key', () => {
+    const text = minimal('variants: { l1: {}, p: { loss.perceptual.weight: 1 } }');
+    const { configs } = compile(text, ['variants.p.loss.perceptual.weight=5', 'sweep.grid.train.seed=[1, 2]']);
+    expect(configs.map((c) => c.id)).toEqual(['l1-seed=1', 'l1-seed=2', 'p-seed=1', 'p-seed=2']);
+    expect(configs[2].config.loss.perceptual.weight).toBe(5);
+  });
+
+  it('checks the dotted key and the values it brings', () => {
+    const d = diagnostics(minimal(), ['sweep.grid.train.sede=[1, 2]', 'sweep.zip.train.seed=[x]']);
+    expect(d.map((x) => [x.arg, x.path, x.message])).toEqual([
+      ['sweep.grid.train.sede=[1, 2]', 'sweep.grid.train.sede', 'unknown key "sede" in train (did you mean "seed"?)'],
+      ['sweep.zip.train.seed=[x]', 'sweep.zip.train.seed[0]', 'expected integer, got string "x"'],
+    ]);
+  });
+});

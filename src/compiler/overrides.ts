@@ -11,7 +11,7 @@ export function splitPath(dotted: string): string[] {
   return dotted.split('.');
 }
 
-export type PathCheck = { ok: true; pointer: string } | { ok: false; message: string };
+export type PathCheck = { ok: true; pointer: string | undefined } | { ok: false; message: string };
 
 /**
  * Does `segments` name a key of the schema? With `varying`, only dataset/model/loss/train/evaluate
@@ -40,7 +40,8 @@ export function checkPath(segments: readonly string[], varying: boolean): PathCh
 }
 
 /** Validates (and fills defaults into) a value for the schema at `pointer`. */
-export function validateAt(pointer: string, value: unknown): ErrorObject[] {
+export function validateAt(pointer: string | undefined, value: unknown): ErrorObject[] {
+  if (pointer === undefined) return []; // free-form: checked later (variant bodies)
   const v = validatorAt(pointer);
   return v(value) ? [] : [...(v.errors ?? [])];
 }
@@ -50,14 +51,27 @@ export type SetParse = { ok: true; path: string[]; raw: string } | { ok: false; 
 export function parseSetArg(arg: string): SetParse {
   const eq = arg.indexOf('=');
   if (eq <= 0) return { ok: false, message: 'expected KEY=VALUE, e.g. --set train.epochs=2' };
-  return { ok: true, path: splitPath(arg.slice(0, eq).trim()), raw: arg.slice(eq + 1) };
+  return { ok: true, path: groupDottedKeys(splitPath(arg.slice(0, eq).trim())), raw: arg.slice(eq + 1) };
+}
+
+/**
+ * Variant bodies and sweep lists are keyed by dotted paths themselves, so
+ * `variants.perceptual.loss.l1.weight` means key `loss.l1.weight` of variant `perceptual`, and
+ * `sweep.grid.train.seed` the grid list `train.seed`.
+ */
+export function groupDottedKeys(segments: string[]): string[] {
+  if (segments[0] === 'variants' && segments.length > 3) return [...segments.slice(0, 2), segments.slice(2).join('.')];
+  if (segments[0] === 'sweep' && (segments[1] === 'grid' || segments[1] === 'zip') && segments.length > 3) {
+    return [...segments.slice(0, 2), segments.slice(2).join('.')];
+  }
+  return segments;
 }
 
 /**
  * Types a `--set` value by the schema: the text is read as YAML (2 -> number, false -> boolean,
  * {relu3_3: 1} -> map), and kept as the literal string when the schema wants a string there.
  */
-export function typeSetValue(pointer: string, raw: string): { value: unknown; errors: ErrorObject[] } {
+export function typeSetValue(pointer: string | undefined, raw: string): { value: unknown; errors: ErrorObject[] } {
   let parsed: unknown = raw;
   try {
     parsed = parseYaml(raw);

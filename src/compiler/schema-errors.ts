@@ -71,7 +71,9 @@ export function translateAjvErrors(
         break;
       case 'type': {
         const types = Array.isArray(p.type) ? (p.type as string[]) : String(p.type).split(',');
-        add(at, 'value', `expected ${types.join(' or ')}, got ${describeValue(e.data)}`);
+        // `key:` with nothing after it is null in YAML; an empty map is written {}.
+        const hint = e.data === null && types.includes('object') ? ' (write {} for an empty map)' : '';
+        add(at, 'value', `expected ${types.join(' or ')}, got ${describeValue(e.data)}${hint}`);
         break;
       }
       case 'enum': {

@@ -70,7 +70,8 @@ export function validatorAt(pointer: string): ValidateFunction {
 }
 
 export type SchemaPathResult =
-  | { ok: true; pointer: string; schema: JsonSchema }
+  /** pointer is undefined for a free-form map (a variant body): any key, any value. */
+  | { ok: true; pointer: string | undefined; schema: JsonSchema }
   | {
       ok: false;
       /** Index of the first segment that names no key. */
@@ -118,6 +119,11 @@ export function resolveSchemaPath(segments: readonly string[]): SchemaPathResult
       }
     }
     if (props || extra) return { ok: false, index: i, allowed: allowedNames(s) };
+    const freeForm = s.type === 'object' && extra === undefined;
+    const pattern = (s.propertyNames as JsonSchema | undefined)?.pattern;
+    if (freeForm && (typeof pattern !== 'string' || new RegExp(pattern, 'u').test(seg)) && i === segments.length - 1) {
+      return { ok: true, pointer: undefined, schema: {} };
+    }
     return { ok: false, index: i, allowed: [], parentType: describeSchemaType(s) };
   }
   const d = deref(s, root);

@@ -49,7 +49,8 @@ export class SourceMap {
         const keyStart = rangeOf(pair.key)?.[0];
         const valueStart = rangeOf(pair.value)?.[0];
         // A key without a value (`flip:`) has a null scalar placed after the colon: point at the key.
-        const valueIsEmpty = isScalar(pair.value) && pair.value.value === null && pair.value.source === undefined;
+        const valueRange = rangeOf(pair.value);
+        const valueIsEmpty = isScalar(pair.value) && pair.value.value === null && valueRange !== undefined && valueRange[0] === valueRange[1];
         if (last && anchor === 'key') return this.pos(keyStart ?? best);
         best = valueStart !== undefined && !valueIsEmpty ? valueStart : (keyStart ?? best);
         if (last) return this.pos(best);
