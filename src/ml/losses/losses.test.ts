@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import { registerGradients } from '../train/gradients.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ganLoss } from './gan.js';
 import { l1Loss } from './l1.js';
@@ -9,7 +9,7 @@ import { gram, styleLoss } from './style.js';
 import { cycleLoss, identityLoss } from './cycle.js';
 import { FeatureCriterion, featureLayers, type FeatureExtractor } from './feature-criterion.js';
 
-beforeAll(async () => { await tf.setBackend('cpu'); });
+beforeAll(async () => { await tf.setBackend('cpu'); await registerGradients(); });
 const num = (t: tf.Tensor) => t.dataSync()[0];
 
 describe('GAN loss', () => {

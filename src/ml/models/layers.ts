@@ -1,7 +1,7 @@
 // Tiny layer algebra: each layer declares its parameter specs and a pure apply(params, x). Convolutions
 // go through src/ml/ops (never tf.conv2d directly) so the engine's custom-gradient kernels are used.
 import * as tf from '@tensorflow/tfjs-core';
-import { conv2d, conv2dTranspose } from '../ops/index.js';
+import { conv2d, conv2dTranspose, reflectionPad } from '../ops/index.js';
 import type { ParamMap, ParamSpec } from './params.js';
 
 export type NormKind = 'batch' | 'instance' | 'none';
@@ -29,11 +29,11 @@ const fn = (f: (x: tf.Tensor4D) => tf.Tensor4D): Layer => ({ specs: [], apply: (
 export const relu = (): Layer => fn((x) => tf.relu(x));
 export const leakyRelu = (alpha = 0.2): Layer => fn((x) => tf.leakyRelu(x, alpha));
 export const tanh = (): Layer => fn((x) => tf.tanh(x));
-export const reflectPad = (n: number): Layer =>
-  fn((x) => tf.mirrorPad(x, [[0, 0], [n, n], [n, n], [0, 0]], 'reflect'));
+// Through src/ml/ops: tf.mirrorPad's stock gradient is wrong.
+export const reflectPad = (n: number): Layer => fn((x) => reflectionPad(x, n));
 
 export function dropout(rate = 0.5): Layer {
-  return { specs: [], apply: (_p, x, ctx) => (ctx.dropoutSeed ? tf.dropout(x, rate, undefined, ctx.dropoutSeed()) : x) };
+  return { specs: [], apply: (_p, x, ctx) => (ctx.dropoutSeed ? (tf.dropout(x, rate, undefined, ctx.dropoutSeed()) as tf.Tensor4D) : x) };
 }
 
 export interface ConvOpts { cin: number; cout: number; k: number; stride: number; pad: number; bias: boolean }
@@ -91,7 +91,7 @@ export function norm(kind: NormKind, name: string, channels: number): Layer {
     apply(p, x) {
       const { mean, variance } = tf.moments(x, [0, 1, 2]);
       // gamma/beta passed explicitly: tf.batchNorm without them throws while gradients are recorded.
-      return tf.batchNorm(x, mean, variance, p[`${name}.bias`] as tf.Tensor1D, p[`${name}.weight`] as tf.Tensor1D, EPS);
+      return tf.batchNorm(x, mean, variance, p[`${name}.bias`] as tf.Tensor1D, p[`${name}.weight`] as tf.Tensor1D, EPS) as tf.Tensor4D;
     },
   };
 }

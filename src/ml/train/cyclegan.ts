@@ -1,0 +1,114 @@
+// cycle_gan_model.py: G step (G_A: A->B, G_B: B->A; GAN + cycle + identity), then D_A / D_B on history
+// pools. Perceptual and style terms compare the cycle reconstructions with the real inputs (rec_A vs
+// A, rec_B vs B): the data is unpaired, so fake_B has no matching real B to compare with.
+import * as tf from '@tensorflow/tfjs-core';
+import { cycleLoss, identityLoss } from '../losses/cycle.js';
+import { ganLoss } from '../losses/gan.js';
+import { discriminatorFor, generatorFor } from '../models/index.js';
+import type { GanTrainer, TrainerConfig } from './gan-trainer.js';
+import { NetSet } from './nets.js';
+import { readTerms } from './pix2pix.js';
+import { ImagePool } from './pool.js';
+import { seedSource, stepRng } from './rng.js';
+import type { Batch, LossTerms } from './types.js';
+
+export class CycleGanTrainer implements GanTrainer {
+  readonly nets = new NetSet();
+  readonly generators = { AtoB: 'G_A', BtoA: 'G_B' };
+  private readonly poolA: ImagePool;
+  private readonly poolB: ImagePool;
+
+  constructor(private readonly cfg: TrainerConfig) {
+    const { model, train } = cfg;
+    for (const g of ['G_A', 'G_B']) this.nets.add(g, generatorFor(model, cfg.cropSize), train.seed, model.init_gain);
+    for (const d of ['D_A', 'D_B']) this.nets.add(d, discriminatorFor(model, 3), train.seed, model.init_gain);
+    const adam = { beta1: train.beta1, beta2: train.beta2 };
+    this.nets.optimiser('G', ['G_A', 'G_B'], adam);
+    this.nets.optimiser('D', ['D_A', 'D_B'], adam);
+    this.poolA = new ImagePool(model.pool_size);
+    this.poolB = new ImagePool(model.pool_size);
+  }
+
+  step(batch: Batch, lr: number, step: number): LossTerms {
+    const { loss, train } = this.cfg;
+    const mode = loss.gan.mode;
+    const { lambda_A: lA, lambda_B: lB, identity: lIdt } = loss.cycle;
+    const { A, B } = batch;
+    const ctx = { dropoutSeed: seedSource(stepRng(train.seed, 'dropout', step)) };
+    const kept: Record<string, tf.Scalar> = {};
+    const keep = (k: string, t: tf.Scalar) => (kept[k] = tf.keep(t));
+    let fakeA!: tf.Tensor4D;
+    let fakeB!: tf.Tensor4D;
+
+    const feats = this.cfg.features;
+    const realA = feats?.realFeatures(A, batch.keysA);
+    const realB = feats?.realFeatures(B, batch.keysB);
+    this.nets.minimise('G', lr, () => {
+      fakeB = tf.keep(this.nets.run('G_A', A, ctx));
+      const recA = this.nets.run('G_B', fakeB, ctx);
+      fakeA = tf.keep(this.nets.run('G_B', B, ctx));
+      const recB = this.nets.run('G_A', fakeA, ctx);
+      let total = tf.add(
+        keep('G_A', tf.mul(ganLoss(mode, this.nets.run('D_A', fakeB), true), loss.gan.weight)),
+        keep('G_B', tf.mul(ganLoss(mode, this.nets.run('D_B', fakeA), true), loss.gan.weight)));
+      total = tf.add(total, tf.add(keep('cycle_A', cycleLoss(recA, A, lA)), keep('cycle_B', cycleLoss(recB, B, lB))));
+      if (lIdt > 0) {
+        const idtA = keep('idt_A', identityLoss(this.nets.run('G_A', B, ctx), B, lB, lIdt));
+        const idtB = keep('idt_B', identityLoss(this.nets.run('G_B', A, ctx), A, lA, lIdt));
+        total = tf.add(total, tf.add(idtA, idtB));
+      }
+      if (feats && realA && realB) {
+        const ta = feats.terms(recA, realA);
+        const tb = feats.terms(recB, realB);
+        total = tf.add(total, tf.addN([
+          keep('perceptual_A', tf.mul(ta.perceptual, loss.perceptual.weight)), keep('perceptual_B', tf.mul(tb.perceptual, loss.perceptual.weight)),
+          keep('style_A', tf.mul(ta.style, loss.style.weight)), keep('style_B', tf.mul(tb.style, loss.style.weight))]));
+      }
+      return total as tf.Scalar;
+    });
+    tf.dispose([...Object.values(realA ?? {}), ...Object.values(realB ?? {})]);
+
+    const poolRng = stepRng(train.seed, 'pool', step);
+    const pooledB = this.poolB.query(fakeB, poolRng);
+    const pooledA = this.poolA.query(fakeA, poolRng);
+    tf.dispose([fakeA, fakeB]);
+    this.nets.minimise('D', lr, () => {
+      const dA = tf.mul(tf.add(keep('D_A_real', ganLoss(mode, this.nets.run('D_A', B), true)), keep('D_A_fake', ganLoss(mode, this.nets.run('D_A', pooledB), false))), 0.5);
+      const dB = tf.mul(tf.add(keep('D_B_real', ganLoss(mode, this.nets.run('D_B', A), true)), keep('D_B_fake', ganLoss(mode, this.nets.run('D_B', pooledA), false))), 0.5);
+      return tf.add(dA, dB) as tf.Scalar;
+    });
+    tf.dispose([pooledA, pooledB]);
+    return readTerms(kept);
+  }
+
+  sample(batch: Batch, step: number): tf.Tensor4D {
+    return tf.tidy(() => {
+      const ctx = { dropoutSeed: seedSource(stepRng(this.cfg.train.seed, 'sample', step)) };
+      const a = tf.slice(batch.A, 0, 1) as tf.Tensor4D;
+      const b = tf.slice(batch.B, 0, 1) as tf.Tensor4D;
+      const fakeB = this.nets.run('G_A', a, ctx);
+      const fakeA = this.nets.run('G_B', b, ctx);
+      return tf.concat([a, fakeB, this.nets.run('G_B', fakeB, ctx), b, fakeA, this.nets.run('G_A', fakeA, ctx)], 0) as tf.Tensor4D;
+    });
+  }
+
+  extraTensors(): Record<string, tf.Tensor> {
+    const out: Record<string, tf.Tensor> = {};
+    this.poolA.images.forEach((t, i) => (out[`pool/A/${i}`] = t));
+    this.poolB.images.forEach((t, i) => (out[`pool/B/${i}`] = t));
+    return out;
+  }
+
+  restoreExtra(tensors: Record<string, tf.Tensor>): void {
+    const take = (d: string) => Object.keys(tensors).filter((k) => k.startsWith(`pool/${d}/`))
+      .sort((x, y) => Number(x.split('/')[2]) - Number(y.split('/')[2])).map((k) => tensors[k] as tf.Tensor4D);
+    this.poolA.restore(take('A'));
+    this.poolB.restore(take('B'));
+  }
+
+  dispose(): void {
+    this.nets.dispose();
+    this.poolA.dispose();
+    this.poolB.dispose();
+  }
+}

@@ -1,0 +1,29 @@
+// The interface between the training loop and a model kind.
+import type * as tf from '@tensorflow/tfjs-core';
+import type { TrainParams } from '../../compiler/types.js';
+import type { FeatureCriterion } from '../losses/feature-criterion.js';
+import type { NetSet } from './nets.js';
+import type { Batch, LossTerms } from './types.js';
+
+export interface TrainerConfig {
+  model: TrainParams['model'];
+  loss: TrainParams['loss'];
+  train: TrainParams['train'];
+  cropSize: number;
+  /** Present when the perceptual or style weight is non-zero. */
+  features?: FeatureCriterion;
+}
+
+export interface GanTrainer {
+  readonly nets: NetSet;
+  /** Generators to publish: AtoB (pix2pix G, CycleGAN G_A) and BtoA (CycleGAN G_B). */
+  readonly generators: { AtoB: string; BtoA?: string };
+  /** One optimisation step (all networks) at global step `step`; returns the loss terms. */
+  step(batch: Batch, lr: number, step: number): LossTerms;
+  /** A row of images for the epoch's sample PNG ([k, H, W, 3] in [-1,1]); the caller disposes it. */
+  sample(batch: Batch, step: number): tf.Tensor4D;
+  /** Tensors beyond the networks and optimisers (the image pools), for checkpoints. */
+  extraTensors(): Record<string, tf.Tensor>;
+  restoreExtra(tensors: Record<string, tf.Tensor>): void;
+  dispose(): void;
+}

@@ -1,0 +1,139 @@
+// The epoch/step loop shared by pix2pix and CycleGAN: LR schedule, loss log, per-epoch samples,
+// checkpoints and resume, progress with ETA. Model-specific work lives in the GanTrainer.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrainParams } from '../../compiler/types.js';
+import type { StageProgress } from '../../stages/types.js';
+import { unitRangeToRgb, writePng } from '../io/image.js';
+import { loadLatestCheckpoint, saveCheckpoint, type LoopState, type LossRecord } from './checkpoint.js';
+import type { GanTrainer } from './gan-trainer.js';
+import { lrFactor } from './schedule.js';
+import type { BatchSource } from './types.js';
+
+export interface LoopOptions {
+  trainer: GanTrainer;
+  data: BatchSource;
+  train: TrainParams['train'];
+  /** Checkpoints and samples survive here across interruptions. */
+  workDir: string;
+  /** losses.jsonl is written here. */
+  outDir: string;
+  progress?(p: StageProgress): void;
+  log?(line: string): void;
+  signal?: AbortSignal;
+  /** Stop (after checkpointing) once this many epochs are done: simulates an interruption in tests. */
+  stopAfterEpochs?: number;
+}
+
+export interface LoopResult {
+  steps: number;
+  epochs: number;
+  stepsPerEpoch: number;
+  /** Training seconds (all sessions) and per step. */
+  seconds: number;
+  secondsPerStep: number;
+  resumedFromEpoch: number | null;
+  finalLosses: Record<string, number>;
+  lossHistory: LossRecord[];
+}
+
+export function stepsPerEpoch(train: TrainParams['train'], epochSize: number): number {
+  const full = Math.ceil(epochSize / train.batch_size);
+  return train.steps_per_epoch == null ? full : train.steps_per_epoch;
+}
+
+export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
+  const { trainer, data, train } = o;
+  const perEpoch = stepsPerEpoch(train, data.epochSize);
+  const totalEpochs = train.epochs + train.epochs_decay;
+  const totalSteps = perEpoch * totalEpochs;
+  const samplesDir = path.join(o.workDir, 'samples');
+  await fs.mkdir(samplesDir, { recursive: true });
+  await fs.mkdir(o.outDir, { recursive: true });
+
+  let state: LoopState = { step: 0, epoch: 0, adamSteps: trainer.nets.adamSteps(), lossHistory: [], rng: { seed: train.seed, scheme: 'seed/stream/step' }, seconds: 0 };
+  let resumedFromEpoch: number | null = null;
+  const ckpt = await loadLatestCheckpoint(o.workDir);
+  if (ckpt) {
+    restore(trainer, ckpt.tensors);
+    state = ckpt.state;
+    trainer.nets.setAdamSteps(state.adamSteps);
+    resumedFromEpoch = state.epoch;
+    o.log?.(`resuming from ${ckpt.dir} (epoch ${state.epoch}, step ${state.step})`);
+  }
+
+  const lossFile = path.join(o.outDir, 'losses.jsonl');
+  await fs.writeFile(lossFile, state.lossHistory.map((r) => JSON.stringify(r) + '\n').join(''));
+  let last: Record<string, number> = state.lossHistory.at(-1) ?? {};
+  let lastProgress = 0;
+  const sessionStart = { t: performance.now(), step: state.step, seconds: state.seconds };
+
+  for (let epoch = state.epoch; epoch < totalEpochs; epoch++) {
+    if (o.stopAfterEpochs !== undefined && epoch >= o.stopAfterEpochs) break;
+    const lr = train.lr * lrFactor(epoch, train.epochs, train.epochs_decay);
+    const pending: string[] = [];
+    for (let i = 0; i < perEpoch; i++) {
+      if (o.signal?.aborted) throw o.signal.reason ?? new Error('training aborted');
+      const batch = data.batch(epoch, i);
+      try {
+        last = trainer.step(batch, lr, state.step);
+        state.step++;
+        if (state.step % train.log_every === 0) {
+          const rec: LossRecord = { step: state.step, epoch: epoch + 1, lr, ...last };
+          state.lossHistory.push(rec);
+          pending.push(JSON.stringify(rec));
+        }
+        if (i === perEpoch - 1) await writeSample(trainer, batch, state.step, path.join(samplesDir, `epoch-${String(epoch + 1).padStart(4, '0')}.png`));
+      } finally {
+        tf.dispose([batch.A, batch.B]);
+      }
+      const now = performance.now();
+      state.seconds = sessionStart.seconds + (now - sessionStart.t) / 1000;
+      if (now - lastProgress > 1000 || state.step === totalSteps) {
+        lastProgress = now;
+        const perStep = (now - sessionStart.t) / 1000 / (state.step - sessionStart.step);
+        const terms = Object.entries(last).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ');
+        o.progress?.({
+          message: `epoch ${epoch + 1}/${totalEpochs} step ${i + 1}/${perEpoch} ${terms}`,
+          fraction: state.step / totalSteps, epoch: epoch + 1, step: state.step, totalSteps,
+          etaSeconds: perStep * (totalSteps - state.step), losses: last,
+        });
+      }
+    }
+    if (pending.length) await fs.appendFile(lossFile, pending.map((l) => l + '\n').join(''));
+    state.epoch = epoch + 1;
+    if (state.epoch % train.checkpoint_every === 0 || state.epoch === totalEpochs || state.epoch === o.stopAfterEpochs) {
+      state.adamSteps = trainer.nets.adamSteps();
+      await saveCheckpoint(o.workDir, state, { ...trainer.nets.stateTensors(), ...trainer.extraTensors() });
+    }
+  }
+
+  return {
+    steps: state.step, epochs: state.epoch, stepsPerEpoch: perEpoch, seconds: state.seconds,
+    secondsPerStep: state.step ? state.seconds / state.step : 0, resumedFromEpoch, finalLosses: last, lossHistory: state.lossHistory,
+  };
+}
+
+function restore(trainer: GanTrainer, tensors: Record<string, tf.Tensor>): void {
+  const vars = trainer.nets.stateTensors();
+  for (const [name, v] of Object.entries(vars)) {
+    const t = tensors[name];
+    if (!t) throw new Error(`checkpoint lacks "${name}": it was written by a different model configuration`);
+    v.assign(t);
+    t.dispose();
+    delete tensors[name];
+  }
+  // What remains belongs to the trainer (image pools), which takes ownership.
+  trainer.restoreExtra(tensors);
+}
+
+/** The sample row, tiled left to right, as one PNG. */
+async function writeSample(trainer: GanTrainer, batch: { A: tf.Tensor4D; B: tf.Tensor4D }, step: number, file: string): Promise<void> {
+  const row = trainer.sample(batch, step);
+  const [k, h, w] = row.shape;
+  const tiled = tf.tidy(() => tf.reshape(tf.transpose(row, [1, 0, 2, 3]), [h, k * w, 3]));
+  const values = await tiled.data();
+  tf.dispose([row, tiled]);
+  await writePng(file, unitRangeToRgb(values, k * w, h));
+}

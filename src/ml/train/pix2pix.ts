@@ -1,0 +1,80 @@
+// pix2pix_model.py: D step on (A, G(A)) vs (A, B), then G step with GAN + L1 (+ perceptual, style).
+import * as tf from '@tensorflow/tfjs-core';
+import { ganLoss } from '../losses/gan.js';
+import { l1Loss } from '../losses/l1.js';
+import { discriminatorFor, generatorFor } from '../models/index.js';
+import type { GanTrainer, TrainerConfig } from './gan-trainer.js';
+import { NetSet } from './nets.js';
+import { seedSource, stepRng } from './rng.js';
+import type { Batch, LossTerms } from './types.js';
+
+export class Pix2pixTrainer implements GanTrainer {
+  readonly nets = new NetSet();
+  readonly generators = { AtoB: 'G' };
+
+  constructor(private readonly cfg: TrainerConfig) {
+    const { model, train } = cfg;
+    this.nets.add('G', generatorFor(model, cfg.cropSize), train.seed, model.init_gain);
+    this.nets.add('D', discriminatorFor(model, 6), train.seed, model.init_gain);
+    const adam = { beta1: train.beta1, beta2: train.beta2 };
+    this.nets.optimiser('G', ['G'], adam);
+    this.nets.optimiser('D', ['D'], adam);
+  }
+
+  step(batch: Batch, lr: number, step: number): LossTerms {
+    const { loss, train } = this.cfg;
+    const mode = loss.gan.mode;
+    const { A, B } = batch;
+    // The reference computes fake_B once and reuses it after updating D. Here G runs again inside
+    // the G tape with the same dropout seeds, which gives the same fake_B (batch statistics included).
+    const dropout = () => ({ dropoutSeed: seedSource(stepRng(train.seed, 'dropout', step)) });
+    const kept: Record<string, tf.Scalar> = {};
+    const keep = (k: string, t: tf.Scalar) => (kept[k] = tf.keep(t));
+
+    const fake = tf.tidy(() => this.nets.run('G', A, dropout()));
+    this.nets.minimise('D', lr, () => {
+      const dFake = keep('D_fake', ganLoss(mode, this.nets.run('D', tf.concat([A, fake], 3)), false));
+      const dReal = keep('D_real', ganLoss(mode, this.nets.run('D', tf.concat([A, B], 3)), true));
+      return tf.mul(tf.add(dFake, dReal), 0.5);
+    });
+    fake.dispose();
+
+    const real = this.cfg.features?.realFeatures(B, batch.keysB);
+    this.nets.minimise('G', lr, () => {
+      const f = this.nets.run('G', A, dropout());
+      const gan = keep('G_GAN', tf.mul(ganLoss(mode, this.nets.run('D', tf.concat([A, f], 3)), true), loss.gan.weight));
+      const l1 = l1Loss(f, B);
+      keep('L1', l1);
+      let total = tf.add(gan, keep('G_L1', tf.mul(l1, loss.l1.weight)));
+      if (this.cfg.features && real) {
+        const t = this.cfg.features.terms(f, real);
+        total = tf.add(total, tf.add(keep('G_perceptual', tf.mul(t.perceptual, loss.perceptual.weight)), keep('G_style', tf.mul(t.style, loss.style.weight))));
+      }
+      return total as tf.Scalar;
+    });
+    if (real) tf.dispose(Object.values(real));
+    return readTerms(kept);
+  }
+
+  sample(batch: Batch, step: number): tf.Tensor4D {
+    return tf.tidy(() => {
+      const fake = this.nets.run('G', tf.slice(batch.A, [0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D,
+        { dropoutSeed: seedSource(stepRng(this.cfg.train.seed, 'sample', step)) });
+      return tf.concat([tf.slice(batch.A, 0, 1), fake, tf.slice(batch.B, 0, 1)], 0) as tf.Tensor4D;
+    });
+  }
+
+  extraTensors(): Record<string, tf.Tensor> { return {}; }
+  restoreExtra(): void {}
+  dispose(): void { this.nets.dispose(); }
+}
+
+/** Scalars -> numbers; disposes them. */
+export function readTerms(kept: Record<string, tf.Scalar>): LossTerms {
+  const out: LossTerms = {};
+  for (const [k, t] of Object.entries(kept)) {
+    out[k] = t.dataSync()[0];
+    t.dispose();
+  }
+  return out;
+}
