@@ -16,6 +16,8 @@ export interface LocateOptions {
   /** Download cache; default `<PIPE_DOWNLOAD_DIR or ~/.cache/pipe>/weights`. */
   downloadDir?: string;
   onProgress?: DownloadProgress;
+  /** Never use the network (default: env PIPE_OFFLINE=1). */
+  offline?: boolean;
 }
 
 export interface LocatedWeights {
@@ -111,6 +113,20 @@ export async function locateWeights(id: WeightSetId, opts: LocateOptions = {}): 
   const downloadDir = resolveDownloadDir(opts.downloadDir);
   const dest = path.join(downloadDir, set.official.fileName);
   looked.push(dest);
+  const missing = (reason: string) => {
+    const mirrorNote = mirrorDir
+      ? `the mirror folder ${mirrorDir} (--weights-dir / PIPE_WEIGHTS_DIR)`
+      : 'no mirror folder (none given: --weights-dir or PIPE_WEIGHTS_DIR)';
+    return new WeightsError(
+      'PIPE_WEIGHTS_MISSING',
+      `${what} not found. Looked in ${mirrorNote} and the download cache ${downloadDir}: ${looked.join(', ')}; ` +
+        `${reason}. To provide it offline, download ${set.official.url} on a connected machine and put it at ` +
+        `${mirrorDir ? path.join(mirrorDir, set.official.fileName) : `<weights dir>/${set.official.fileName}`} ` +
+        `(with --weights-dir or PIPE_WEIGHTS_DIR pointing at that folder) or at ${dest}.`,
+    );
+  };
+  const offline = opts.offline ?? process.env.PIPE_OFFLINE === '1';
+  if (offline && !(await isFile(dest))) throw missing('downloading is off (offline mode, PIPE_OFFLINE=1)');
   try {
     const got = await fetchVerified({
       url: set.official.url,
@@ -130,15 +146,6 @@ export async function locateWeights(id: WeightSetId, opts: LocateOptions = {}): 
   } catch (err) {
     if ((err as { code?: string }).code !== 'PIPE_DOWNLOAD_FAILED') throw err;
     const reason = /failed \((.*)\)\. To provide/.exec((err as Error).message)?.[1] ?? (err as Error).message;
-    const mirrorNote = mirrorDir
-      ? `in the mirror folder ${mirrorDir} (--weights-dir / PIPE_WEIGHTS_DIR)`
-      : 'in no mirror folder (none given: --weights-dir or PIPE_WEIGHTS_DIR)';
-    throw new WeightsError(
-      'PIPE_WEIGHTS_MISSING',
-      `${what} not found: looked ${mirrorNote}, in the download cache, and at ${looked.join(', ')}; downloading ` +
-        `${set.official.url} failed (${reason}). To provide it offline, download that URL on a connected machine and ` +
-        `put it at ${mirrorDir ? path.join(mirrorDir, set.official.fileName) : `<weights dir>/${set.official.fileName}`} ` +
-        `(then pass --weights-dir or set PIPE_WEIGHTS_DIR) or at ${dest}.`,
-    );
+    throw missing(`downloading ${set.official.url} failed (${reason})`);
   }
 }
