@@ -9,6 +9,8 @@ export interface PlanRow {
   id: string;
   kind: string;
   configs: string[];
+  /** Variant names of those configs. */
+  variants: string[];
   deps: string[];
   fingerprint: string;
   cached: boolean;
@@ -27,12 +29,13 @@ export interface Plan {
 export async function planCompiled(compiled: Compiled, opts: LocationOptions = {}): Promise<Plan> {
   const p = await prepareCompiled(compiled, opts);
   const index = await readIndex(p.loc.cacheDir, compiled.dag.pipeline);
+  const variantOf = new Map(compiled.dag.configs.map((c) => [c.id, c.variant]));
   const rows: PlanRow[] = [];
   for (const id of topologicalOrder(compiled.dag)) {
     const stage = compiled.dag.stages[id]!;
     const fp = p.fingerprints[id]!;
     const cached = !!(await p.store.lookup(fp.value));
-    const row: PlanRow = { id, kind: stage.kind, configs: stage.configs, deps: depsOf(compiled.dag, id), fingerprint: fp.value, cached };
+    const row: PlanRow = { id, kind: stage.kind, configs: stage.configs, variants: [...new Set(stage.configs.map((c) => variantOf.get(c) ?? c))], deps: depsOf(compiled.dag, id), fingerprint: fp.value, cached };
     if (!cached) {
       const why = explainMiss(index[id], fp);
       row.why = why.text;

@@ -210,7 +210,7 @@ function summarize(
 ): string {
   const count = (s: string) => Object.values(stages).filter((r) => r.status === s).length;
   const lines = [
-    `${status}: ${count('done')} ran, ${count('cached')} cached, ${count('failed')} failed, ${count('skipped')} skipped${count('interrupted') ? `, ${count('interrupted')} interrupted` : ''} -> ${path.relative(process.cwd(), runDir) || runDir}`,
+    `${status}: ${count('done')} ran, ${count('cached')} cached, ${count('failed')} failed, ${count('skipped')} skipped${count('interrupted') ? `, ${count('interrupted')} interrupted` : ''}${count('not-selected') ? `, ${count('not-selected')} not selected` : ''} -> ${path.relative(process.cwd(), runDir) || runDir}`,
   ];
   for (const f of failed) lines.push(`  failed ${f.stageId}: ${f.error ?? ''}${f.logFile ? `\n    log: ${f.logFile}` : ''}`);
   if (status === 'interrupted') lines.push('  interrupted: rerun the same command to continue (finished stages are cached, training resumes from its checkpoint)');
