@@ -1,10 +1,68 @@
-import type { StageKind } from './types.js';
+// The `train` stage: trains pix2pix or CycleGAN on the dataset stage's prepared split and publishes
+// weights.json + weights.bin (generators), model.json, losses.jsonl, samples/ and train.json. Checkpoints
+// go to ctx.workDir, so a killed run resumes from its last checkpoint when rerun.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { TrainParams } from '../compiler/types.js';
+import { StageUserError, type StageContext, type StageKind } from './types.js';
 
-// Placeholder until the train stage lands; the runtime reports this as a stage failure.
-export const trainStage: StageKind = {
+export const trainStage: StageKind<TrainParams> = {
   kind: 'train',
-  version: 0,
-  async run() {
-    throw new Error('stage kind "train" is not implemented yet');
+  version: 1,
+  async run(ctx: StageContext<TrainParams>) {
+    const [{ initBackend, describeBackend }, { openPrepared }, run, { featureLayers }] = await Promise.all([
+      import('../ml/backend.js'),
+      import('../ml/data/prepared.js'),
+      import('../ml/train/run.js'),
+      import('../ml/losses/feature-criterion.js'),
+    ]);
+    const p = ctx.params;
+    const info = await initBackend(ctx.env.backend);
+    const ds = await openPrepared(ctx.inputs.dataset);
+    checkCompatible(p, ds.layout, ds.train.A.size);
+
+    let extractor: import('../ml/backbones/index.js').Backbone | undefined;
+    if (run.needsBackbone(p.loss)) {
+      const { loadBackbone } = await import('../ml/backbones/index.js');
+      extractor = await loadBackbone({
+        name: p.loss.perceptual.backbone, weights: p.loss.perceptual.weights,
+        weightsDir: ctx.env.weightsDir, downloadDir: ctx.env.downloadDir,
+        layers: featureLayers({ perceptual: p.loss.perceptual, style: p.loss.style }),
+      });
+      ctx.log(`perceptual backbone ${extractor.name}/${extractor.weights} (${extractor.inputConvention})`);
+    }
+    const started = Date.now();
+    try {
+      const r = await run.trainModel({
+        params: p, split: ds.train, extractor, workDir: ctx.workDir, outDir: ctx.outDir,
+        progress: (x) => ctx.progress(x), log: (l) => ctx.log(l), signal: ctx.signal,
+      });
+      const summary = {
+        steps: r.steps, epochs: r.epochs, stepsPerEpoch: r.stepsPerEpoch,
+        secondsPerStep: r.secondsPerStep, trainSeconds: r.seconds, wallSecondsThisRun: (Date.now() - started) / 1000,
+        resumedFromEpoch: r.resumedFromEpoch, parameterCounts: r.paramCounts, finalLosses: r.finalLosses,
+        trainImages: { A: ds.train.A.count, B: ds.train.B.count, size: ds.train.A.size, crop: p.dataset.crop_size },
+      };
+      const backend = describeBackend(info);
+      await fs.writeFile(path.join(ctx.outDir, 'train.json'), JSON.stringify({ ...summary, backend }, null, 2));
+      return { backend, summary };
+    } finally {
+      extractor?.dispose();
+    }
   },
 };
+
+function checkCompatible(p: TrainParams, layout: 'aligned' | 'unaligned', size: number): void {
+  const kind = p.model.kind;
+  if (kind === 'pix2pix' && layout !== 'aligned')
+    throw new StageUserError('PIPE_TRAIN_LAYOUT', `model.kind pix2pix needs paired data (dataset.layout: aligned) but the dataset is ${layout}; use model.kind: cyclegan for unpaired folders.`);
+  if (p.dataset.crop_size > size)
+    throw new StageUserError('PIPE_TRAIN_CROP', `dataset.crop_size ${p.dataset.crop_size} is larger than the prepared images (${size}); set crop_size <= load_size.`);
+  if (p.model.generator === 'unet') {
+    const d = Math.log2(p.dataset.crop_size);
+    if (!Number.isInteger(d) || d < 5)
+      throw new StageUserError('PIPE_TRAIN_UNET_SIZE', `generator "unet" needs a power-of-two dataset.crop_size of at least 32 (got ${p.dataset.crop_size}); change crop_size or pick unet_128/unet_256/resnet_*.`);
+  }
+  if (p.model.generator === 'unet_256' && p.dataset.crop_size < 256 || p.model.generator === 'unet_128' && p.dataset.crop_size < 128)
+    throw new StageUserError('PIPE_TRAIN_UNET_SIZE', `generator ${p.model.generator} needs dataset.crop_size >= ${p.model.generator.slice(5)} (got ${p.dataset.crop_size}); use generator: unet to pick the depth from the crop.`);
+}
