@@ -3,6 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../cli/errors.js';
+import { safeName } from '../runtime/run-dir.js';
 
 export function runsRoot(option?: string): string {
   return path.resolve(option ?? process.env.PIPE_RUNS_DIR ?? 'runs');
@@ -21,7 +22,7 @@ async function newest(dirs: string[]): Promise<string | undefined> {
 
 async function subdirs(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name));
+  return entries.filter((e) => e.isDirectory() && e.name !== 'latest').map((e) => path.join(dir, e.name));
 }
 
 /** Resolves RUN|FILE|nothing to a run directory; exit 2 (UserError) when there is none. */
@@ -36,9 +37,12 @@ export async function locateRun(arg: string | undefined, runsDir?: string): Prom
       throw new UserError('PIPE_PIPELINE_UNREADABLE', `Cannot read pipeline ${arg}: ${(err as Error).message}.`, 2);
     }
     if (typeof name !== 'string') throw new UserError('PIPE_PIPELINE_UNREADABLE', `Pipeline ${arg} has no \`name:\`, so its runs cannot be found.`, 2);
-    const dir = await newest(await subdirs(path.join(root, name)));
+    const pipelineRuns = path.join(root, safeName(name));
+    // `latest` is the runtime's pointer to the newest finished run.
+    const latest = await fs.realpath(path.join(pipelineRuns, 'latest')).catch(() => undefined);
+    const dir = latest ?? (await newest(await subdirs(pipelineRuns)));
     if (!dir) {
-      throw new UserError('PIPE_RUN_INCOMPLETE', `No runs of pipeline "${name}" under ${path.join(root, name)}. Run it first with \`pipe run ${arg}\` (or point --runs-dir at where its runs are).`, 2);
+      throw new UserError('PIPE_RUN_INCOMPLETE', `No runs of pipeline "${name}" under ${pipelineRuns}. Run it first with \`pipe run ${arg}\` (or point --runs-dir at where its runs are).`, 2);
     }
     return dir;
   }

@@ -3,6 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../cli/errors.js';
+import { safeName } from '../runtime/run-dir.js';
 import { readMetricsJson, type RunMetricsFile } from '../report/metrics-file.js';
 
 /** Exit code 2: the run is missing or incomplete (not a check failure). */
@@ -25,12 +26,16 @@ async function exists(p: string): Promise<boolean> {
  * JSON with `path`/`dir`/`outDir`).
  */
 export async function resolveStageDir(runDir: string, stageId: string): Promise<string | undefined> {
-  const link = path.join(runDir, 'stages', ...stageId.split('/'));
-  const candidates = [link, `${link}.json`, `${link}.link`];
+  const link = path.join(runDir, 'stages', ...stageId.split('/').map(safeName));
+  // The runtime's layout is stages/<id>/output -> cache entry (next to a copy of stage.json).
+  const candidates = [path.join(link, 'output'), link, `${link}.json`, `${link}.link`];
   for (const c of candidates) {
     const st = await fs.stat(c).catch(() => undefined);
     if (!st) continue;
-    if (st.isDirectory()) return c;
+    if (st.isDirectory()) {
+      if (c === link && (await exists(path.join(c, 'output')))) continue;
+      return c;
+    }
     const text = (await fs.readFile(c, 'utf8')).trim();
     let target = text;
     try {
