@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,8 +93,10 @@ describe('extractArchive', () => {
 
   it('reports a truncated archive by path and leaves nothing behind', async () => {
     const archive = path.join(tmp, 'broken.tar.gz');
-    const full = gzipSync(tarBytes([{ name: 'x/1.jpg', data: 'z'.repeat(20000) }]));
-    await fs.writeFile(archive, full.subarray(0, 40));
+    // Cut in the middle of the second member: the first was already written when the error surfaces.
+    const noise = () => randomBytes(100_000).toString('latin1');
+    const full = gzipSync(tarBytes([{ name: 'x/1.jpg', data: noise() }, { name: 'x/2.jpg', data: noise() }, { name: 'x/3.jpg', data: noise() }]));
+    await fs.writeFile(archive, full.subarray(0, Math.floor(full.length / 2)));
     const dest = path.join(tmp, 'out-broken');
     const err = await extractArchive(archive, dest).catch((e) => e);
     expect(err.code).toBe('PIPE_ARCHIVE_UNREADABLE');

@@ -49,7 +49,7 @@ export async function extractArchive(archive: string, dest: string): Promise<num
         cwd: tmp,
         gzip: kind === 'tar.gz',
         preservePaths: false,
-        strict: false,
+        strict: true,
         noChmod: true,
         preserveOwner: false,
         filter: (p, entry) => {
@@ -62,7 +62,8 @@ export async function extractArchive(archive: string, dest: string): Promise<num
     }
     await fs.rename(tmp, dest);
   } catch (err) {
-    await fs.rm(tmp, { recursive: true, force: true });
+    // node-tar may still be flushing entries after it rejects: retry the cleanup, and never let it mask the cause.
+    await fs.rm(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }).catch(() => {});
     throw new StageUserError(
       'PIPE_ARCHIVE_UNREADABLE',
       `Could not unpack ${archive} (${err instanceof Error ? err.message : String(err)}). ` +

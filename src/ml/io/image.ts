@@ -76,7 +76,11 @@ async function decodeJpeg(bytes: Uint8Array, file: string): Promise<RgbImage> {
   }
   // Pillow refuses truncated files ("image file is truncated"); libjpeg only warns and pads with grey.
   const fatal = !img || jpegMessages.some((m) => /premature end/i.test(m));
-  if (fatal) throw unreadable(file, `corrupt JPEG data (${jpegMessages.join('; ') || 'decoder error'})`);
+  if (fatal) {
+    const said = jpegMessages.join('; ') || 'decoder error';
+    if (/unsupported color conversion/i.test(said)) throw unreadable(file, 'a CMYK/YCCK JPEG, which pipe does not read; convert it to RGB');
+    throw unreadable(file, `corrupt or unsupported JPEG data (${said})`);
+  }
   return { width: img!.width, height: img!.height, data: rgbaToRgb(new Uint8Array(img!.data.buffer, img!.data.byteOffset, img!.data.byteLength), img!.width, img!.height) };
 }
 
