@@ -100,7 +100,8 @@ export function checkConfig(c: ResolvedConfig): Issue[] {
         path: ['loss', term, 'layers', name],
         related: [['loss', 'perceptual', 'backbone']],
         anchor: 'key',
-        message: `${p.backbone} has no layer "${name}"${unknownNameHint(name, known, `${p.backbone} layers`)}`,
+        // Near-misses are ambiguous here (relu5_4 is as close to relu5_1 as to relu5_3): list them all.
+        message: `${p.backbone} has no layer "${name}"; ${p.backbone} layers: ${known.join(', ')}`,
       });
     }
   }
