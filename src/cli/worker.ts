@@ -10,6 +10,7 @@ interface WorkerFlags {
   cacheDir?: string;
   dataDir?: string;
   weightsDir?: string;
+  projectDir?: string;
   name?: string;
   lockDuration?: number;
   stalledInterval?: number;
@@ -29,6 +30,7 @@ export function register(program: Command): void {
     .option('--cache-dir <dir>', 'shared artefact store, the same storage on every machine (env PIPE_CACHE_DIR; default .pipe/cache)')
     .option('--data-dir <dir>', 'dataset mirror folder on this machine (env PIPE_DATA_DIR)')
     .option('--weights-dir <dir>', 'pretrained weights mirror folder on this machine (env PIPE_WEIGHTS_DIR)')
+    .option('--project-dir <dir>', 'where this machine has the pipeline\'s folder, when not at the coordinator\'s path (relative `path:` values resolve against it)')
     .option('--name <id>', 'worker name in progress lines (default hostname:pid)')
     .option('--lock-duration <ms>', 'a job whose worker is silent this long goes to another worker', positiveInt)
     .option('--stalled-interval <ms>', 'how often to look for jobs of dead workers', positiveInt)
@@ -43,15 +45,19 @@ export function register(program: Command): void {
       }
       const path = await import('node:path');
       const { startQueueWorker } = await import('../runtime/queue/worker.js');
-      const env = process.env;
+      const { resolveLocations } = await import('../runtime/settings.js');
+      // Same flags, environment variables and defaults as `pipe run`, resolved on this machine.
+      const loc = resolveLocations({ cacheDir: flags.cacheDir, dataDir: flags.dataDir, weightsDir: flags.weightsDir });
       const worker = await startQueueWorker({
         redis,
         queue: flags.queue,
         concurrency: flags.concurrency,
         backend: flags.backend as never,
-        cacheDir: path.resolve(flags.cacheDir ?? env.PIPE_CACHE_DIR ?? '.pipe/cache'),
-        dataDir: resolveOpt(path, flags.dataDir ?? env.PIPE_DATA_DIR),
-        weightsDir: resolveOpt(path, flags.weightsDir ?? env.PIPE_WEIGHTS_DIR),
+        cacheDir: loc.cacheDir,
+        dataDir: loc.dataDir,
+        weightsDir: loc.weightsDir,
+        downloadDir: loc.downloadDir,
+        projectDir: flags.projectDir ? path.resolve(flags.projectDir) : undefined,
         name: flags.name,
         lockDurationMs: flags.lockDuration,
         stalledIntervalMs: flags.stalledInterval,
@@ -82,10 +88,6 @@ function untilSignalled(worker: { id: string; close(): Promise<void>; abort(): v
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-}
-
-function resolveOpt(path: typeof import('node:path'), p: string | undefined): string | undefined {
-  return p ? path.resolve(p) : undefined;
 }
 
 function positiveInt(text: string): number {

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { ArtefactStore, Executor, ExecutorHooks, StageJob, StageOutcome } from '../types.js';
 import { DEFAULT_QUEUE_NAME, type QueueJobResult, type QueueProgress } from './job-data.js';
+import { probeRedis } from './connect.js';
 import { parseRedisUrl } from './redis-url.js';
 
 export interface QueueExecutorOptions {
@@ -32,20 +33,27 @@ export function createQueueExecutor(opts: QueueExecutorOptions): Executor {
   const name = opts.queue ?? DEFAULT_QUEUE_NAME;
   const retries = opts.retries ?? DEFAULT_RETRIES;
   const keep = opts.keepFinishedSeconds ?? 7 * 24 * 3600;
-  const queue = new Queue(name, { connection });
-  const events = new QueueEvents(name, { connection });
-  // Connection errors surface through the awaited calls; without a listener ioredis would also
-  // print every reconnect attempt as an unhandled 'error' event.
-  queue.on('error', () => {});
-  events.on('error', () => {});
-
   const listeners = new Map<string, (p: QueueProgress) => void>();
-  events.on('progress', ({ jobId, data }) => {
-    if (typeof data === 'object' && data !== null) listeners.get(jobId)?.(data as QueueProgress);
-  });
-  const ready = events.waitUntilReady();
+  let clients: { queue: Queue; events: QueueEvents } | undefined;
+  // Connects at once, after a probe that fails fast (see connect.ts); run() awaits it.
+  const ready = (async () => {
+    await probeRedis(opts.redis);
+    const queue = new Queue(name, { connection });
+    const events = new QueueEvents(name, { connection });
+    clients = { queue, events };
+    // Errors after start surface through the awaited calls; without listeners every reconnect
+    // attempt would also be an unhandled 'error' event.
+    queue.on('error', () => {});
+    events.on('error', () => {});
+    events.on('progress', ({ jobId, data }) => {
+      if (typeof data === 'object' && data !== null) listeners.get(jobId)?.(data as QueueProgress);
+    });
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    return clients;
+  })();
+  ready.catch(() => {}); // reported by every run() that awaits it
 
-  async function enqueue(job: StageJob): Promise<Job> {
+  async function enqueue(queue: Queue, job: StageJob): Promise<Job> {
     await queue.add(job.kind, job, {
       jobId: job.fingerprint,
       attempts: retries + 1,
@@ -59,14 +67,14 @@ export function createQueueExecutor(opts: QueueExecutorOptions): Executor {
     return stored;
   }
 
-  async function attach(job: StageJob): Promise<Job> {
-    let stored = await enqueue(job);
+  async function attach(queue: Queue, job: StageJob): Promise<Job> {
+    let stored = await enqueue(queue, job);
     const state = await stored.getState();
     const stale = job.force || (opts.store !== undefined && !(await opts.store.lookup(job.fingerprint)));
     if (state === 'completed' && stale) {
       // --force, or Redis remembers a result whose cache entry is gone: run it again.
       await stored.remove().catch(() => {});
-      stored = await enqueue(job);
+      stored = await enqueue(queue, job);
     } else if (state === 'failed') {
       // A failure left over from an earlier run: this run asks for the stage again.
       await stored.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }).catch(() => {
@@ -90,7 +98,6 @@ export function createQueueExecutor(opts: QueueExecutorOptions): Executor {
       if (!job.force && opts.store && (await opts.store.lookup(job.fingerprint))) {
         return outcome({ worker: 'cache' });
       }
-      await ready;
       const onProgress = (p: QueueProgress): void => {
         const { worker, ...progress } = p;
         hooks.onProgress(job.stageId, {
@@ -102,7 +109,8 @@ export function createQueueExecutor(opts: QueueExecutorOptions): Executor {
       listeners.set(job.fingerprint, onProgress);
       let abort: (() => void) | undefined;
       try {
-        const stored = await attach(job);
+        const { queue, events } = await ready;
+        const stored = await attach(queue, job);
         const aborted = new Promise<never>((_, reject) => {
           abort = () => reject(new Error('cancelled by the coordinator (the queued job keeps running)'));
           if (hooks.signal.aborted) abort();
@@ -122,7 +130,8 @@ export function createQueueExecutor(opts: QueueExecutorOptions): Executor {
       }
     },
     async close(): Promise<void> {
-      await Promise.allSettled([events.close(), queue.close()]);
+      await ready.catch(() => {});
+      if (clients) await Promise.allSettled([clients.events.close(), clients.queue.close()]);
     },
   };
 }

@@ -3,12 +3,13 @@
 // event loop stays free to renew the job's lock). Outputs go to the shared artefact store, so a
 // stage finished here is a cache hit for every machine that mounts the same --cache-dir.
 import path from 'node:path';
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { BackendName, StageEnv } from '../../stages/types.js';
 import { createLocalExecutor } from '../executors/local.js';
 import type { StageJob } from '../types.js';
 import { DEFAULT_QUEUE_NAME, parseStageJob, type QueueJobResult, type QueueProgress } from './job-data.js';
 import { processId } from './executor.js';
+import { probeRedis } from './connect.js';
 import { parseRedisUrl, redactRedisUrl } from './redis-url.js';
 
 export interface QueueWorkerOptions {
@@ -23,6 +24,8 @@ export interface QueueWorkerOptions {
   dataDir?: string;
   weightsDir?: string;
   downloadDir?: string;
+  /** This machine's copy of the pipeline's folder, when it is not at the coordinator's path. */
+  projectDir?: string;
   /** A job whose worker stops renewing its lock for this long is given to another worker. */
   lockDurationMs?: number;
   /** How often this worker looks for stalled jobs. */
@@ -62,7 +65,13 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   const local = createLocalExecutor({ cacheDir: opts.cacheDir });
 
   const processor = async (job: Job): Promise<QueueJobResult> => {
-    const stage = localise(parseStageJob(job.data), opts);
+    let stage: StageJob;
+    try {
+      stage = localise(parseStageJob(job.data), opts);
+    } catch (err) {
+      // Retrying cannot fix a malformed payload.
+      throw new UnrecoverableError((err as Error).message);
+    }
     const started = Date.now();
     const attempt = `attempt ${job.attemptsStarted}${job.stalledCounter ? `, after ${job.stalledCounter} stall(s)` : ''}`;
     log(`[${id}] start ${stage.stageId} (${stage.fingerprint.slice(0, 12)}, ${attempt})`);
@@ -89,6 +98,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     }
   };
 
+  await probeRedis(opts.redis);
   const worker = new Worker(queueName, processor, {
     connection,
     concurrency: opts.concurrency ?? 1,
@@ -122,5 +132,6 @@ function localise(job: StageJob, opts: QueueWorkerOptions): StageJob {
   if (opts.dataDir) env.dataDir = opts.dataDir;
   if (opts.weightsDir) env.weightsDir = opts.weightsDir;
   if (opts.downloadDir) env.downloadDir = opts.downloadDir;
+  if (opts.projectDir) env.projectDir = opts.projectDir;
   return { ...job, env, logFile: path.join(opts.cacheDir, 'logs', `${job.fingerprint}.log`) };
 }
