@@ -44,14 +44,20 @@ export const datasetStage: StageKind<DatasetParams> = {
   async run(ctx) {
     const spec = specOf(ctx.params);
     const what = ctx.params.path ? `folder ${ctx.params.path}` : `dataset "${ctx.params.source}"`;
+    let lastReport = 0;
     const found = await locateDataset(ctx.params, {
       ...locateOptions(ctx.env, true),
       signal: ctx.signal,
-      onProgress: (bytes, total) =>
+      onProgress: (bytes, total) => {
+        // Chunks arrive thousands of times a second; the progress display needs a few updates.
+        const now = Date.now();
+        if (now - lastReport < 250 && bytes !== total) return;
+        lastReport = now;
         ctx.progress({
           message: `downloading ${what}: ${mb(bytes)}${total ? ` / ${mb(total)}` : ''} MB`,
           fraction: total ? bytes / total : undefined,
-        }),
+        });
+      },
     });
     if (!found) throw new Error('locateDataset returned nothing with downloads allowed');
     ctx.log(`${what}: images from ${found.root} (${found.how})`);
