@@ -111,7 +111,7 @@ describe('backbone behaviour', () => {
     const before = tf.memory().numTensors;
     const b = await loadBackbone({ name: 'squeezenet1_1', weightsDir: SHARED_WEIGHTS_DIR, layers: ['fire5'] });
     expect(tf.engine().state.registeredVariables).toEqual({});
-    const loss = (inp: tf.Tensor4D) => tf.tidy(() => tf.sum(tf.square(b.features(inp, ['fire5']).fire5!)) as tf.Scalar);
+    const loss = (inp: tf.Tensor) => tf.tidy(() => tf.sum(tf.square(b.features(inp as tf.Tensor4D, ['fire5']).fire5!)) as tf.Scalar);
     const g = tf.grad(loss)(x);
     // Against PyTorch's autograd of the same loss (torch.nn.MaxPool2d ceil_mode, ReLU, Fire concat).
     const r = ref.squeezenet1_1_grad_fire5 as unknown as LayerRef;

@@ -2,7 +2,7 @@
 // (frozenConv2d, maxPool) so gradients reach the input on every backend, and evaluated only through the deepest
 // requested layer.
 import * as tf from '@tensorflow/tfjs-core';
-import { frozenConv2d, maxPool } from '../ops/index.js';
+import { disposeFrozenFilters, frozenConv2d, maxPool } from '../ops/index.js';
 import { loadWeightSet, readWeightsFile, takeTensors, formatOfPath } from '../weights/load.js';
 import type { LocateOptions } from '../weights/locate.js';
 import type { WeightSetId } from '../weights/registry.js';
@@ -171,6 +171,9 @@ function makeNet(arch: ArchName, ops: Op[], convs: Map<string, Conv>, layerNames
         c.w.dispose();
         c.b.dispose();
       }
+      // The ops cache gradient filters per frozen filter and sweep disposed ones only lazily; release them now so a
+      // disposed backbone leaves no tensors behind (live backbones just rebuild theirs on next use).
+      disposeFrozenFilters();
     },
   };
 }
