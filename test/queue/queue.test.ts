@@ -125,6 +125,32 @@ describe('queue executor with two workers', () => {
     for (const job of dag.jobs) expect(starts.filter((s) => s.fp === job.fingerprint)).toHaveLength(1);
   });
 
+  it('lets a restarted coordinator re-attach to a running job instead of queueing it again', async () => {
+    const dag = sweepDag('restart', [0.7], dir, 10, 100);
+    const train = dag.jobs[1];
+    const store = new DirectoryStore(cacheDir);
+    // The data stage first, so that the train job can start right away.
+    const first = createQueueExecutor({ redis: redis.url, queue, store });
+    expect((await first.run(dag.jobs[0]!, { onProgress: () => {}, signal: new AbortController().signal })).status).toBe('done');
+    const stop = new AbortController();
+    const gone = await first.run(train!, {
+      onProgress: (_id, p) => {
+        if ((p.step ?? 0) >= 2) stop.abort();
+      },
+      signal: stop.signal,
+    });
+    await first.close();
+    expect(gone.status).toBe('failed');
+    expect(gone.error).toMatch(/cancelled/);
+
+    const second = createQueueExecutor({ redis: redis.url, queue, store });
+    const outcome = await second.run(train!, { onProgress: () => {}, signal: new AbortController().signal });
+    await second.close();
+    expect(outcome.status, outcome.error).toBe('done');
+    const starts = readStarts(stageLog).filter((s) => s.event === 'start' && s.fp === train!.fingerprint);
+    expect(starts).toHaveLength(1);
+  });
+
   it('retries a failing stage, then reports its error', async () => {
     const executor = createQueueExecutor({ redis: redis.url, queue, retries: 1, backoffMs: 100 });
     const job = { stageId: 'broken', kind: 'qfail', fingerprint: fp('qfail'), params: {}, inputs: {}, env: { projectDir: dir, backend: 'cpu' as const, downloadDir: dir } };
