@@ -85,3 +85,11 @@ describe('evaluateChecks', () => {
     expect(formatChecksText([])).toMatch(/No checks defined/);
   });
 });
+
+describe('checks after defaults', () => {
+  it('treats null keys (as the compiler resolves absent ones) as absent', () => {
+    const r = evaluateChecks([{ variant: 'perc', metric: 'ssim', min: 0.5, max: null, max_drop_vs: null, by: 0, on: 'mean' }], run);
+    expect(r).toHaveLength(1);
+    expect(r[0].kind).toBe('min');
+  });
+});

@@ -2,12 +2,20 @@
 // `on: ci_low` means "the conservative end of the 95 % interval": the end that is worst for that
 // check, i.e. ci_low for a `min` gate and for a drop in a higher-is-better metric, ci_high for a `max`
 // gate and for a drop in a lower-is-better metric (LPIPS, MAE). The table names the end it used.
-import type { Check } from '../compiler/config.generated.js';
 import { METRICS, formatMetric, isMetricName, type MetricName } from '../ml/metrics/definitions.js';
 import type { Summary } from '../ml/metrics/stats.js';
 import type { AnyMetricsFile, RunMetricsFile } from '../report/metrics-file.js';
 
-export type { Check };
+/** A `checks:` entry, as written (optional keys) or after defaults (null for absent keys). */
+export interface Check {
+  variant: string;
+  metric: string;
+  min?: number | null;
+  max?: number | null;
+  max_drop_vs?: string | null;
+  by?: number | null;
+  on?: 'mean' | 'ci_low' | null;
+}
 
 export interface CheckResult {
   /** e.g. `perceptual ssim >= 0.3`. */
@@ -60,9 +68,9 @@ export function evaluateChecks(checks: readonly Check[], run: RunMetricsFile, op
       note,
     });
     const kinds: CheckResult['kind'][] = [];
-    if (check.min !== undefined) kinds.push('min');
-    if (check.max !== undefined) kinds.push('max');
-    if (check.max_drop_vs !== undefined) kinds.push('max_drop_vs');
+    if (check.min != null) kinds.push('min');
+    if (check.max != null) kinds.push('max');
+    if (check.max_drop_vs != null) kinds.push('max_drop_vs');
     for (const kind of kinds) {
       const op = kind === 'min' ? `>= ${check.min}` : kind === 'max' ? `<= ${check.max}` : `drop vs ${check.max_drop_vs} <= ${check.by ?? 0}`;
       const label = `${check.variant} ${metric}${on === 'ci_low' ? ' (ci)' : ''} ${op}`;

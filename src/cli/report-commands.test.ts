@@ -7,13 +7,14 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReportFixture } from '../../test/fixtures/metrics/report-fixture.js';
 import { REPO_DIR } from '../../test/shared-paths.js';
+import type { Check } from '../checks/evaluate-checks.js';
 import { stageChildCommand } from '../runtime/child-command.js';
 
 let tmp: string;
 let runA: string;
 let runB: string;
 
-async function fakeRun(dir: string, checks?: Parameters<typeof makeReportFixture>[1]['checks']) {
+async function fakeRun(dir: string, checks?: Check[]) {
   const fx = await makeReportFixture(path.join(dir, '..', `${path.basename(dir)}-outputs`), { checks });
   const stages: Record<string, unknown> = {
     report: { id: 'report', kind: 'report', configs: [], params: fx.params, inputs: {} as Record<string, string> },

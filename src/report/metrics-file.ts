@@ -4,7 +4,7 @@
 // "Infinity", "-Infinity" and "NaN" and come back as numbers through readMetricsJson.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Check } from '../compiler/config.generated.js';
+import type { Check } from '../checks/evaluate-checks.js';
 import type { MetricName, PairMetricName } from '../ml/metrics/definitions.js';
 import type { PairedTest, Summary } from '../ml/metrics/stats.js';
 
