@@ -46,6 +46,12 @@ describe('schema errors', () => {
     ]);
   });
 
+  it('says which section a key belongs in', () => {
+    expect(diagnostics(minimal('evaluate: { split: val, epochs: 3 }'))).toEqual([
+      at(4, 25, 'evaluate.epochs', 'unknown key "epochs"; it belongs in train'),
+    ]);
+  });
+
   it('lists the allowed keys when nothing is close', () => {
     const [d] = diagnostics(minimal('report: { zzz: 1 }'));
     expect(d).toEqual(at(4, 11, 'report.zzz', 'unknown key "zzz"; allowed keys: samples, baseline'));

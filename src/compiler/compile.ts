@@ -51,7 +51,9 @@ export function compilePipelineText(text: string, file: string, sets: readonly s
       at(dotted, check.message);
       continue;
     }
-    const typed = typeSetValue(check.pointer, p.raw);
+    // A key inside a variant body is typed by the schema at the path it names.
+    const inner = p.path[0] === 'variants' && p.path.length === 3 ? checkPath(splitPath(p.path[2]), true) : undefined;
+    const typed = typeSetValue(inner?.ok ? inner.pointer : check.pointer, p.raw);
     if (typed.errors.length > 0) {
       diags.push(
         ...translateAjvErrors(typed.errors, () => ({ file: '--set', line: 0, col: 0, arg }), (rel) => formatPath([...p.path, ...rel])),

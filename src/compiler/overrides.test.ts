@@ -70,6 +70,11 @@ describe('--set into variants and sweeps', () => {
     expect(configs[2].config.loss.perceptual.weight).toBe(5);
   });
 
+  it('types a key inside a variant body by the schema at that key', () => {
+    const { configs } = compile(minimal('variants: { a: {} }').replace('source: facades', 'source: null, path: x'), ['variants.a.dataset.path=2007']);
+    expect(configs[0].config.dataset.path).toBe('2007');
+  });
+
   it('checks the dotted key and the values it brings', () => {
     const d = diagnostics(minimal(), ['sweep.grid.train.sede=[1, 2]', 'sweep.zip.train.seed=[x]']);
     expect(d.map((x) => [x.arg, x.path, x.message])).toEqual([

@@ -3,6 +3,7 @@
 import type { ErrorObject } from 'ajv';
 import { formatPath, type Diagnostic, type PathSegment } from './diagnostics.js';
 import type { Anchor } from './source-map.js';
+import { sectionsWithKey } from './schema.js';
 import { listValues, unknownNameHint, didYouMean } from './suggest.js';
 
 /** Places a diagnostic: a path relative to what was validated -> file position (or --set argument). */
@@ -63,7 +64,10 @@ export function translateAjvErrors(
       case 'additionalProperties': {
         const key = String(p.additionalProperty);
         const allowed = Object.keys((parent.properties as object | undefined) ?? {});
-        add([...at, key], 'key', `unknown key "${key}"${unknownNameHint(key, allowed)}`);
+        // `dataset: { epochs: 5 }`: right key, wrong section.
+        const elsewhere = at.length === 1 && !didYouMean(key, allowed) ? sectionsWithKey(key, String(at[0])) : [];
+        const hint = elsewhere.length > 0 ? `; it belongs in ${elsewhere.join(' or ')}` : unknownNameHint(key, allowed);
+        add([...at, key], 'key', `unknown key "${key}"${hint}`);
         break;
       }
       case 'required':

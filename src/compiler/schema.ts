@@ -135,3 +135,15 @@ function describeSchemaType(s: JsonSchema): string {
   const t = s.type;
   return Array.isArray(t) ? t.join(' or ') : typeof t === 'string' ? t : 'a value';
 }
+
+/** Top-level sections (other than `except`) that have a key `key`: for "it belongs in train". */
+export function sectionsWithKey(key: string, except: string): string[] {
+  const root = load().schema;
+  const out: string[] = [];
+  for (const [name, sub] of Object.entries((root.properties as Record<string, JsonSchema>) ?? {})) {
+    if (name === except) continue;
+    const props = deref(sub, root).schema.properties as Record<string, unknown> | undefined;
+    if (props && Object.prototype.hasOwnProperty.call(props, key)) out.push(name);
+  }
+  return out;
+}
