@@ -119,6 +119,8 @@ describe('dataset preparation', () => {
     await expect(locateDataset({ path: 'nowhere', layout: 'aligned' }, opts())).rejects.toThrow(
       /Dataset folder .*nowhere .*does not exist.*train\/ and test\//,
     );
+    const huge = { ...spec, loadSize: 40_000 };
+    await expect(prepareDataset(await planSources(found!.root, huge), huge, tmp)).rejects.toThrow(/would need 13\.4 GiB.*dataset\.max_images/);
     await expect(planSources(found!.root, { ...spec, evalSplit: 'val' })).rejects.toThrow(/has no evaluation split folder val\/ \(it has: test, train\)/);
   });
 

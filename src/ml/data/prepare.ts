@@ -1,6 +1,7 @@
 // From a dataset folder to the prepared form: list the images of the training and evaluation splits,
 // decode, split A|B (aligned), apply `direction`, resize (Pillow bicubic) to load_size (training) or
 // crop_size (evaluation), and append the bytes to one raw file per role and domain.
+import { constants as bufferConstants } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -38,6 +39,7 @@ export interface SourcePlan {
 }
 
 const collator = new Intl.Collator('en', { numeric: true });
+const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
 /** Image files under `dir` (recursively), in natural order of their relative names (2.jpg before 10.jpg). */
 async function listImages(dir: string, what: string, root: string): Promise<string[]> {
@@ -114,12 +116,26 @@ class DomainWriter {
   }
 }
 
+// Each prepared domain file is read into one Buffer by train/evaluate: refuse early what could never load.
+function checkFits(plan: SourcePlan, spec: PrepareSpec): void {
+  const count = (r: RolePlan) => (r.layout === 'aligned' ? r.files.length : Math.max(r.A.length, r.B.length));
+  const largest = Math.max(count(plan.train) * spec.loadSize ** 2, count(plan.eval) * spec.cropSize ** 2) * 3;
+  if (largest > MAX_LENGTH) {
+    throw new StageUserError(
+      'PIPE_DATASET_TOO_LARGE',
+      `The prepared dataset from ${plan.root} would need ${(largest / 2 ** 30).toFixed(1)} GiB in one piece, more than ` +
+        `this Node.js can hold (${(MAX_LENGTH / 2 ** 30).toFixed(1)} GiB). Limit the training split with dataset.max_images or lower dataset.load_size.`,
+    );
+  }
+}
+
 function toSquare(img: RgbImage, size: number): RgbImage {
   return img.width === size && img.height === size ? img : resizeBicubic(img, size, size);
 }
 
 /** Writes the prepared dataset into `outDir` (which the caller publishes atomically) and returns its manifest. */
 export async function prepareDataset(plan: SourcePlan, spec: PrepareSpec, outDir: string, opts: PrepareOptions = {}): Promise<PreparedManifest> {
+  checkFits(plan, spec);
   const digests = createHash('sha256');
   const total = [plan.train, plan.eval].reduce((n, r) => n + (r.layout === 'aligned' ? r.files.length : r.A.length + r.B.length), 0);
   let done = 0;
