@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .command('run')
     .description('Run a pipeline: every stage not in the cache, in dependency order, then the checks.')
     .argument('<file>', 'pipeline YAML file')
-    .option('-j, --jobs <n>', 'stages run side by side (each in its own process)', positiveInt('--jobs'), 1)
+    .option('-j, --jobs <n>', 'stages run side by side (each in its own process; default 1, with --executor queue every ready stage is queued)', positiveInt('--jobs'))
     .option('--only <glob>', 'run only stages matching the glob (e.g. "train/perceptual*") and what they need')
     .option('--force <glob>', 'recompute stages matching the glob even when cached');
   locationOptions(cmd, { runs: true })
