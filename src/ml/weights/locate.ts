@@ -87,7 +87,7 @@ export async function locateWeights(id: WeightSetId, opts: LocateOptions = {}): 
       looked.push(file);
       if (!(await isFile(file))) continue;
       const actual = await sha256File(file);
-      const isOfficial = path.basename(form.path) === set.official.fileName;
+      const isOfficial = form.official === true;
       const expected = form.sha256 ?? (isOfficial ? set.official.sha256 : undefined) ?? sums.get(path.normalize(form.path));
       if (expected && actual !== expected) throw mismatch(what, file, 'sha256', expected, actual);
       if (isOfficial && set.official.md5) {

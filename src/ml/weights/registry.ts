@@ -20,6 +20,8 @@ export interface MirrorForm {
   format: WeightFormat;
   /** Known digest of this exact file (alternate forms whose bytes are pinned by a mirror's provenance). */
   sha256?: string;
+  /** The official file's bytes under another path: checked against the official digest. */
+  official?: boolean;
 }
 
 export interface WeightSet {
@@ -52,9 +54,9 @@ function torchvision(id: WeightSetId, name: string, fileName: string, sha256: st
     title,
     official: { url: TV + fileName, fileName, format: 'torch', sha256, bytes },
     mirror: [
-      { path: fileName, format: 'torch' },
-      { path: `${name}/${fileName}`, format: 'torch' },
-      { path: `torchvision/${fileName}`, format: 'torch' },
+      { path: fileName, format: 'torch', official: true },
+      { path: `${name}/${fileName}`, format: 'torch', official: true },
+      { path: `torchvision/${fileName}`, format: 'torch', official: true },
       { path: `${name}/${name}.safetensors`, format: 'safetensors' },
     ],
     license: 'BSD-3-Clause (torchvision)',
@@ -68,9 +70,9 @@ function keras(id: WeightSetId, name: 'vgg16' | 'vgg19', md5: string): WeightSet
     title: `Keras applications ${name.toUpperCase()} (ImageNet, Caffe-converted, no top)`,
     official: { url: `${KERAS}${name}/${fileName}`, fileName, format: 'hdf5', md5 },
     mirror: [
-      { path: fileName, format: 'hdf5' },
-      { path: `keras/${fileName}`, format: 'hdf5' },
-      { path: `${name}-keras/${fileName}`, format: 'hdf5' },
+      { path: fileName, format: 'hdf5', official: true },
+      { path: `keras/${fileName}`, format: 'hdf5', official: true },
+      { path: `${name}-keras/${fileName}`, format: 'hdf5', official: true },
       { path: `${name}-keras/model.json`, format: 'tfjs' },
     ],
     license: 'CC BY 4.0 (VGG weights, Simonyan & Zisserman)',
@@ -83,8 +85,8 @@ function lpips(net: 'vgg' | 'alex' | 'squeeze', sha256: string): WeightSet {
     title: `LPIPS v0.1 linear heads (${net})`,
     official: { url: `${LPIPS}${net}.pth`, fileName: `lpips-v0.1-${net}.pth`, format: 'torch', sha256 },
     mirror: [
-      { path: `lpips/v0.1/${net}.pth`, format: 'torch' },
-      { path: `lpips-v0.1-${net}.pth`, format: 'torch' },
+      { path: `lpips/v0.1/${net}.pth`, format: 'torch', official: true },
+      { path: `lpips-v0.1-${net}.pth`, format: 'torch', official: true },
     ],
     license: 'BSD-2-Clause (richzhang/PerceptualSimilarity)',
   };
