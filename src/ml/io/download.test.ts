@@ -18,7 +18,11 @@ beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pipe-dl-'));
   server = http.createServer((req, res) => {
     requests++;
-    if (req.url === '/file.bin') {
+    if (req.url === '/stall.bin') {
+      // Headers and a first chunk, then silence.
+      res.writeHead(200, { 'content-length': 1000 });
+      res.write(Buffer.alloc(10));
+    } else if (req.url === '/file.bin') {
       res.writeHead(200, { 'content-length': payload.length });
       res.end(payload);
     } else {
@@ -31,6 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   await fs.rm(tmp, { recursive: true, force: true });
 });
@@ -114,6 +119,14 @@ describe('fetchVerified', () => {
     expect(refused.code).toBe('PIPE_DOWNLOAD_FAILED');
     expect(refused.message).toMatch(/ECONNREFUSED/);
     expect(refused.message).toContain(path.join(dir, 'f.bin'));
+  });
+
+  it('gives up on a download that stalls', async () => {
+    const dir = path.join(tmp, 'cache4');
+    const err = await fetchVerified({ url: `${base}/stall.bin`, downloadDir: dir, idleTimeoutMs: 300 }).catch((e) => e);
+    expect(err.code).toBe('PIPE_DOWNLOAD_FAILED');
+    expect(err.message).toMatch(/no data for 0\.3 s/);
+    expect(await fs.readdir(dir)).toEqual([]);
   });
 
   it('takes the download folder from PIPE_DOWNLOAD_DIR', () => {

@@ -30,6 +30,8 @@ export interface FetchVerifiedOptions {
   what?: string;
   /** How a user provides the file by hand, e.g. `place it in the folder given by --data-dir (PIPE_DATA_DIR)`. */
   provideHint?: string;
+  /** Fail a download that receives nothing for this long. Default IDLE_TIMEOUT_MS. */
+  idleTimeoutMs?: number;
   /** Other places the caller already looked (e.g. an extracted folder), listed first in the offline message. */
   lookedIn?: string[];
   signal?: AbortSignal;
@@ -110,7 +112,7 @@ export async function fetchVerified(opts: FetchVerifiedOptions): Promise<Fetched
   const tmp = `${dest}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   let actual: string;
   try {
-    actual = await downloadTo(opts.url, tmp, opts.onProgress, opts.signal);
+    actual = await downloadTo(opts.url, tmp, opts.onProgress, opts.signal, opts.idleTimeoutMs);
   } catch (err) {
     await fs.rm(tmp, { force: true });
     if (err instanceof StageUserError || opts.signal?.aborted) throw err;
@@ -137,29 +139,55 @@ function describeFailure(err: unknown): string {
   return err.message;
 }
 
+/** How long a download may receive nothing before it counts as failed (a stalled server or network). */
+export const IDLE_TIMEOUT_MS = 60_000;
+
 /** Streams `url` into `file`, returning the sha256 of the bytes written. */
-async function downloadTo(url: string, file: string, onProgress?: DownloadProgress, signal?: AbortSignal): Promise<string> {
-  const res = await fetch(url, { signal, redirect: 'follow' });
-  if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} ${res.statusText}`.trim());
-  const lengthHeader = res.headers.get('content-length');
-  const total = lengthHeader ? Number(lengthHeader) : undefined;
-  const hash = createHash('sha256');
-  let bytes = 0;
-  onProgress?.(0, total);
-  const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  await pipeline(
-    body,
-    async function* (source: AsyncIterable<Buffer>) {
-      for await (const chunk of source) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        onProgress?.(bytes, total);
-        yield chunk;
-      }
-    },
-    createWriteStream(file),
-    { signal },
-  );
-  if (total !== undefined && bytes !== total) throw new Error(`connection closed after ${bytes} of ${total} bytes`);
-  return hash.digest('hex');
+async function downloadTo(
+  url: string,
+  file: string,
+  onProgress?: DownloadProgress,
+  signal?: AbortSignal,
+  idleMs = IDLE_TIMEOUT_MS,
+): Promise<string> {
+  const idle = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const kick = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => idle.abort(new Error(`no data for ${idleMs / 1000} s`)), idleMs);
+  };
+  const both = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
+  kick();
+  try {
+    const res = await fetch(url, { signal: both, redirect: 'follow' });
+    if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} ${res.statusText}`.trim());
+    const lengthHeader = res.headers.get('content-length');
+    const total = lengthHeader ? Number(lengthHeader) : undefined;
+    const hash = createHash('sha256');
+    let bytes = 0;
+    onProgress?.(0, total);
+    const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    await pipeline(
+      body,
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          kick();
+          hash.update(chunk);
+          bytes += chunk.length;
+          onProgress?.(bytes, total);
+          yield chunk;
+        }
+      },
+      createWriteStream(file),
+      { signal: both },
+    );
+    if (total !== undefined && bytes !== total) throw new Error(`connection closed after ${bytes} of ${total} bytes`);
+    return hash.digest('hex');
+  } catch (err) {
+    // Report the stall itself rather than the generic AbortError it causes.
+    if (idle.signal.aborted && !signal?.aborted) throw idle.signal.reason;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
 }
