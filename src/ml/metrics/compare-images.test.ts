@@ -51,3 +51,21 @@ describe('pipe metrics', () => {
     await expect(runMetricsCommand(path.join(tmp, 'a/x.png'), path.join(tmp, 'b/x.png'), { ...opts, lpipsNet: 'resnet' })).rejects.toThrow(/--lpips-net must be one of squeeze, vgg, alex/);
   });
 });
+
+describe('pipe metrics with LPIPS', () => {
+  it('adds LPIPS (squeeze, shared weights) to every pair', async () => {
+    const { SHARED_WEIGHTS_DIR } = await import('../../../test/shared-paths.js');
+    const out = parseMetricsJson<{ pairs: Record<string, Record<string, number>> }>(
+      await runMetricsCommand(path.join(tmp, 'a/x.png'), path.join(tmp, 'b/x.png'), {
+        ...opts,
+        lpips: true,
+        backend: 'wasm',
+        weightsDir: SHARED_WEIGHTS_DIR,
+        json: true,
+      }),
+    );
+    // A facade photo vs its label map: perceptually far apart (LPIPS runs 0 = same .. ~1).
+    expect(out.pairs['x.png'].lpips).toBeGreaterThan(0.3);
+    expect(out.pairs['x.png'].lpips).toBeLessThan(1);
+  });
+});

@@ -1,12 +1,13 @@
 // Scores image pairs with the requested metrics. SSIM, PSNR and MAE are plain typed-array code;
-// LPIPS needs TensorFlow.js and pretrained weights, so it is loaded only when asked for.
-import { UserError } from '../../cli/errors.js';
+// LPIPS needs TensorFlow.js and pretrained weights, so it is imported only when asked for.
+import type * as tfTypes from '@tensorflow/tfjs-core';
+import type { Lpips, LpipsNet } from './lpips.js';
 import type { PairMetricName } from './definitions.js';
 import type { RgbImage } from './image.js';
 import { mae, psnr } from './pixel.js';
 import { ssim } from './ssim.js';
 
-export type LpipsNet = 'squeeze' | 'vgg' | 'alex';
+export type { LpipsNet };
 
 export interface PairScorerOptions {
   metrics: readonly PairMetricName[];
@@ -20,13 +21,9 @@ export interface PairScorer {
   dispose(): void;
 }
 
-interface LpipsModel {
-  distance(a: unknown, b: unknown): number[] | Promise<number[]>;
-  dispose(): void;
-}
 
 /** RGB bytes -> [1, H, W, 3] float tensor in [-1, 1] (LPIPS' input convention). */
-async function toUnitTensor(img: RgbImage): Promise<unknown> {
+async function toUnitTensor(img: RgbImage): Promise<tfTypes.Tensor4D> {
   const tf = await import('@tensorflow/tfjs-core');
   const f = new Float32Array(img.data.length);
   for (let i = 0; i < f.length; i++) f[i] = img.data[i] / 127.5 - 1;
@@ -34,15 +31,10 @@ async function toUnitTensor(img: RgbImage): Promise<unknown> {
 }
 
 export async function createPairScorer(options: PairScorerOptions): Promise<PairScorer> {
-  let lpips: LpipsModel | undefined;
+  let lpips: Lpips | undefined;
   if (options.metrics.includes('lpips')) {
-    // Specifier kept in a variable: the LPIPS module is owned by the weights engineer and loads tfjs.
-    const spec = './lpips.js';
-    const mod = (await import(spec).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
-      throw new UserError('PIPE_LPIPS_UNAVAILABLE', 'LPIPS is not available in this build of pipe; leave it out (pipe metrics --no-lpips, or drop lpips from evaluate.metrics).');
-    })) as { createLpips(o: { net: LpipsNet; weightsDir?: string; downloadDir?: string }): LpipsModel | Promise<LpipsModel> };
-    lpips = await mod.createLpips({ net: options.lpipsNet ?? 'squeeze', weightsDir: options.weightsDir, downloadDir: options.downloadDir });
+    const { createLpips } = await import('./lpips.js');
+    lpips = await createLpips({ net: options.lpipsNet ?? 'squeeze', weightsDir: options.weightsDir, downloadDir: options.downloadDir });
   }
   const want = new Set(options.metrics);
   return {
@@ -54,10 +46,10 @@ export async function createPairScorer(options: PairScorerOptions): Promise<Pair
       if (lpips) {
         const [ta, tb] = [await toUnitTensor(a), await toUnitTensor(b)];
         try {
-          out.lpips = (await lpips.distance(ta, tb))[0];
+          out.lpips = lpips.distance(ta, tb)[0];
         } finally {
-          (ta as { dispose(): void }).dispose();
-          (tb as { dispose(): void }).dispose();
+          ta.dispose();
+          tb.dispose();
         }
       }
       return out;
