@@ -7,6 +7,8 @@ import path from 'node:path';
 import { loadStageKind } from '../stages/index.js';
 import type { StageProgress, StageResult } from '../stages/types.js';
 import { engineVersion } from './engine-version.js';
+import { acquireStageLock, type StageLock } from './stage-lock.js';
+import { DirectoryStore } from './store.js';
 import type { ArtefactStore, StageJob, StageOutcome } from './types.js';
 
 export interface ExecuteHooks {
@@ -38,7 +40,20 @@ export async function executeStageJob(job: StageJob, store: ArtefactStore, hooks
   }
 
   let outDir: string | undefined;
+  let lock: StageLock | undefined;
   try {
+    if (store instanceof DirectoryStore) {
+      lock = await acquireStageLock(store.lockPath(job.fingerprint), job.stageId, {
+        signal: hooks.signal,
+        onWait: (owner) => log(`${job.stageId}: waiting for ${owner ? `${owner.host}:${owner.pid}` : 'another process'}, which is computing the same stage`),
+        done: async () => !!(await store.lookup(job.fingerprint)),
+      });
+      if (!lock) {
+        log(`${job.stageId}: published by the other process meanwhile`);
+        return outcome('done');
+      }
+      if (!job.force && (await store.lookup(job.fingerprint))) return outcome('done');
+    }
     const kind = await loadStageKind(job.kind);
     const inputs: Record<string, string> = {};
     for (const [name, fp] of Object.entries(job.inputs)) {
@@ -99,6 +114,8 @@ export async function executeStageJob(job: StageJob, store: ArtefactStore, hooks
     log(`${job.stageId}: FAILED: ${message}`);
     if (!isUserFacing(err) && err instanceof Error && err.stack) log(err.stack);
     return outcome('failed', message);
+  } finally {
+    await lock?.release();
   }
 }
 

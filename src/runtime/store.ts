@@ -32,6 +32,11 @@ export class DirectoryStore implements ArtefactStore {
     return path.join(this.root, 'work', fingerprint);
   }
 
+  /** Held while a process computes the fingerprint (see stage-lock.ts). */
+  lockPath(fingerprint: string): string {
+    return path.join(this.root, 'work', `${fingerprint}.lock`);
+  }
+
   async lookup(fingerprint: string): Promise<string | undefined> {
     const dir = this.entryDir(fingerprint);
     if (!(await exists(dir))) return undefined;
@@ -97,7 +102,7 @@ export class DirectoryStore implements ArtefactStore {
 
   /** Fingerprints with a work folder (unfinished or interrupted stages). */
   async listWork(): Promise<string[]> {
-    return listDir(path.join(this.root, 'work'));
+    return (await listDir(path.join(this.root, 'work'))).filter((n) => /^[0-9a-f]{64}$/.test(n));
   }
 
   /** Moves a folder out of the way first so readers never see it half-deleted. */

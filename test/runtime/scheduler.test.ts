@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePipelineText } from '../../src/compiler/index.js';
 import type { Compiled } from '../../src/compiler/index.js';
 import { RecordingReporter, type RunEvent } from '../../src/runtime/events.js';
+import { executeStageJob } from '../../src/runtime/execute-stage.js';
 import { createInProcessExecutor } from '../../src/runtime/executors/in-process.js';
 import { prepareCompiled } from '../../src/runtime/prepare.js';
 import { scheduleDag } from '../../src/runtime/scheduler.js';
@@ -128,6 +129,25 @@ describe('scheduler', () => {
     expect(second.status['train/a']).toBe('done');
     const model = JSON.parse(await readFile(path.join(store.entryDir(trainFp), 'model.json'), 'utf8'));
     expect(model.resumedFrom).toBeGreaterThanOrEqual(3);
+  });
+
+  it('two runners of one fingerprint: one computes, the other waits for its entry', async () => {
+    const cache = path.join(dir, 'lock');
+    const c = compiled('  a: {}');
+    const p = await prepareCompiled(c, { cwd: dir, cacheDir: cache });
+    const execLog = path.join(dir, 'lock-exec.log');
+    process.env.PIPE_TEST_EXEC_LOG = execLog;
+    const job = { stageId: 'dataset', kind: 'dataset', fingerprint: p.fingerprints.dataset!.value, params: c.dag.stages.dataset!.params, inputs: {}, env: p.env };
+    const logs: string[] = [];
+    const [one, two] = await Promise.all([
+      executeStageJob(job, p.store, { onLog: (l) => logs.push(l) }),
+      executeStageJob(job, p.store, { onLog: (l) => logs.push(l) }),
+    ]);
+    delete process.env.PIPE_TEST_EXEC_LOG;
+    expect([one.status, two.status]).toEqual(['done', 'done']);
+    expect(readFileSync(execLog, 'utf8').trim().split('\n')).toEqual(['dataset']);
+    expect(logs.some((l) => /waiting for .*computing the same stage/.test(l))).toBe(true);
+    expect(existsSync(p.store.lockPath(job.fingerprint))).toBe(false);
   });
 
   it('gc keeps what run directories reference and drops the rest', async () => {
