@@ -107,7 +107,8 @@ class DomainWriter {
     return new DomainWriter(await fs.open(path.join(dir, file), 'w'), file);
   }
   async add(name: string, img: RgbImage): Promise<void> {
-    await this.handle.write(img.data);
+    const { bytesWritten } = await this.handle.write(img.data);
+    if (bytesWritten !== img.data.length) throw new Error(`short write to ${this.file} (disk full?)`);
     this.names.push(name);
   }
   async close(): Promise<PreparedDomainInfo> {
