@@ -37,9 +37,15 @@ async function readJob(): Promise<ChildJobMessage> {
 async function main(): Promise<number> {
   const { job, cacheDir } = await readJob();
   const controller = new AbortController();
+
+  if (job.logFile) mkdirSync(path.dirname(job.logFile), { recursive: true });
+  const writeLog = (line: string) => {
+    if (job.logFile) appendFileSync(job.logFile, `${new Date().toISOString()} ${line}\n`);
+  };
   // Give the stage a moment to finish a checkpoint write, then go: the cache stays consistent
   // either way because only a completed folder is ever renamed into it.
   const onSignal = (sig: NodeJS.Signals) => {
+    writeLog(`${job.stageId}: received ${sig}; stopping (checkpoints stay in the work folder)`);
     controller.abort(new Error(`received ${sig}`));
     setTimeout(() => process.exit(sig === 'SIGINT' ? 130 : 143), 3000).unref();
   };
@@ -48,11 +54,6 @@ async function main(): Promise<number> {
   // A parent killed with SIGKILL (e.g. a dead queue worker) cannot signal us: the closed IPC channel
   // is the only sign, and another worker may already be resuming this stage from its checkpoint.
   if (hasIpc) process.once('disconnect', () => onSignal('SIGTERM'));
-
-  if (job.logFile) mkdirSync(path.dirname(job.logFile), { recursive: true });
-  const writeLog = (line: string) => {
-    if (job.logFile) appendFileSync(job.logFile, `${new Date().toISOString()} ${line}\n`);
-  };
   const store = new DirectoryStore(cacheDir, { warn: (m) => writeLog(`warning: ${m}`) });
   const pending: Promise<void>[] = [];
   const outcome = await executeStageJob(job, store, {
