@@ -215,6 +215,7 @@ function summarize(
   for (const f of failed) lines.push(`  failed ${f.stageId}: ${f.error ?? ''}${f.logFile ? `\n    log: ${f.logFile}` : ''}`);
   if (status === 'interrupted') lines.push('  interrupted: rerun the same command to continue (finished stages are cached, training resumes from its checkpoint)');
   if (checks?.text) lines.push(checks.text.trimEnd());
+  if (checks && checks.exitCode !== 0) lines.push(`checks failed (exit ${checks.exitCode}): see above; rerun them with \`pipe check ${path.relative(process.cwd(), runDir) || runDir}\``);
   return lines.join('\n');
 }
 
