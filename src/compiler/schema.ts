@@ -1,49 +1,59 @@
-// The one definition of the DSL (schemas/pipeline.schema.json), compiled once with ajv, plus
-// lookups of the sub-schema at a dotted key path (for variants, sweeps and --set).
+// The one definition of the DSL (schemas/pipeline.schema.json), its validators (precompiled in
+// validators.generated.ts), and lookups of the sub-schema at a dotted key path (variants, sweeps, --set).
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type AnySchemaObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { ValidateFunction } from 'ajv';
+import { byPointer, schemaHash } from './validators.generated.js';
+import { AJV_OPTIONS, deref, schemaForAjv, type JsonSchema } from './schema-walk.js';
 
-export type JsonSchema = AnySchemaObject;
+export type { JsonSchema } from './schema-walk.js';
 
 // Same relative location from src/compiler and dist/compiler.
 export const SCHEMA_URL = new URL('../../schemas/pipeline.schema.json', import.meta.url);
 
-let cached: { schema: JsonSchema; ajv: Ajv2020; root: ValidateFunction; subs: Map<string, ValidateFunction> } | undefined;
+export interface Loaded {
+  schema: JsonSchema;
+  validatorAt(pointer: string): ValidateFunction | undefined;
+}
 
-function deref(schema: JsonSchema, root: JsonSchema): { schema: JsonSchema; pointer?: string } {
-  const ref = schema.$ref as string | undefined;
-  if (!ref?.startsWith('#/')) return { schema };
-  const pointer = ref.slice(1);
-  let s: unknown = root;
-  for (const part of pointer.split('/').slice(1)) s = (s as Record<string, unknown>)[part];
-  return { schema: s as JsonSchema, pointer };
+let cached: Loaded | undefined;
+
+/** Validators from the precompiled module, or compiled now with ajv (slower: ~80 ms). */
+export function buildValidators(text: string, precompiled: boolean): Loaded {
+  const schema = JSON.parse(text) as JsonSchema;
+  if (precompiled) {
+    const table = byPointer as unknown as Record<string, ValidateFunction>;
+    return { schema, validatorAt: (p) => table[p] };
+  }
+  // ajv is CommonJS: a synchronous require keeps the compiler's API synchronous.
+  const { Ajv2020 } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  const ajv = new Ajv2020({ ...AJV_OPTIONS });
+  ajv.addSchema(schemaForAjv(schema));
+  const id = schema.$id as string;
+  const subs = new Map<string, ValidateFunction>();
+  return {
+    schema,
+    validatorAt(p) {
+      let v = subs.get(p);
+      if (!v) {
+        v = ajv.getSchema(`${id}#${p}`);
+        if (v) subs.set(p, v);
+      }
+      return v;
+    },
+  };
 }
 
 /**
- * ajv applies a `default` only where it sits beside the property's own schema, not behind a
- * `$ref`; the file keeps section defaults in $defs (one generated type per section), so they are
- * copied next to each plain `{ $ref }` here, in memory.
+ * Uses the precompiled validators (validators.generated.ts) when they were made from this exact
+ * schema text; otherwise (schema edited, `npm run gen:validators` not run yet) compiles with ajv.
  */
-function hoistRefDefaults(node: unknown, root: JsonSchema): void {
-  if (Array.isArray(node)) return node.forEach((n) => hoistRefDefaults(n, root));
-  if (node === null || typeof node !== 'object') return;
-  const obj = node as JsonSchema;
-  if (typeof obj.$ref === 'string' && !('default' in obj)) {
-    const target = deref(obj, root).schema;
-    if (target && 'default' in target) obj.default = structuredClone(target.default);
+function load(): Loaded {
+  if (!cached) {
+    const text = readFileSync(SCHEMA_URL, 'utf8');
+    cached = buildValidators(text, createHash('sha256').update(text).digest('hex') === schemaHash);
   }
-  for (const v of Object.values(obj)) hoistRefDefaults(v, root);
-}
-
-function load() {
-  if (cached) return cached;
-  const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as JsonSchema;
-  const forAjv = structuredClone(schema);
-  hoistRefDefaults(forAjv.properties, forAjv);
-  // Sub-schemas compile as roots with their defaults (they fill override values): strictSchema off.
-  const ajv = new Ajv2020({ allErrors: true, useDefaults: true, verbose: true, allowUnionTypes: true, strict: true, strictSchema: false });
-  const root = ajv.compile(forAjv);
-  cached = { schema, ajv, root, subs: new Map() };
   return cached;
 }
 
@@ -53,19 +63,13 @@ export function pipelineSchema(): JsonSchema {
 
 /** Validates a whole pipeline and fills in defaults (mutates its argument). */
 export function rootValidator(): ValidateFunction {
-  return load().root;
+  return validatorAt('');
 }
 
 /** Validator of the sub-schema at a JSON pointer (from resolveSchemaPath); also fills defaults. */
 export function validatorAt(pointer: string): ValidateFunction {
-  const c = load();
-  let v = c.subs.get(pointer);
-  if (!v) {
-    const id = c.schema.$id as string;
-    v = c.ajv.getSchema(`${id}#${pointer}`);
-    if (!v) throw new Error(`no schema at ${pointer}`);
-    c.subs.set(pointer, v);
-  }
+  const v = load().validatorAt(pointer);
+  if (!v) throw new Error(`internal: no validator for schema pointer "${pointer}"`);
   return v;
 }
 
