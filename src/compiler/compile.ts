@@ -153,7 +153,7 @@ export function compilePipelineText(text: string, file: string, sets: readonly s
     const resolved = config as unknown as ResolvedConfig;
     for (const issue of checkConfig(resolved)) diags.push(locateIn(point.overrides, issue));
     const overrides: Record<string, unknown> = {};
-    for (const o of point.overrides) overrides[o.path.join('.')] = o.value;
+    for (const o of point.overrides) overrides[o.path.join('.')] = structuredClone(o.value);
     configs.push({ id: point.id, variant: point.variant, overrides, config: resolved });
   }
   for (const issue of checkReferences(base, configs)) diags.push({ ...locate(issue.path, issue.anchor), path: formatPath(issue.path), message: issue.message });

@@ -79,3 +79,13 @@ describe('variants x sweep expansion', () => {
     expect(configs[0].config.model.discriminator).toEqual({ kind: 'pixel', n_layers: 3 });
   });
 });
+
+describe('YAML conveniences', () => {
+  it('supports anchors and merge keys in variants', () => {
+    const { configs } = compile(minimal('variants:', '  a: &a { train.seed: 2, train.epochs: 3 }', '  b: { <<: *a, train.seed: 5 }'));
+    expect(configs.map((c) => [c.id, c.config.train.seed, c.config.train.epochs])).toEqual([
+      ['a', 2, 3],
+      ['b', 5, 3],
+    ]);
+  });
+});

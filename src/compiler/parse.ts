@@ -18,7 +18,7 @@ function plainMessage(message: string): string {
 
 export function parsePipelineText(text: string, file: string): Parsed {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, merge: true });
   const map = new SourceMap(doc, lines);
   const diagnostics: Diagnostic[] = [];
   for (const err of doc.errors) {
