@@ -1,21 +1,33 @@
-#!/usr/bin/env node
 // Argument parsing and routing only. Each command lives in src/cli/<command>.ts and exports
 // `register(program)`; heavy modules (runtime, TensorFlow.js) are imported inside the actions so
 // that `pipe validate` stays fast.
 import { Command, CommanderError } from 'commander';
 import { printUserError } from './cli/errors.js';
 
-export const commandNames = ['validate', 'plan', 'run', 'runs', 'gc', 'metrics', 'report', 'check', 'compare', 'worker'] as const;
+type Register = { register(p: Command): void };
+
+// A literal table (not a template import) so bundlers and vitest can see every command module.
+const commands = {
+  validate: () => import('./cli/validate.js'),
+  plan: () => import('./cli/plan.js'),
+  run: () => import('./cli/run.js'),
+  runs: () => import('./cli/runs.js'),
+  gc: () => import('./cli/gc.js'),
+  metrics: () => import('./cli/metrics.js'),
+  report: () => import('./cli/report.js'),
+  check: () => import('./cli/check.js'),
+  compare: () => import('./cli/compare.js'),
+  worker: () => import('./cli/worker.js'),
+} satisfies Record<string, () => Promise<Register>>;
+
+export const commandNames = Object.keys(commands) as (keyof typeof commands)[];
 
 export async function buildProgram(): Promise<Command> {
   const program = new Command('pipe')
     .description('Declarative experiments on image-to-image GANs (pix2pix, CycleGAN) with perceptual losses.')
     .showHelpAfterError()
     .exitOverride();
-  for (const name of commandNames) {
-    const mod = (await import(`./cli/${name}.js`)) as { register(p: Command): void };
-    mod.register(program);
-  }
+  for (const name of commandNames) (await commands[name]()).register(program);
   return program;
 }
 

@@ -13,7 +13,7 @@ export function formatRuns(runs: { dir: string; record: RunRecord }[], cwd: stri
       const took = record.seconds !== undefined ? formatSeconds(record.seconds) : '';
       const status = record.status === 'running' && record.pid && !alive(record.pid) ? 'killed' : record.status;
       const checks = record.checks ? (record.checks.exitCode === 0 ? ' checks ok' : ' checks FAILED') : '';
-      return `${record.startedAt.slice(0, 19).replace('T', ' ')}  ${status.padEnd(11)} ${took.padStart(7)}  ${path.relative(cwd, dir) || dir}  (${stages})${checks}`;
+      return `${record.startedAt.slice(0, 19).replace('T', ' ')}  ${status.padEnd(11)} ${took.padStart(7)}  ${shortPath(cwd, dir)}  (${stages})${checks}`;
     })
     .join('\n');
 }
@@ -25,4 +25,9 @@ function alive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function shortPath(cwd: string, p: string): string {
+  const rel = path.relative(cwd, p);
+  return rel && !rel.startsWith('..') ? rel : p;
 }

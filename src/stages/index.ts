@@ -20,6 +20,17 @@ export const stageKindNames = Object.keys(loaders);
  */
 export const STAGE_MODULES_ENV = 'PIPE_STAGE_MODULES';
 
+/** A stage-kind lookup problem the user can fix (bad PIPE_STAGE_MODULES, unknown kind). */
+export class StageKindError extends Error {
+  constructor(
+    readonly code: 'PIPE_STAGE_MODULES' | 'PIPE_UNKNOWN_STAGE_KIND',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StageKindError';
+  }
+}
+
 let plugins: Promise<Map<string, StageKind<any>>> | undefined;
 let pluginsFor: string | undefined;
 
@@ -36,9 +47,14 @@ async function loadPlugins(): Promise<Map<string, StageKind<any>>> {
     const out = new Map<string, StageKind<any>>();
     for (const entry of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
       const url = /^(file|node|data):/.test(entry) ? entry : pathToFileURL(path.resolve(entry)).href;
-      const mod = (await import(url)) as Record<string, unknown>;
+      let mod: Record<string, unknown>;
+      try {
+        mod = (await import(url)) as Record<string, unknown>;
+      } catch (err) {
+        throw new StageKindError('PIPE_STAGE_MODULES', `${STAGE_MODULES_ENV}: cannot load ${entry} (${(err as Error).message.split('\n')[0]}); fix the path or unset the variable.`);
+      }
       const kinds = Object.values(mod).filter(isStageKind);
-      if (kinds.length === 0) throw new Error(`${STAGE_MODULES_ENV}: module ${entry} exports no stage kind ({kind, version, run})`);
+      if (kinds.length === 0) throw new StageKindError('PIPE_STAGE_MODULES', `${STAGE_MODULES_ENV}: module ${entry} exports no stage kind (an object with kind, version and run); export one or unset the variable.`);
       for (const k of kinds) out.set(k.kind, k);
     }
     return out;
@@ -50,6 +66,9 @@ export async function loadStageKind(kind: string): Promise<StageKind<any>> {
   const plugin = (await loadPlugins()).get(kind);
   if (plugin) return plugin;
   const load = loaders[kind];
-  if (!load) throw new Error(`unknown stage kind "${kind}" (known: ${stageKindNames.join(', ')})`);
+  if (!load) {
+    const known = [...new Set([...stageKindNames, ...(await loadPlugins()).keys()])].join(', ');
+    throw new StageKindError('PIPE_UNKNOWN_STAGE_KIND', `unknown stage kind "${kind}" (known: ${known}); add it to src/stages/index.ts or load it with ${STAGE_MODULES_ENV}.`);
+  }
   return load();
 }
