@@ -197,6 +197,11 @@ describe('semantic checks', () => {
     ]);
   });
 
+  it('rejects a batch larger than the training images', () => {
+    const text = minimal('train: { batch_size: 8 }').replace('crop_size: 64 }', 'crop_size: 64, max_images: 4 }');
+    expect(diagnostics(text)).toEqual([at(4, col(text, 4, '8'), 'train.batch_size', /batch_size 8 is larger than the 4 training images/)]);
+  });
+
   it('rejects keras weights for squeezenet1_1', () => {
     const text = minimal('loss: { perceptual: { weight: 1, backbone: squeezenet1_1, weights: keras, layers: { fire3: 1 } } }');
     expect(diagnostics(text)).toEqual([at(4, col(text, 4, 'keras'), 'loss.perceptual.weights', /no keras weights exist for squeezenet1_1; use torchvision/)]);

@@ -78,6 +78,14 @@ export function checkConfig(c: ResolvedConfig): Issue[] {
       message: `a PatchGAN with ${disc.n_layers} layers has no output left for crop_size ${d.crop_size}; use fewer layers or a larger crop`,
     });
   }
+  if (d.max_images !== null && c.train.batch_size > d.max_images) {
+    issues.push({
+      path: ['train', 'batch_size'],
+      related: [['dataset', 'max_images']],
+      anchor: 'value',
+      message: `batch_size ${c.train.batch_size} is larger than the ${d.max_images} training images of dataset.max_images; no full batch could be formed`,
+    });
+  }
   if (c.model.kind === 'pix2pix' && d.layout === 'unaligned') {
     issues.push({
       path: ['model', 'kind'],
