@@ -87,7 +87,13 @@ export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Pr
   const controller = new AbortController();
   const abort = () => controller.abort();
   opts.signal?.addEventListener('abort', abort);
-  const onSignal = () => abort();
+  // First signal: stop cleanly (children get SIGTERM, run.json is written). Second: leave now; the
+  // cache is still consistent because entries only appear by rename.
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(sig === 'SIGINT' ? 130 : 143);
+    process.stderr.write(`pipe: ${sig}: stopping running stages (again to quit at once)\n`);
+    abort();
+  };
   if (opts.handleSignals) {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
