@@ -15,10 +15,15 @@ function col(text: string, line: number, token: string, nth = 0): number {
 }
 
 describe('YAML syntax', () => {
-  it('reports a syntax error with line and column', () => {
+  it('reports a syntax error with line and column, and where an unclosed { opened', () => {
     const d = diagnostics(yaml('name: t', 'dataset: { source: facades', 'model: {}'));
-    expect(d[0]).toMatchObject({ file: FILE, line: 3 });
-    expect(d[0].message).toMatch(/^YAML syntax error: /);
+    expect(d).toEqual([at(3, 1, 'dataset.source', /^YAML syntax error: .*end with a \} \(the \{ opened at line 2, column 10\)$/)]);
+    expect(diagnostics('name: t\n\tdataset: x\n')).toEqual([at(2, 1, 'name', 'YAML syntax error: tabs are not allowed as indentation')]);
+  });
+
+  it('points an unclosed quote at where the string starts', () => {
+    const d = diagnostics(yaml('name: t', 'dataset:', '  source: "facades', 'model: {}'));
+    expect(d).toEqual([at(3, 11, 'dataset.source', /this quoted string is never closed/)]);
   });
 
   it('reports a duplicate key at the second one and names the first', () => {

@@ -1,6 +1,6 @@
 // Maps a key path of the parsed YAML document to a line and column, so that every diagnostic
 // points at the offending key or value in the user's file.
-import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
+import { isCollection, isMap, isScalar, isSeq, visit, type Document, type LineCounter, type Node, type Pair } from 'yaml';
 import type { PathSegment } from './diagnostics.js';
 
 export interface Position {
@@ -95,6 +95,18 @@ export class SourceMap {
         return path;
       }
     }
+  }
+
+  /** Where the innermost unclosed-looking flow collection ({ or [) around `offset` starts. */
+  flowCollectionStart(offset: number): Position | undefined {
+    let best: number | undefined;
+    visit(this.doc, {
+      Collection: (_key, node) => {
+        const r = rangeOf(node);
+        if (isCollection(node) && node.flow && r && r[0] < offset && offset <= r[2] && (best === undefined || r[0] > best)) best = r[0];
+      },
+    });
+    return best === undefined ? undefined : this.pos(best);
   }
 
   /** The first pair in the map at `path` whose key is `key` (to say where a duplicate was first defined). */
