@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalExecutor } from '../../src/runtime/executors/local.js';
+import { executeStageJob } from '../../src/runtime/execute-stage.js';
 import { createQueueExecutor } from '../../src/runtime/queue/executor.js';
 import { DirectoryStore } from '../../src/runtime/store.js';
-import type { StageOutcome } from '../../src/runtime/types.js';
+import type { Executor, StageOutcome } from '../../src/runtime/types.js';
 import { fp, readStarts, runDag, startWorker, stopWorker, sweepDag, TEST_STAGES, type WorkerProcess } from './helpers.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 
@@ -92,10 +92,11 @@ describe('queue executor with two workers', () => {
     const record = (await store.readRecord(killedFp))!;
     expect(record.worker).not.toBe(undefined);
 
-    // The same pipeline through the local executor into a separate cache gives the same metrics.
+    // The same DAG run in this process into a separate cache gives the same metrics (the real
+    // pipeline against the local executor is in real-pipeline.test.ts).
     const localStore = new DirectoryStore(path.join(dir, 'local-cache'));
-    const local = createLocalExecutor({ cacheDir: localStore.root, env: { PIPE_TEST_STAGE_LOG: path.join(dir, 'local.jsonl') } });
-    const localOutcomes = await runDag(sweepDag('sweep', VARIANTS, dir), local);
+    const inProcess: Executor = { name: 'in-process', run: (job) => executeStageJob(job, localStore), close: async () => {} };
+    const localOutcomes = await runDag(sweepDag('sweep', VARIANTS, dir), inProcess);
     for (const o of Object.values(localOutcomes)) expect(o.status, `${o.stageId}: ${o.error}`).toBe('done');
     const metrics = metricsOf(store, outcomes);
     expect(Object.keys(metrics)).toHaveLength(4);
