@@ -46,7 +46,8 @@ export async function executeStageJob(job: StageJob, store: ArtefactStore, hooks
       lock = await acquireStageLock(store.lockPath(job.fingerprint), job.stageId, {
         signal: hooks.signal,
         onWait: (owner) => log(`${job.stageId}: waiting for ${owner ? `${owner.host}:${owner.pid}` : 'another process'}, which is computing the same stage`),
-        done: async () => !!(await store.lookup(job.fingerprint)),
+        // A forced recompute waits for the lock; otherwise the other process's entry will do.
+        ...(job.force ? {} : { done: async () => !!(await store.lookup(job.fingerprint)) }),
       });
       if (!lock) {
         log(`${job.stageId}: published by the other process meanwhile`);
