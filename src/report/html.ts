@@ -35,7 +35,8 @@ function summaryCell(metric: MetricName, row: MetricRow, showTest: boolean): str
       ? ''
       : `<span class="delta ${c.delta > 0 ? 'better' : c.delta < 0 ? 'worse' : ''}">${c.delta > 0 ? '+' : ''}${formatMetric(metric, c.delta)}</span>`;
   const test = showTest && c.test ? `<span class="p" title="paired t-test vs baseline, n=${c.test.n}">p ${formatP(c.test.p)}</span>` : '';
-  return `<td class="${c.best ? 'best' : ''}"><span class="mean">${formatMetric(metric, s.mean)}</span>${c.best ? ' <span class="star" title="best">★</span>' : ''} ${interval} ${delta} ${test}</td>`;
+  // Mean, star and change on the first line, interval (and p) below: keeps wide tables on screen.
+  return `<td class="${c.best ? 'best' : ''}"><span class="mean">${formatMetric(metric, s.mean)}</span>${c.best ? ' <span class="star" title="best">★</span>' : ''} ${delta}<br>${interval} ${test}</td>`;
 }
 
 function metricsTable(id: string, rows: MetricRow[], metrics: MetricName[], opts: { nLabel?: string; showTest?: boolean }): string {
@@ -94,7 +95,8 @@ function samplesGrid(direction: string, rows: SampleRow[], configs: string[]): s
           .join('')}<td>${img(r.target, `target ${r.name}`)}</td></tr>`,
     )
     .join('\n');
-  return `<h3>${esc(direction)}</h3><div class="scroll"><table id="samples-${esc(direction)}" class="samples"><thead>${head}</thead><tbody>${body}</tbody></table></div>`;
+  const title = direction === 'AtoB' ? 'A → B (model input → output)' : 'B → A (CycleGAN reverse generator)';
+  return `<h3>${esc(title)}</h3><div class="scroll"><table id="samples-${esc(direction)}" class="samples"><thead>${head}</thead><tbody>${body}</tbody></table></div>`;
 }
 
 function overridesText(o: Record<string, unknown>): string {
@@ -106,7 +108,7 @@ const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"DejaVu Sans",sans-serif;margin:24px auto;max-width:1200px;padding:0 16px;color:#1d2330;background:#fff}
 h1{margin:0 0 4px}h2{margin-top:32px;border-bottom:1px solid #dde2ea;padding-bottom:4px}
 table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #dde2ea;padding:4px 8px;text-align:left;vertical-align:top}
-thead th{background:#f3f5f9}.metrics td{white-space:nowrap}.mean{font-weight:600}.ci{color:#667;font-size:12px}
+thead th{background:#f3f5f9}.metrics td,.metrics th{white-space:nowrap}.mean{font-weight:600}.ci{color:#667;font-size:12px}
 .best{background:#eaf7ea}.star{color:#d49a00}.delta{font-size:12px;margin-left:4px}.better{color:#16803c}.worse{color:#b42318}
 .p{font-size:12px;color:#445;margin-left:4px}.tag{font-size:11px;background:#e8ecf4;border-radius:3px;padding:1px 4px;margin-left:4px}
 .pass td:last-child{color:#16803c;font-weight:600}.fail td:last-child{color:#b42318;font-weight:600}
@@ -125,7 +127,10 @@ export function renderReportHtml(model: ReportModel): string {
     : '';
   const configIds = Object.keys(run.configs);
   const lossData = Object.entries(model.losses).map(([id, s]) => ({ id, steps: s.steps, terms: s.terms }));
-  const terms = [...new Set(lossData.flatMap((d) => Object.keys(d.terms)))];
+  // Terms that are 0 throughout (a disabled loss, e.g. style weight 0) get no chart.
+  const terms = [...new Set(lossData.flatMap((d) => Object.keys(d.terms)))].filter((t) =>
+    lossData.some((d) => d.terms[t]?.some((v) => v !== 0 && !Number.isNaN(v))),
+  );
   const base = { ...model.params.base } as Record<string, unknown>;
   const seedSection = hasSeedGroups(run)
     ? `<h3>Seed-averaged</h3><p class="note">Mean of the seed means with a 95 % Student-t interval across seeds; p: paired t-test vs the baseline on per-image values.</p><div class="scroll">${metricsTable('seed-table', groupRows(run), metrics, { nLabel: 'seeds', showTest: true })}</div>`
