@@ -2,7 +2,7 @@
 // executor, record everything, run the checks, and say how it went (exit code).
 import path from 'node:path';
 import type { Compiled } from '../compiler/index.js';
-import { engineVersion } from './engine-version.js';
+import { runtimeVersions } from './engine-version.js';
 import { CompositeReporter, type Reporter, type RunStatus } from './events.js';
 import { selectStages, topologicalOrder } from './graph.js';
 import { compilePipeline, prepareCompiled } from './prepare.js';
@@ -70,7 +70,7 @@ export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Pr
     startedAt: new Date(started).toISOString(),
     executor: executorName,
     options: { sets: opts.sets ?? [], jobs: opts.jobs ?? 1, only: opts.only, force: opts.force, backend: env.backend },
-    versions: { pipe: engineVersion(), node: process.version },
+    versions: runtimeVersions(),
     locations: { cacheDir: loc.cacheDir, runsDir: loc.runsDir, dataDir: loc.dataDir, weightsDir: loc.weightsDir },
     stages: Object.fromEntries(
       topologicalOrder(dag).map((id) => [
