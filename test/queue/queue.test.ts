@@ -161,4 +161,13 @@ describe('queue executor with two workers', () => {
     expect(outcome.error).toContain('qfail always fails');
     expect(readStarts(stageLog).filter((s) => s.fp === job.fingerprint)).toHaveLength(2);
   });
+
+  it('tells a worker whose cache lacks the inputs to use the shared cache dir', async () => {
+    const executor = createQueueExecutor({ redis: redis.url, queue, retries: 0 });
+    const job = { stageId: 'evaluate/x', kind: 'qeval', fingerprint: fp('orphan-eval'), params: {}, inputs: { train: fp('never-trained') }, env: { projectDir: dir, backend: 'cpu' as const, downloadDir: dir } };
+    const outcome = await executor.run(job, { onProgress: () => {}, signal: new AbortController().signal });
+    await executor.close();
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toMatch(/input "train" .* is not in the cache .* --cache-dir on the same shared storage/);
+  });
 });

@@ -98,6 +98,7 @@ export function createQueueExecutor(opts: QueueExecutorOptions): Executor {
       if (!job.force && opts.store && (await opts.store.lookup(job.fingerprint))) {
         return outcome({ worker: 'cache' });
       }
+      if (hooks.signal.aborted) return outcome({ status: 'failed', error: 'cancelled by the coordinator before it was queued' });
       const onProgress = (p: QueueProgress): void => {
         const { worker, ...progress } = p;
         hooks.onProgress(job.stageId, {

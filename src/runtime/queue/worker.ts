@@ -6,6 +6,7 @@ import path from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { BackendName, StageEnv } from '../../stages/types.js';
 import { createLocalExecutor } from '../executors/local.js';
+import { DirectoryStore } from '../store.js';
 import type { StageJob } from '../types.js';
 import { DEFAULT_QUEUE_NAME, parseStageJob, type QueueJobResult, type QueueProgress } from './job-data.js';
 import { processId } from './executor.js';
@@ -63,6 +64,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   // The local executor already runs one stage in a child process against a cache directory;
   // a worker is that plus a queue in front.
   const local = createLocalExecutor({ cacheDir: opts.cacheDir });
+  const store = new DirectoryStore(opts.cacheDir, { warn: (m) => log(`[${id}] warning: ${m}`) });
 
   const processor = async (job: Job): Promise<QueueJobResult> => {
     let stage: StageJob;
@@ -75,6 +77,22 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     const started = Date.now();
     const attempt = `attempt ${job.attemptsStarted}${job.stalledCounter ? `, after ${job.stalledCounter} stall(s)` : ''}`;
     log(`[${id}] start ${stage.stageId} (${stage.fingerprint.slice(0, 12)}, ${attempt})`);
+    // Checked here rather than in the stage process: it saves a process start for a stage another
+    // worker already published, and a missing input on a queue worker almost always means this
+    // machine's --cache-dir is not the coordinator's shared storage.
+    if (!stage.force && (await store.lookup(stage.fingerprint))) {
+      log(`[${id}] cached ${stage.stageId} (published by another process)`);
+      return { worker: id, seconds: (Date.now() - started) / 1000, cached: true };
+    }
+    for (const [name, fp] of Object.entries(stage.inputs)) {
+      if (!(await store.lookup(fp))) {
+        const message =
+          `${stage.stageId}: input "${name}" (${fp.slice(0, 12)}) is not in the cache ${opts.cacheDir} on worker ${id}. ` +
+          `Every worker needs --cache-dir on the same shared storage as the coordinator's --cache-dir.`;
+        log(`[${id}] failed ${stage.stageId}: ${message}`);
+        throw new Error(message);
+      }
+    }
     const controller = new AbortController();
     running.add(controller);
     try {
