@@ -1,6 +1,6 @@
 // `pipe run FILE`: run a pipeline's stages (cached ones are skipped), write the run directory,
 // run the checks; exit 1 when a stage failed (naming it and its log), 130 when interrupted.
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { locationOptions, positiveInt } from './options.js';
 
 interface RunCliOptions {
@@ -16,6 +16,7 @@ interface RunCliOptions {
   executor?: 'local' | 'queue';
   redis?: string;
   queue?: string;
+  retries?: number;
   progress?: 'auto' | 'tty' | 'plain' | 'json' | 'none';
   checks?: boolean;
 }
@@ -32,6 +33,7 @@ export function register(program: Command): void {
     .option('--executor <name>', 'local (child processes) or queue (BullMQ workers)', 'local')
     .option('--redis <url>', 'Redis for --executor queue, e.g. redis://localhost:6379')
     .option('--queue <name>', 'queue name for --executor queue')
+    .option('--retries <n>', 'with --executor queue: attempts after a stage fails, on any worker (default 2)', nonNegativeInt)
     .option('--progress <mode>', 'auto (listr on a terminal, plain lines otherwise), tty, plain, json, none', 'auto')
     .option('--no-checks', 'skip the pipeline checks at the end')
     .action(async (file: string, o: RunCliOptions) => {
@@ -47,4 +49,10 @@ export function register(program: Command): void {
       out.write(`${result.summary}\n`);
       process.exitCode = result.exitCode;
     });
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0');
+  return n;
 }
