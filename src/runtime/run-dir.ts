@@ -138,7 +138,7 @@ export async function listRuns(runsDir: string): Promise<{ dir: string; record: 
       }
     }
   }
-  return out.sort((a, b) => a.record.startedAt.localeCompare(b.record.startedAt));
+  return out.sort((a, b) => String(a.record.startedAt ?? '').localeCompare(String(b.record.startedAt ?? '')));
 }
 
 export async function readLatest(runsDir: string, pipeline: string): Promise<string | undefined> {

@@ -20,6 +20,8 @@ export interface RunOptions extends LocationOptions {
   executor?: 'local' | 'queue';
   redis?: string;
   queue?: string;
+  /** --executor queue: extra attempts for a failing stage (default 2). */
+  retries?: number;
   reporters?: Reporter[];
   /** Stops the run: running stages are killed, nothing new starts, the cache stays consistent. */
   signal?: AbortSignal;
@@ -134,6 +136,14 @@ export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Pr
         await saveRecord();
       },
     });
+  } catch (err) {
+    // A bug or an unreadable cache: leave a truthful run.json and a usable terminal behind.
+    record.status = 'failed';
+    record.finishedAt = new Date().toISOString();
+    await saveRecord();
+    reporter.event({ type: 'runFinished', status: 'failed', runDir: runDir.dir });
+    await reporter.close();
+    throw err;
   } finally {
     if (opts.handleSignals) {
       process.off('SIGINT', onSignal);
@@ -188,7 +198,7 @@ async function createExecutor(name: string, opts: RunOptions, cacheDir: string, 
       throw new UserError('PIPE_QUEUE_NEEDS_REDIS', '--executor queue needs --redis redis://HOST:PORT (and workers started with `pipe worker` on the same Redis and cache dir).', 2);
     }
     const { createQueueExecutor } = await import('./queue/executor.js');
-    return createQueueExecutor({ redis: opts.redis, ...(opts.queue ? { queue: opts.queue } : {}), store });
+    return createQueueExecutor({ redis: opts.redis, ...(opts.queue ? { queue: opts.queue } : {}), ...(opts.retries !== undefined ? { retries: opts.retries } : {}), store });
   }
   const { UserError } = await import('../cli/errors.js');
   throw new UserError('PIPE_UNKNOWN_EXECUTOR', `unknown executor "${name}": use --executor local or --executor queue.`, 2);

@@ -13,7 +13,7 @@ export function formatRuns(runs: { dir: string; record: RunRecord }[], cwd: stri
       const took = record.seconds !== undefined ? formatSeconds(record.seconds) : '';
       const status = record.status === 'running' && record.pid && !alive(record.pid) ? 'killed' : record.status;
       const checks = record.checks ? (record.checks.exitCode === 0 ? ' checks ok' : ' checks FAILED') : '';
-      return `${record.startedAt.slice(0, 19).replace('T', ' ')}  ${status.padEnd(11)} ${took.padStart(7)}  ${shortPath(cwd, dir)}  (${stages})${checks}`;
+      return `${String(record.startedAt ?? '').slice(0, 19).replace('T', ' ')}  ${status.padEnd(11)} ${took.padStart(7)}  ${shortPath(cwd, dir)}  (${stages})${checks}`;
     })
     .join('\n');
 }

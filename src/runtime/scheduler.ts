@@ -86,11 +86,13 @@ export async function scheduleDag(o: ScheduleOptions): Promise<Record<string, St
     o.emit({ type: 'stageScheduled', stageId: id, fingerprint });
     o.emit({ type: 'stageStarted', stageId: id, fingerprint });
     const signal = o.signal ?? new AbortController().signal;
-    const p = o.executor
-      .run(job, {
-        signal,
-        onProgress: (stageId, progress) => o.emit({ type: 'stageProgress', stageId, progress }),
-      })
+    const p = Promise.resolve()
+      .then(() =>
+        o.executor.run(job, {
+          signal,
+          onProgress: (stageId, progress) => o.emit({ type: 'stageProgress', stageId, progress }),
+        }),
+      )
       .catch(
         (err: unknown): StageOutcome => ({
           stageId: id,
