@@ -78,6 +78,15 @@ describe('schema errors', () => {
     expect(d).toEqual([at(1, 1, '', 'missing required key "name"'), at(3, 14, 'dataset.crop_size', 'must be >= 8, got 4')]);
   });
 
+  it('explains patterns in words', () => {
+    const text = yaml('name: my pipeline', 'dataset: { source: facades }', 'variants:', '  "bad name": {}', '  ok: { Loss.l1.weight: 0 }');
+    expect(diagnostics(text)).toEqual([
+      at(1, 7, 'name', 'invalid string "my pipeline": use letters, digits, ".", "_" and "-", starting with a letter or digit'),
+      at(4, 3, 'variants.bad name', 'invalid key "bad name": use letters, digits, "_" and "-", starting with a letter or digit'),
+      at(5, 9, 'variants.ok.Loss.l1.weight', 'invalid key "Loss.l1.weight": use a dotted key path such as loss.perceptual.weight'),
+    ]);
+  });
+
   it('reports every error at once, sorted by position', () => {
     const text = minimal('train: { epochs: -1 }', 'evaluate: { split: 3, metrics: [ssim, ssim] }', 'bogus: 1');
     const d = diagnostics(text);

@@ -4,7 +4,7 @@ import { formatPath, PipelineError, type Diagnostic, type PathSegment } from './
 import { parsePipelineText } from './parse.js';
 import { rootValidator } from './schema.js';
 import { translateAjvErrors, type Locate } from './schema-errors.js';
-import { checkPath, parseSetArg, setPath, splitPath, typeSetValue, validateAt } from './overrides.js';
+import { checkPath, isDottedPath, parseSetArg, setPath, splitPath, typeSetValue, validateAt } from './overrides.js';
 import { expandPoints, type Override } from './expand.js';
 import { checkConfig, checkReferences, type Issue } from './semantic.js';
 import { buildDag } from './build-dag.js';
@@ -65,6 +65,7 @@ function checkVariantsAndSweep(raw: Record<string, unknown>, locate: Locate, rep
   const at = (docPath: PathSegment[], anchor: 'key' | 'value', message: string) =>
     report({ ...locate(docPath, anchor), path: formatPath(docPath), message });
   const checkOverride = (docPath: PathSegment[], key: string, values: Array<[PathSegment[], unknown]>) => {
+    if (!isDottedPath(key)) return; // the schema pass already said the key is malformed
     const check = checkPath(splitPath(key), true);
     if (!check.ok) return at(docPath, 'key', check.message);
     for (const [valuePath, value] of values) {

@@ -1,11 +1,17 @@
 // Dotted key paths: checking them against the schema, typing `--set` values, applying them.
 import { parse as parseYaml } from 'yaml';
 import type { ErrorObject } from 'ajv';
-import { resolveSchemaPath, validatorAt } from './schema.js';
+import { pipelineSchema, resolveSchemaPath, validatorAt, type JsonSchema } from './schema.js';
 import { unknownNameHint } from './suggest.js';
 
 /** Sections whose keys may differ between variants and sweep points. */
 export const VARYING_SECTIONS = ['dataset', 'model', 'loss', 'train', 'evaluate'] as const;
+
+/** Keys of variant bodies and sweep lists must match the schema's dotted-path pattern. */
+export function isDottedPath(key: string): boolean {
+  const body = (pipelineSchema().properties as Record<string, JsonSchema>).variants.additionalProperties as JsonSchema;
+  return new RegExp((body.propertyNames as JsonSchema).pattern as string, 'u').test(key);
+}
 
 export function splitPath(dotted: string): string[] {
   return dotted.split('.');

@@ -26,6 +26,18 @@ export function describeValue(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
+/** Plain words for the schema's patterns (a regex is no help in an error message). */
+const PATTERN_WORDS: Record<string, string> = {
+  '^[A-Za-z0-9][A-Za-z0-9._-]*$': 'letters, digits, ".", "_" and "-", starting with a letter or digit',
+  '^[A-Za-z0-9][A-Za-z0-9_-]*$': 'letters, digits, "_" and "-", starting with a letter or digit',
+  '^[a-z_][a-z0-9_]*(\\.[A-Za-z0-9_]+)*$': 'a dotted key path such as loss.perceptual.weight',
+};
+
+function patternHint(pattern: unknown): string {
+  const words = PATTERN_WORDS[String(pattern)];
+  return words ? `use ${words}` : `must match /${String(pattern)}/`;
+}
+
 const comparisons: Record<string, string> = {
   minimum: '>=',
   maximum: '<=',
@@ -54,7 +66,7 @@ export function translateAjvErrors(
     if (keyName !== undefined) {
       const path = [...at, keyName];
       if (e.keyword === 'enum') add(path, 'key', `unknown key "${keyName}"${unknownNameHint(keyName, p.allowedValues as string[])}`);
-      else if (e.keyword === 'pattern') add(path, 'key', `invalid key "${keyName}": must match /${String(p.pattern)}/`);
+      else if (e.keyword === 'pattern') add(path, 'key', `invalid key "${keyName}": ${patternHint(p.pattern)}`);
       else add(path, 'key', `invalid key "${keyName}": ${e.message ?? 'invalid'}`);
       continue;
     }
@@ -106,7 +118,7 @@ export function translateAjvErrors(
         add([...at, Number(p.i)], 'value', `${describeValue((e.data as unknown[])[Number(p.i)])} is listed twice`);
         break;
       case 'pattern':
-        add(at, 'value', `${describeValue(e.data)} must match /${String(p.pattern)}/`);
+        add(at, 'value', `invalid ${describeValue(e.data)}: ${patternHint(p.pattern)}`);
         break;
       default:
         add(at, 'value', e.message ?? `invalid (${e.keyword})`);
