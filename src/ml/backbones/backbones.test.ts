@@ -77,6 +77,27 @@ describe('vgg19 (Keras weights from the partial tfjs mirror)', () => {
     b.dispose();
   });
 
+  it('reads the same weights from a Keras-2 layout .h5 (block/block/kernel:0), as the official file holds them', async () => {
+    const { readTfjsManifest } = await import('../weights/readers/tfjs.js');
+    const h5 = await import('h5wasm/node');
+    await h5.ready;
+    const { weights } = await readTfjsManifest(path.join(SHARED_WEIGHTS_DIR, 'vgg19-keras/model.json'), { only: (n) => /^block[12]_/.test(n) });
+    const file = path.join(tmp, 'vgg19_keras_layout.h5');
+    const f = new h5.File(file, 'w');
+    for (const [name, t] of weights) {
+      const [layer, kind] = name.split('/') as [string, string];
+      if (!f.keys().includes(layer)) f.create_group(layer).create_group(layer);
+      (f.get(`${layer}/${layer}`) as InstanceType<typeof h5.Group>).create_dataset({ name: `${kind}:0`, data: t.data, shape: t.shape, dtype: '<f' });
+    }
+    f.close();
+    const b = await loadBackbone({ name: 'vgg19', weights: 'keras', file, layers: ['relu2_2'] });
+    const want = Object.fromEntries(Object.entries(ref.vgg19_keras!).filter(([k]) => /^relu[12]_/.test(k)));
+    const feats = run(b, Object.keys(want));
+    expectMatches(feats, want);
+    tf.dispose(feats);
+    b.dispose();
+  });
+
   it('names the layers and shards the mirror lacks when a deeper layer is asked for', async () => {
     await expect(loadBackbone({ name: 'vgg19', weights: 'keras', weightsDir: SHARED_WEIGHTS_DIR, layers: ['relu4_1'] })).rejects.toMatchObject({
       code: 'PIPE_WEIGHTS_MISSING_TENSORS',

@@ -67,6 +67,21 @@ function mismatch(what: string, file: string, algo: string, expected: string, ac
   );
 }
 
+/** A one-line progress display on stderr when it is a terminal (callers with their own UI pass onProgress). */
+function terminalProgress(name: string): DownloadProgress | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let last = 0;
+  return (bytes, total) => {
+    const now = Date.now();
+    const done = total !== undefined && bytes >= total;
+    if (!done && now - last < 200) return;
+    last = now;
+    const mb = (n: number) => (n / 1e6).toFixed(1);
+    const pct = total ? ` ${((100 * bytes) / total).toFixed(0)}%` : '';
+    process.stderr.write(`\rdownloading ${name}: ${mb(bytes)}${total ? `/${mb(total)}` : ''} MB${pct}${done ? '\n' : ''}`);
+  };
+}
+
 /** Files a tfjs manifest needs, relative to its folder (model.json itself included). */
 async function tfjsFiles(modelJson: string): Promise<string[]> {
   const json = JSON.parse(await fs.readFile(modelJson, 'utf8'));
@@ -133,7 +148,7 @@ export async function locateWeights(id: WeightSetId, opts: LocateOptions = {}): 
       sha256: set.official.sha256,
       dest,
       what,
-      onProgress: opts.onProgress,
+      onProgress: opts.onProgress ?? terminalProgress(set.official.fileName),
     });
     if (set.official.md5) {
       const md5 = await md5File(got.path);
