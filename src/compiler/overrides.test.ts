@@ -41,7 +41,7 @@ describe('--set overrides', () => {
       { file: '--set', line: 0, col: 0, arg: 'train.epoch=2', path: 'train.epoch', message: 'unknown key "epoch" in train (did you mean "epochs"?)' },
       { file: '--set', line: 0, col: 0, arg: 'dataset.flip=maybe', path: 'dataset.flip', message: 'expected boolean, got string "maybe"' },
       { file: '--set', line: 0, col: 0, arg: 'oops', path: 'oops', message: 'expected KEY=VALUE, e.g. --set train.epochs=2' },
-      { file: '--set', line: 0, col: 0, arg: 'train.epochs.x=1', path: 'train.epochs.x', message: expect.stringContaining('"train.epochs" is integer, it has no key "x"') },
+      { file: '--set', line: 0, col: 0, arg: 'train.epochs.x=1', path: 'train.epochs.x', message: '"train.epochs" is an integer, not a map; it has no key "x"' },
       { file: '--set', line: 0, col: 0, arg: 'dataset.crop_size=4', path: 'dataset.crop_size', message: 'must be >= 8, got 4' },
     ]);
   });

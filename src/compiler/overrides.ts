@@ -38,7 +38,7 @@ export function checkPath(segments: readonly string[], varying: boolean): PathCh
   if (r.ok) return { ok: true, pointer: r.pointer };
   const prefix = segments.slice(0, r.index).join('.');
   const key = segments[r.index];
-  if (r.parentType) return { ok: false, message: `"${prefix}" is ${r.parentType}, it has no key "${key}"` };
+  if (r.parentType) return { ok: false, message: `"${prefix}" is ${r.parentType}, not a map; it has no key "${key}"` };
   return {
     ok: false,
     message: `unknown key "${key}"${prefix ? ` in ${prefix}` : ''}${unknownNameHint(key, r.allowed)}`,

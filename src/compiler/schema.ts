@@ -134,10 +134,12 @@ export function resolveSchemaPath(segments: readonly string[]): SchemaPathResult
   return { ok: true, pointer: d.pointer ?? pointer, schema: d.schema };
 }
 
+const TYPE_WORDS: Record<string, string> = { integer: 'an integer', number: 'a number', boolean: 'a boolean', string: 'a string', array: 'a list', null: 'null' };
+
 function describeSchemaType(s: JsonSchema): string {
   if (Array.isArray(s.enum)) return 'a choice';
-  const t = s.type;
-  return Array.isArray(t) ? t.join(' or ') : typeof t === 'string' ? t : 'a value';
+  const types = Array.isArray(s.type) ? (s.type as string[]) : typeof s.type === 'string' ? [s.type] : [];
+  return types.length ? types.map((t) => TYPE_WORDS[t] ?? t).join(' or ') : 'a value';
 }
 
 /** Top-level sections (other than `except`) that have a key `key`: for "it belongs in train". */
