@@ -149,7 +149,8 @@ describe('runtime with real child processes', () => {
 
   it('kill -9 of the whole run mid-stage, then a rerun: no partial cache entry, training resumes', async () => {
     const o = opts('killed');
-    const file = pipelineFile('kill', { slow: '{ train.seed: 5, train.epochs: 400 }' });
+    // 1000 steps of 20 ms: far longer than it takes to see step 5, so the kill lands mid-stage.
+    const file = pipelineFile('kill', { slow: '{ train.seed: 5, train.epochs: 1000 }' });
     // The real CLI in its own process group, killed as a whole like a terminal's kill -9 would.
     const cli = path.join(REPO_DIR, 'src', 'cli.ts');
     const args = ['run', file, '--jobs', '2', '--cache-dir', o.options.cacheDir, '--runs-dir', o.options.runsDir];
@@ -187,7 +188,9 @@ describe('runtime with real child processes', () => {
     expect((await stat(path.join(store.workPath(trainFp), 'checkpoint.json'))).isFile()).toBe(true);
 
     takeExecuted();
+    process.env.PIPE_TEST_STEP_MS = '0';
     const r = await runPipeline(file, { ...o.options, jobs: 1 });
+    process.env.PIPE_TEST_STEP_MS = '5';
     expect(r.exitCode).toBe(0);
     expect(takeExecuted()).toEqual(['evaluate/slow', 'report', 'train/slow']);
     const model = JSON.parse(await readFile(path.join(store.entryDir(trainFp), 'model.json'), 'utf8'));
