@@ -43,43 +43,52 @@ export function forwardConv(x: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry
   return tf.conv2d(x, filter, g.stride, explicit(g.padTop, g.padBottom, g.padLeft, g.padRight), 'NHWC', g.dilation);
 }
 
-/** Filter for the stride-1 transposed conv: spatially flipped, in/out channels swapped. [kh,kw,C,O] -> [kh,kw,O,C]. */
-export function flippedFilter(filter: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]));
-}
-
 /**
- * Filter for the strided transposed conv as s*s sub-pixel convs fused into one: output channel block (py*s + px)
- * holds the flipped taps f[py + m*s, px + n*s] (zero-padded in front to a common ceil(k/s) size), so one stride-1
- * conv of dy followed by depthToSpace(s) yields every phase of dx. [kh,kw,C,O] -> [ceil(kh/s), ceil(kw/s), O, s*s*C].
+ * Filter for the transposed conv, built with one tap-selection matmul and one transpose (wasm's StridedSlice,
+ * Reverse and GatherV2 copy element by element and cost more than the conv itself on 4x4x256x512 filters).
+ * stride 1: the spatially flipped filter with in/out channels swapped, [kh,kw,C,O] -> [kh,kw,O,C].
+ * stride s: s*s sub-pixel filters fused into one: output channel block (py*s + px) holds the flipped taps
+ * f[py + m*s, px + n*s], zero-padded in front to a common ceil(k/s) size, so one stride-1 conv of dy followed by
+ * depthToSpace(s) yields every phase of dx. [kh,kw,C,O] -> [ceil(kh/s), ceil(kw/s), O, s*s*C].
  */
-export function subPixelFilter(filter: tf.Tensor4D, stride: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [kh, kw, c, o] = filter.shape;
-    const kH = Math.ceil(kh / stride);
-    const kW = Math.ceil(kw / stride);
-    const phases: tf.Tensor4D[] = [];
-    for (let py = 0; py < stride; py++) {
-      for (let px = 0; px < stride; px++) {
-        const nh = Math.ceil((kh - py) / stride);
-        const nw = Math.ceil((kw - px) / stride);
-        if (nh <= 0 || nw <= 0) {
-          phases.push(tf.zeros([kH, kW, o, c]));
-          continue;
+export function transposedConvFilter(filter: tf.Tensor4D, g: Pick<ConvGeometry, 'stride'>): tf.Tensor4D {
+  const s = g.stride;
+  const [kh, kw, c, o] = filter.shape;
+  const kH = Math.ceil(kh / s);
+  const kW = Math.ceil(kw / s);
+  const zeroRow = kh * kw;
+  const index: number[] = [];
+  for (let m = 0; m < kH; m++) {
+    for (let n = 0; n < kW; n++) {
+      for (let py = 0; py < s; py++) {
+        for (let px = 0; px < s; px++) {
+          const i = py + (kH - 1 - m) * s;
+          const j = px + (kW - 1 - n) * s;
+          index.push(i < kh && j < kw ? i * kw + j : zeroRow);
         }
-        const taps = tf.stridedSlice(filter, [py, px, 0, 0], [kh, kw, c, o], [stride, stride, 1, 1]) as tf.Tensor4D;
-        const flipped = tf.reverse(taps, [0, 1]);
-        const padded = tf.pad(flipped, [[kH - nh, 0], [kW - nw, 0], [0, 0], [0, 0]]);
-        phases.push(tf.transpose(padded, [0, 1, 3, 2]));
       }
     }
-    return phases.length === 1 ? phases[0] : tf.concat(phases, 3);
+  }
+  // The tap gather as a matmul with a 0/1 selection matrix: wasm's GatherV2 (like Reverse and StridedSlice) copies
+  // element by element in JavaScript, ~6x slower than this matmul. All-zero rows are the zero-padded taps.
+  const select = new Float32Array(index.length * kh * kw);
+  index.forEach((src, row) => {
+    if (src !== zeroRow) select[row * kh * kw + src] = 1;
+  });
+  return tf.tidy(() => {
+    const rows: tf.Tensor2D = tf.reshape(filter, [kh * kw, c * o]);
+    const taps = tf.matMul(tf.tensor2d(select, [index.length, kh * kw]), rows); // [kH*kW*s*s, C*O]
+    const swapped = tf.transpose(tf.reshape(taps, [kH * kW, s * s, c, o]), [0, 3, 1, 2]); // [kH*kW, O, s*s, C]
+    return tf.reshape(swapped, [kH, kW, o, s * s * c]);
   });
 }
 
-/** The filter transposedConv needs for this geometry (precompute it once for frozen filters). */
-export function transposedConvFilter(filter: tf.Tensor4D, g: Pick<ConvGeometry, 'stride'>): tf.Tensor4D {
-  return g.stride === 1 ? flippedFilter(filter) : subPixelFilter(filter, g.stride);
+/** tf.depthToSpace(x, s) for NHWC as reshape + transpose: 4x faster than wasm's DepthToSpace kernel. */
+export function depthToSpace(x: tf.Tensor4D, s: number): tf.Tensor4D {
+  const [n, h, w, cs] = x.shape;
+  const c = cs / (s * s);
+  const blocks = tf.reshape(x, [n * h, w, s, s * c]);
+  return tf.reshape(tf.transpose(blocks, [0, 2, 1, 3]), [n, h * s, w * s, c]);
 }
 
 /**
@@ -103,7 +112,7 @@ export function transposedConv(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeom
     const qH = Math.ceil((g.padTop + g.inH) / s);
     const qW = Math.ceil((g.padLeft + g.inW) / s);
     const phases = convWithPads(dy, kf, 1, 1, kH - 1, qH - g.outH, kW - 1, qW - g.outW);
-    const interleaved = tf.depthToSpace(phases, s, 'NHWC');
+    const interleaved = depthToSpace(phases, s);
     return tf.slice(interleaved, [0, g.padTop, g.padLeft, 0], [g.batch, g.inH, g.inW, g.inC]);
   });
 }

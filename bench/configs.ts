@@ -1,0 +1,67 @@
+// The benchmark's training configurations, shared by the tfjs worker and the PyTorch reference script (which gets
+// the same fields as JSON), so both sides time exactly the same networks and losses.
+import type { TrainParams } from '../src/compiler/types.js';
+
+export interface BenchConfig {
+  /** Issue 5's names: pix2pix-<size>-ngf<n>[-perceptual], cyclegan-128-resnet6. */
+  name: string;
+  kind: 'pix2pix' | 'cyclegan';
+  generator: 'unet' | 'resnet_6blocks';
+  size: number;
+  ngf: number;
+  perceptual: boolean;
+}
+
+function pix2pix(size: number, ngf: number, perceptual: boolean): BenchConfig {
+  return { name: `pix2pix-${size}-ngf${ngf}${perceptual ? '-perceptual' : ''}`, kind: 'pix2pix', generator: 'unet', size, ngf, perceptual };
+}
+
+export const CONFIGS: BenchConfig[] = [
+  pix2pix(64, 16, false),
+  pix2pix(64, 16, true),
+  pix2pix(128, 16, false),
+  pix2pix(128, 16, true),
+  pix2pix(256, 64, false),
+  pix2pix(256, 64, true),
+  { name: 'cyclegan-128-resnet6', kind: 'cyclegan', generator: 'resnet_6blocks', size: 128, ngf: 64, perceptual: false },
+];
+
+/** `--quick`: the small rows, a few minutes on 2 cores. */
+export const QUICK = ['pix2pix-64-ngf16', 'pix2pix-64-ngf16-perceptual', 'pix2pix-128-ngf16-perceptual'];
+
+/** Perceptual weight of the seed experiment (VGG relu3_3). */
+export const PERCEPTUAL_WEIGHT = 15;
+
+export function configByName(name: string): BenchConfig {
+  const c = CONFIGS.find((x) => x.name === name);
+  if (!c) throw new Error(`unknown bench config ${name}; known: ${CONFIGS.map((x) => x.name).join(', ')}`);
+  return c;
+}
+
+/** Full train params for a config: pytorch-CycleGAN-and-pix2pix defaults (batch norm + vanilla GAN for pix2pix,
+ *  instance norm + LSGAN + cycle/identity for CycleGAN), batch 1. */
+export function trainParamsFor(c: BenchConfig): TrainParams {
+  const cyclegan = c.kind === 'cyclegan';
+  return {
+    dataset: { layout: cyclegan ? 'unaligned' : 'aligned', direction: 'AtoB', load_size: c.size, crop_size: c.size, flip: false },
+    model: {
+      kind: c.kind,
+      generator: c.generator,
+      discriminator: { kind: 'patch', n_layers: 3 },
+      norm: cyclegan ? 'instance' : 'batch',
+      ngf: c.ngf,
+      ndf: cyclegan ? 64 : c.ngf,
+      dropout: !cyclegan,
+      init_gain: 0.02,
+      pool_size: 50,
+    },
+    loss: {
+      gan: { mode: cyclegan ? 'lsgan' : 'vanilla', weight: 1 },
+      l1: { weight: cyclegan ? 0 : 100 },
+      cycle: { lambda_A: 10, lambda_B: 10, identity: 0.5 },
+      perceptual: { weight: c.perceptual ? PERCEPTUAL_WEIGHT : 0, backbone: 'vgg16', weights: 'torchvision', layers: { relu3_3: 1 }, cache_real: false },
+      style: { weight: 0, layers: {} },
+    },
+    train: { epochs: 1, epochs_decay: 0, steps_per_epoch: null, batch_size: 1, lr: 0.0002, beta1: 0.5, beta2: 0.999, seed: 1, checkpoint_every: 1, log_every: 1 },
+  } as TrainParams;
+}

@@ -1,0 +1,177 @@
+// `npm run bench`: seconds per training step for every config on every backend that loads, the same steps in
+// PyTorch in the same invocation, plus `pipe validate` time, a cached rerun of an 8-variant sweep and peak RSS.
+//   npm run bench [-- --json] [--quick] [--configs a,b] [--backends wasm,cpu] [--steps 5] [--warmup 2]
+//                 [--max-step-s 120] [--no-pytorch] [--no-pipe] [--profile]
+// Each (config, backend) runs in its own process (bench/step_worker.ts), so state and peak RSS do not leak between
+// rows. Machine facts (CPU model, cores, load average) go into the output: timings on a busy machine mean little.
+import { execa } from 'execa';
+import os from 'node:os';
+import path from 'node:path';
+import { CONFIGS, QUICK, PERCEPTUAL_WEIGHT, type BenchConfig } from './configs.js';
+import { formatProfile, type StepProfile } from './profile.js';
+import type { WorkerResult } from './step_worker.js';
+import { sweepRerun, validateTime } from './pipe_timings.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const PYTHON = process.env.PIPE_BENCH_PYTHON ?? '/usr/bin/python3';
+const ALL_BACKENDS = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+interface Options {
+  json: boolean;
+  configs: BenchConfig[];
+  backends?: string[];
+  steps: number;
+  warmup: number;
+  maxStepS: number;
+  pytorch: boolean;
+  pipe: boolean;
+  profile: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const value = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  let configs = argv.includes('--quick') ? CONFIGS.filter((c) => QUICK.includes(c.name)) : CONFIGS;
+  const only = value('configs');
+  if (only) {
+    const names = only.split(',');
+    const unknown = names.filter((n) => !CONFIGS.some((c) => c.name === n));
+    if (unknown.length) throw new Error(`unknown config(s) ${unknown.join(', ')}; known: ${CONFIGS.map((c) => c.name).join(', ')}`);
+    configs = CONFIGS.filter((c) => names.includes(c.name));
+  }
+  return {
+    json: argv.includes('--json'),
+    configs,
+    backends: value('backends')?.split(','),
+    steps: Number(value('steps') ?? 5),
+    warmup: Number(value('warmup') ?? 2),
+    maxStepS: Number(value('max-step-s') ?? 120),
+    pytorch: !argv.includes('--no-pytorch'),
+    pipe: !argv.includes('--no-pipe'),
+    profile: argv.includes('--profile'),
+  };
+}
+
+/** Which backends load here, each probed in a child process (a failed native import can leave state behind). */
+async function loadableBackends(candidates: string[]): Promise<{ ok: string[]; skipped: Record<string, string> }> {
+  const ok: string[] = [];
+  const skipped: Record<string, string> = {};
+  for (const b of candidates) {
+    const script = `import { initBackend } from './src/ml/backend.ts'; const i = await initBackend(${JSON.stringify(b)}); console.log(JSON.stringify({ name: i.name }));`;
+    const r = await execa('node', ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, reject: false, timeout: 120_000 });
+    if (r.exitCode === 0) ok.push(b);
+    else skipped[b] = (r.stderr.match(/could not be loaded \(([^)]*)\)/)?.[1] ?? r.stderr.split('\n').find((l) => l.trim()) ?? 'failed').slice(0, 200);
+  }
+  return { ok, skipped };
+}
+
+async function runWorker(c: BenchConfig, backend: string, o: Options): Promise<WorkerResult> {
+  const args = ['--import', 'tsx', 'bench/step_worker.ts', c.name, backend, '--warmup', String(o.warmup), '--steps', String(o.steps), '--max-step-s', String(o.maxStepS)];
+  if (o.profile) args.push('--profile');
+  // A step can take minutes on the cpu backend; the worker stops itself after one step over --max-step-s.
+  const budget = (o.maxStepS * (o.warmup + o.steps + 2) + 120) * 1000;
+  const r = await execa('node', args, { cwd: ROOT, reject: false, timeout: budget, maxBuffer: 64 * 1024 * 1024 });
+  const line = r.stdout.split('\n').reverse().find((l) => l.startsWith('{'));
+  if (r.exitCode !== 0 || !line) {
+    const errLine = r.stderr.split('\n').find((l) => /\b\w*Error\b/.test(l));
+    const why = r.timedOut ? `timed out after ${Math.round(budget / 1000)} s` : (errLine?.trim() ?? (r.stderr.trim().split('\n').slice(-1)[0] || `exit ${r.exitCode}`));
+    return { config: c.name, backend, times_s: [], median_s: null, max_rss_mb: 0, tensors_after: 0, skipped: why.slice(0, 300) };
+  }
+  return JSON.parse(line) as WorkerResult;
+}
+
+async function runPytorch(configs: BenchConfig[], o: Options): Promise<{ times: Record<string, number | null>; note?: string }> {
+  const times: Record<string, number | null> = Object.fromEntries(configs.map((c) => [c.name, null]));
+  if (!o.pytorch) return { times, note: 'skipped (--no-pytorch)' };
+  const probe = await execa(PYTHON, ['-c', 'import torch'], { reject: false });
+  if (probe.exitCode !== 0) return { times, note: `PyTorch not found (${PYTHON} -c "import torch" failed)` };
+  const payload = JSON.stringify(configs.map((c) => ({ ...c, perceptual_weight: PERCEPTUAL_WEIGHT })));
+  // OpenMP's default active waiting collapses when the cores are shared (20x slower steps measured here); passive
+  // waiting costs nothing on an idle machine. An explicit OMP_WAIT_POLICY in the environment wins.
+  const env = { OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+  const r = await execa(PYTHON, ['bench/pytorch_step.py', payload, '--threads', '2', '--warmup', String(o.warmup), '--steps', String(o.steps)], {
+    cwd: ROOT,
+    reject: false,
+    env,
+  });
+  for (const line of r.stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const row = JSON.parse(line) as { config: string; pytorch_s: number };
+    times[row.config] = row.pytorch_s;
+  }
+  return { times, note: r.exitCode === 0 ? undefined : `pytorch_step.py failed: ${r.stderr.trim().split('\n').slice(-1)[0]}` };
+}
+
+function machine(): Record<string, unknown> {
+  const cpus = os.cpus();
+  return { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, node: process.version, loadavg: os.loadavg().map((x) => Number(x.toFixed(2))) };
+}
+
+const fmt = (x: number | null | undefined, digits = 3): string => (x == null ? '—' : x.toFixed(digits));
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const log = (s: string) => {
+    if (!o.json) process.stderr.write(`${s}\n`);
+  };
+  const m0 = machine();
+  log(`machine: ${m0.cpu}, ${m0.cores} cores, Node ${m0.node}, load ${(m0.loadavg as number[]).join(' ')}`);
+  const { ok: backends, skipped } = await loadableBackends(o.backends ?? ALL_BACKENDS);
+  for (const [b, why] of Object.entries(skipped)) log(`backend ${b}: not available (${why})`);
+  const rows: WorkerResult[] = [];
+  for (const c of o.configs) {
+    for (const b of backends) {
+      log(`timing ${c.name} on ${b} ...`);
+      const r = await runWorker(c, b, o);
+      rows.push(r);
+      log(`  ${fmt(r.median_s)} s/step${r.skipped ? ` (${r.skipped})` : ''}, peak RSS ${r.max_rss_mb} MB`);
+    }
+  }
+  log('timing PyTorch ...');
+  const py = await runPytorch(o.configs, o);
+  if (py.note) log(`PyTorch: ${py.note}`);
+  const pipeTimes = o.pipe ? { validate: await validateTime(ROOT), sweep: await sweepRerun(ROOT, log) } : undefined;
+  const m1 = machine();
+
+  if (o.json) {
+    for (const r of rows) {
+      const pt = py.times[r.config] ?? null;
+      const ratio = pt != null && r.median_s != null ? Number((r.median_s / pt).toFixed(2)) : null;
+      process.stdout.write(JSON.stringify({ config: r.config, backend: r.backend, ours_s: r.median_s, pytorch_s: pt, ratio }) + '\n');
+    }
+    for (const r of rows) process.stdout.write(JSON.stringify({ measure: 'peak_rss', config: r.config, backend: r.backend, mb: r.max_rss_mb }) + '\n');
+    if (pipeTimes) {
+      process.stdout.write(JSON.stringify({ measure: 'validate', seconds: pipeTimes.validate.seconds, how: pipeTimes.validate.how }) + '\n');
+      process.stdout.write(JSON.stringify({ measure: 'sweep_cached_rerun', variants: 8, seconds: pipeTimes.sweep.seconds, note: pipeTimes.sweep.note ?? null }) + '\n');
+    }
+    process.stdout.write(JSON.stringify({ measure: 'machine', ...m1, loadavg_start: m0.loadavg }) + '\n');
+    return;
+  }
+
+  const lines = [
+    `Seconds per training step (median of ${o.steps} after ${o.warmup} warm-up; batch 1). PyTorch ${py.note ? `— ${py.note}` : '1.13, 2 threads'}.`,
+    `Machine: ${m1.cpu}, ${m1.cores} cores; load average at start ${(m0.loadavg as number[]).join(' ')}, at end ${(m1.loadavg as number[]).join(' ')}.`,
+    '',
+    '| config | backend | ours s/step | PyTorch s/step | ratio ours/PyTorch | peak RSS MB |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const pt = py.times[r.config] ?? null;
+    const ratio = pt != null && r.median_s != null ? `${(r.median_s / pt).toFixed(2)}×` : '—';
+    lines.push(`| ${r.config} | ${r.backend} | ${fmt(r.median_s)}${r.skipped ? ` (${r.skipped})` : ''} | ${fmt(pt)} | ${ratio} | ${r.max_rss_mb || '—'} |`);
+  }
+  if (pipeTimes) {
+    lines.push('', `pipe validate pipelines/*.yaml: ${fmt(pipeTimes.validate.seconds, 2)} s (${pipeTimes.validate.how})`);
+    lines.push(`cached rerun of an 8-variant sweep: ${fmt(pipeTimes.sweep.seconds, 2)} s${pipeTimes.sweep.note ? ` (${pipeTimes.sweep.note})` : ''}`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+  if (o.profile) {
+    for (const r of rows) {
+      if (r.profile) process.stdout.write(`\n### ${r.config} on ${r.backend}\n\n${formatProfile(r.profile as StepProfile)}\n`);
+    }
+  }
+}
+
+await main();

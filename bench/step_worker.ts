@@ -1,0 +1,98 @@
+// Times the training step of one benchmark config on one backend, in a process of its own (fresh tfjs state, and
+// maxRSS then belongs to this config alone). Prints one JSON line on stdout.
+//   node --import tsx bench/step_worker.ts <config> <backend> [--warmup N] [--steps N] [--max-step-s S] [--profile]
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, type BackendRequest } from '../src/ml/backend.js';
+import { loadBackbone } from '../src/ml/backbones/index.js';
+import { createTrainer } from '../src/ml/train/run.js';
+import type { Batch } from '../src/ml/train/types.js';
+import { configByName, trainParamsFor } from './configs.js';
+import { profileStep } from './profile.js';
+
+const argv = process.argv.slice(2);
+const flag = (name: string, def: number): number => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : def;
+};
+const [configName, backend] = argv;
+const warmup = flag('warmup', 2);
+const steps = flag('steps', 5);
+const maxStepS = flag('max-step-s', 120);
+const profile = argv.includes('--profile');
+
+export interface WorkerResult {
+  config: string;
+  backend: string;
+  backendInfo?: Record<string, unknown>;
+  times_s: number[];
+  median_s: number | null;
+  max_rss_mb: number;
+  tensors_after: number;
+  skipped?: string;
+  profile?: unknown;
+}
+
+function median(xs: number[]): number | null {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Random images in [-1, 1]: speed does not depend on the pixels. */
+function randomBatch(size: number, seed: number): Batch {
+  return { A: tf.randomUniform([1, size, size, 3], -1, 1, 'float32', seed) as tf.Tensor4D, B: tf.randomUniform([1, size, size, 3], -1, 1, 'float32', seed + 1) as tf.Tensor4D };
+}
+
+async function main(): Promise<WorkerResult> {
+  const c = configByName(configName);
+  const info = await initBackend(backend as BackendRequest);
+  const params = trainParamsFor(c);
+  // VGG16 and VGG19 are the same network up to relu3_3; the mirror has VGG19 (Keras) weights, no VGG16.
+  const extractor = c.perceptual
+    ? await loadBackbone({
+        name: 'vgg19',
+        weights: 'keras',
+        layers: ['relu3_3'],
+        weightsDir: process.env.PIPE_WEIGHTS_DIR ?? path.resolve(import.meta.dirname, '../../shared/weights'),
+      })
+    : undefined;
+  const trainer = createTrainer(params, extractor);
+  const times: number[] = [];
+  let skipped: string | undefined;
+  let prof: unknown;
+  for (let i = 0; i < warmup + steps; i++) {
+    const batch = randomBatch(c.size, i);
+    const t0 = performance.now();
+    if (profile && i === warmup + steps - 1) {
+      prof = await profileStep(() => trainer.step(batch, 0.0002, i));
+    } else {
+      trainer.step(batch, 0.0002, i);
+    }
+    const dt = (performance.now() - t0) / 1000;
+    tf.dispose([batch.A, batch.B]);
+    if (i >= warmup) times.push(dt);
+    if (dt > maxStepS) {
+      skipped = `one step took ${dt.toFixed(1)} s (> --max-step-s ${maxStepS}); stopped after ${i + 1} step(s)`;
+      if (i < warmup) times.push(dt);
+      break;
+    }
+  }
+  const result: WorkerResult = {
+    config: c.name,
+    backend: info.name,
+    backendInfo: { version: info.version, simd: info.simd, threads: info.threads },
+    times_s: times.map((t) => Number(t.toFixed(4))),
+    median_s: times.length >= Math.min(steps, 5) && !skipped ? Number(median(times)!.toFixed(4)) : null,
+    max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    tensors_after: tf.memory().numTensors,
+    ...(skipped ? { skipped } : {}),
+    ...(prof ? { profile: prof } : {}),
+  };
+  trainer.dispose();
+  return result;
+}
+
+const result = await main();
+process.stdout.write(JSON.stringify(result) + '\n');
