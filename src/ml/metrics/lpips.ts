@@ -56,6 +56,7 @@ function tapSize(arch: ArchName, size: number): number {
     if (op.kind === 'conv') h = Math.floor((h + 2 * op.pad - op.k) / op.stride) + 1;
     else if (op.kind === 'pool') {
       const span = h - op.size;
+      // PyTorch's ceil mode accepts a window larger than a 2-pixel map; src/ml/ops' maxPool does not (yet).
       if (span < 0) return 0;
       let out = (op.ceil ? Math.ceil(span / op.stride) : Math.floor(span / op.stride)) + 1;
       // PyTorch drops a ceil-mode window that would start outside the input.
