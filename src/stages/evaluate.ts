@@ -34,6 +34,13 @@ export const evaluateStage: StageKind<EvaluateParams> = {
     const ev = ctx.params.evaluate;
     const metrics = ev.metrics as MetricName[];
     const pairMetrics = PAIR_METRICS.filter((m) => metrics.includes(m));
+    const { SSIM_WINDOW } = await import('../ml/metrics/ssim.js');
+    if (pairMetrics.includes('ssim') && ctx.params.dataset.crop_size < SSIM_WINDOW) {
+      throw new StageUserError(
+        'PIPE_EVAL_TOO_SMALL',
+        `dataset.crop_size ${ctx.params.dataset.crop_size} is smaller than SSIM's ${SSIM_WINDOW}x${SSIM_WINDOW} window; raise crop_size or leave ssim out of evaluate.metrics.`,
+      );
+    }
     const info = await initBackend(ctx.env.backend);
     const ds = await openPrepared(ctx.inputs.dataset);
     const split = ds.eval;
