@@ -26,9 +26,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
+/** `port` restarts a server on the port of a stopped one (clients reconnect to it). */
+export async function startRedis(extraArgs: string[] = [], port?: number): Promise<TestRedis> {
   const dir = mkdtempSync(path.join(tmpdir(), 'pipe-redis-'));
-  const port = await freePort();
+  port ??= await freePort();
   const proc: ChildProcess = spawn(
     REDIS_SERVER,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs],

@@ -24,6 +24,12 @@ export interface QueueExecutorOptions {
   store?: ArtefactStore;
   /** How long Redis keeps finished jobs (so a restarted coordinator can re-attach). */
   keepFinishedSeconds?: number;
+  /**
+   * How often a waiting coordinator checks its job behind the events (ms): the entry already in the
+   * store (an event missed while disconnected), or the job gone from Redis (a restart without
+   * persistence, someone cleaning the queue) and queued again.
+   */
+  checkIntervalMs?: number;
 }
 
 export const DEFAULT_RETRIES = 2;
@@ -84,6 +90,31 @@ export function createQueueExecutor(opts: QueueExecutorOptions): Executor {
     return stored;
   }
 
+  /** Resolves when the job is found finished behind the events' back; never resolves otherwise. */
+  async function watchJob(queue: Queue, job: StageJob, stop: AbortSignal): Promise<QueueJobResult | null> {
+    const every = opts.checkIntervalMs ?? 15_000;
+    while (!stop.aborted) {
+      await sleep(every, stop);
+      if (stop.aborted) break;
+      try {
+        if (opts.store && (await opts.store.lookup(job.fingerprint))) {
+          const done = await Job.fromId(queue, job.fingerprint).catch(() => undefined);
+          return (done?.returnvalue as QueueJobResult | undefined) ?? null;
+        }
+        const current = await Job.fromId(queue, job.fingerprint);
+        if (!current) {
+          await enqueue(queue, job);
+        } else if ((await current.getState()) === 'failed') {
+          throw new Error(current.failedReason || 'the stage failed');
+        }
+      } catch (err) {
+        if (isConnectionError(err)) continue; // Redis away for a moment: BullMQ reconnects
+        throw err;
+      }
+    }
+    return new Promise<never>(() => {});
+  }
+
   return {
     name: 'queue',
     async run(job: StageJob, hooks: ExecutorHooks): Promise<StageOutcome> {
@@ -117,7 +148,12 @@ export function createQueueExecutor(opts: QueueExecutorOptions): Executor {
           if (hooks.signal.aborted) abort();
           hooks.signal.addEventListener('abort', abort, { once: true });
         });
-        const result = (await Promise.race([stored.waitUntilFinished(events), aborted])) as QueueJobResult | null;
+        const watch = new AbortController();
+        const result = (await Promise.race([
+          stored.waitUntilFinished(events),
+          aborted,
+          watchJob(queue, job, watch.signal),
+        ]).finally(() => watch.abort())) as QueueJobResult | null;
         return outcome({
           seconds: result?.seconds ?? (Date.now() - started) / 1000,
           worker: result?.worker,
@@ -135,6 +171,21 @@ export function createQueueExecutor(opts: QueueExecutorOptions): Executor {
       if (clients) await Promise.allSettled([clients.events.close(), clients.queue.close()]);
     },
   };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+function isConnectionError(err: unknown): boolean {
+  const text = err instanceof Error ? `${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}` : '';
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|LOADING/.test(text);
 }
 
 function errorText(err: unknown): string {
