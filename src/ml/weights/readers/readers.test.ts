@@ -69,6 +69,21 @@ describe('PyTorch .pth reader', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
+  it('reports a truncated checkpoint as a damaged file, at any cut', async () => {
+    for (const file of ['small_zip.pth', 'small_legacy.pth']) {
+      const bytes = new Uint8Array(await fs.readFile(path.join(FIX, file)));
+      for (let cut = 1; cut < bytes.length; cut += 37) {
+        let err: unknown;
+        try {
+          parseTorch(bytes.subarray(0, cut), file);
+        } catch (e) {
+          err = e;
+        }
+        expect(err, `${file} cut at ${cut}`).toMatchObject({ code: 'PIPE_WEIGHTS_UNREADABLE', message: expect.stringContaining(file) });
+      }
+    }
+  });
+
   it('names the file when the bytes are not a checkpoint', () => {
     expect(() => parseTorch(new Uint8Array([1, 2, 3, 4]), 'junk.pth')).toThrow(/junk\.pth.*neither a zip nor a legacy/);
   });

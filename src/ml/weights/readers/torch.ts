@@ -209,8 +209,14 @@ function readLegacy(bytes: Uint8Array, where: string, opts: ReadOptions): Weight
 }
 
 export function parseTorch(bytes: Uint8Array, where: string, opts: ReadOptions = {}): WeightMap {
-  if (isZip(bytes)) return readZip(bytes, where, opts);
-  if (bytes[0] === 0x80) return readLegacy(bytes, where, opts);
+  try {
+    if (isZip(bytes)) return readZip(bytes, where, opts);
+    if (bytes[0] === 0x80) return readLegacy(bytes, where, opts);
+  } catch (err) {
+    if (err instanceof WeightsError) throw err;
+    // A damaged file trips over anything (fflate, a pickle of the wrong shape): still the user's file to replace.
+    throw badFile(where, `the file is damaged or truncated (${(err as Error).message})`);
+  }
   throw badFile(where, 'neither a zip nor a legacy PyTorch file');
 }
 
