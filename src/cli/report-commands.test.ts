@@ -78,6 +78,10 @@ describe('pipe report / check / compare', () => {
     const r = await cli('check', yml, '--runs-dir', path.join(tmp, 'runs'));
     expect(r.code).toBe(1);
     expect(r.out).toContain(runB);
+    // No argument: the newest run under --runs-dir.
+    const newest = await cli('check', '--runs-dir', path.join(tmp, 'runs'));
+    expect(newest.code).toBe(1);
+    expect(newest.out).toContain(runB);
     const none = await cli('check', path.join(tmp, 'absent.yaml'));
     expect(none.code).toBe(2);
   });
