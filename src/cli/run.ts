@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .option('--force <glob>', 'recompute stages matching the glob even when cached');
   locationOptions(cmd, { runs: true })
     .option('--executor <name>', 'local (child processes) or queue (BullMQ workers)', 'local')
-    .option('--redis <url>', 'Redis for --executor queue, e.g. redis://localhost:6379')
+    .option('--redis <url>', 'Redis for --executor queue, e.g. redis://localhost:6379 (env PIPE_REDIS_URL)')
     .option('--queue <name>', 'queue name for --executor queue')
     .option('--retries <n>', 'with --executor queue: attempts after a stage fails, on any worker (default 2)', nonNegativeInt)
     .option('--progress <mode>', 'auto (listr on a terminal, plain lines otherwise), tty, plain, json, none', 'auto')

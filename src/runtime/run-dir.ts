@@ -65,6 +65,17 @@ export class RunDirectory {
     await cp(path.join(entryDir, STAGE_RECORD), path.join(dir, STAGE_RECORD)).catch(() => undefined);
   }
 
+  /** Copies a log written elsewhere to logs/<stage-id>.log; false when it is not readable here. */
+  async copyLog(stageId: string, from: string): Promise<boolean> {
+    try {
+      await mkdir(path.dirname(this.logFile(stageId)), { recursive: true });
+      await cp(from, this.logFile(stageId));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** The report stage's files, copied so the run directory stands alone. */
   async copyReport(entryDir: string): Promise<string[]> {
     const copied: string[] = [];

@@ -1,5 +1,6 @@
 // `pipe run`: compile, fingerprint, create the run directory, schedule the stages on an
 // executor, record everything, run the checks, and say how it went (exit code).
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Compiled } from '../compiler/index.js';
 import { runtimeVersions } from './engine-version.js';
@@ -123,6 +124,9 @@ export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Pr
       emit: (e) => reporter.event(e),
       onSettled: async (id, run) => {
         const entry = record.stages[id]!;
+        // Executors on other machines log elsewhere (e.g. the shared cache): keep a copy with the run.
+        if (run.logFile && run.logFile !== runDir.logFile(id) && (await runDir.copyLog(id, run.logFile))) run.logFile = runDir.logFile(id);
+        if (run.logFile && !(await fileExists(run.logFile))) delete run.logFile;
         Object.assign(entry, stripUndefined({ status: run.status, seconds: run.seconds, startedAt: run.startedAt, finishedAt: run.finishedAt, worker: run.worker, logFile: run.logFile, error: run.error }));
         if (run.status === 'done' || run.status === 'cached') {
           const dir = await store.lookup(run.fingerprint);
@@ -193,12 +197,13 @@ export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Pr
 async function createExecutor(name: string, opts: RunOptions, cacheDir: string, store: import('./store.js').DirectoryStore): Promise<Executor> {
   if (name === 'local') return (await import('./executors/local.js')).createLocalExecutor({ cacheDir });
   if (name === 'queue') {
-    if (!opts.redis) {
+    const redis = opts.redis ?? process.env.PIPE_REDIS_URL;
+    if (!redis) {
       const { UserError } = await import('../cli/errors.js');
-      throw new UserError('PIPE_QUEUE_NEEDS_REDIS', '--executor queue needs --redis redis://HOST:PORT (and workers started with `pipe worker` on the same Redis and cache dir).', 2);
+      throw new UserError('PIPE_QUEUE_NEEDS_REDIS', '--executor queue needs --redis redis://HOST:PORT or PIPE_REDIS_URL (and workers started with `pipe worker` on the same Redis and cache dir).', 2);
     }
     const { createQueueExecutor } = await import('./queue/executor.js');
-    return createQueueExecutor({ redis: opts.redis, ...(opts.queue ? { queue: opts.queue } : {}), ...(opts.retries !== undefined ? { retries: opts.retries } : {}), store });
+    return createQueueExecutor({ redis, ...(opts.queue ? { queue: opts.queue } : {}), ...(opts.retries !== undefined ? { retries: opts.retries } : {}), store });
   }
   const { UserError } = await import('../cli/errors.js');
   throw new UserError('PIPE_UNKNOWN_EXECUTOR', `unknown executor "${name}": use --executor local or --executor queue.`, 2);
@@ -233,6 +238,13 @@ function summarize(
   if (checks?.text) lines.push(checks.text.trimEnd());
   if (checks && checks.exitCode !== 0) lines.push(`checks failed (exit ${checks.exitCode}): see above; rerun them with \`pipe check ${path.relative(process.cwd(), runDir) || runDir}\``);
   return lines.join('\n');
+}
+
+async function fileExists(p: string): Promise<boolean> {
+  return access(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 function stripUndefined<T extends Record<string, unknown>>(o: T): T {
