@@ -50,11 +50,18 @@ function cell(run: RunMetricsFile, metric: MetricName, summary: Summary | undefi
   };
 }
 
+function baselineConfigs(run: RunMetricsFile): string[] {
+  if (!run.baseline) return [];
+  return run.variants[run.baseline]?.configs ?? (run.configs[run.baseline] ? [run.baseline] : []);
+}
+
+const sameSet = (a: string[], b: string[]) => a.length > 0 && a.length === b.length && a.every((x) => b.includes(x));
+
 /** One row per config. */
 export function configRows(run: RunMetricsFile): MetricRow[] {
   const metrics = reportMetrics(run);
   const rows = Object.entries(run.configs).map(([id, c]) => {
-    const isBaseline = run.baseline === id || (run.baseline === c.variant && run.variants[c.variant]?.configs.length === 1);
+    const isBaseline = sameSet([id], baselineConfigs(run));
     return {
       label: id,
       variant: c.variant,
@@ -72,7 +79,7 @@ export function groupRows(run: RunMetricsFile): MetricRow[] {
   const metrics = reportMetrics(run);
   const rows = Object.entries(run.groups).map(([name, g]) => {
     const variant = run.configs[g.configs[0]].variant;
-    const isBaseline = !g.vs_baseline && !!run.baseline;
+    const isBaseline = sameSet(g.configs, baselineConfigs(run));
     const cells: MetricRow['cells'] = {};
     for (const m of metrics) {
       cells[m] = cell(run, m, g.summary[m], isBaseline);
