@@ -160,5 +160,9 @@ describe('backbone behaviour', () => {
   it('rejects unknown layers and Keras weights for non-VGG nets as user errors', async () => {
     await expect(loadBackbone({ name: 'vgg16', file: 'x.pth', layers: ['relu9_9'] })).rejects.toMatchObject({ code: 'PIPE_BACKBONE_LAYER' });
     await expect(loadBackbone({ name: 'squeezenet1_1', weights: 'keras' })).rejects.toMatchObject({ code: 'PIPE_BACKBONE_WEIGHTS' });
+    await expect(loadBackbone({ name: 'vgg16', file: path.join(tmp, 'nope.pth') })).rejects.toMatchObject({
+      code: 'PIPE_WEIGHTS_MISSING',
+      message: expect.stringContaining('nope.pth does not exist'),
+    });
   });
 });

@@ -1,4 +1,5 @@
 // Reading a located weight set with the reader its format needs, and checking the tensors a model expects.
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { WeightsError } from './errors.js';
 import { locateWeights, type LocatedWeights, type LocateOptions } from './locate.js';
@@ -17,6 +18,8 @@ export interface LoadedWeights extends LocatedWeights {
 
 /** Reads a weights file by format; `only` limits what is decoded. */
 export async function readWeightsFile(file: string, format: WeightFormat, opts: ReadOptions = {}): Promise<{ weights: WeightMap; missingShards: string[] }> {
+  if (!(await fs.stat(file).then((s) => s.isFile(), () => false)))
+    throw new WeightsError('PIPE_WEIGHTS_MISSING', `Weights file ${file} does not exist (or is not a file). Check the path.`);
   switch (format) {
     case 'safetensors': return { weights: await readSafetensors(file, opts), missingShards: [] };
     case 'torch': return { weights: await readTorch(file, opts), missingShards: [] };
