@@ -65,6 +65,22 @@ describe('report stage', () => {
     expect(md).toMatch(/perceptual ssim >= 0.3 \| 0\.\d{4} \| >= 0.3000 \| ✅ PASS/);
   });
 
+  it('escapes pipeline text in the HTML', async () => {
+    const root = path.join(tmp, 'escape');
+    const fx = await makeReportFixture(root);
+    fx.params.description = '<script>alert(1)</script> & "quotes"';
+    const outDir = path.join(root, 'out');
+    await fs.mkdir(outDir, { recursive: true });
+    await reportStage.run({
+      stageId: 'report', fingerprint: 'f', params: fx.params, inputs: fx.inputs, outDir, workDir: root,
+      env: { projectDir: root, backend: 'cpu', downloadDir: root }, progress: () => {}, log: () => {},
+      signal: new AbortController().signal,
+    });
+    const html = await fs.readFile(path.join(outDir, 'report.html'), 'utf8');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;');
+    expect(html).not.toContain('<script>alert(1)');
+  });
+
   it('adds seed-averaged rows with paired tests when the sweep has seeds', async () => {
     const { html, md, metrics } = await runReport('seeds', [1, 2, 3]);
     expect(Object.keys(metrics.groups)).toEqual(['l1', 'perceptual']);
