@@ -77,7 +77,7 @@ describe('vgg19 (Keras weights from the partial tfjs mirror)', () => {
     b.dispose();
   });
 
-  it('reads the same weights from a Keras-2 layout .h5 (block/block/kernel:0), as the official file holds them', async () => {
+  it('reads the same weights from Keras .h5 layouts (block/block/kernel:0 and block/block_W_1:0)', async () => {
     const { readTfjsManifest } = await import('../weights/readers/tfjs.js');
     const h5 = await import('h5wasm/node');
     await h5.ready;
@@ -87,7 +87,9 @@ describe('vgg19 (Keras weights from the partial tfjs mirror)', () => {
     for (const [name, t] of weights) {
       const [layer, kind] = name.split('/') as [string, string];
       if (!f.keys().includes(layer)) f.create_group(layer).create_group(layer);
-      (f.get(`${layer}/${layer}`) as InstanceType<typeof h5.Group>).create_dataset({ name: `${kind}:0`, data: t.data, shape: t.shape, dtype: '<f' });
+      // block1: the Keras 1 era names of the original release files (block1_conv1_W_1:0); block2: Keras 2 (kernel:0).
+      const dsName = layer.startsWith('block1') ? `${layer}_${kind === 'kernel' ? 'W' : 'b'}_1:0` : `${kind}:0`;
+      (f.get(`${layer}/${layer}`) as InstanceType<typeof h5.Group>).create_dataset({ name: dsName, data: t.data, shape: t.shape, dtype: '<f' });
     }
     f.close();
     const b = await loadBackbone({ name: 'vgg19', weights: 'keras', file, layers: ['relu2_2'] });

@@ -52,9 +52,13 @@ function wantedTensors(ops: Op[], layout: WeightLayout, fileNames: readonly stri
     if (layout === 'keras') {
       if (op.kind !== 'conv') continue;
       const name = (op as ConvOp).kerasName!;
-      // Keras 2 .h5: `block1_conv1/block1_conv1/kernel:0`; tfjs manifests: `block1_conv1/kernel`.
-      const find = (what: string) =>
-        fileNames?.find((n) => new RegExp(`(^|/)${name}/${what}(:0)?$`).test(n)) ?? `${name}/${what}`;
+      // Keras 2 .h5: `block1_conv1/block1_conv1/kernel:0`; the Keras 1 era release files: `block1_conv1/block1_conv1_W_1:0`;
+      // tfjs manifests: `block1_conv1/kernel`.
+      const find = (what: 'kernel' | 'bias') => {
+        const short = what === 'kernel' ? 'W' : 'b';
+        const re = new RegExp(`(^|/)${name}(/${what}|_${short}(_\\d+)?)(:0)?$`);
+        return fileNames?.find((n) => re.test(n)) ?? `${name}/${what}`;
+      };
       out.push({ key: `${op.torchKey}.weight`, fileKey: find('kernel'), shape: [op.k, op.k, op.cin, op.cout] });
       out.push({ key: `${op.torchKey}.bias`, fileKey: find('bias'), shape: [op.cout] });
       continue;
@@ -68,7 +72,7 @@ function wantedTensors(ops: Op[], layout: WeightLayout, fileNames: readonly stri
 }
 
 function kerasLayerOf(fileName: string): string | undefined {
-  return /(?:^|\/)(block\d_conv\d)\/(?:kernel|bias)(?::0)?$/.exec(fileName)?.[1];
+  return /(?:^|\/)(block\d_conv\d)(?:\/(?:kernel|bias)|_[Wb](?:_\d+)?)(?::0)?$/.exec(fileName)?.[1];
 }
 
 export interface LoadNetOptions extends LocateOptions {
