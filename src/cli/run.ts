@@ -8,6 +8,7 @@ interface RunCliOptions {
   jobs?: number;
   only?: string;
   force?: string;
+  onError?: string;
   backend?: import('../stages/types.js').BackendName;
   cacheDir?: string;
   runsDir?: string;
@@ -28,7 +29,8 @@ export function register(program: Command): void {
     .argument('<file>', 'pipeline YAML file')
     .option('-j, --jobs <n>', 'stages run side by side (each in its own process; default 1, with --executor queue every ready stage is queued)', positiveInt('--jobs'))
     .option('--only <glob>', 'run only stages matching the glob (e.g. "train/perceptual*") and what they need')
-    .option('--force <glob>', 'recompute stages matching the glob even when cached');
+    .option('--force <glob>', 'recompute stages matching the glob even when cached')
+    .option('--on-error <policy>', 'after a failed stage: skip-dependents (run everything else) or stop (start nothing new)', 'skip-dependents');
   locationOptions(cmd, { runs: true })
     .option('--executor <name>', 'local (child processes) or queue (BullMQ workers)', 'local')
     .option('--redis <url>', 'Redis for --executor queue, e.g. redis://localhost:6379 (env PIPE_REDIS_URL)')
@@ -41,10 +43,14 @@ export function register(program: Command): void {
         const { UserError } = await import('./errors.js');
         throw new UserError('PIPE_BAD_OPTION', `--executor must be local or queue; got "${o.executor}".`, 2);
       }
+      if (o.onError !== 'skip-dependents' && o.onError !== 'stop') {
+        const { UserError } = await import('./errors.js');
+        throw new UserError('PIPE_BAD_OPTION', `--on-error must be skip-dependents or stop; got "${o.onError}".`, 2);
+      }
       const { runPipeline } = await import('../runtime/run.js');
       const { createReporter } = await import('../runtime/reporters/index.js');
       const reporter = await createReporter(o.progress);
-      const result = await runPipeline(file, { ...o, sets: o.set, reporters: [reporter], handleSignals: true, checks: o.checks !== false });
+      const result = await runPipeline(file, { ...o, onError: o.onError, sets: o.set, reporters: [reporter], handleSignals: true, checks: o.checks !== false });
       const out = result.exitCode === 0 ? process.stdout : process.stderr;
       out.write(`${result.summary}\n`);
       process.exitCode = result.exitCode;

@@ -8,7 +8,7 @@ import { CompositeReporter, type Reporter, type RunStatus } from './events.js';
 import { selectStages, topologicalOrder } from './graph.js';
 import { compilePipeline, prepareCompiled } from './prepare.js';
 import { RunDirectory, type RunRecord } from './run-dir.js';
-import { scheduleDag, type StageRun } from './scheduler.js';
+import { scheduleDag, type OnError, type StageRun } from './scheduler.js';
 import type { LocationOptions } from './settings.js';
 import type { Executor } from './types.js';
 import { updateIndex } from './why.js';
@@ -18,6 +18,7 @@ export interface RunOptions extends LocationOptions {
   jobs?: number;
   only?: string;
   force?: string;
+  onError?: OnError;
   executor?: 'local' | 'queue';
   redis?: string;
   queue?: string;
@@ -72,7 +73,7 @@ export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Pr
     status: 'running',
     startedAt: new Date(started).toISOString(),
     executor: executorName,
-    options: { sets: opts.sets ?? [], jobs: opts.jobs ?? 1, only: opts.only, force: opts.force, backend: env.backend },
+    options: { sets: opts.sets ?? [], jobs: opts.jobs ?? 1, only: opts.only, force: opts.force, onError: opts.onError ?? 'skip-dependents', backend: env.backend },
     versions: runtimeVersions(),
     locations: { cacheDir: loc.cacheDir, runsDir: loc.runsDir, dataDir: loc.dataDir, weightsDir: loc.weightsDir },
     stages: Object.fromEntries(
@@ -119,6 +120,7 @@ export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Pr
       jobs: opts.jobs ?? (executorName === 'queue' ? Number.MAX_SAFE_INTEGER : 1),
       only: opts.only,
       force: opts.force,
+      onError: opts.onError,
       signal: controller.signal,
       logFileFor: (id) => runDir.logFile(id),
       emit: (e) => reporter.event(e),

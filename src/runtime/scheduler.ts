@@ -8,6 +8,8 @@ import type { ArtefactStore, Executor, StageJob, StageOutcome } from './types.js
 
 export type StageStatus = 'pending' | 'running' | 'done' | 'cached' | 'failed' | 'skipped' | 'not-selected' | 'interrupted';
 
+export type OnError = 'skip-dependents' | 'stop';
+
 export interface StageRun {
   status: StageStatus;
   fingerprint: string;
@@ -32,6 +34,11 @@ export interface ScheduleOptions {
   only?: string;
   /** Recompute stages matching this glob even when cached. */
   force?: string;
+  /**
+   * After a failure: `skip-dependents` (default) skips what needs the failed stage and runs the rest;
+   * `stop` starts nothing new (running stages finish).
+   */
+  onError?: OnError;
   logFileFor?(stageId: string): string | undefined;
   emit(e: RunEvent): void;
   /** Called after each stage settles (done/cached/failed), e.g. to write run-directory pointers. */
@@ -120,8 +127,9 @@ export async function scheduleDag(o: ScheduleOptions): Promise<Record<string, St
     running.set(id, p);
   };
 
+  const stopped = () => o.onError === 'stop' && Object.values(runs).some((r) => r.status === 'failed');
   for (;;) {
-    const aborted = o.signal?.aborted ?? false;
+    const aborted = (o.signal?.aborted ?? false) || stopped();
     let changed = false;
     for (const id of order) {
       if (aborted) break;
@@ -142,7 +150,7 @@ export async function scheduleDag(o: ScheduleOptions): Promise<Record<string, St
 
   for (const id of order) {
     if (runs[id]!.status === 'pending') {
-      const reason = o.signal?.aborted ? 'interrupted' : 'not reachable';
+      const reason = o.signal?.aborted ? 'interrupted' : stopped() ? 'run stopped after a failure (--on-error stop)' : 'not reachable';
       runs[id] = { ...runs[id]!, status: o.signal?.aborted ? 'interrupted' : 'skipped', reason };
       o.emit({ type: 'stageSkipped', stageId: id, reason });
     }

@@ -40,7 +40,11 @@ function compiled(variants: string, name = 'sched'): Compiled {
   return { file, text, ...compilePipelineText(text, file, []) };
 }
 
-async function schedule(c: Compiled, cacheDir: string, extra: { only?: string; force?: string; jobs?: number; signal?: AbortSignal } = {}) {
+async function schedule(
+  c: Compiled,
+  cacheDir: string,
+  extra: { only?: string; force?: string; jobs?: number; signal?: AbortSignal; onError?: 'stop' | 'skip-dependents' } = {},
+) {
   const p = await prepareCompiled(c, { cwd: dir, cacheDir });
   const rec = new RecordingReporter();
   const fingerprints = Object.fromEntries(Object.entries(p.fingerprints).map(([k, v]) => [k, v.value]));
@@ -102,6 +106,12 @@ describe('scheduler', () => {
     const r = await schedule(compiled('  a: {}\n  bad: { train.seed: 13 }'), path.join(dir, 'fail'), { jobs: 2 });
     expect(r.status).toEqual({ dataset: 'done', 'train/a': 'done', 'evaluate/a': 'done', 'train/bad': 'failed', 'evaluate/bad': 'skipped', report: 'skipped' });
     expect(r.rec.ofType('stageSkipped').map((e) => e.reason)).toEqual(['dependency train/bad failed', 'dependency train/bad failed']);
+  });
+
+  it('--on-error stop starts nothing new after a failure', async () => {
+    const r = await schedule(compiled('  bad: { train.seed: 13 }\n  z: {}'), path.join(dir, 'stop'), { jobs: 1, onError: 'stop' });
+    expect(r.status).toEqual({ dataset: 'done', 'train/bad': 'failed', 'evaluate/bad': 'skipped', 'train/z': 'skipped', 'evaluate/z': 'skipped', report: 'skipped' });
+    expect(r.rec.ofType('stageSkipped').find((e) => e.stageId === 'train/z')!.reason).toMatch(/--on-error stop/);
   });
 
   it('an interrupted run leaves no entry for the running stage and the rerun resumes from its checkpoint', async () => {
