@@ -1,4 +1,6 @@
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +82,37 @@ describe('locateWeights', () => {
     expect(msg).toContain('https://download.pytorch.org/models/vgg16-397923af.pth');
     expect(msg).toMatch(/--weights-dir or PIPE_WEIGHTS_DIR/);
     expect(msg).not.toMatch(/\n/);
+  });
+
+  it('downloads into the cache with verification, then serves the cached copy without the network', async () => {
+    const good = await fs.readFile(path.join(SHARED_WEIGHTS_DIR, 'lpips/v0.1/squeeze.pth'));
+    let requests = 0;
+    const server = http.createServer((req, res) => {
+      requests++;
+      const body = req.url === '/lpips-v0.1-squeeze.pth' ? good : req.url === '/lpips-v0.1-vgg.pth' ? Buffer.from('tampered') : undefined;
+      res.writeHead(body ? 200 : 404, body ? { 'content-length': body.length } : {});
+      res.end(body ?? 'not found');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const httpMirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const cache = path.join(tmp, 'dl-cache');
+      const progress: number[] = [];
+      const first = await locateWeights('lpips-v0.1-squeeze', { weightsDir: path.join(tmp, 'empty'), downloadDir: cache, httpMirror, onProgress: (b) => progress.push(b) });
+      expect(first).toMatchObject({ source: 'download', file: path.join(cache, 'lpips-v0.1-squeeze.pth'), sha256: WEIGHT_SETS['lpips-v0.1-squeeze'].official.sha256 });
+      expect(progress.at(-1)).toBe(good.length);
+      const second = await locateWeights('lpips-v0.1-squeeze', { downloadDir: cache, httpMirror, offline: true });
+      expect(second.source).toBe('cache');
+      expect(requests).toBe(1);
+      await expect(locateWeights('lpips-v0.1-vgg', { downloadDir: cache, httpMirror })).rejects.toMatchObject({ code: 'PIPE_DIGEST_MISMATCH' });
+      expect(await fs.readdir(cache)).toEqual(['lpips-v0.1-squeeze.pth']);
+      await expect(locateWeights('lpips-v0.1-alex', { downloadDir: cache, httpMirror })).rejects.toMatchObject({
+        code: 'PIPE_WEIGHTS_MISSING',
+        message: expect.stringMatching(/downloading http:\/\/127\.0\.0\.1:\d+\/lpips-v0\.1-alex\.pth failed \(HTTP 404/),
+      });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('loadWeightSet reads only the tensors asked for', async () => {

@@ -18,6 +18,11 @@ export interface LocateOptions {
   onProgress?: DownloadProgress;
   /** Never use the network (default: env PIPE_OFFLINE=1). */
   offline?: boolean;
+  /**
+   * Base URL of an HTTP mirror holding the official files under their official names (default: env
+   * PIPE_WEIGHTS_URL); downloads from it are verified against the same official digests.
+   */
+  httpMirror?: string;
 }
 
 export interface LocatedWeights {
@@ -141,10 +146,12 @@ export async function locateWeights(id: WeightSetId, opts: LocateOptions = {}): 
     );
   };
   const offline = opts.offline ?? process.env.PIPE_OFFLINE === '1';
+  const httpMirror = opts.httpMirror ?? process.env.PIPE_WEIGHTS_URL;
+  const url = httpMirror ? `${httpMirror.replace(/\/+$/, '')}/${set.official.fileName}` : set.official.url;
   if (offline && !(await isFile(dest))) throw missing('downloading is off (offline mode, PIPE_OFFLINE=1)');
   try {
     const got = await fetchVerified({
-      url: set.official.url,
+      url,
       sha256: set.official.sha256,
       dest,
       what,
@@ -161,6 +168,6 @@ export async function locateWeights(id: WeightSetId, opts: LocateOptions = {}): 
   } catch (err) {
     if ((err as { code?: string }).code !== 'PIPE_DOWNLOAD_FAILED') throw err;
     const reason = /failed \((.*)\)\. To provide/.exec((err as Error).message)?.[1] ?? (err as Error).message;
-    throw missing(`downloading ${set.official.url} failed (${reason})`);
+    throw missing(`downloading ${url} failed (${reason})`);
   }
 }
