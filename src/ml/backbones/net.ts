@@ -8,7 +8,7 @@ import type { LocateOptions } from '../weights/locate.js';
 import type { WeightSetId } from '../weights/registry.js';
 import { StageUserError } from '../../stages/types.js';
 import type { NamedArray, WeightMap } from '../weights/types.js';
-import { ARCHITECTURES, layerNamesOf, opsThrough, type ArchName, type ConvOp, type Op } from './architectures.js';
+import { layerNamesOf, opsThrough, type ArchName, type ConvOp, type Op } from './architectures.js';
 
 export type WeightLayout = 'torch' | 'keras';
 
@@ -150,7 +150,8 @@ function makeNet(arch: ArchName, ops: Op[], convs: Map<string, Conv>, layerNames
         throw new StageUserError(
           'PIPE_BACKBONE_LAYER',
           `${arch} was loaded for layers up to ${layerNames[layerNames.length - 1]}; ${missing.join(', ')} ` +
-            `${missing.length > 1 ? 'are' : 'is'} not available (${ARCHITECTURES[arch] ? `known layers: ${layerNamesOf(arch).join(', ')}` : ''}).`,
+            `${missing.length > 1 ? 'are' : 'is'} not available. Load it with every layer it will be asked for ` +
+            `(${arch} layers: ${layerNamesOf(arch).join(', ')}).`,
         );
       const wanted = new Set(layers);
       const last = opsThrough(arch, layers).length;
