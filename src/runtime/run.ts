@@ -60,12 +60,15 @@ export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Pr
     throw new UserError('PIPE_ONLY_MATCHES_NOTHING', `--only "${opts.only}" matches no stage of ${compiled.file}; stages: ${Object.keys(dag.stages).join(', ')}.`, 2);
   }
 
+  // Before any file is written: a bad --executor/--redis is a usage error, not a failed run.
+  const executorName = opts.executor ?? 'local';
+  const executor = await createExecutor(executorName, opts, loc.cacheDir, store);
+
   const runDir = await RunDirectory.create(loc.runsDir, dag.pipeline);
   await runDir.writeText('pipeline.yaml', compiled.text);
   await runDir.writeJson('resolved.json', { config: compiled.config, configs: compiled.configs });
   await runDir.writeJson('dag.json', { ...dag, fingerprints: fps });
 
-  const executorName = opts.executor ?? 'local';
   const record: RunRecord = {
     pipeline: dag.pipeline,
     runId: runDir.runId,
@@ -103,7 +106,6 @@ export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Pr
     process.on('SIGTERM', onSignal);
   }
 
-  const executor = await createExecutor(executorName, opts, loc.cacheDir, store);
   reporter.event({ type: 'runStarted', pipeline: dag.pipeline, runDir: runDir.dir, stages: topologicalOrder(dag).map((id) => ({ id, kind: dag.stages[id]!.kind })) });
 
   let writing = Promise.resolve();
