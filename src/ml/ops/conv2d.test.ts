@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { initBackend } from '../backend.js';
 import { conv2d } from './conv2d.js';
 import { frozenConv2d } from './frozen_conv2d.js';
 import type { Padding } from './geometry.js';
+import { setConvStrategy } from './gemm_kernels.js';
 import { finiteDifferenceError, randomArr, relError, valueAndGrads, type Arr } from './testing.js';
 
 const BACKENDS = ['cpu', 'wasm'];
@@ -55,8 +56,11 @@ function ours(c: Case) {
 }
 
 describe('conv2d', () => {
-  for (const c of CASES) {
-    it(`${c.name}: value and gradients match stock cpu and finite differences`, async () => {
+  // Both kernel families: forward-conv form and matrix-product form (the latter only where the batch is 1).
+  for (const c of CASES) for (const strategy of ['conv', 'gemm'] as const) {
+    it(`${c.name} [${strategy}]: value and gradients match stock cpu and finite differences`, async () => {
+      setConvStrategy(strategy);
+      onTestFinished(() => setConvStrategy('auto'));
       const inputs = [randomArr(c.x, 1), randomArr(c.f, 2)];
       const ref = await valueAndGrads('cpu', stock(c), inputs, dyOf);
       for (const backend of BACKENDS) {

@@ -1,6 +1,7 @@
 // 2-D convolution whose gradients are forward convolutions (see conv_kernels.ts for why).
 import * as tf from '@tensorflow/tfjs-core';
 import { filterGrad, forwardConv, transposedConv } from './conv_kernels.js';
+import { gemmForForward, gemmForTransposed, gemmForwardConv, gemmTransposedConv } from './gemm_kernels.js';
 import { convGeometry, type Padding } from './geometry.js';
 
 /**
@@ -14,10 +15,11 @@ export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, strides: number, pad
     const ft = fIn as tf.Tensor4D;
     (save as tf.GradSaveFunc)([xt, ft]);
     return {
-      value: forwardConv(xt, ft, g),
+      value: gemmForForward(g) ? gemmForwardConv(xt, ft, g) : forwardConv(xt, ft, g),
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [xs, fs] = saved as tf.Tensor4D[];
-        return [transposedConv(dy, fs, g), filterGrad(xs, dy, g)];
+        const dx = gemmForTransposed(g) ? gemmTransposedConv(dy, fs, g) : transposedConv(dy, fs, g);
+        return [dx, filterGrad(xs, dy, g)];
       },
     };
   });

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { initBackend } from '../backend.js';
 import { conv2dTranspose } from './conv2d_transpose.js';
 import type { Padding } from './geometry.js';
+import { setConvStrategy } from './gemm_kernels.js';
 import { finiteDifferenceError, randomArr, relError, valueAndGrads, type Arr } from './testing.js';
 
 const BACKENDS = ['cpu', 'wasm'];
@@ -35,8 +36,11 @@ const CASES: Case[] = [
 const dyOf = (shape: number[]): Arr => randomArr(shape, 4243);
 
 describe('conv2dTranspose', () => {
-  for (const c of CASES) {
-    it(`${c.name}: value and gradients match stock cpu and finite differences`, async () => {
+  // Both kernel families: forward-conv form and matrix-product form (the latter only where the batch is 1).
+  for (const c of CASES) for (const strategy of ['conv', 'gemm'] as const) {
+    it(`${c.name} [${strategy}]: value and gradients match stock cpu and finite differences`, async () => {
+      setConvStrategy(strategy);
+      onTestFinished(() => setConvStrategy('auto'));
       const inputs = [randomArr(c.x, 11), randomArr(c.f, 12)];
       const stock = (x: tf.Tensor, f: tf.Tensor) =>
         tf.conv2dTranspose(x as tf.Tensor4D, f as tf.Tensor4D, c.out, c.stride, c.pad as 'same');

@@ -3,6 +3,7 @@
 // that conv's filter gradient with the roles of input and output swapped.
 import * as tf from '@tensorflow/tfjs-core';
 import { filterGrad, forwardConv, transposedConv } from './conv_kernels.js';
+import { gemmForForward, gemmForTransposed, gemmForwardConv, gemmTransposedConv } from './gemm_kernels.js';
 import { convGeometry, type Padding } from './geometry.js';
 
 /**
@@ -31,10 +32,11 @@ export function conv2dTranspose(
     const ft = fIn as tf.Tensor4D;
     (save as tf.GradSaveFunc)([xt, ft]);
     return {
-      value: transposedConv(xt, ft, g),
+      value: gemmForTransposed(g) ? gemmTransposedConv(xt, ft, g) : transposedConv(xt, ft, g),
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [xs, fs] = saved as tf.Tensor4D[];
-        return [forwardConv(dy, fs, g), filterGrad(dy, xs, g)];
+        const dx = gemmForForward(g) ? gemmForwardConv(dy, fs, g) : forwardConv(dy, fs, g);
+        return [dx, filterGrad(dy, xs, g)];
       },
     };
   });

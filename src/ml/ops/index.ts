@@ -9,3 +9,4 @@ export { conv2dTranspose } from './conv2d_transpose.js';
 export { frozenConv2d, frozenFilterCount, disposeFrozenFilters } from './frozen_conv2d.js';
 export { maxPool } from './max_pool.js';
 export { reflectionPad } from './reflection_pad.js';
+export { setConvStrategy, type ConvStrategy } from './gemm_kernels.js';
