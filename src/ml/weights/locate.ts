@@ -133,6 +133,8 @@ export async function locateWeights(id: WeightSetId, opts: LocateOptions = {}): 
   const downloadDir = resolveDownloadDir(opts.downloadDir);
   const dest = path.join(downloadDir, set.official.fileName);
   looked.push(dest);
+  // Where a hand-copied official file belongs in a mirror (for LPIPS heads, the upstream repo's layout).
+  const mirrorName = set.mirror.find((f) => f.official)?.path ?? set.official.fileName;
   const missing = (reason: string) => {
     const mirrorNote = mirrorDir
       ? `the mirror folder ${mirrorDir} (--weights-dir / PIPE_WEIGHTS_DIR)`
@@ -141,7 +143,7 @@ export async function locateWeights(id: WeightSetId, opts: LocateOptions = {}): 
       'PIPE_WEIGHTS_MISSING',
       `${what} not found. Looked in ${mirrorNote} and the download cache ${downloadDir}: ${looked.join(', ')}; ` +
         `${reason}. To provide it offline, download ${set.official.url} on a connected machine and put it at ` +
-        `${mirrorDir ? path.join(mirrorDir, set.official.fileName) : `<weights dir>/${set.official.fileName}`} ` +
+        `${path.join(mirrorDir ?? '<weights dir>', mirrorName)} ` +
         `(with --weights-dir or PIPE_WEIGHTS_DIR pointing at that folder) or at ${dest}.`,
     );
   };
