@@ -5,7 +5,7 @@ export function bytesPerElement(dtype: StoredDtype): number {
   return dtype === 'f64' ? 8 : dtype === 'f32' ? 4 : 2;
 }
 
-function halfToFloat(h: number): number {
+export function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const f = h & 0x3ff;

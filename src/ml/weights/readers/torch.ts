@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises';
 import { unzipSync } from 'fflate';
 import { badFile, WeightsError } from '../errors.js';
+import { halfToFloat } from './dtype.js';
 import { numel, type ReadOptions, type WeightMap } from '../types.js';
 import { PickleFormatError, PyObject, unpickle, UnsafePickleError, type PyGlobal } from './unpickle.js';
 
@@ -66,7 +67,7 @@ function readElements(bytes: Uint8Array, byteOffset: number, count: number, type
   switch (type) {
     case 'FloatStorage': new Uint8Array(out.buffer).set(bytes.subarray(byteOffset, byteOffset + count * 4)); break;
     case 'DoubleStorage': for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, true); break;
-    case 'HalfStorage': for (let i = 0; i < count; i++) out[i] = half(view.getUint16(i * 2, true)); break;
+    case 'HalfStorage': for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true)); break;
     case 'BFloat16Storage': { const u = new Uint32Array(out.buffer); for (let i = 0; i < count; i++) u[i] = view.getUint16(i * 2, true) << 16; break; }
     case 'LongStorage': for (let i = 0; i < count; i++) out[i] = Number(view.getBigInt64(i * 8, true)); break;
     case 'IntStorage': for (let i = 0; i < count; i++) out[i] = view.getInt32(i * 4, true); break;
@@ -75,15 +76,6 @@ function readElements(bytes: Uint8Array, byteOffset: number, count: number, type
     default: for (let i = 0; i < count; i++) out[i] = view.getUint8(i); break;
   }
   return out;
-}
-
-function half(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
 /** Storage bytes by key, with where that storage's first element sits. */
