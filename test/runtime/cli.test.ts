@@ -1,6 +1,6 @@
 // The plan/run/runs/gc commands through the real CLI entry (in-process `main`), output captured.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +22,9 @@ beforeAll(async () => {
   process.env.PIPE_RUNS_DIR = path.join(dir, 'runs');
   delete process.env.PIPE_TEST_EXEC_LOG;
 });
-afterAll(() => {
+afterAll(async () => {
   process.env = saved;
+  await rm(dir, { recursive: true, force: true });
 });
 afterEach(() => {
   vi.restoreAllMocks();

@@ -2,7 +2,7 @@
 // by the fast test stage kinds in fixtures/kinds.ts (PIPE_STAGE_MODULES).
 import { execa } from 'execa';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, rm, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,8 +28,9 @@ beforeAll(async () => {
   process.env.PIPE_TEST_EXEC_LOG = execLog;
   process.env.PIPE_TEST_STEP_MS = '5';
 });
-afterAll(() => {
+afterAll(async () => {
   process.env = saved;
+  await rm(dir, { recursive: true, force: true });
 });
 
 /** tiny.yaml with its variants block replaced, written as <dir>/<name>.yaml. */

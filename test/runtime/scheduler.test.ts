@@ -2,7 +2,7 @@
 // scheduler, store and stage execution, in-process for speed; the child-process path is covered
 // by runtime.test.ts.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,8 +28,9 @@ beforeAll(async () => {
   process.env.PIPE_TEST_STEP_MS = '2';
   delete process.env.PIPE_TEST_EXEC_LOG;
 });
-afterAll(() => {
+afterAll(async () => {
   process.env = saved;
+  await rm(dir, { recursive: true, force: true });
 });
 
 function compiled(variants: string, name = 'sched'): Compiled {
