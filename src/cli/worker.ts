@@ -1,12 +1,15 @@
+// `pipe worker`: runs stages from a Redis queue for `pipe run --executor queue` coordinators.
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { DEFAULT_QUEUE_NAME, WORKER_DEFAULTS } from '../runtime/queue/defaults.js';
+import type { BackendName } from '../stages/types.js';
 import { UserError } from './errors.js';
+import { BACKENDS, backendOption, positiveInt } from './options.js';
 
 interface WorkerFlags {
   redis?: string;
   queue?: string;
   concurrency: number;
-  backend?: string;
+  backend?: BackendName;
   cacheDir?: string;
   dataDir?: string;
   weightsDir?: string;
@@ -17,31 +20,26 @@ interface WorkerFlags {
   maxStalled?: number;
 }
 
-const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
-
 export function register(program: Command): void {
   program
     .command('worker')
     .description('Run pipeline stages from a Redis queue (start one or more on every machine of a sweep).')
     .option('--redis <url>', 'Redis URL: redis://[:password@]host[:port][/db], rediss:// for TLS (env PIPE_REDIS_URL)')
-    .option('--queue <name>', 'queue name; the same as the coordinator\'s --queue', undefined)
-    .option('--concurrency <n>', 'stages run side by side on this machine', positiveInt, 1)
-    .option('--backend <name>', `TensorFlow.js backend on this machine: ${BACKENDS.join(', ')}`)
+    .option('--queue <name>', `queue name; the same as the coordinator's --queue (default ${DEFAULT_QUEUE_NAME})`)
+    .option('--concurrency <n>', 'stages run side by side on this machine', positiveInt('--concurrency'), 1)
+    .option('--backend <name>', `TensorFlow.js backend on this machine: ${BACKENDS.join(', ')} (default: the coordinator's)`, backendOption)
     .option('--cache-dir <dir>', 'shared artefact store, the same storage on every machine (env PIPE_CACHE_DIR; default .pipe/cache)')
     .option('--data-dir <dir>', 'dataset mirror folder on this machine (env PIPE_DATA_DIR)')
     .option('--weights-dir <dir>', 'pretrained weights mirror folder on this machine (env PIPE_WEIGHTS_DIR)')
     .option('--project-dir <dir>', 'where this machine has the pipeline\'s folder, when not at the coordinator\'s path (relative `path:` values resolve against it)')
-    .option('--name <id>', 'worker name in progress lines (default hostname:pid)')
-    .option('--lock-duration <ms>', 'a job whose worker is silent this long goes to another worker', positiveInt)
-    .option('--stalled-interval <ms>', 'how often to look for jobs of dead workers', positiveInt)
-    .option('--max-stalled <n>', 'times a job may lose its worker before it fails', positiveInt)
+    .option('--name <id>', 'worker name in progress lines and run.json (default hostname:pid)')
+    .option('--lock-duration <ms>', `a job whose worker is silent this long goes to another worker (default ${WORKER_DEFAULTS.lockDurationMs})`, positiveInt('--lock-duration'))
+    .option('--stalled-interval <ms>', `how often to look for jobs of dead workers (default ${WORKER_DEFAULTS.stalledIntervalMs})`, positiveInt('--stalled-interval'))
+    .option('--max-stalled <n>', `times a job may lose its worker before it fails (default ${WORKER_DEFAULTS.maxStalledCount})`, positiveInt('--max-stalled'))
     .action(async (flags: WorkerFlags) => {
       const redis = flags.redis ?? process.env.PIPE_REDIS_URL;
       if (!redis) {
         throw new UserError('PIPE_WORKER_NO_REDIS', 'pipe worker needs a Redis URL: pass --redis redis://HOST:PORT (or set PIPE_REDIS_URL), the same one the coordinator uses with `pipe run --executor queue`.', 2);
-      }
-      if (flags.backend && !BACKENDS.includes(flags.backend)) {
-        throw new UserError('PIPE_BAD_BACKEND', `Unknown backend "${flags.backend}" for pipe worker --backend; use one of ${BACKENDS.join(', ')}.`, 2);
       }
       const path = await import('node:path');
       const { startQueueWorker } = await import('../runtime/queue/worker.js');
@@ -52,7 +50,7 @@ export function register(program: Command): void {
         redis,
         queue: flags.queue,
         concurrency: flags.concurrency,
-        backend: flags.backend as never,
+        backend: flags.backend,
         cacheDir: loc.cacheDir,
         dataDir: loc.dataDir,
         weightsDir: loc.weightsDir,
@@ -88,10 +86,4 @@ function untilSignalled(worker: { id: string; close(): Promise<void>; abort(): v
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-}
-
-function positiveInt(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number >= 1');
-  return n;
 }

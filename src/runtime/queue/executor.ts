@@ -4,7 +4,8 @@
 import { hostname } from 'node:os';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { ArtefactStore, Executor, ExecutorHooks, StageJob, StageOutcome } from '../types.js';
-import { DEFAULT_QUEUE_NAME, type QueueJobResult, type QueueProgress } from './job-data.js';
+import { DEFAULT_QUEUE_NAME, DEFAULT_RETRIES } from './defaults.js';
+import type { QueueJobResult, QueueProgress } from './job-data.js';
 import { probeRedis } from './connect.js';
 import { parseRedisUrl } from './redis-url.js';
 
@@ -32,7 +33,7 @@ export interface QueueExecutorOptions {
   checkIntervalMs?: number;
 }
 
-export const DEFAULT_RETRIES = 2;
+export { DEFAULT_RETRIES };
 
 export function createQueueExecutor(opts: QueueExecutorOptions): Executor {
   const connection = parseRedisUrl(opts.redis);

@@ -4,7 +4,7 @@
 import type { StageProgress } from '../../stages/types.js';
 import type { StageJob } from '../types.js';
 
-export const DEFAULT_QUEUE_NAME = 'pipe-stages';
+export { DEFAULT_QUEUE_NAME } from './defaults.js';
 
 /** What a worker returns for a finished job (BullMQ stores it as the job's return value). */
 export interface QueueJobResult {

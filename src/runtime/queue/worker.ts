@@ -8,7 +8,8 @@ import type { BackendName, StageEnv } from '../../stages/types.js';
 import { createLocalExecutor } from '../executors/local.js';
 import { DirectoryStore } from '../store.js';
 import type { StageJob } from '../types.js';
-import { DEFAULT_QUEUE_NAME, parseStageJob, type QueueJobResult, type QueueProgress } from './job-data.js';
+import { DEFAULT_QUEUE_NAME, WORKER_DEFAULTS } from './defaults.js';
+import { parseStageJob, type QueueJobResult, type QueueProgress } from './job-data.js';
 import { processId } from './executor.js';
 import { probeRedis } from './connect.js';
 import { parseRedisUrl, redactRedisUrl } from './redis-url.js';
@@ -38,11 +39,7 @@ export interface QueueWorkerOptions {
   log?: (line: string) => void;
 }
 
-export const WORKER_DEFAULTS = {
-  lockDurationMs: 60_000,
-  stalledIntervalMs: 30_000,
-  maxStalledCount: 3,
-} as const;
+export { WORKER_DEFAULTS };
 
 export interface QueueWorker {
   readonly id: string;
