@@ -160,6 +160,14 @@ describe('queue executor with two workers', () => {
     expect(outcome.status).toBe('failed');
     expect(outcome.error).toContain('qfail always fails');
     expect(readStarts(stageLog).filter((s) => s.fp === job.fingerprint)).toHaveLength(2);
+
+    // A later run asks for the stage again: the failed job is retried with fresh attempts, not
+    // reported from Redis's memory of the last failure.
+    const later = createQueueExecutor({ redis: redis.url, queue, backoffMs: 100 });
+    const again = await later.run(job, { onProgress: () => {}, signal: new AbortController().signal });
+    await later.close();
+    expect(again.status).toBe('failed');
+    expect(readStarts(stageLog).filter((s) => s.fp === job.fingerprint)).toHaveLength(4);
   });
 
   it('tells a worker whose cache lacks the inputs to use the shared cache dir', async () => {
