@@ -124,6 +124,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     drainDelay: 1,
   });
   worker.on('error', (err) => log(`[${id}] queue error: ${err.message}`));
+  worker.on('stalled', (jobId) => log(`[${id}] job ${jobId.slice(0, 12)} lost its worker; it goes back to the queue`));
   await worker.waitUntilReady();
   log(`[${id}] waiting for stages on queue "${queueName}" at ${redactRedisUrl(opts.redis)}`);
 
