@@ -90,7 +90,7 @@ export async function profileStep(run: () => unknown): Promise<StepProfile> {
     byShape: [...probe.rows.values()]
       .map((v) => ({ ...v, ms: round(v.ms), share: round((100 * v.ms) / kernelMs) }))
       .sort((x, y) => y.ms - x.ms)
-      .slice(0, 40),
+      .slice(0, 200),
   };
 }
 

@@ -10,3 +10,5 @@ export { frozenConv2d, frozenFilterCount, disposeFrozenFilters } from './frozen_
 export { maxPool } from './max_pool.js';
 export { reflectionPad } from './reflection_pad.js';
 export { setConvStrategy, type ConvStrategy } from './gemm_kernels.js';
+export { adamUpdate, type AdamHyper } from './adam_update.js';
+export { batchNorm, instanceNorm } from './normalize.js';

@@ -1,0 +1,64 @@
+// Batch and instance normalisation in training mode (statistics of the tensor itself, biased variance, as PyTorch's
+// BatchNorm2d in train mode and InstanceNorm2d) with the closed-form gradient. Through the stock ops the gradient
+// flows back through tf.moments and the FusedBatchNorm gradient: ~25 kernels per layer including broadcasts (Tile);
+// the closed form below needs ~8 passes over the activation.
+import * as tf from '@tensorflow/tfjs-core';
+
+type Axes = [0, 1, 2] | [1, 2];
+
+function normalize(x: tf.Tensor4D, axes: Axes, gamma: tf.Tensor1D | undefined, beta: tf.Tensor1D | undefined, eps: number): tf.Tensor4D {
+  if (x.rank !== 4) throw new Error(`normalisation: input must be rank 4 (NHWC), got shape [${x.shape.join(', ')}]`);
+  const channels = x.shape[3];
+  for (const [name, t] of [['gamma', gamma], ['beta', beta]] as const) {
+    if (t && (t.rank !== 1 || t.shape[0] !== channels)) {
+      throw new Error(`normalisation: ${name} must have shape [${channels}], got [${t.shape.join(', ')}]`);
+    }
+  }
+  const count = (axes as number[]).reduce((n: number, a: number) => n * x.shape[a], 1);
+  const affine = gamma !== undefined && beta !== undefined;
+  const forward = (xt: tf.Tensor4D, g: tf.Tensor1D | undefined, b: tf.Tensor1D | undefined, save: tf.GradSaveFunc) => {
+    const { mean, variance } = tf.moments(xt, axes, true);
+    const rstd = tf.rsqrt(tf.add(variance, eps));
+    const xhat = tf.mul(tf.sub(xt, mean), rstd) as tf.Tensor4D;
+    save([xhat, rstd]);
+    return affine ? (tf.add(tf.mul(xhat, g!), b!) as tf.Tensor4D) : xhat;
+  };
+  const backward = (dy: tf.Tensor4D, saved: tf.Tensor[], g: tf.Tensor1D | undefined) => {
+    const [xhat, rstd] = saved as [tf.Tensor4D, tf.Tensor4D];
+    const dScaled = affine ? tf.mul(dy, g!) : dy;
+    // dx = rstd * (d - mean(d) - xhat * mean(d * xhat)), d = dy * gamma, means over the normalised axes.
+    const dyXhat = tf.sum(tf.mul(dy, xhat), axes, true);
+    const dySum = tf.sum(dy, axes, true);
+    const scale = affine ? tf.reshape(g!, [1, 1, 1, channels]) : tf.scalar(1);
+    const meanD = tf.div(tf.mul(dySum, scale), count);
+    const meanDXhat = tf.div(tf.mul(dyXhat, scale), count);
+    const dx = tf.mul(tf.sub(tf.sub(dScaled, meanD), tf.mul(xhat, meanDXhat)), rstd) as tf.Tensor4D;
+    if (!affine) return [dx];
+    return [dx, tf.reshape(tf.sum(dyXhat, [0, 1, 2]), [channels]), tf.reshape(tf.sum(dySum, [0, 1, 2]), [channels])];
+  };
+  if (affine) {
+    const op = tf.customGrad((xIn, gIn, bIn, save) => ({
+      value: forward(xIn as tf.Tensor4D, gIn as tf.Tensor1D, bIn as tf.Tensor1D, save as tf.GradSaveFunc),
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => backward(dy, saved, gIn as tf.Tensor1D),
+    }));
+    return op(x, gamma!, beta!) as tf.Tensor4D;
+  }
+  const op = tf.customGrad((xIn, save) => ({
+    value: forward(xIn as tf.Tensor4D, undefined, undefined, save as tf.GradSaveFunc),
+    gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => backward(dy, saved, undefined),
+  }));
+  return op(x) as tf.Tensor4D;
+}
+
+/**
+ * BatchNorm2d in training mode on NHWC: statistics over N, H, W (biased variance), then gamma * xhat + beta.
+ * Running statistics are the caller's business (pix2pix keeps train mode at test time, so it has none).
+ */
+export function batchNorm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 1e-5): tf.Tensor4D {
+  return normalize(x, [0, 1, 2], gamma, beta, eps);
+}
+
+/** InstanceNorm2d: statistics per image and channel over H, W; affine when gamma and beta are given. */
+export function instanceNorm(x: tf.Tensor4D, eps = 1e-5, gamma?: tf.Tensor1D, beta?: tf.Tensor1D): tf.Tensor4D {
+  return normalize(x, [1, 2], gamma, beta, eps);
+}
