@@ -92,6 +92,7 @@ it('survives a worker killed mid-train with the metrics of a local run, then fin
   const run = runJson(path.join(dir, 'runs-q'));
   for (const [id, s] of Object.entries(run.stages)) expect(s.status, id).toBe('done');
   expect(run.stages[killed!]!.worker).toBe('w2');
+  expect(workers[1]!.output()).toContain('lost its worker');
   const train = JSON.parse(readFileSync(path.join(run.stages[killed!]!.cacheEntry!, 'stage.json'), 'utf8')) as { summary: { resumedFromEpoch: number | null } };
   expect(train.summary.resumedFromEpoch, 'the killed stage started over instead of resuming').toBeGreaterThanOrEqual(1);
 
