@@ -24,7 +24,7 @@ let done: Promise<void> | undefined;
 export function registerGradients(): Promise<void> {
   done ??= (async () => {
     if (tf.getGradient('Mean')) return;
-    if (!process.env.VITEST) register(`data:text/javascript,${encodeURIComponent(HOOKS)}`);
+    register(`data:text/javascript,${encodeURIComponent(HOOKS)}`);
     await import('@tensorflow/tfjs-core/dist/register_all_gradients.js' as string);
     if (!tf.getGradient('Mean')) throw new Error('tfjs-core gradients did not register');
   })();

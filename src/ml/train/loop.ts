@@ -65,7 +65,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
 
   const lossFile = path.join(o.outDir, 'losses.jsonl');
   await fs.writeFile(lossFile, state.lossHistory.map((r) => JSON.stringify(r) + '\n').join(''));
-  let last: Record<string, number> = state.lossHistory.at(-1) ?? {};
+  let last: Record<string, number> = termsOf(state.lossHistory.at(-1));
   let lastProgress = 0;
   const sessionStart = { t: performance.now(), step: state.step, seconds: state.seconds };
 
@@ -113,6 +113,12 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
     steps: state.step, epochs: state.epoch, stepsPerEpoch: perEpoch, seconds: state.seconds,
     secondsPerStep: state.step ? state.seconds / state.step : 0, resumedFromEpoch, finalLosses: last, lossHistory: state.lossHistory,
   };
+}
+
+function termsOf(rec?: LossRecord): Record<string, number> {
+  if (!rec) return {};
+  const { step: _s, epoch: _e, lr: _l, ...terms } = rec;
+  return terms;
 }
 
 function restore(trainer: GanTrainer, tensors: Record<string, tf.Tensor>): void {
