@@ -57,19 +57,21 @@ export function setConvStrategy(s: ConvStrategy): void {
 
 const pixels = (g: ConvGeometry) => g.outH * g.outW;
 
-// Thresholds measured on wasm (bench/notes): the product form of dx wins up to 256 output pixels (4-30x faster at
-// <= 64); for y the conv wins beyond 64 pixels, where the transposed filter costs more than packing it.
+// Thresholds from timings on wasm (bench/notes): the product form replaces packing the filter (~20 ns per element of
+// K*O) by im2col/col2im work (a few passes over K*P) and, for y, a transpose of the filter (~10 ns per element). So
+// it pays where the layer has more output channels than output pixels: 4-30x for dx at 1x1..8x8 with 512-1024
+// channels, break-even at 16x16 with 512.
 
 /** Use gemmTransposedConv for the transposed-conv role (conv2d's dx, conv2dTranspose's forward)? */
 export function gemmForTransposed(g: ConvGeometry): boolean {
   if (g.batch !== 1 || strategy === 'conv') return false;
-  return strategy === 'gemm' || pixels(g) <= 256;
+  return strategy === 'gemm' || (pixels(g) <= 256 && g.outC >= pixels(g));
 }
 
 /** Use gemmForwardConv for the forward-conv role (conv2d's y, conv2dTranspose's dx)? */
 export function gemmForForward(g: ConvGeometry): boolean {
   if (g.batch !== 1 || strategy === 'conv') return false;
-  return strategy === 'gemm' || pixels(g) <= 64;
+  return strategy === 'gemm' || pixels(g) <= 4 || (pixels(g) <= 64 && g.outC >= 2 * pixels(g));
 }
 
 /** im2col of x [1,H,W,C], transposed: [K = kh*kw*C, P = outH*outW]. */
