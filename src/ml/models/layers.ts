@@ -1,7 +1,7 @@
 // Tiny layer algebra: each layer declares its parameter specs and a pure apply(params, x). Convolutions
 // go through src/ml/ops (never tf.conv2d directly) so the engine's custom-gradient kernels are used.
 import * as tf from '@tensorflow/tfjs-core';
-import { conv2d, conv2dTranspose, reflectionPad } from '../ops/index.js';
+import { batchNorm, conv2d, conv2dTranspose, instanceNorm, reflectionPad } from '../ops/index.js';
 import type { ParamMap, ParamSpec } from './params.js';
 
 export type NormKind = 'batch' | 'instance' | 'none';
@@ -78,10 +78,8 @@ export function convTranspose(name: string, o: ConvOpts & { outPad?: number }): 
 export function norm(kind: NormKind, name: string, channels: number): Layer {
   if (kind === 'none') return { specs: [], apply: (_p, x) => x };
   if (kind === 'instance') {
-    return fn((x) => {
-      const { mean, variance } = tf.moments(x, [1, 2], true);
-      return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, EPS))) as tf.Tensor4D;
-    });
+    // Engine op: same arithmetic, closed-form gradient (src/ml/ops/normalize.ts).
+    return fn((x) => instanceNorm(x, EPS));
   }
   return {
     specs: [
@@ -89,9 +87,8 @@ export function norm(kind: NormKind, name: string, channels: number): Layer {
       { name: `${name}.bias`, shape: [channels], init: 'zeros' },
     ],
     apply(p, x) {
-      const { mean, variance } = tf.moments(x, [0, 1, 2]);
-      // gamma/beta passed explicitly: tf.batchNorm without them throws while gradients are recorded.
-      return tf.batchNorm(x, mean, variance, p[`${name}.bias`] as tf.Tensor1D, p[`${name}.weight`] as tf.Tensor1D, EPS) as tf.Tensor4D;
+      // Engine op: same arithmetic, closed-form gradient (src/ml/ops/normalize.ts).
+      return batchNorm(x, p[`${name}.weight`] as tf.Tensor1D, p[`${name}.bias`] as tf.Tensor1D, EPS);
     },
   };
 }

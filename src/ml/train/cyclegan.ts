@@ -43,40 +43,41 @@ export class CycleGanTrainer implements GanTrainer {
     const feats = this.cfg.features;
     const realA = feats?.realFeatures(A, batch.keysA);
     const realB = feats?.realFeatures(B, batch.keysB);
-    this.nets.minimise('G', lr, () => {
-      fakeB = tf.keep(this.nets.run('G_A', A, ctx));
-      const recA = this.nets.run('G_B', fakeB, ctx);
-      fakeA = tf.keep(this.nets.run('G_B', B, ctx));
-      const recB = this.nets.run('G_A', fakeA, ctx);
+    // The objective is a sum over the two cycles; each half is taped on its own (same gradient, half
+    // the peak memory). A-side: G_A(A) judged by D_A, rec_A = G_B(G_A(A)), identity G_B(A).
+    const half = (side: 'A' | 'B') => () => {
+      const [gFwd, gBack, d, real, lambda, feats0] = side === 'A'
+        ? ['G_A', 'G_B', 'D_A', A, lA, realA] as const
+        : ['G_B', 'G_A', 'D_B', B, lB, realB] as const;
+      const fake = tf.keep(this.nets.run(gFwd, real, ctx));
+      if (side === 'A') fakeB = fake; else fakeA = fake;
+      const rec = this.nets.run(gBack, fake, ctx);
       let total = tf.add(
-        keep('G_A', tf.mul(ganLoss(mode, this.nets.run('D_A', fakeB), true), loss.gan.weight)),
-        keep('G_B', tf.mul(ganLoss(mode, this.nets.run('D_B', fakeA), true), loss.gan.weight)));
-      total = tf.add(total, tf.add(keep('cycle_A', cycleLoss(recA, A, lA)), keep('cycle_B', cycleLoss(recB, B, lB))));
+        keep(gFwd, tf.mul(ganLoss(mode, this.nets.run(d, fake), true), loss.gan.weight)),
+        keep(`cycle_${side}`, cycleLoss(rec, real, lambda)));
       if (lIdt > 0) {
-        const idtA = keep('idt_A', identityLoss(this.nets.run('G_A', B, ctx), B, lB, lIdt));
-        const idtB = keep('idt_B', identityLoss(this.nets.run('G_B', A, ctx), A, lA, lIdt));
-        total = tf.add(total, tf.add(idtA, idtB));
+        // idt_B = G_B(A) vs A (weighted by lambda_A); idt_A = G_A(B) vs B (lambda_B).
+        total = tf.add(total, keep(side === 'A' ? 'idt_B' : 'idt_A', identityLoss(this.nets.run(gBack, real, ctx), real, lambda, lIdt)));
       }
-      if (feats && realA && realB) {
-        const ta = feats.terms(recA, realA);
-        const tb = feats.terms(recB, realB);
-        total = tf.add(total, tf.addN([
-          keep('perceptual_A', tf.mul(ta.perceptual, loss.perceptual.weight)), keep('perceptual_B', tf.mul(tb.perceptual, loss.perceptual.weight)),
-          keep('style_A', tf.mul(ta.style, loss.style.weight)), keep('style_B', tf.mul(tb.style, loss.style.weight))]));
+      if (feats && feats0) {
+        const t = feats.terms(rec, feats0);
+        total = tf.add(total, tf.add(
+          keep(`perceptual_${side}`, tf.mul(t.perceptual, loss.perceptual.weight)),
+          keep(`style_${side}`, tf.mul(t.style, loss.style.weight))));
       }
       return total as tf.Scalar;
-    });
+    };
+    this.nets.minimiseSum('G', lr, [half('A'), half('B')]);
     tf.dispose([...Object.values(realA ?? {}), ...Object.values(realB ?? {})]);
 
     const poolRng = stepRng(train.seed, 'pool', step);
     const pooledB = this.poolB.query(fakeB, poolRng);
     const pooledA = this.poolA.query(fakeA, poolRng);
     tf.dispose([fakeA, fakeB]);
-    this.nets.minimise('D', lr, () => {
-      const dA = tf.mul(tf.add(keep('D_A_real', ganLoss(mode, this.nets.run('D_A', B), true)), keep('D_A_fake', ganLoss(mode, this.nets.run('D_A', pooledB), false))), 0.5);
-      const dB = tf.mul(tf.add(keep('D_B_real', ganLoss(mode, this.nets.run('D_B', A), true)), keep('D_B_fake', ganLoss(mode, this.nets.run('D_B', pooledA), false))), 0.5);
-      return tf.add(dA, dB) as tf.Scalar;
-    });
+    // backward_D_basic for D_A (real B vs pooled fake B) and D_B (real A vs pooled fake A).
+    const dLoss = (d: 'D_A' | 'D_B', real: tf.Tensor4D, fake: tf.Tensor4D) => () =>
+      tf.mul(tf.add(keep(`${d}_real`, ganLoss(mode, this.nets.run(d, real), true)), keep(`${d}_fake`, ganLoss(mode, this.nets.run(d, fake), false))), 0.5) as tf.Scalar;
+    this.nets.minimiseSum('D', lr, [dLoss('D_A', B, pooledB), dLoss('D_B', A, pooledA)]);
     tf.dispose([pooledA, pooledB]);
     return readTerms(kept);
   }

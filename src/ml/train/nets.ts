@@ -34,17 +34,34 @@ export class NetSet {
    * tape; tensors it tf.keep()s survive for the caller.
    */
   minimise(opt: string, lr: number, loss: () => tf.Scalar): void {
+    this.minimiseSum(opt, lr, [loss]);
+  }
+
+  /**
+   * One Adam step on the gradient of a sum of losses, taping one part at a time: peak memory is that
+   * of the largest part instead of the whole (CycleGAN's six generator passes otherwise overflow the
+   * 4 GB wasm heap at 128x128).
+   */
+  minimiseSum(opt: string, lr: number, parts: (() => tf.Scalar)[]): void {
     const { adam, params } = this.optimisers[opt];
     const names = Object.keys(params);
     const vars = names.map((k) => params[k]);
-    const { value, grads } = tf.variableGrads(loss, vars);
-    const byName: Record<string, tf.Tensor> = {};
-    names.forEach((k, i) => {
-      const g = grads[vars[i].name];
-      if (g) byName[k] = g;
-    });
-    adam.step(byName, lr);
-    tf.dispose([value, ...Object.values(grads)]);
+    const total: Record<string, tf.Tensor> = {};
+    for (const part of parts) {
+      const { value, grads } = tf.variableGrads(part, vars);
+      names.forEach((k, i) => {
+        const g = grads[vars[i].name];
+        if (!g) return;
+        if (total[k]) {
+          const sum = tf.add(total[k], g);
+          tf.dispose([total[k], g]);
+          total[k] = sum;
+        } else total[k] = g;
+      });
+      value.dispose();
+    }
+    adam.step(total, lr);
+    tf.dispose(Object.values(total));
   }
 
   paramCounts(): Record<string, number> {

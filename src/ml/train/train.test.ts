@@ -112,6 +112,28 @@ describe('checkpoints', () => {
   });
 });
 
+describe('parameter updates', () => {
+  it('are seen by the next forward pass (no stale backend weight caches)', () => {
+    const params = trainParams({ dataset: { crop_size: 32, load_size: 36 }, model: { ngf: 4, ndf: 4, dropout: false } });
+    const trainer = createTrainer(params);
+    const data = batchSource(facades, { layout: 'aligned', cropSize: 32, flip: false, batchSize: 1, seed: 1 });
+    const g = trainer.nets.nets.G;
+    const x = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 5) as tf.Tensor4D;
+    for (let s = 0; s < 3; s++) {
+      const b = data.batch(0, s);
+      trainer.step(b, 0.01, s);
+      tf.dispose([b.A, b.B]);
+    }
+    const diff = tf.tidy(() => {
+      const copies = Object.fromEntries(Object.entries(g.params).map(([k, v]) => [k, tf.add(v, 0)]));
+      return tf.max(tf.abs(tf.sub(g.layer.apply(g.params, x, {}), g.layer.apply(copies, x, {})))).dataSync()[0];
+    });
+    expect(diff).toBe(0);
+    tf.dispose(x);
+    trainer.dispose();
+  });
+});
+
 describe('memory', () => {
   it.each([
     ['pix2pix', trainParams({ dataset: { crop_size: 32, load_size: 36 }, model: { ngf: 4, ndf: 4 } }), () => facades],
