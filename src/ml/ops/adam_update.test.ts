@@ -19,6 +19,19 @@ function reference(p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, step:
 }
 
 describe('adamUpdate', () => {
+  it('wasm: a conv with the updated parameter as its filter sees the new values (XNNPACK caches by storage id)', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.ones([1, 3, 3, 2]) as tf.Tensor4D;
+    const w = tf.variable(tf.ones([3, 3, 2, 2]));
+    const m = tf.variable(tf.zeros([3, 3, 2, 2]));
+    const v = tf.variable(tf.zeros([3, 3, 2, 2]));
+    const before = tf.conv2d(x, w as unknown as tf.Tensor4D, 1, 'valid').dataSync()[0];
+    adamUpdate(w, m, v, tf.ones([3, 3, 2, 2]), { lr: 0.5, beta1: 0.5, beta2: 0.999, eps: 1e-8, step: 1 });
+    const after = tf.conv2d(x, w as unknown as tf.Tensor4D, 1, 'valid').dataSync()[0];
+    expect(before).toBeCloseTo(18, 4);
+    expect(after).toBeCloseTo(9, 3);
+  });
+
   for (const backend of ['cpu', 'wasm']) {
     it(`${backend}: three steps equal torch.optim.Adam's formula in tensor ops`, async () => {
       await tf.setBackend(backend);

@@ -1,5 +1,5 @@
 // One Adam update (torch.optim.Adam: bias-corrected, eps outside the square root, no weight decay) of a parameter and
-// its two moments, in place, in one pass over memory. With tensor ops the same update is ~11 kernels and ~11 passes
+// its two moments in one pass over memory. With tensor ops the same update is ~11 kernels and ~11 passes
 // over every parameter (57 M of them in pix2pix at 256/ngf 64); on the cpu and wasm backends the tensors' memory is
 // reachable from JavaScript, so one loop does it. Other backends fall back to tensor ops with the same arithmetic.
 import * as tf from '@tensorflow/tfjs-core';
@@ -23,16 +23,22 @@ interface WasmLike {
 
 type Access = (t: tf.Tensor) => { view: Float32Array; exclusive: boolean } | undefined;
 
+// Storage this module allocated for a variable. On cpu a tensor made by tf.tensor(array) keeps the caller's array as
+// its storage (refCount 1, yet a JS cache may hold the same array), so only storage made here is safe to write.
+const owned = new WeakMap<tf.Tensor, object>();
+
 function accessor(): Access | undefined {
   const name = tf.getBackend();
   if (name === 'cpu') {
     const b = tf.backend() as unknown as CpuLike;
     return (t) => {
       const d = b.data.get(t.dataId);
-      return d?.values instanceof Float32Array ? { view: d.values, exclusive: d.refCount === 1 } : undefined;
+      if (!(d?.values instanceof Float32Array)) return undefined;
+      return { view: d.values, exclusive: owned.get(t) === t.dataId && d.refCount === 1 };
     };
   }
   if (name === 'wasm') {
+    // tf.tensor copies into the wasm heap, so a refCount of 1 means no other tensor shares the storage.
     const b = tf.backend() as unknown as WasmLike;
     return (t) => {
       const d = b.dataIdMap.get(t.dataId);
@@ -47,6 +53,7 @@ function makeExclusive(v: tf.Variable): void {
   const copy = tf.tidy(() => tf.add(v, 0));
   v.assign(copy);
   copy.dispose();
+  owned.set(v, v.dataId);
 }
 
 function tensorOpsUpdate(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.Tensor, h: AdamHyper): void {
@@ -62,9 +69,21 @@ function tensorOpsUpdate(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.T
   });
 }
 
+/** A new float32 tensor whose storage the caller fills (no initialisation pass). */
+function uninitialised(shape: number[]): tf.Tensor {
+  if (tf.getBackend() === 'wasm') {
+    const b = tf.backend() as unknown as { makeOutput(shape: number[], dtype: string): tf.TensorInfo };
+    return tf.engine().makeTensorFromTensorInfo(b.makeOutput(shape, 'float32'));
+  }
+  return tf.tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape, 'float32');
+}
+
 /**
- * p -= lr/c1 * m / (sqrt(v)/sqrt(c2) + eps) after m = b1*m + (1-b1)*g, v = b2*v + (1-b2)*g^2; p, m, v updated in
- * place (their storage is first made exclusive if shared, so no other tensor changes). g is not modified.
+ * p -= lr/c1 * m / (sqrt(v)/sqrt(c2) + eps) after m = b1*m + (1-b1)*g, v = b2*v + (1-b2)*g^2. The moments are
+ * updated in place (their storage first made exclusive if shared, so no other tensor changes); the parameter gets
+ * new storage written in the same pass, because the wasm backend caches XNNPACK operators, with the filter packed
+ * inside, by the filter's storage id: a parameter changed in place would keep being convolved with its old values.
+ * g is not modified.
  */
 export function adamUpdate(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.Tensor, h: AdamHyper): void {
   if (p.size !== g.size || m.size !== p.size || v.size !== p.size) {
@@ -72,17 +91,19 @@ export function adamUpdate(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf
   }
   const access = p.dtype === 'float32' && g.dtype === 'float32' ? accessor() : undefined;
   if (!access) return tensorOpsUpdate(p, m, v, g, h);
-  for (const t of [p, m, v]) {
+  for (const t of [m, v]) {
     const a = access(t);
     if (!a) return tensorOpsUpdate(p, m, v, g, h);
     if (!a.exclusive) makeExclusive(t);
   }
-  // Views are taken after makeExclusive: it allocates, and wasm memory growth replaces the heap buffer.
-  const P = access(p)!.view;
-  const M = access(m)!.view;
-  const V = access(v)!.view;
-  const G = access(g)?.view;
-  if (!G) return tensorOpsUpdate(p, m, v, g, h);
+  const next = uninitialised(p.shape);
+  // Views are taken after every allocation: wasm memory growth replaces the heap buffer.
+  const views = [p, m, v, g, next].map((t) => access(t)?.view);
+  if (views.some((x) => !x)) {
+    next.dispose();
+    return tensorOpsUpdate(p, m, v, g, h);
+  }
+  const [P, M, V, G, N] = views as Float32Array[];
   const { beta1: b1, beta2: b2, eps } = h;
   const stepSize = h.lr / (1 - b1 ** h.step);
   const rootC2 = Math.sqrt(1 - b2 ** h.step);
@@ -94,6 +115,8 @@ export function adamUpdate(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf
     const vi = b2 * V[i] + a2 * gi * gi;
     M[i] = mi;
     V[i] = vi;
-    P[i] -= (stepSize * mi) / (Math.sqrt(vi) / rootC2 + eps);
+    N[i] = P[i] - (stepSize * mi) / (Math.sqrt(vi) / rootC2 + eps);
   }
+  p.assign(next);
+  next.dispose();
 }
