@@ -94,6 +94,18 @@ describe('conv2d', () => {
     expect(() => conv2d(tf.zeros([1, 4, 4, 3]), tf.zeros([3, 3, 2, 1]), 1, 'same')).toThrow(/3 channels but the filter expects 2/);
   });
 
+  it('computes only the gradients asked for (no filter gradient for a constant filter)', async () => {
+    await tf.setBackend('wasm');
+    setConvStrategy('conv');
+    onTestFinished(() => setConvStrategy('auto'));
+    const x = tf.tensor(randomArr([1, 8, 8, 2], 8).data, [1, 8, 8, 2]) as tf.Tensor4D;
+    const f = tf.tensor(randomArr([3, 3, 2, 3], 9).data, [3, 3, 2, 3]) as tf.Tensor4D;
+    const convs = async (fn: () => tf.Tensor) => (await tf.profile(fn)).kernels.filter((k) => k.name === 'Conv2D').length;
+    // forward + input gradient; the filter gradient would be a third conv
+    expect(await convs(() => tf.grad((a: tf.Tensor) => tf.sum(conv2d(a as tf.Tensor4D, f, 1, 'same')))(x))).toBe(2);
+    expect(await convs(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([x, f])[1])).toBe(3);
+  });
+
   it('keeps the tensor count flat across repeated gradient steps', async () => {
     await tf.setBackend('wasm');
     const x = tf.tensor(randomArr([1, 8, 8, 2], 5).data, [1, 8, 8, 2]) as tf.Tensor4D;

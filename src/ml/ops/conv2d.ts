@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { filterGrad, forwardConv, transposedConv } from './conv_kernels.js';
 import { gemmForForward, gemmForTransposed, gemmForwardConv, gemmTransposedConv } from './gemm_kernels.js';
 import { convGeometry, type Padding } from './geometry.js';
+import { withLazyGrads } from './lazy_grad.js';
 
 /**
  * NHWC input, HWIO filter [kh, kw, inC, outC]. `pad`: 'same' | 'valid' | number (every side, as PyTorch) | explicit
@@ -10,18 +11,14 @@ import { convGeometry, type Padding } from './geometry.js';
  */
 export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, strides: number, pad: Padding, dilation = 1): tf.Tensor4D {
   const g = convGeometry(x.shape, filter.shape, strides, pad, dilation, 'conv2d');
-  const op = tf.customGrad((xIn, fIn, save) => {
-    const xt = xIn as tf.Tensor4D;
-    const ft = fIn as tf.Tensor4D;
-    (save as tf.GradSaveFunc)([xt, ft]);
+  return withLazyGrads([x, filter], (save) => {
+    save([x, filter]);
     return {
-      value: gemmForForward(g) ? gemmForwardConv(xt, ft, g) : forwardConv(xt, ft, g),
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const [xs, fs] = saved as tf.Tensor4D[];
-        const dx = gemmForTransposed(g) ? gemmTransposedConv(dy, fs, g) : transposedConv(dy, fs, g);
-        return [dx, filterGrad(xs, dy, g)];
-      },
+      value: gemmForForward(g) ? gemmForwardConv(x, filter, g) : forwardConv(x, filter, g),
+      grads: [
+        (dy, [, fs]) => (gemmForTransposed(g) ? gemmTransposedConv(dy as tf.Tensor4D, fs as tf.Tensor4D, g) : transposedConv(dy as tf.Tensor4D, fs as tf.Tensor4D, g)),
+        (dy, [xs]) => filterGrad(xs as tf.Tensor4D, dy as tf.Tensor4D, g),
+      ],
     };
-  });
-  return op(x, filter) as tf.Tensor4D;
+  }) as tf.Tensor4D;
 }

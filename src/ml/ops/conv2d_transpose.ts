@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { filterGrad, forwardConv, transposedConv } from './conv_kernels.js';
 import { gemmForForward, gemmForTransposed, gemmForwardConv, gemmTransposedConv } from './gemm_kernels.js';
 import { convGeometry, type Padding } from './geometry.js';
+import { withLazyGrads } from './lazy_grad.js';
 
 /**
  * x [N,H,W,inC]; filter [kh, kw, outC, inC] as tf.conv2dTranspose expects (PyTorch weight [inC,outC,kh,kw] transposed
@@ -27,18 +28,14 @@ export function conv2dTranspose(
         `[${g.batch}, ${g.outH}, ${g.outW}, ${g.outC}])`,
     );
   }
-  const op = tf.customGrad((xIn, fIn, save) => {
-    const xt = xIn as tf.Tensor4D;
-    const ft = fIn as tf.Tensor4D;
-    (save as tf.GradSaveFunc)([xt, ft]);
+  return withLazyGrads([x, filter], (save) => {
+    save([x, filter]);
     return {
-      value: gemmForTransposed(g) ? gemmTransposedConv(xt, ft, g) : transposedConv(xt, ft, g),
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const [xs, fs] = saved as tf.Tensor4D[];
-        const dx = gemmForForward(g) ? gemmForwardConv(dy, fs, g) : forwardConv(dy, fs, g);
-        return [dx, filterGrad(dy, xs, g)];
-      },
+      value: gemmForTransposed(g) ? gemmTransposedConv(x, filter, g) : transposedConv(x, filter, g),
+      grads: [
+        (dy, [, fs]) => (gemmForForward(g) ? gemmForwardConv(dy as tf.Tensor4D, fs as tf.Tensor4D, g) : forwardConv(dy as tf.Tensor4D, fs as tf.Tensor4D, g)),
+        (dy, [xs]) => filterGrad(dy as tf.Tensor4D, xs as tf.Tensor4D, g),
+      ],
     };
-  });
-  return op(x, filter) as tf.Tensor4D;
+  }) as tf.Tensor4D;
 }
