@@ -21,6 +21,7 @@ function merge(a: any, b: any): any {
   if (b === undefined) return a;
   if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null || Array.isArray(b)) return b;
   const out = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = merge(a[k], v);
+  // Layer maps are values, not sections: replace them whole.
+  for (const [k, v] of Object.entries(b)) out[k] = k === 'layers' ? v : merge(a[k], v);
   return out;
 }

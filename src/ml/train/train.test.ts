@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHARED_DATA_DIR } from '../../../test/shared-paths.js';
+import { SHARED_DATA_DIR, SHARED_WEIGHTS_DIR } from '../../../test/shared-paths.js';
+import { loadBackbone } from '../backbones/index.js';
 import { initBackend } from '../backend.js';
 import type { PreparedSplit } from '../data/types.js';
 import { readTensors } from '../models/tensor-file.js';
@@ -109,6 +110,26 @@ describe('checkpoints', () => {
     const la = await fs.readFile(path.join(whole.outDir, 'losses.jsonl'), 'utf8');
     expect(await fs.readFile(path.join(parts.outDir, 'losses.jsonl'), 'utf8')).toBe(la);
     tf.dispose([...Object.values(a.tensors), ...Object.values(b.tensors)]);
+  });
+});
+
+describe('perceptual cache_real', () => {
+  it('trains exactly as recomputing phi(real) every step (no crop, no flip)', async () => {
+    const backbone = await loadBackbone({ name: 'vgg19', weights: 'keras', weightsDir: SHARED_WEIGHTS_DIR, layers: ['relu2_2'] });
+    const split = await alignedSplit(path.join(SHARED_DATA_DIR, 'facades/train'), 2, 32);
+    const run = async (cache: boolean) => {
+      const params = trainParams({
+        dataset: { crop_size: 32, load_size: 32, flip: false }, model: { ngf: 4, ndf: 4 },
+        loss: { perceptual: { weight: 1e-4, backbone: 'vgg19', weights: 'keras', layers: { relu2_2: 1 }, cache_real: cache } },
+        train: { steps_per_epoch: 4 },
+      });
+      return (await trainModel({ params, split, extractor: backbone, ...(await dirs(`cache-${cache}`)) })).lossHistory;
+    };
+    const plain = await run(false);
+    const cached = await run(true);
+    expect(cached.map((r) => r.G_perceptual)).toEqual(plain.map((r) => r.G_perceptual));
+    expect(plain[0].G_perceptual).toBeGreaterThan(0);
+    backbone.dispose();
   });
 });
 
