@@ -56,6 +56,8 @@ export function setConvStrategy(s: ConvStrategy): void {
 }
 
 const pixels = (g: ConvGeometry) => g.outH * g.outW;
+// Below ~0.5 M filter elements packing costs < 10 ms, less than the extra kernels (slices, pads) of the product form.
+const bigFilter = (g: ConvGeometry) => g.kh * g.kw * g.inC * g.outC >= 1 << 19;
 
 // Thresholds from timings on wasm (bench/notes): the product form replaces packing the filter (~20 ns per element of
 // K*O) by im2col/col2im work (a few passes over K*P) and, for y, a transpose of the filter (~10 ns per element). So
@@ -65,13 +67,13 @@ const pixels = (g: ConvGeometry) => g.outH * g.outW;
 /** Use gemmTransposedConv for the transposed-conv role (conv2d's dx, conv2dTranspose's forward)? */
 export function gemmForTransposed(g: ConvGeometry): boolean {
   if (g.batch !== 1 || strategy === 'conv') return false;
-  return strategy === 'gemm' || (pixels(g) <= 256 && g.outC >= pixels(g));
+  return strategy === 'gemm' || (bigFilter(g) && pixels(g) <= 256 && g.outC >= pixels(g));
 }
 
 /** Use gemmForwardConv for the forward-conv role (conv2d's y, conv2dTranspose's dx)? */
 export function gemmForForward(g: ConvGeometry): boolean {
   if (g.batch !== 1 || strategy === 'conv') return false;
-  return strategy === 'gemm' || pixels(g) <= 4 || (pixels(g) <= 64 && g.outC >= 2 * pixels(g));
+  return strategy === 'gemm' || (bigFilter(g) && (pixels(g) <= 4 || (pixels(g) <= 64 && g.outC >= 2 * pixels(g))));
 }
 
 /** im2col of x [1,H,W,C], transposed: [K = kh*kw*C, P = outH*outW]. */

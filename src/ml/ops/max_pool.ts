@@ -48,15 +48,15 @@ function nanMaximum<T extends tf.Tensor>(a: T, b: T): T {
 }
 
 /** Gradient of a 1-D max pool along the middle axis of v [A, L, B] for dy [A, out, B]: first maximum of each window. */
-function pool1dGrad(v: tf.Tensor3D, dy: tf.Tensor3D, w: Window1d): tf.Tensor3D {
+function pool1dGrad(v: tf.Tensor3D, dy: tf.Tensor3D, w: Window1d, nan: boolean): tf.Tensor3D {
   const [a, len, b] = v.shape;
   const t = taps(v, w);
-  const y = t.reduce(nanMaximum);
+  const y = t.reduce(nan ? nanMaximum : (a, b) => tf.maximum(a, b));
   let taken: tf.Tensor | undefined;
   const grads: tf.Tensor3D[] = [];
   for (const tap of t) {
     // A NaN in the window is its maximum (see forward), so it takes the gradient like PyTorch.
-    const eq = tf.logicalOr(tf.equal(tap, y), tf.logicalAnd(tf.isNaN(tap), tf.isNaN(y)));
+    const eq = nan ? tf.logicalOr(tf.equal(tap, y), tf.logicalAnd(tf.isNaN(tap), tf.isNaN(y))) : tf.equal(tap, y);
     const first = taken ? tf.logicalAnd(eq, tf.logicalNot(taken)) : eq;
     taken = taken ? tf.logicalOr(taken, eq) : eq;
     grads.push(tf.where(first, dy, tf.zerosLike(dy)));
@@ -129,10 +129,13 @@ export function maxPool(x: tf.Tensor4D, size: number, strides: number, pad: Padd
         tf.tidy(() => {
           const xp = padOrCrop(saved[0] as tf.Tensor4D, pt, needH - h - pt, pl, needW - w - pl, -Infinity);
           // Separable: pool along W, then along H; first-max along W then H is the row-major first max of the window.
+          // NaN-aware compares cost ~6 extra kernels per pass: only pay them when the input holds a NaN.
+          const nan = tf.any(tf.isNaN(xp)).dataSync()[0] === 1;
+          const max = nan ? nanMaximum : <T extends tf.Tensor>(a: T, b: T) => tf.maximum(a, b) as T;
           const rows = tf.reshape(xp, [n * needH, needW, c]) as tf.Tensor3D;
-          const t = tf.reshape(taps(rows, winW).reduce(nanMaximum), [n, needH, outW * c]) as tf.Tensor3D;
-          const dt = pool1dGrad(t, tf.reshape(dy, [n, outH, outW * c]), winH);
-          const dxp = tf.reshape(pool1dGrad(rows, tf.reshape(dt, [n * needH, outW, c]), winW), [n, needH, needW, c]) as tf.Tensor4D;
+          const t = tf.reshape(taps(rows, winW).reduce(max), [n, needH, outW * c]) as tf.Tensor3D;
+          const dt = pool1dGrad(t, tf.reshape(dy, [n, outH, outW * c]), winH, nan);
+          const dxp = tf.reshape(pool1dGrad(rows, tf.reshape(dt, [n * needH, outW, c]), winW, nan), [n, needH, needW, c]) as tf.Tensor4D;
           return padOrCrop(dxp, -pt, h + pt - needH, -pl, w + pl - needW, 0);
         }),
     };
