@@ -47,8 +47,8 @@ export const trainStage: StageKind<TrainParams> = {
       await fs.writeFile(path.join(ctx.outDir, 'train.json'), JSON.stringify({ ...summary, backend }, null, 2));
       return { backend, summary };
     } catch (err) {
-      // An emscripten abort inside a wasm kernel is how running out of the 4 GB wasm heap shows up.
-      if (info.name === 'wasm' && err instanceof Error && /Aborted\(/.test(err.message)) {
+      // Running out of the 4 GB wasm heap shows up as an emscripten abort or an out-of-bounds access in a kernel.
+      if (info.name === 'wasm' && err instanceof Error && /Aborted\(|memory access out of bounds|out of memory/i.test(err.message)) {
         throw new StageUserError('PIPE_TRAIN_OUT_OF_MEMORY',
           `Training ${ctx.stageId} ran out of WebAssembly memory (the wasm backend has a 4 GB heap): ${p.model.generator} with ngf ${p.model.ngf} at ${p.dataset.crop_size}x${p.dataset.crop_size} ` +
           `is too large for it. Lower dataset.crop_size or model.ngf, or use a native backend (--backend tensorflow or tensorflow-gpu). ` +
