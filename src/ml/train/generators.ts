@@ -12,7 +12,7 @@ import { generatorFor } from '../models/index.js';
 import { readTensors } from '../models/tensor-file.js';
 import type { ParamMap } from '../models/params.js';
 import { seedSource, stepRng } from './rng.js';
-import { MODEL_FILE, WEIGHTS_BASE, type SavedModel } from './run.js';
+import { MODEL_FILE, WEIGHTS_BASE, type SavedModel } from './saved-model.js';
 
 export interface Generator {
   /** NHWC RGB in [-1,1] -> NHWC RGB in [-1,1]; the caller owns the result. */

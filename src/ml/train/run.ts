@@ -15,21 +15,9 @@ import type { GanTrainer, TrainerConfig } from './gan-trainer.js';
 import { registerGradients } from './gradients.js';
 import { trainLoop, type LoopResult } from './loop.js';
 import { Pix2pixTrainer } from './pix2pix.js';
+import { MODEL_FILE, WEIGHTS_BASE, type SavedModel } from './saved-model.js';
 
-export const MODEL_FILE = 'model.json';
-export const WEIGHTS_BASE = 'weights';
-
-/** model.json: enough to rebuild the generators without the pipeline. */
-export interface SavedModel {
-  format: 'pipe-generators';
-  version: 1;
-  kind: TrainParams['model']['kind'];
-  model: TrainParams['model'];
-  cropSize: number;
-  seed: number;
-  /** Direction -> network name inside weights.json. */
-  generators: { AtoB: string; BtoA?: string };
-}
+export { MODEL_FILE, WEIGHTS_BASE, type SavedModel } from './saved-model.js';
 
 export interface TrainOptions {
   params: TrainParams;
