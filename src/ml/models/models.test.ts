@@ -78,3 +78,32 @@ describe('init', () => {
     disposeParams(a); disposeParams(b);
   });
 });
+
+describe('gradients through the composed networks', () => {
+  // Central differences on a few weights of tiny networks: checks the layer wiring (skip branches,
+  // norms, transposed convs, reflection pads) on top of the engine ops' own gradient tests.
+  it.each([
+    ['unet', 'batch', 'down1.weight'], ['unet', 'instance', 'up2.weight'], ['resnet_6blocks', 'instance', 'block0.conv1.weight'],
+    ['resnet_6blocks', 'batch', 'up0.weight'],
+  ] as const)('%s (%s): d loss / d %s matches finite differences', async (generator, norm, name) => {
+    const { registerGradients } = await import('../train/gradients.js');
+    await registerGradients();
+    const g = generatorFor({ ...base, generator, norm, ngf: 2, dropout: false }, 32);
+    const p = initParams(g.specs, 3, 0.5);
+    const x = tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 4) as tf.Tensor4D;
+    const r = tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 5);
+    const loss = () => tf.sum(tf.mul(g.apply(p, x, {}), r)) as tf.Scalar;
+    const { grads } = tf.variableGrads(loss, [p[name] as tf.Variable]);
+    const analytic = grads[p[name].name].dataSync();
+    const w = p[name] as tf.Variable;
+    const values = w.dataSync().slice();
+    // Small steps: the tiny nets are very non-linear (ReLU kinks); float32 noise is still below the tolerance.
+    const h = 3e-3;
+    for (const i of [0, 5, Math.floor(values.length / 2), values.length - 1]) {
+      const at = (d: number) => { const v = values.slice(); v[i] += d; w.assign(tf.tensor(v, w.shape)); return tf.tidy(() => loss().dataSync()[0]); };
+      const numeric = (at(h) - at(-h)) / (2 * h);
+      expect(Math.abs(analytic[i] - numeric)).toBeLessThan(0.08 * Math.max(1, Math.abs(numeric)));
+    }
+    disposeParams(p);
+  });
+});
