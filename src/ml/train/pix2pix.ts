@@ -25,23 +25,19 @@ export class Pix2pixTrainer implements GanTrainer {
     const { loss, train } = this.cfg;
     const mode = loss.gan.mode;
     const { A, B } = batch;
-    // The reference computes fake_B once and reuses it after updating D. Here G runs again inside
-    // the G tape with the same dropout seeds, which gives the same fake_B (batch statistics included).
-    const dropout = () => ({ dropoutSeed: seedSource(stepRng(train.seed, 'dropout', step)) });
     const kept: Record<string, tf.Scalar> = {};
     const keep = (k: string, t: tf.Scalar) => (kept[k] = tf.keep(t));
-
-    const fake = tf.tidy(() => this.nets.run('G', A, dropout()));
-    this.nets.minimise('D', lr, () => {
-      const dFake = keep('D_fake', ganLoss(mode, this.nets.run('D', tf.concat([A, fake], 3)), false));
-      const dReal = keep('D_real', ganLoss(mode, this.nets.run('D', tf.concat([A, B], 3)), true));
-      return tf.mul(tf.add(dFake, dReal), 0.5);
-    });
-    fake.dispose();
-
     const real = this.cfg.features?.realFeatures(B, batch.keysB);
+    // As the reference: fake_B = G(A) once; D is updated on (A, fake_B) vs (A, B); then G's loss uses the
+    // updated D on the same fake_B. The D step runs inside the G tape (a nested gradient): D's update is an
+    // assignment, which the tape does not record, so G's gradient flows only through fake_B.
     this.nets.minimise('G', lr, () => {
-      const f = this.nets.run('G', A, dropout());
+      const f = this.nets.run('G', A, { dropoutSeed: seedSource(stepRng(train.seed, 'dropout', step)) });
+      this.nets.minimise('D', lr, () => {
+        const dFake = keep('D_fake', ganLoss(mode, this.nets.run('D', tf.concat([A, f], 3)), false));
+        const dReal = keep('D_real', ganLoss(mode, this.nets.run('D', tf.concat([A, B], 3)), true));
+        return tf.mul(tf.add(dFake, dReal), 0.5);
+      });
       const gan = keep('G_GAN', tf.mul(ganLoss(mode, this.nets.run('D', tf.concat([A, f], 3)), true), loss.gan.weight));
       const l1 = l1Loss(f, B);
       keep('L1', l1);
