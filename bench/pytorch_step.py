@@ -244,8 +244,11 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--device", default="cpu", help="cpu, or cuda to time the same step on a GPU (torch >= 2.0)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.device != "cpu":
+        torch.set_default_device(args.device)
     torch.manual_seed(1)
     for c in json.loads(args.configs):
         step = cyclegan_step_fn(c) if c["kind"] == "cyclegan" else pix2pix_step_fn(c)
@@ -253,11 +256,13 @@ def main():
         for i in range(args.warmup + args.steps):
             t0 = time.perf_counter()
             step()
+            if args.device != "cpu":
+                torch.cuda.synchronize()
             dt = time.perf_counter() - t0
             if i >= args.warmup:
                 times.append(dt)
         out = {"config": c["name"], "pytorch_s": round(statistics.median(times), 4),
-               "times_s": [round(t, 4) for t in times], "threads": torch.get_num_threads(), "torch": torch.__version__}
+               "times_s": [round(t, 4) for t in times], "threads": torch.get_num_threads(), "torch": torch.__version__, "device": args.device}
         print(json.dumps(out), flush=True)
 
 

@@ -276,3 +276,19 @@ describe('document shape', () => {
     expect(diagnostics(text)).toEqual([at(5, 3, 'variants.l1', 'expected object, got null (write {} for an empty map)')]);
   });
 });
+
+describe('kind-dependent defaults', () => {
+  it('turns generator dropout on for pix2pix and off for CycleGAN unless the pipeline says otherwise', () => {
+    const text = [
+      'name: dd',
+      'dataset: { source: facades, load_size: 64, crop_size: 64 }',
+      'model: { generator: unet }',
+      'variants:',
+      '  p: {}',
+      '  c: { model.kind: cyclegan, dataset.layout: unaligned }',
+      '  c_drop: { model.kind: cyclegan, dataset.layout: unaligned, model.dropout: true }',
+    ].join('\n');
+    const { configs } = compile(text);
+    expect(Object.fromEntries(configs.map((c) => [c.id, c.config.model.dropout]))).toEqual({ p: true, c: false, c_drop: true });
+  });
+});

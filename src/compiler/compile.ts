@@ -116,6 +116,11 @@ function locateIssue(issue: Issue, overrides: readonly Override[], locate: Locat
   return { ...locate(issue.path, issue.anchor), path: formatPath(issue.path), message: issue.message };
 }
 
+/** Defaults that depend on the model kind (the schema can only give one default per key). */
+function resolveKindDefaults(config: ResolvedConfig): void {
+  if (config.model.dropout === null) config.model.dropout = config.model.kind === 'pix2pix';
+}
+
 /** Variants x sweep points -> concrete configs (defaults filled again) plus their semantic problems. */
 function expandConfigs(base: ResolvedConfig, locate: Locate, report: Report): ExpandedConfig[] {
   const root = rootValidator();
@@ -130,6 +135,7 @@ function expandConfigs(base: ResolvedConfig, locate: Locate, report: Report): Ex
     // Object-valued overrides replace whole maps: fill their defaults again.
     if (!root(config)) translateAjvErrors(root.errors ?? [], locate).forEach(report);
     const resolved = config as unknown as ResolvedConfig;
+    resolveKindDefaults(resolved);
     for (const issue of checkConfig(resolved)) report(locateIssue(issue, point.overrides, locate));
     const overrides: Record<string, unknown> = {};
     for (const o of point.overrides) overrides[o.path.join('.')] = structuredClone(o.value);
@@ -160,6 +166,8 @@ export function compilePipelineText(text: string, file: string, sets: readonly s
 
   const base = raw as unknown as ResolvedConfig;
   const configs = expandConfigs(base, locate, report);
+  // After expansion: a variant may change model.kind, so each config resolves its own.
+  resolveKindDefaults(base);
   for (const issue of checkReferences(base, configs)) report({ ...locate(issue.path, issue.anchor), path: formatPath(issue.path), message: issue.message });
   if (diags.length > 0) throw new PipelineError(diags);
 

@@ -127,9 +127,9 @@ export interface Model {
    */
   ndf?: number;
   /**
-   * Dropout 0.5 in the generator (U-Net inner decoder blocks, ResNet blocks).
+   * Dropout 0.5 in the generator (U-Net inner decoder blocks, ResNet blocks). null takes the reference default: on for pix2pix, off for CycleGAN (its --no_dropout default).
    */
-  dropout?: boolean;
+  dropout?: boolean | null;
   /**
    * Weights initialised from N(0, init_gain).
    */

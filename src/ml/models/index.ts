@@ -17,7 +17,7 @@ export function unetDepth(cropSize: number): number {
 }
 
 export function generatorFor(m: Pick<ModelConfig, 'generator' | 'ngf' | 'norm' | 'dropout'>, cropSize: number, channels = { in: 3, out: 3 }): Layer {
-  const common = { inChannels: channels.in, outChannels: channels.out, ngf: m.ngf, norm: m.norm, dropout: m.dropout };
+  const common = { inChannels: channels.in, outChannels: channels.out, ngf: m.ngf, norm: m.norm, dropout: m.dropout === true };
   switch (m.generator) {
     case 'unet_128': return unetGenerator({ ...common, numDowns: 7 });
     case 'unet_256': return unetGenerator({ ...common, numDowns: 8 });
