@@ -65,7 +65,7 @@ export async function profileStep(run: () => unknown): Promise<StepProfile> {
   const probe = instrument();
   const c0 = process.cpuUsage();
   try {
-    run();
+    await run();
   } finally {
     probe.restore();
   }

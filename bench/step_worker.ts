@@ -68,7 +68,7 @@ async function main(): Promise<WorkerResult> {
     if (profile && i === warmup + steps - 1) {
       prof = await profileStep(() => trainer.step(batch, 0.0002, i));
     } else {
-      trainer.step(batch, 0.0002, i);
+      await trainer.step(batch, 0.0002, i);
     }
     const dt = (performance.now() - t0) / 1000;
     tf.dispose([batch.A, batch.B]);

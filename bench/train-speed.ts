@@ -32,7 +32,7 @@ const times: number[] = [];
 for (let s = 0; s < steps; s++) {
   const b = data.batch(0, s % 4);
   const t0 = performance.now();
-  trainer.step(b, 0.0002, s);
+  await trainer.step(b, 0.0002, s);
   times.push((performance.now() - t0) / 1000);
   tf.dispose([b.A, b.B]);
   console.error(`  step ${s + 1}: ${times[s].toFixed(2)} s`);

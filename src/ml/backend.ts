@@ -128,11 +128,22 @@ async function loadWebgpu(): Promise<BackendInfo> {
   } else {
     Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   }
-  if (!(await gpu.requestAdapter())) throw new Error('no WebGPU adapter found (no Vulkan/OpenGL driver Dawn can use)');
+  const adapter = (await gpu.requestAdapter()) as { info?: Record<string, unknown> } | null;
+  if (!adapter) throw new Error('no WebGPU adapter found (no Vulkan/OpenGL driver Dawn can use)');
   const backendPkg = '@tensorflow/tfjs-backend-webgpu';
   await import(backendPkg);
   await activate('webgpu');
-  return base('webgpu', 'webgpu', packageVersion(backendPkg), null, null, { adapter: adapterKind, dawn: packageVersion(webgpuPkg) });
+  // GPUAdapterInfo's fields are prototype getters: copy them by name (e.g. vendor 'mesa', device 'llvmpipe ...').
+  const facts = Object.fromEntries(
+    ['vendor', 'architecture', 'device', 'description']
+      .map((k) => [k, adapter.info?.[k]])
+      .filter(([, v]) => typeof v === 'string' && v !== ''),
+  );
+  return base('webgpu', 'webgpu', packageVersion(backendPkg), null, null, {
+    adapter: adapterKind,
+    ...(Object.keys(facts).length ? { adapterInfo: facts } : {}),
+    dawn: packageVersion(webgpuPkg),
+  });
 }
 
 function base(

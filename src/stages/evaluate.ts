@@ -68,12 +68,13 @@ export const evaluateStage: StageKind<EvaluateParams> = {
         await fs.mkdir(path.join(ctx.outDir, 'targets', dir), { recursive: true });
         const images: DirectionMetrics['images'] = {};
         const times: number[] = [];
-        const run = (i: number) => {
+        // Asynchronous read: webgpu in Node has no synchronous one (and awaiting it makes the timing include the GPU).
+        const run = async (i: number) => {
           const x = tf.tensor4d(toTensor(from, i), [1, size, size, 3]);
           try {
             const y = gen.predict(x);
             try {
-              return y.dataSync();
+              return await y.data();
             } finally {
               y.dispose();
             }
@@ -82,11 +83,11 @@ export const evaluateStage: StageKind<EvaluateParams> = {
           }
         };
         // Warm-up: the first call compiles kernels / allocates; it is not timed.
-        run(0);
+        await run(0);
         for (let i = 0; i < n; i++) {
           if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('evaluation aborted');
           const t0 = performance.now();
-          const values = run(i);
+          const values = await run(i);
           times.push(performance.now() - t0);
           const output = unitRangeToRgb(values, size, size);
           const input = { width: size, height: size, data: from.get(i) };

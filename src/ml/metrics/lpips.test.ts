@@ -37,11 +37,11 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-function expectReference(lpips: Lpips, net: LpipsNet) {
+async function expectReference(lpips: Lpips, net: LpipsNet) {
   for (const p of ref.pairs) {
     const a = batch(p.a_base64, p.height, p.width);
     const b = batch(p.b_base64, p.height, p.width);
-    const d = lpips.distance(a, b);
+    const d = await lpips.distance(a, b);
     tf.dispose([a, b]);
     expect(d.length, p.name).toBe(p.distance[net].length);
     d.forEach((v, i) => expect(Math.abs(v - p.distance[net][i]!), `${net} ${p.name}[${i}]: ${v} vs ${p.distance[net][i]}`).toBeLessThan(1e-3));
@@ -54,10 +54,10 @@ describe('LPIPS v0.1', () => {
     const lpips = await createLpips({ weightsDir: SHARED_WEIGHTS_DIR });
     expect(lpips.net).toBe('squeeze');
     expect(lpips.sources.heads).toMatch(/lpips\/v0\.1\/squeeze\.pth$/);
-    expectReference(lpips, 'squeeze');
+    await expectReference(lpips, 'squeeze');
     const id = ref.pairs.find((p) => p.name.startsWith('identical'))!;
     const x = batch(id.a_base64, id.height, id.width);
-    expect(lpips.distance(x, x)).toEqual([0]);
+    expect(await lpips.distance(x, x)).toEqual([0]);
     x.dispose();
     lpips.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -69,7 +69,7 @@ describe('LPIPS v0.1', () => {
       await fs.writeFile(backboneFile, encodeSafetensors(syntheticStateDict(net === 'vgg' ? 'vgg16' : 'alexnet')));
       const lpips = await createLpips({ net, weightsDir: SHARED_WEIGHTS_DIR, backboneFile });
       expect(lpips.sources.heads).toMatch(new RegExp(`lpips/v0\\.1/${net}\\.pth$`));
-      expectReference(lpips, net);
+      await expectReference(lpips, net);
       lpips.dispose();
     });
   }

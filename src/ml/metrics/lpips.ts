@@ -37,7 +37,7 @@ export interface LpipsOptions {
 export interface Lpips {
   net: LpipsNet;
   /** a, b: [N,H,W,3] RGB in [-1,1], same shape. One distance per batch item. */
-  distance(a: tf.Tensor4D, b: tf.Tensor4D): number[];
+  distance(a: tf.Tensor4D, b: tf.Tensor4D): Promise<number[]>;
   /** The same as a differentiable [N] tensor (e.g. as a loss term). */
   distanceTensor(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor1D;
   /** Where the backbone and head weights came from. */
@@ -123,13 +123,17 @@ export async function createLpips(opts: LpipsOptions = {}): Promise<Lpips> {
     net,
     sources: { backbone: backbone.source.file, heads: heads.file },
     distanceTensor,
+    // Not `async`: invalid inputs still throw at the call. The read is asynchronous because webgpu in Node has no
+    // synchronous one.
     distance(a, b) {
       const d = distanceTensor(a, b);
-      try {
-        return Array.from(d.dataSync());
-      } finally {
-        d.dispose();
-      }
+      return d.data().then(
+        (v) => (d.dispose(), Array.from(v)),
+        (err: unknown) => {
+          d.dispose();
+          throw err;
+        },
+      );
     },
     dispose() {
       backbone.dispose();

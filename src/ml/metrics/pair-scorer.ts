@@ -46,7 +46,7 @@ export async function createPairScorer(options: PairScorerOptions): Promise<Pair
       if (lpips) {
         const [ta, tb] = [await toUnitTensor(a), await toUnitTensor(b)];
         try {
-          out.lpips = lpips.distance(ta, tb)[0];
+          out.lpips = (await lpips.distance(ta, tb))[0];
         } finally {
           ta.dispose();
           tb.dispose();

@@ -42,6 +42,11 @@ function taps(v: tf.Tensor3D, w: Window1d): tf.Tensor3D[] {
   return out;
 }
 
+/** False where dataSync would throw: tfjs-backend-webgpu reads synchronously through OffscreenCanvas, absent in Node. */
+function readsSync(): boolean {
+  return tf.getBackend() !== 'webgpu' || typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined';
+}
+
 /** Elementwise max that is NaN where either side is (wasm's Maximum keeps only a NaN in its first argument). */
 function nanMaximum<T extends tf.Tensor>(a: T, b: T): T {
   return tf.where(tf.logicalOr(tf.isNaN(a), tf.isNaN(b)), tf.add(a, b), tf.maximum(a, b)) as T;
@@ -129,8 +134,9 @@ export function maxPool(x: tf.Tensor4D, size: number, strides: number, pad: Padd
         tf.tidy(() => {
           const xp = padOrCrop(saved[0] as tf.Tensor4D, pt, needH - h - pt, pl, needW - w - pl, -Infinity);
           // Separable: pool along W, then along H; first-max along W then H is the row-major first max of the window.
-          // NaN-aware compares cost ~6 extra kernels per pass: only pay them when the input holds a NaN.
-          const nan = tf.any(tf.isNaN(xp)).dataSync()[0] === 1;
+          // NaN-aware compares cost ~6 extra kernels per pass: only pay them when the input holds a NaN. Finding out
+          // is a synchronous read, which webgpu in Node lacks: there, always compare NaN-aware (same values).
+          const nan = !readsSync() || tf.any(tf.isNaN(xp)).dataSync()[0] === 1;
           const max = nan ? nanMaximum : <T extends tf.Tensor>(a: T, b: T) => tf.maximum(a, b) as T;
           const rows = tf.reshape(xp, [n * needH, needW, c]) as tf.Tensor3D;
           const t = tf.reshape(taps(rows, winW).reduce(max), [n, needH, outW * c]) as tf.Tensor3D;

@@ -29,7 +29,7 @@ export class CycleGanTrainer implements GanTrainer {
     this.poolB = new ImagePool(model.pool_size);
   }
 
-  step(batch: Batch, lr: number, step: number): LossTerms {
+  async step(batch: Batch, lr: number, step: number): Promise<LossTerms> {
     const { loss, train } = this.cfg;
     const mode = loss.gan.mode;
     const { lambda_A: lA, lambda_B: lB, identity: lIdt } = loss.cycle;

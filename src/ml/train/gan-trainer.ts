@@ -18,8 +18,8 @@ export interface GanTrainer {
   readonly nets: NetSet;
   /** Generators to publish: AtoB (pix2pix G, CycleGAN G_A) and BtoA (CycleGAN G_B). */
   readonly generators: { AtoB: string; BtoA?: string };
-  /** One optimisation step (all networks) at global step `step`; returns the loss terms. */
-  step(batch: Batch, lr: number, step: number): LossTerms;
+  /** One optimisation step (all networks) at global step `step`; resolves to the loss terms (read asynchronously: webgpu has no sync reads). */
+  step(batch: Batch, lr: number, step: number): Promise<LossTerms>;
   /** A row of images for the epoch's sample PNG ([k, H, W, 3] in [-1,1]); the caller disposes it. */
   sample(batch: Batch, step: number): tf.Tensor4D;
   /** Tensors beyond the networks and optimisers (the image pools), for checkpoints. */

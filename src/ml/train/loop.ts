@@ -77,7 +77,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       if (o.signal?.aborted) throw o.signal.reason ?? new Error('training aborted');
       const batch = data.batch(epoch, i);
       try {
-        last = trainer.step(batch, lr, state.step);
+        last = await trainer.step(batch, lr, state.step);
         state.step++;
         if (state.step % train.log_every === 0) {
           const rec: LossRecord = { step: state.step, epoch: epoch + 1, lr, ...last };

@@ -21,7 +21,7 @@ export class Pix2pixTrainer implements GanTrainer {
     this.nets.optimiser('D', ['D'], adam);
   }
 
-  step(batch: Batch, lr: number, step: number): LossTerms {
+  async step(batch: Batch, lr: number, step: number): Promise<LossTerms> {
     const { loss, train } = this.cfg;
     const mode = loss.gan.mode;
     const { A, B } = batch;
@@ -65,12 +65,16 @@ export class Pix2pixTrainer implements GanTrainer {
   dispose(): void { this.nets.dispose(); }
 }
 
-/** Scalars -> numbers; disposes them. */
-export function readTerms(kept: Record<string, tf.Scalar>): LossTerms {
-  const out: LossTerms = {};
-  for (const [k, t] of Object.entries(kept)) {
-    out[k] = t.dataSync()[0];
-    t.dispose();
+/**
+ * Scalars -> numbers; disposes them. Asynchronous reads: webgpu in Node has no synchronous read (tfjs implements it
+ * with OffscreenCanvas), and on cpu/wasm the data is already there.
+ */
+export async function readTerms(kept: Record<string, tf.Scalar>): Promise<LossTerms> {
+  const entries = Object.entries(kept);
+  try {
+    const values = await Promise.all(entries.map(([, t]) => t.data()));
+    return Object.fromEntries(entries.map(([k], i) => [k, values[i]![0]!]));
+  } finally {
+    tf.dispose(entries.map(([, t]) => t));
   }
-  return out;
 }

@@ -134,7 +134,7 @@ describe('perceptual cache_real', () => {
 });
 
 describe('parameter updates', () => {
-  it('are seen by the next forward pass (no stale backend weight caches)', () => {
+  it('are seen by the next forward pass (no stale backend weight caches)', async () => {
     const params = trainParams({ dataset: { crop_size: 32, load_size: 36 }, model: { ngf: 4, ndf: 4, dropout: false } });
     const trainer = createTrainer(params);
     const data = batchSource(facades, { layout: 'aligned', cropSize: 32, flip: false, batchSize: 1, seed: 1 });
@@ -142,7 +142,7 @@ describe('parameter updates', () => {
     const x = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 5) as tf.Tensor4D;
     for (let s = 0; s < 3; s++) {
       const b = data.batch(0, s);
-      trainer.step(b, 0.01, s);
+      await trainer.step(b, 0.01, s);
       tf.dispose([b.A, b.B]);
     }
     const diff = tf.tidy(() => {
@@ -159,13 +159,13 @@ describe('memory', () => {
   it.each([
     ['pix2pix', trainParams({ dataset: { crop_size: 32, load_size: 36 }, model: { ngf: 4, ndf: 4 } }), () => facades],
     ['cyclegan', trainParams({ dataset: { crop_size: 16, load_size: 64, layout: 'unaligned' }, model: { kind: 'cyclegan', generator: 'resnet_6blocks', norm: 'instance', ngf: 4, ndf: 4, pool_size: 2, discriminator: { n_layers: 1 } } }), () => seasons],
-  ])('%s: the tensor count is the same after step 3 and step 30', (_name, params, split) => {
+  ])('%s: the tensor count is the same after step 3 and step 30', async (_name, params, split) => {
     const trainer = createTrainer(params);
     const data = batchSource(split(), { layout: params.dataset.layout, cropSize: params.dataset.crop_size, flip: true, batchSize: 1, seed: 1 });
     const counts: number[] = [];
     for (let s = 0; s < 30; s++) {
       const b = data.batch(0, s);
-      trainer.step(b, 0.0002, s);
+      await trainer.step(b, 0.0002, s);
       tf.dispose([b.A, b.B]);
       counts.push(tf.memory().numTensors);
     }
