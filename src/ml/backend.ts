@@ -133,6 +133,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
   const backendPkg = '@tensorflow/tfjs-backend-webgpu';
   await import(backendPkg);
   await activate('webgpu');
+  chunkAddN();
   // GPUAdapterInfo's fields are prototype getters: copy them by name (e.g. vendor 'mesa', device 'llvmpipe ...').
   const facts = Object.fromEntries(
     ['vendor', 'architecture', 'device', 'description']
@@ -143,6 +144,45 @@ async function loadWebgpu(): Promise<BackendInfo> {
     adapter: adapterKind,
     ...(Object.keys(facts).length ? { adapterInfo: facts } : {}),
     dawn: packageVersion(webgpuPkg),
+  });
+}
+
+/**
+ * tfjs-backend-webgpu's AddN binds every input as a storage buffer, and a pipeline with more than the device's
+ * maxStorageBuffersPerShaderStage (8 in compatibility mode) is invalid: Dawn reports a validation error and the sum
+ * is garbage. The engine adds up to 16 taps (4x4 col2im), so sums of many inputs go through the stock kernel in chunks.
+ */
+function chunkAddN(): void {
+  const stock = tf.getKernel('AddN', 'webgpu');
+  const device = (tf.backend() as unknown as { device?: { limits?: { maxStorageBuffersPerShaderStage?: number } } }).device;
+  const limit = (device?.limits?.maxStorageBuffersPerShaderStage ?? 8) - 1; // one binding is the output
+  if (!stock || limit < 2) return;
+  tf.unregisterKernel('AddN', 'webgpu');
+  tf.registerKernel({
+    ...stock,
+    kernelFunc: (args) => {
+      let level = args.inputs as unknown as tf.TensorInfo[];
+      if (level.length <= limit) return stock.kernelFunc(args);
+      const temps: tf.TensorInfo[] = [];
+      while (level.length > limit) {
+        const next: tf.TensorInfo[] = [];
+        for (let i = 0; i < level.length; i += limit) {
+          const chunk = level.slice(i, i + limit);
+          if (chunk.length === 1) {
+            next.push(chunk[0]!);
+            continue;
+          }
+          const sum = stock.kernelFunc({ ...args, inputs: chunk as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
+          temps.push(sum);
+          next.push(sum);
+        }
+        level = next;
+      }
+      const out = stock.kernelFunc({ ...args, inputs: level as unknown as tf.NamedTensorInfoMap });
+      // The webgpu backend defers freeing buffers still referenced by queued commands.
+      for (const t of temps) (args.backend as tf.KernelBackend).disposeData(t.dataId);
+      return out;
+    },
   });
 }
 
