@@ -70,13 +70,25 @@ async function loadableBackends(candidates: string[]): Promise<{ ok: string[]; s
 async function runWorker(c: BenchConfig, backend: string, o: Options): Promise<WorkerResult> {
   const args = ['--import', 'tsx', 'bench/step_worker.ts', c.name, backend, '--warmup', String(o.warmup), '--steps', String(o.steps), '--max-step-s', String(o.maxStepS)];
   if (o.profile) args.push('--profile');
-  // A step can take minutes on the cpu backend; the worker stops itself after one step over --max-step-s.
-  const budget = (o.maxStepS * (o.warmup + o.steps + 2) + 120) * 1000;
-  const r = await execa('node', args, { cwd: ROOT, reject: false, timeout: budget, maxBuffer: 64 * 1024 * 1024 });
-  const line = r.stdout.split('\n').reverse().find((l) => l.startsWith('{'));
+  // The worker stops itself after one step over --max-step-s, but cannot interrupt a step that never ends (webgpu on
+  // a software rasteriser): a watchdog kills it when no step finishes within twice the limit (plus start-up).
+  const patience = (2 * o.maxStepS + 90) * 1000;
+  const child = execa('node', args, { cwd: ROOT, reject: false, maxBuffer: 64 * 1024 * 1024 });
+  let timedOut = false;
+  let timer = setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), patience);
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (/^step \d+\/\d+/m.test(chunk.toString())) {
+      clearTimeout(timer);
+      timer = setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), patience);
+    }
+  });
+  const r = await child;
+  clearTimeout(timer);
+  const line = String(r.stdout).split('\n').reverse().find((l) => l.startsWith('{'));
   if (r.exitCode !== 0 || !line) {
-    const errLine = r.stderr.split('\n').find((l) => /\b\w*Error\b/.test(l));
-    const why = r.timedOut ? `timed out after ${Math.round(budget / 1000)} s` : (errLine?.trim() ?? (r.stderr.trim().split('\n').slice(-1)[0] || `exit ${r.exitCode}`));
+    const stderr = String(r.stderr);
+    const errLine = stderr.split('\n').find((l) => /\b\w*Error\b/.test(l));
+    const why = timedOut ? `no step finished within ${Math.round(patience / 1000)} s` : (errLine?.trim() ?? (stderr.trim().split('\n').slice(-1)[0] || `exit ${r.exitCode}`));
     return { config: c.name, backend, times_s: [], median_s: null, max_rss_mb: 0, tensors_after: 0, skipped: why.slice(0, 300) };
   }
   return JSON.parse(line) as WorkerResult;

@@ -71,6 +71,8 @@ async function main(): Promise<WorkerResult> {
       await trainer.step(batch, 0.0002, i);
     }
     const dt = (performance.now() - t0) / 1000;
+    // Heartbeat for bench/run.ts's watchdog.
+    process.stderr.write(`step ${i + 1}/${warmup + steps} ${dt.toFixed(3)} s\n`);
     tf.dispose([batch.A, batch.B]);
     if (i >= warmup) times.push(dt);
     if (dt > maxStepS) {
