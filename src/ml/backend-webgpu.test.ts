@@ -112,6 +112,20 @@ describe.skipIf(skipped !== null)(title, () => {
     });
     expectTermsClose(await onBoth(() => steps(p, 1, 32)), 1e-3);
   }, 30_000);
+  // Last: the recorded error stays for the life of the process.
+  it('a device error (invalid pipeline, command...) makes the next read fail instead of returning garbage', async () => {
+    await initBackend('webgpu');
+    try {
+      const device = (tf.backend() as unknown as { device: { createBuffer(d: { size: number; usage: number }): unknown } }).device;
+      device.createBuffer({ size: 4, usage: 0xffffff }); // no such usage flags: a validation error
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const t = tf.square(tf.tensor1d([2]));
+      await expect(t.data()).rejects.toThrow(/WebGPU device reported an error.*BufferUsage/);
+      t.dispose();
+    } finally {
+      await initBackend('cpu');
+    }
+  });
 });
 
 // Keeps the file meaningful where the block above is skipped: the reason must name what failed.

@@ -134,6 +134,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
   await import(backendPkg);
   await activate('webgpu');
   chunkAddN();
+  failReadsAfterDeviceError();
   // GPUAdapterInfo's fields are prototype getters: copy them by name (e.g. vendor 'mesa', device 'llvmpipe ...').
   const facts = Object.fromEntries(
     ['vendor', 'architecture', 'device', 'description']
@@ -184,6 +185,29 @@ function chunkAddN(): void {
       return out;
     },
   });
+}
+
+/**
+ * Dawn reports an invalid pipeline or command as an uncaptured error and carries on, so every result after it may be
+ * garbage; tfjs ignores these events. Record the first one and make the next read (every read in pipe is async: loss
+ * terms, samples, evaluation) reject with it, so a stage fails with the cause instead of training on wrong numbers.
+ */
+function failReadsAfterDeviceError(): void {
+  const backend = tf.backend() as unknown as {
+    device?: { addEventListener?(type: string, listener: (e: { error?: { message?: string } }) => void): void };
+    read(dataId: object): Promise<unknown>;
+  };
+  if (!backend.device?.addEventListener) return;
+  let first: string | undefined;
+  backend.device.addEventListener('uncapturederror', (e) => {
+    first ??= String(e.error?.message ?? 'unknown error').split('\n')[0];
+  });
+  const read = backend.read.bind(backend);
+  backend.read = async (dataId) => {
+    const values = await read(dataId);
+    if (first) throw new Error(`the WebGPU device reported an error, so results are unreliable: ${first}`);
+    return values;
+  };
 }
 
 function base(
