@@ -1,6 +1,9 @@
 // webgpu against cpu: gradients of the engine's custom-gradient ops and real training steps. Runs only where the
 // optional `webgpu` package finds an adapter (a Vulkan GPU driver, or Mesa's llvmpipe through EGL/OpenGL ES); CI
 // installs no driver, so there it is skipped with the reason. PIPE_TEST_WEBGPU=0 skips it anywhere.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from './backend.js';
@@ -9,11 +12,32 @@ import { createTrainer } from './train/run.js';
 import { trainParams } from './train/test-params.js';
 import type { Batch, LossTerms } from './train/types.js';
 
+// Dawn can block inside native code (a wedged driver): look for an adapter in a child process that gets killed
+// after 15 s, before loading it here.
+const ADAPTER_PROBE = `
+const dawn = await import('webgpu');
+process.env.EGL_PLATFORM ??= 'surfaceless';
+Object.assign(globalThis, dawn.globals);
+const found = (await dawn.create([]).requestAdapter()) ??
+  (await dawn.create(['backend=opengl']).requestAdapter({ featureLevel: 'compatibility' }));
+process.stdout.write(found ? 'adapter' : 'none');
+process.exit(0);`;
+
 async function probe(): Promise<string | null> {
   if (process.env.PIPE_TEST_WEBGPU === '0') return 'PIPE_TEST_WEBGPU=0';
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', ADAPTER_PROBE], {
+    cwd: path.dirname(fileURLToPath(import.meta.url)),
+    timeout: 15_000,
+    encoding: 'utf8',
+  });
+  if (child.error) return `adapter probe: ${child.error.message}`;
+  if (child.stdout !== 'adapter') {
+    const why = child.stdout === 'none' ? 'no WebGPU adapter (no Vulkan/OpenGL ES driver Dawn can use)' : child.stderr.trim().split('\n').at(-1);
+    return why || `adapter probe exited with ${child.status}`;
+  }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('no adapter within 10 s')), 10_000);
+    timer = setTimeout(() => reject(new Error('initBackend did not finish within 10 s')), 10_000);
   });
   try {
     await Promise.race([initBackend('webgpu'), timeout]);
