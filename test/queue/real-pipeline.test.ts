@@ -14,9 +14,9 @@ import { startRedis, type TestRedis } from './redis-server.js';
 
 const VARIANTS = ['s1', 's2', 's3', 's4'];
 const PIPELINE = `name: qreal
-dataset: { source: facades, layout: aligned, direction: BtoA, load_size: 36, crop_size: 32, max_images: 3 }
+dataset: { source: facades, layout: aligned, direction: BtoA, load_size: 36, crop_size: 32, max_images: 4 }
 model: { kind: pix2pix, generator: unet, ngf: 4, ndf: 4 }
-train: { epochs: 5, epochs_decay: 0, batch_size: 1, seed: 1, checkpoint_every: 1 }
+train: { epochs: 12, epochs_decay: 0, batch_size: 1, seed: 1, checkpoint_every: 1 }
 variants:
 ${VARIANTS.map((v, i) => `  ${v}: { train.seed: ${i + 1} }`).join('\n')}
 evaluate: { split: val, metrics: [ssim, psnr], max_images: 2 }
@@ -82,7 +82,7 @@ it('survives a worker killed mid-train with the metrics of a local run, then fin
   let killed: string | undefined;
   const first = await pipe(['run', pipeline, ...queueArgs, '--runs-dir', path.join(dir, 'runs-q')], (e) => {
     if (killed || e.type !== 'stageProgress' || e.progress.worker !== 'w1' || !e.stageId.startsWith('train/')) return;
-    if ((e.progress.epoch ?? 0) >= 2 && e.progress.epoch < 5) {
+    if ((e.progress.epoch ?? 0) >= 2 && e.progress.epoch < 12) {
       killed = e.stageId as string;
       workers[0]!.proc.kill('SIGKILL');
     }
