@@ -10,6 +10,7 @@ import { engineVersion } from './engine-version.js';
 import { acquireStageLock, type StageLock } from './stage-lock.js';
 import { DirectoryStore } from './store.js';
 import type { ArtefactStore, StageJob, StageOutcome } from './types.js';
+import { isProcessAlive } from './process-alive.js';
 
 export interface ExecuteHooks {
   onProgress?(p: StageProgress): void;
@@ -152,16 +153,7 @@ async function removeStaleOutDirs(workDir: string): Promise<void> {
     const m = /^out-(.+)-(\d+)-[0-9a-f]+$/.exec(name);
     if (!m || m[1] !== host) continue;
     const pid = Number(m[2]);
-    if (pid !== process.pid && isAlive(pid)) continue;
+    if (pid !== process.pid && isProcessAlive(pid)) continue;
     await rm(path.join(workDir, name), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -4,6 +4,7 @@
 import { mkdir, open, readFile, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { hostname } from 'node:os';
+import { isProcessAlive } from './process-alive.js';
 
 export interface LockOwner {
   host: string;
@@ -78,19 +79,10 @@ async function readOwner(file: string): Promise<LockOwner | undefined> {
 }
 
 async function isStale(file: string, owner: LockOwner | undefined, staleMs: number): Promise<boolean> {
-  if (owner && owner.host === hostname()) return !isAlive(owner.pid);
+  if (owner && owner.host === hostname()) return !isProcessAlive(owner.pid);
   try {
     return Date.now() - (await stat(file)).mtimeMs > staleMs;
   } catch {
     return false;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -5,7 +5,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainParams } from '../../compiler/types.js';
-import type { StageProgress } from '../../stages/types.js';
 import type { PreparedSplit } from '../data/types.js';
 import { FeatureCriterion, featureLayers, type FeatureExtractor } from '../losses/feature-criterion.js';
 import { writeTensors } from '../models/tensor-file.js';
@@ -13,23 +12,17 @@ import { batchSource } from './batches.js';
 import { CycleGanTrainer } from './cyclegan.js';
 import type { GanTrainer, TrainerConfig } from './gan-trainer.js';
 import { registerGradients } from './gradients.js';
-import { trainLoop, type LoopResult } from './loop.js';
+import { trainLoop, type LoopOptions, type LoopResult } from './loop.js';
 import { Pix2pixTrainer } from './pix2pix.js';
 import { MODEL_FILE, WEIGHTS_BASE, type SavedModel } from './saved-model.js';
 
 export { MODEL_FILE, WEIGHTS_BASE, type SavedModel } from './saved-model.js';
 
-export interface TrainOptions {
+export interface TrainOptions extends Pick<LoopOptions, 'workDir' | 'outDir' | 'progress' | 'log' | 'signal' | 'stopAfterEpochs'> {
   params: TrainParams;
   split: PreparedSplit;
   /** The frozen backbone; required when the perceptual or style weight is non-zero. */
   extractor?: FeatureExtractor;
-  workDir: string;
-  outDir: string;
-  progress?(p: StageProgress): void;
-  log?(line: string): void;
-  signal?: AbortSignal;
-  stopAfterEpochs?: number;
 }
 
 export interface TrainOutcome extends LoopResult {
