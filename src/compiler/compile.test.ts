@@ -180,7 +180,8 @@ describe('semantic checks', () => {
       diagnostics(yaml('name: t', `dataset: { source: facades, load_size: 300, crop_size: ${crop} }`, `model: { generator: ${g} }`));
     expect(gen('unet_256', 128)).toEqual([at(3, 21, 'model.generator', /unet_256 .* divisible by 256, got 128/)]);
     expect(gen('unet_128', 192)).toEqual([at(3, 21, 'model.generator', /unet_128 .* divisible by 128, got 192/)]);
-    expect(gen('unet', 96)).toEqual([at(3, 21, 'model.generator', /power of two >= 8, got 96/)]);
+    expect(gen('unet', 96)).toEqual([at(3, 21, 'model.generator', /power of two >= 32, got 96/)]);
+    expect(gen('unet', 16)).toContainEqual(at(3, 21, 'model.generator', /power of two >= 32, got 16/));
     expect(gen('resnet_9blocks', 66)).toEqual([at(3, 21, 'model.generator', /divisible by 4, got 66/)]);
     expect(() => compile(yaml('name: t', 'dataset: { source: facades, load_size: 256, crop_size: 256 }', 'model: { generator: unet_128 }'))).not.toThrow();
     expect(() => compile(yaml('name: t', 'dataset: { source: facades, load_size: 260, crop_size: 260 }', 'model: { generator: resnet_6blocks }'))).not.toThrow();
@@ -263,7 +264,7 @@ describe('semantic checks', () => {
     const text = minimal('variants:', '  ok: {}', '  big: { dataset.crop_size: 96 }', '  sq: { loss.perceptual.backbone: squeezenet1_1, loss.perceptual.weight: 1 }');
     expect(diagnostics(text)).toEqual([
       at(6, col(text, 6, '96'), 'variants.big.dataset.crop_size', /crop_size 96 is larger than load_size 64/),
-      at(6, col(text, 6, '96'), 'variants.big.dataset.crop_size', /power of two >= 8, got 96/),
+      at(6, col(text, 6, '96'), 'variants.big.dataset.crop_size', /power of two >= 32, got 96/),
       at(7, col(text, 7, 'squeezenet1_1'), 'variants.sq.loss.perceptual.backbone', /squeezenet1_1 has no layer "relu3_3"/),
     ]);
   });

@@ -24,9 +24,10 @@ export function generatorMisfit(generator: string, crop: number): string | undef
     case 'unet_128':
       return crop % 128 === 0 ? undefined : `unet_128 down-samples 7 times and needs crop_size divisible by 128, got ${crop}`;
     case 'unet':
-      return isPowerOfTwo(crop) && crop >= 8
+      // The U-Net's five fixed outer levels need at least 5 down-samplings: crop >= 32.
+      return isPowerOfTwo(crop) && crop >= 32
         ? undefined
-        : `unet picks its depth as log2(crop_size) and needs a power of two >= 8, got ${crop}`;
+        : `unet picks its depth as log2(crop_size) and needs a power of two >= 32, got ${crop}`;
     default:
       return crop % 4 === 0 ? undefined : `${generator} down-samples twice and needs crop_size divisible by 4, got ${crop}`;
   }
