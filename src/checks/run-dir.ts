@@ -5,19 +5,13 @@ import path from 'node:path';
 import { UserError } from '../cli/errors.js';
 import { safeName } from '../runtime/run-dir.js';
 import { readMetricsJson, type RunMetricsFile } from '../report/metrics-file.js';
+import { pathExists } from '../util/fs.js';
 
 /** Exit code 2: the run is missing or incomplete (not a check failure). */
 export class RunNotReadyError extends UserError {
   constructor(message: string) {
     super('PIPE_RUN_INCOMPLETE', message, 2);
   }
-}
-
-async function exists(p: string): Promise<boolean> {
-  return fs
-    .stat(p)
-    .then(() => true)
-    .catch(() => false);
 }
 
 /**
@@ -33,7 +27,7 @@ export async function resolveStageDir(runDir: string, stageId: string): Promise<
     const st = await fs.stat(c).catch(() => undefined);
     if (!st) continue;
     if (st.isDirectory()) {
-      if (c === link && (await exists(path.join(c, 'output')))) continue;
+      if (c === link && (await pathExists(path.join(c, 'output')))) continue;
       return c;
     }
     const text = (await fs.readFile(c, 'utf8')).trim();
@@ -46,7 +40,7 @@ export async function resolveStageDir(runDir: string, stageId: string): Promise<
     }
     if (target) {
       const abs = path.resolve(path.dirname(c), target);
-      if (await exists(abs)) return abs;
+      if (await pathExists(abs)) return abs;
     }
   }
   return undefined;
@@ -75,13 +69,13 @@ function unfinishedStages(record: RunRecord | undefined): string[] {
 
 /** Path of the run's metrics.json; RunNotReadyError (exit 2) when the run is absent or unfinished. */
 export async function findRunMetrics(runDir: string): Promise<string> {
-  if (!(await exists(runDir))) {
+  if (!(await pathExists(runDir))) {
     throw new RunNotReadyError(`Run ${runDir} does not exist. Give a run directory (runs/<name>/<run-id>) or a pipeline file, or start one with \`pipe run\`.`);
   }
   const direct = path.join(runDir, 'metrics.json');
-  if (await exists(direct)) return direct;
+  if (await pathExists(direct)) return direct;
   const reportDir = await resolveStageDir(runDir, 'report');
-  if (reportDir && (await exists(path.join(reportDir, 'metrics.json')))) return path.join(reportDir, 'metrics.json');
+  if (reportDir && (await pathExists(path.join(reportDir, 'metrics.json')))) return path.join(reportDir, 'metrics.json');
   const record = await readRunRecord(runDir);
   const pending = unfinishedStages(record);
   throw new RunNotReadyError(

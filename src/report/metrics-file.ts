@@ -3,10 +3,12 @@
 // JSON has no Infinity (PSNR of identical images), so non-finite numbers travel as the strings
 // "Infinity", "-Infinity" and "NaN" and come back as numbers through readMetricsJson.
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { Check } from '../checks/evaluate-checks.js';
 import type { MetricName, PairMetricName } from '../ml/metrics/definitions.js';
 import type { PairedTest, Summary } from '../ml/metrics/stats.js';
+import { writeFileAtomic } from '../util/fs.js';
+
+export { writeFileAtomic };
 
 export type Direction = 'AtoB' | 'BtoA';
 
@@ -111,13 +113,6 @@ export async function readMetricsJson<T = AnyMetricsFile>(file: string): Promise
 }
 
 /** Writes through a temporary file and a rename, so readers never see half a file. */
-export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  await fs.writeFile(tmp, content);
-  await fs.rename(tmp, file);
-}
-
 export async function writeMetricsJson(file: string, data: unknown): Promise<void> {
   await writeFileAtomic(file, metricsToJson(data));
 }

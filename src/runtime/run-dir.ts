@@ -1,9 +1,12 @@
 // The run directory runs/<pipeline>/<run-id>/: what was asked (pipeline.yaml, resolved.json,
 // dag.json), what happened (run.json, logs/), and pointers into the cache (stages/<id>/).
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { STAGE_RECORD } from './store.js';
+import { writeFileAtomic } from '../util/fs.js';
+
+export { writeFileAtomic };
 
 export const RUN_RECORD = 'run.json';
 /** Files of the report stage's output copied to the top of the run directory. */
@@ -21,13 +24,6 @@ export function safeName(name: string): string {
 /** Stage ids contain `/` (train/<config>); each part becomes a folder. */
 function stagePath(root: string, stageId: string, suffix = ''): string {
   return path.join(root, ...stageId.split('/').map(safeName)) + suffix;
-}
-
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
 }
 
 export class RunDirectory {

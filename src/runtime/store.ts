@@ -3,10 +3,11 @@
 // unfinished stage. Renaming a complete folder into place is the commit: an entry either exists
 // whole or not at all, and the loser of a publish race discards its copy.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { ArtefactStore } from './types.js';
+import { pathExists } from '../util/fs.js';
 
 export const STAGE_RECORD = 'stage.json';
 
@@ -39,8 +40,8 @@ export class DirectoryStore implements ArtefactStore {
 
   async lookup(fingerprint: string): Promise<string | undefined> {
     const dir = this.entryDir(fingerprint);
-    if (!(await exists(dir))) return undefined;
-    if (await exists(path.join(dir, STAGE_RECORD))) return dir;
+    if (!(await pathExists(dir))) return undefined;
+    if (await pathExists(path.join(dir, STAGE_RECORD))) return dir;
     // Only a hand-edited or foreign folder can lack the record (publish renames complete folders).
     this.warn(`cache entry ${dir} has no ${STAGE_RECORD}; removing it and recomputing the stage`);
     await this.discard(dir);
@@ -122,15 +123,6 @@ export class DirectoryStore implements ArtefactStore {
 function isTargetTaken(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   return code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'EPERM' || code === 'EISDIR';
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function listDir(dir: string): Promise<string[]> {

@@ -6,6 +6,7 @@ import { StageUserError } from '../../stages/types.js';
 import { extractArchive } from '../io/archive.js';
 import { fetchVerified, type DownloadProgress } from '../io/download.js';
 import { archiveFileName, DATASETS, type DatasetEntry } from './registry.js';
+import { isFile } from '../../util/fs.js';
 
 export interface DatasetSpec {
   source?: string | null;
@@ -178,12 +179,4 @@ export async function locateDataset(spec: DatasetSpec, opts: LocateOptions): Pro
   }
   const how = got.source === 'mirror' ? 'mirror-archive' : got.source === 'cache' ? 'download-cache' : 'download';
   return located(root, how, entry.name);
-}
-
-async function isFile(p: string): Promise<boolean> {
-  try {
-    return (await fs.stat(p)).isFile();
-  } catch {
-    return false;
-  }
 }

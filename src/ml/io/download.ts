@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StageUserError } from '../../stages/types.js';
+import { isFile } from '../../util/fs.js';
 
 export type DownloadProgress = (bytes: number, total: number | undefined) => void;
 
@@ -65,14 +66,6 @@ export async function sha256File(file: string): Promise<string> {
   const hex = hash.digest('hex');
   digestMemo.set(key, hex);
   return hex;
-}
-
-async function isFile(p: string): Promise<boolean> {
-  try {
-    return (await fs.stat(p)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 function mismatch(what: string, where: string, expected: string, actual: string, extra = ''): StageUserError {

@@ -9,6 +9,7 @@ import { defaultDownloadDir, fetchVerified, sha256File, type DownloadProgress } 
 import { WeightsError } from './errors.js';
 import { WEIGHT_SETS, type WeightSetId } from './registry.js';
 import type { WeightFormat } from './types.js';
+import { isFile } from '../../util/fs.js';
 
 export interface LocateOptions {
   /** Mirror folder; default env PIPE_WEIGHTS_DIR. */
@@ -32,10 +33,6 @@ export interface LocatedWeights {
   source: 'mirror' | 'cache' | 'download';
   /** sha256 of the file read (for tfjs: of model.json). */
   sha256: string;
-}
-
-async function isFile(p: string): Promise<boolean> {
-  return fs.stat(p).then((s) => s.isFile(), () => false);
 }
 
 export function resolveWeightsDir(weightsDir?: string): string | undefined {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { badFile } from '../errors.js';
 import { numel, type ReadOptions, type WeightMap } from '../types.js';
 import { toFloat32, type StoredDtype } from './dtype.js';
+import { isFile } from '../../../util/fs.js';
 
 interface ManifestEntry {
   name: string;
@@ -24,10 +25,6 @@ export interface TfjsReadResult {
   missingShards: string[];
 }
 
-async function exists(p: string): Promise<boolean> {
-  return fs.stat(p).then((s) => s.isFile(), () => false);
-}
-
 export async function readTfjsManifest(modelJson: string, opts: ReadOptions = {}): Promise<TfjsReadResult> {
   let manifest: ManifestGroup[];
   try {
@@ -43,7 +40,7 @@ export async function readTfjsManifest(modelJson: string, opts: ReadOptions = {}
   for (const group of manifest) {
     if (!group.weights.some((w) => !opts.only || opts.only(w.name))) continue;
     const shardPaths = group.paths.map((p) => path.join(dir, p));
-    const present = await Promise.all(shardPaths.map(exists));
+    const present = await Promise.all(shardPaths.map(isFile));
     if (present.includes(false)) {
       missingShards.push(...shardPaths.filter((_, i) => !present[i]));
       continue;
