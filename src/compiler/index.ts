@@ -11,7 +11,6 @@ export { PipelineError, PIPE_INVALID_PIPELINE, formatDiagnostic, type Diagnostic
 export { canonicalJson, sortKeys } from './canonical.js';
 export { findCycle, topologicalOrder, topologicalWaves, dependents, dependencies, DagError } from './dag.js';
 export { BACKBONE_LAYERS, BACKBONE_WEIGHTS } from './backbones.js';
-export { unetDepth } from './semantic.js';
 
 export interface CompileOptions {
   /** `--set a.b=c` overrides, applied to the base config before variants and sweeps. */

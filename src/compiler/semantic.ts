@@ -33,11 +33,6 @@ export function generatorMisfit(generator: string, crop: number): string | undef
   }
 }
 
-/** U-Net depth for `generator: unet` (number of down-sampling levels). */
-export function unetDepth(crop: number): number {
-  return Math.log2(crop);
-}
-
 /** Output side of the PatchGAN (k4 s2 convs n_layers times, then two k4 s1 p1 convs). */
 export function patchOutputSize(crop: number, nLayers: number): number {
   let s = crop;
