@@ -1,7 +1,6 @@
 // 2-D convolution whose gradients are forward convolutions (see conv_kernels.ts for why).
 import * as tf from '@tensorflow/tfjs-core';
-import { filterGrad, forwardConv, transposedConv } from './conv_kernels.js';
-import { gemmFilterGrad, gemmForFilter, gemmForForward, gemmForTransposed, gemmForwardConv, gemmTransposedConv } from './gemm_kernels.js';
+import { filterProduct, forwardProduct, transposedProduct } from './conv_dispatch.js';
 import { convGeometry, type Padding } from './geometry.js';
 import { withLazyGrads } from './lazy_grad.js';
 
@@ -14,10 +13,10 @@ export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, strides: number, pad
   return withLazyGrads([x, filter], (save) => {
     save([x, filter]);
     return {
-      value: gemmForForward(g) ? gemmForwardConv(x, filter, g) : forwardConv(x, filter, g),
+      value: forwardProduct(x, filter, g),
       grads: [
-        (dy, [, fs]) => (gemmForTransposed(g) ? gemmTransposedConv(dy as tf.Tensor4D, fs as tf.Tensor4D, g) : transposedConv(dy as tf.Tensor4D, fs as tf.Tensor4D, g)),
-        (dy, [xs]) => (gemmForFilter(g) ? gemmFilterGrad(xs as tf.Tensor4D, dy as tf.Tensor4D, g) : filterGrad(xs as tf.Tensor4D, dy as tf.Tensor4D, g)),
+        (dy, [, fs]) => transposedProduct(dy as tf.Tensor4D, fs as tf.Tensor4D, g),
+        (dy, [xs]) => filterProduct(xs as tf.Tensor4D, dy as tf.Tensor4D, g),
       ],
     };
   }) as tf.Tensor4D;

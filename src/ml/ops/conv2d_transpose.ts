@@ -2,8 +2,8 @@
 // with gradients that are forward convs too: its input gradient is the matching forward conv and its filter gradient is
 // that conv's filter gradient with the roles of input and output swapped.
 import * as tf from '@tensorflow/tfjs-core';
-import { filterGrad, forwardConv, transposedConv } from './conv_kernels.js';
-import { gemmForForward, gemmForTransposed, gemmForwardConv, gemmTransposedConv } from './gemm_kernels.js';
+import { filterGrad } from './conv_kernels.js';
+import { forwardProduct, transposedProduct } from './conv_dispatch.js';
 import { convGeometry, type Padding } from './geometry.js';
 import { withLazyGrads } from './lazy_grad.js';
 
@@ -31,9 +31,9 @@ export function conv2dTranspose(
   return withLazyGrads([x, filter], (save) => {
     save([x, filter]);
     return {
-      value: gemmForTransposed(g) ? gemmTransposedConv(x, filter, g) : transposedConv(x, filter, g),
+      value: transposedProduct(x, filter, g),
       grads: [
-        (dy, [, fs]) => (gemmForForward(g) ? gemmForwardConv(dy as tf.Tensor4D, fs as tf.Tensor4D, g) : forwardConv(dy as tf.Tensor4D, fs as tf.Tensor4D, g)),
+        (dy, [, fs]) => forwardProduct(dy as tf.Tensor4D, fs as tf.Tensor4D, g),
         (dy, [xs]) => filterGrad(dy as tf.Tensor4D, xs as tf.Tensor4D, g),
       ],
     };

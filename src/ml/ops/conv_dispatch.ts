@@ -1,0 +1,20 @@
+// The three convolution products (forward, transposed, filter gradient), each in the form that is faster for
+// the layer's geometry: a matrix product for big filters on few pixels, a convolution kernel otherwise.
+// conv2d and conv2dTranspose are each other's adjoints, so both build their value and gradients from these.
+import type * as tf from '@tensorflow/tfjs-core';
+import { filterGrad, forwardConv, transposedConv } from './conv_kernels.js';
+import { gemmFilterGrad, gemmForFilter, gemmForForward, gemmForTransposed, gemmForwardConv, gemmTransposedConv } from './gemm_kernels.js';
+import type { ConvGeometry } from './geometry.js';
+
+export function forwardProduct(x: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  return gemmForForward(g) ? gemmForwardConv(x, filter, g) : forwardConv(x, filter, g);
+}
+
+export function transposedProduct(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  return gemmForTransposed(g) ? gemmTransposedConv(dy, filter, g) : transposedConv(dy, filter, g);
+}
+
+/** Gradient of forwardProduct with respect to its filter. */
+export function filterProduct(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  return gemmForFilter(g) ? gemmFilterGrad(x, dy, g) : filterGrad(x, dy, g);
+}
