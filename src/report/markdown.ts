@@ -1,4 +1,5 @@
 // report.md: the metrics table and the check results in Markdown, for a CI job summary or a PR comment.
+import { distributionNotes, spreadText } from './distribution-notes.js';
 import { formatMetric, METRICS, type MetricName } from '../ml/metrics/definitions.js';
 import { formatChecksMarkdown } from '../checks/evaluate-checks.js';
 import { hasSeedGroups } from './aggregate.js';
@@ -10,7 +11,8 @@ const cellText = (m: MetricName, r: MetricRow, showTest: boolean): string => {
   if (!c?.summary) return 'n/a';
   const s = c.summary;
   let t = `${c.best ? '**' : ''}${formatMetric(m, s.mean)}${c.best ? '** ★' : ''}`;
-  if (s.n > 1) t += ` [${formatMetric(m, s.ci_low)}, ${formatMetric(m, s.ci_high)}]`;
+  const spread = spreadText(m, s);
+  if (spread) t += ` ${spread}`;
   if (c.delta !== null) t += ` (${c.delta > 0 ? '+' : ''}${formatMetric(m, c.delta)})`;
   if (showTest && c.test) t += ` p ${formatP(c.test.p)}`;
   return t;
@@ -38,6 +40,7 @@ export function renderReportMarkdown(model: ReportModel): string {
     '',
     table(configRows(run), metrics, 'config', false, false),
     '',
+    ...distributionNotes(run).flatMap((n) => [n, '']),
   ];
   if (hasSeedGroups(run)) {
     out.push(

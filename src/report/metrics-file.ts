@@ -22,6 +22,19 @@ export interface SpeedFigures {
   backend: string;
 }
 
+/** How fid/kid were computed for one direction (they have no per-image values). */
+export interface DistributionInfo {
+  /** Generated images and real target-domain images whose Inception features were compared. */
+  generated: number;
+  real: number;
+  /** FID's bias: fewer than FID_MIN_UNBIASED_IMAGES images in a set. */
+  fid_biased: boolean;
+  kid_subset_size: number | null;
+  kid_subsets: number | null;
+  /** Where the Inception weights came from. */
+  inception: { file: string; sha256?: string };
+}
+
 export interface DirectionMetrics {
   /** What the outputs were compared with: the paired target (aligned data) or the input (unaligned data). */
   reference: 'target' | 'input';
@@ -31,6 +44,8 @@ export interface DirectionMetrics {
   images: Record<string, Partial<Record<PairMetricName, number>>>;
   summary: Partial<Record<MetricName, Summary>>;
   speed: SpeedFigures | null;
+  /** Present when fid or kid was computed. */
+  distribution?: DistributionInfo;
 }
 
 export interface EvaluateMetricsFile {

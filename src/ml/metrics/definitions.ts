@@ -1,7 +1,9 @@
 // What each metric name means to the report and the checks: which way is better, how to print it.
-export type MetricName = 'ssim' | 'psnr' | 'lpips' | 'mae' | 'fps';
+export type MetricName = 'ssim' | 'psnr' | 'lpips' | 'mae' | 'fps' | 'fid' | 'kid';
+/** Metrics of a whole set of outputs against the set of real images (no per-image value). */
+export type DistributionMetricName = 'fid' | 'kid';
 /** Metrics computed per image pair (fps is a property of the generator, not of a pair). */
-export type PairMetricName = Exclude<MetricName, 'fps'>;
+export type PairMetricName = Exclude<MetricName, 'fps' | DistributionMetricName>;
 
 export interface MetricInfo {
   label: string;
@@ -36,7 +38,25 @@ export const METRICS: Record<MetricName, MetricInfo> = {
     unit: 'img/s',
     description: 'Generator images per second at batch 1 after warm-up',
   },
+  fid: {
+    label: 'FID',
+    higherIsBetter: false,
+    digits: 2,
+    unit: '',
+    description: 'Frechet Inception distance (pytorch-fid Inception-v3, 2048-d pool features), outputs vs real target-domain images; biased upwards below ~2,048 images',
+  },
+  kid: {
+    label: 'KID',
+    higherIsBetter: false,
+    digits: 4,
+    unit: '',
+    description: 'Kernel Inception distance (unbiased MMD^2, polynomial kernel) on the same features; mean +- std over random subsets',
+  },
 };
+
+/** Below this many images FID is biased upwards (its estimate depends on n); KID is unbiased there. */
+export const FID_MIN_UNBIASED_IMAGES = 2048;
+export const DISTRIBUTION_METRICS: DistributionMetricName[] = ['fid', 'kid'];
 
 export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
 export const PAIR_METRICS: PairMetricName[] = ['ssim', 'psnr', 'lpips', 'mae'];

@@ -114,6 +114,8 @@ function inceptionFid(): WeightSet {
       { path: `pytorch-fid/${FID_FILE}`, format: 'torch', official: true },
       // torch-fidelity republishes the same bytes under this name (same digest).
       { path: 'weights-inception-2015-12-05-6726825d.pth', format: 'torch', official: true },
+      // A safetensors conversion (same key names), checked against the mirror's SHA256SUMS when listed there.
+      { path: 'inception/pt_inception-2015-12-05.safetensors', format: 'safetensors' },
     ],
     license: 'Apache-2.0 (TensorFlow Inception weights; pytorch-fid port)',
   };
