@@ -197,10 +197,44 @@ function mixedE(x: tf.Tensor4D, cv: Convs, m: string, pool: 'avg' | 'max', count
   return tf.concat([b1, b3, bd, conv(pooled, cv, `${m}.branch_pool`)], 3);
 }
 
+/**
+ * The [out, in] matrix of PyTorch's 1-D bilinear interpolation with align_corners=False: source coordinate
+ * (dst + 0.5) * in/out - 0.5, clamped at 0, linear between its two neighbours (no antialiasing).
+ */
+export function bilinearMatrix(inSize: number, outSize: number): Float32Array {
+  const m = new Float32Array(outSize * inSize);
+  const scale = inSize / outSize;
+  for (let o = 0; o < outSize; o++) {
+    const src = Math.max(0, scale * (o + 0.5) - 0.5);
+    const i0 = Math.min(Math.floor(src), inSize - 1);
+    const i1 = Math.min(i0 + 1, inSize - 1);
+    const l1 = src - i0;
+    m[o * inSize + i0]! += 1 - l1;
+    m[o * inSize + i1]! += l1;
+  }
+  return m;
+}
+
+/**
+ * pytorch-fid's F.interpolate(size=299, mode='bilinear', align_corners=False) as two products with interpolation
+ * matrices: exact PyTorch semantics on every backend (wasm's ResizeBilinear kernel differed from PyTorch by ~3e-4).
+ */
+function resizeTo299(x: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, w, ch] = x.shape;
+  const S = INCEPTION_SIZE;
+  const rw = tf.tensor2d(bilinearMatrix(w, S), [S, w]);
+  const rh = tf.tensor2d(bilinearMatrix(h, S), [S, h]);
+  const rows = tf.reshape(tf.transpose(x, [0, 1, 3, 2]), [n * h * ch, w]); // [N*H*C, W]
+  const alongW = tf.reshape(tf.matMul(rows, rw, false, true), [n, h, ch, S]); // resized along W
+  const cols = tf.reshape(tf.transpose(alongW, [1, 0, 3, 2]), [h, n * S * ch]); // [H, N*S*C]
+  const alongH = tf.matMul(rh, cols); // [S, N*S*C]
+  return tf.transpose(tf.reshape(alongH, [S, n, S, ch]), [1, 0, 2, 3]) as tf.Tensor4D;
+}
+
 function forward(x: tf.Tensor4D, cv: Convs, counts: Map<string, tf.Tensor4D>): tf.Tensor2D {
   const [n, h, w] = x.shape;
-  // F.interpolate(bilinear, align_corners=False) = half-pixel centres, no antialiasing; then [0,1] -> [-1,1].
-  let y = h === INCEPTION_SIZE && w === INCEPTION_SIZE ? x : tf.image.resizeBilinear(x, [INCEPTION_SIZE, INCEPTION_SIZE], false, true);
+  // Resize (identity at 299x299), then [0,1] -> [-1,1].
+  let y = h === INCEPTION_SIZE && w === INCEPTION_SIZE ? x : resizeTo299(x);
   y = tf.sub(tf.mul(y, 2), 1);
   y = conv(y, cv, 'Conv2d_1a_3x3', 2, 'valid');
   y = conv(y, cv, 'Conv2d_2a_3x3', 1, 'valid');
