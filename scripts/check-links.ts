@@ -14,13 +14,14 @@ const repoRoot = path.resolve(here, '..');
 /** The pages whose links are checked: README.md, CONTRIBUTING.md and every docs/*.md. */
 export function manualPages(root = repoRoot): string[] {
   const docs = path.join(root, 'docs');
-  const inDocs = existsSync(docs) ? readdirSync(docs).filter((f) => f.endsWith('.md')).map((f) => path.join(docs, f)) : [];
-  return [path.join(root, 'README.md'), path.join(root, 'CONTRIBUTING.md'), ...inDocs.sort()].filter((f) => existsSync(f));
+  const inDocs = existsSync(docs) ? readdirSync(docs).filter((f) => f.endsWith('.md')).sort() : [];
+  const top = ['README.md', 'CONTRIBUTING.md'].map((f) => path.join(root, f));
+  return [...top, ...inDocs.map((f) => path.join(docs, f))].filter((f) => existsSync(f));
 }
 
-/** Markdown without fenced code blocks and inline code: links inside code are examples, not links. */
-function withoutCode(md: string): string {
-  return md.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '').replace(/`[^`\n]*`/g, '');
+/** Markdown without fenced code blocks: a `#` or a link inside one is an example, not a heading or a link. */
+function withoutFences(md: string): string {
+  return md.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '');
 }
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
@@ -35,8 +36,7 @@ export function slug(heading: string): string {
 export function anchors(md: string): Set<string> {
   const out = new Set<string>();
   const seen = new Map<string, number>();
-  const body = md.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '');
-  for (const m of body.matchAll(/^#{1,6}[ \t]+(.+?)[ \t#]*$/gm)) {
+  for (const m of withoutFences(md).matchAll(/^#{1,6}[ \t]+(.+?)[ \t#]*$/gm)) {
     const base = slug(m[1]);
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
@@ -48,7 +48,8 @@ export function anchors(md: string): Set<string> {
 /** Link targets in a page: inline links and images `[text](target)`, without the optional title. */
 export function linkTargets(md: string): string[] {
   const out: string[] = [];
-  for (const m of withoutCode(md).matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) out.push(m[1]);
+  const text = withoutFences(md).replace(/`[^`\n]*`/g, ''); // inline code is an example too
+  for (const m of text.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) out.push(m[1]);
   return out;
 }
 

@@ -57,6 +57,11 @@ function resolveRef(root: SchemaNode, node: SchemaNode): SchemaNode {
   return { ...resolveRef(root, target), ...beside };
 }
 
+/** The value schema of a map (an object with no named keys, only `additionalProperties`). */
+function mapValues(node: SchemaNode): SchemaNode | undefined {
+  return typeof node.additionalProperties === 'object' && !node.properties ? node.additionalProperties : undefined;
+}
+
 const code = (v: unknown): string => `\`${JSON.stringify(v)}\``;
 /** Table cells must not break the row (pipes, newlines), and `<name>` must not read as an HTML tag. */
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\s*\n\s*/g, ' ');
@@ -71,9 +76,8 @@ function typeOf(root: SchemaNode, n: SchemaNode): string {
   const types = Array.isArray(node.type) ? node.type : node.type ? [node.type] : [];
   const named = types.map((t) => {
     if (t === 'array') return node.items ? `list of ${typeOf(root, node.items)}` : 'list';
-    if (t === 'object' && !node.properties && typeof node.additionalProperties === 'object') {
-      return `map of ${typeOf(root, node.additionalProperties)}`;
-    }
+    const values = t === 'object' ? mapValues(node) : undefined;
+    if (values) return `map of ${typeOf(root, values)}`;
     return t;
   });
   return named.join(' or ') || 'any';
@@ -106,10 +110,9 @@ function allowedOf(root: SchemaNode, n: SchemaNode): string {
     const items = allowedOf(root, node.items);
     if (items) out.push(`each: ${items}`);
   }
-  if (typeof node.additionalProperties === 'object' && !node.properties) {
-    const values = allowedOf(root, node.additionalProperties);
-    if (values) out.push(`values: ${values}`);
-  }
+  const values = mapValues(node);
+  const valuesAllowed = values ? allowedOf(root, values) : '';
+  if (valuesAllowed) out.push(`values: ${valuesAllowed}`);
   return out.join('; ');
 }
 
@@ -120,7 +123,7 @@ function defaultOf(node: SchemaNode, required: boolean): string {
 
 function describe(root: SchemaNode, node: SchemaNode): string {
   const parts = [node.description ?? ''];
-  const values = typeof node.additionalProperties === 'object' && !node.properties ? node.additionalProperties : undefined;
+  const values = mapValues(node);
   const valueText = values ? resolveRef(root, values).description : undefined;
   if (valueText) parts.push(`Each value: ${valueText}`);
   return parts.filter(Boolean).join(' ');
@@ -138,7 +141,11 @@ function rows(root: SchemaNode, key: string, n: SchemaNode, required: boolean): 
   };
   const out = [own];
   const item = node.items ? resolveRef(root, node.items) : undefined;
-  const children = node.properties ? { prefix: key, of: node } : item?.properties ? { prefix: `${key}[]`, of: item } : undefined;
+  const children = node.properties
+    ? { prefix: key, of: node }
+    : item?.properties
+      ? { prefix: `${key}[]`, of: item }
+      : undefined;
   if (children) {
     if (!node.properties) own.type = 'list of objects';
     const req = new Set(children.of.required ?? []);
@@ -151,7 +158,10 @@ function rows(root: SchemaNode, key: string, n: SchemaNode, required: boolean): 
 
 function table(list: Row[]): string {
   const head = '| key | type | default | allowed | description |\n|---|---|---|---|---|';
-  const body = list.map((r) => `| \`${r.key}\` | ${cell(r.type)} | ${cell(r.default)} | ${cell(r.allowed)} | ${cell(r.description)} |`);
+  const body = list.map((r) => {
+    const cells = [r.type, r.default, r.allowed, r.description].map(cell);
+    return `| \`${r.key}\` | ${cells.join(' | ')} |`;
+  });
   return [head, ...body].join('\n');
 }
 
@@ -172,8 +182,8 @@ export function renderReference(schema: SchemaNode): string {
     sections.push([`## \`${name}\``, '', ...(intro ? [intro, ''] : []), table(list)].join('\n'));
   }
   return [
-    '<!-- Generated from schemas/pipeline.schema.json by `npm run gen:docs` (scripts/gen-docs.ts). Do not edit: edit the',
-    'schema and regenerate; test/docs/docs.test.ts fails while this file is stale. -->',
+    '<!-- Generated from schemas/pipeline.schema.json by `npm run gen:docs` (scripts/gen-docs.ts). Do not edit:',
+    'edit the schema and regenerate; test/docs/docs.test.ts fails while this file is stale. -->',
     '',
     '# Pipeline reference',
     '',
