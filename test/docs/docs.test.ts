@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { anchors, brokenLinks, linkTargets, manualPages, slug } from '../../scripts/check-links.js';
-import { readSchema, referencePath, renderReference } from '../../scripts/gen-docs.js';
+import { readSchema, referencePath, renderReference, repoRoot } from '../../scripts/gen-docs.js';
+import { commandNames } from '../../src/cli.js';
 
 describe('docs/pipeline-reference.md', () => {
   it('is what `npm run gen:docs` writes from the schema (run it after changing the schema)', () => {
@@ -57,5 +58,13 @@ describe('relative links in the manual', () => {
     expect(slug('Why these libraries')).toBe('why-these-libraries');
     expect([...anchors('# A\n## A\n```\n# not a heading\n```\n')]).toEqual(['a', 'a-1']);
     expect(linkTargets('![img](docs/report.png) [t](x.md "title")')).toEqual(['docs/report.png', 'x.md']);
+  });
+});
+
+describe("README's commands table", () => {
+  it('has one row for every pipe command, and no row for a command pipe lacks', () => {
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| `pipe ([a-z-]+)/gm)].map((m) => m[1]);
+    expect([...rows].sort()).toEqual([...commandNames].sort());
   });
 });
