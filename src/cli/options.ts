@@ -1,6 +1,6 @@
 // Option helpers shared by plan/run/runs/gc (commander).
 import type { Command } from 'commander';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_QUEUE_NAME, WORKER_DEFAULTS } from '../runtime/queue/defaults.js';
 import type { BackendName } from '../stages/types.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { BACKENDS, backendOption, positiveInt } from './options.js';
 
 interface WorkerFlags {

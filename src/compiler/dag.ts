@@ -1,12 +1,16 @@
 // Graph algorithms over the plain `deps` record (stage id -> ids it depends on), as free functions.
+import { PipeError } from '../core/errors.js';
 
 export type Deps = Readonly<Record<string, readonly string[]>>;
 
-/** The DAG has a cycle (or a dependency on an unknown stage); lists the offending ids. */
-export class DagError extends Error {
+/**
+ * The DAG has a cycle (or a dependency on an unknown stage); lists the offending ids. The compiler reports cycles
+ * as diagnostics before it orders stages, so reaching this is a bug: internal class, printed with its stack.
+ */
+export class DagError extends PipeError {
   readonly ids: string[];
   constructor(message: string, ids: string[]) {
-    super(`${message}: ${ids.join(' -> ')}`);
+    super('PIPE_DAG_INVALID', `${message}: ${ids.join(' -> ')}`, { exitClass: 'internal' });
     this.name = 'DagError';
     this.ids = ids;
   }

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import './ops/register_gradients.js';
 
 export type BackendRequest = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';

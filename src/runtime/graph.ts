@@ -1,11 +1,11 @@
 // Graph algorithms over the compiler's plain-data DAG: free functions, no I/O.
 import picomatch from 'picomatch';
 import type { Dag } from '../compiler/types.js';
+import { PipeError } from '../core/errors.js';
 
-export class DagCycleError extends Error {
-  readonly code = 'PIPE_DAG_CYCLE';
+export class DagCycleError extends PipeError {
   constructor(readonly stageIds: string[]) {
-    super(`the stage graph has a cycle through: ${stageIds.join(', ')}`);
+    super('PIPE_DAG_CYCLE', `the stage graph has a cycle through: ${stageIds.join(', ')}`);
   }
 }
 

@@ -3,11 +3,13 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Compiled } from '../compiler/index.js';
+import { UserError } from '../core/errors.js';
 import { runtimeVersions } from './engine-version.js';
 import { CompositeReporter, type Reporter, type RunStatus } from './events.js';
 import { selectStages, topologicalOrder } from './graph.js';
 import { compilePipeline, prepareCompiled } from './prepare.js';
-import { RunDirectory, type RunRecord } from './run-dir.js';
+import type { RunRecord } from '../core/formats/run-record.js';
+import { RunDirectory } from './run-dir.js';
 import { scheduleDag, type OnError, type StageRun } from './scheduler.js';
 import type { LocationOptions } from './settings.js';
 import type { Executor } from './types.js';
@@ -56,7 +58,6 @@ export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Pr
   const fps = Object.fromEntries(Object.entries(prepared.fingerprints).map(([id, f]) => [id, f.value]));
   const reporter = new CompositeReporter(opts.reporters ?? []);
   if (opts.only && selectStages(dag, opts.only).size === 0) {
-    const { UserError } = await import('../cli/errors.js');
     throw new UserError('PIPE_ONLY_MATCHES_NOTHING', `--only "${opts.only}" matches no stage of ${compiled.file}; stages: ${Object.keys(dag.stages).join(', ')}.`, 2);
   }
 
@@ -203,28 +204,19 @@ async function createExecutor(name: string, opts: RunOptions, cacheDir: string, 
   if (name === 'queue') {
     const redis = opts.redis ?? process.env.PIPE_REDIS_URL;
     if (!redis) {
-      const { UserError } = await import('../cli/errors.js');
-      throw new UserError('PIPE_QUEUE_NEEDS_REDIS', '--executor queue needs --redis redis://HOST:PORT or PIPE_REDIS_URL (and workers started with `pipe worker` on the same Redis and cache dir).', 2);
+        throw new UserError('PIPE_QUEUE_NEEDS_REDIS', '--executor queue needs --redis redis://HOST:PORT or PIPE_REDIS_URL (and workers started with `pipe worker` on the same Redis and cache dir).', 2);
     }
     const { createQueueExecutor } = await import('./queue/executor.js');
     return createQueueExecutor({ redis, ...(opts.queue ? { queue: opts.queue } : {}), ...(opts.retries !== undefined ? { retries: opts.retries } : {}), store });
   }
-  const { UserError } = await import('../cli/errors.js');
   throw new UserError('PIPE_UNKNOWN_EXECUTOR', `unknown executor "${name}": use --executor local or --executor queue.`, 2);
 }
 
-/** The checks module is optional at this layer: a build without it still runs pipelines. */
-async function runChecks(runDir: string): Promise<{ exitCode: number; text: string } | undefined> {
-  let mod: { runChecksForRun?(dir: string): Promise<{ exitCode: number; text: string }> };
-  try {
-    mod = (await import(/* @vite-ignore */ checksModule)) as typeof mod;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw err;
-  }
-  return mod.runChecksForRun ? mod.runChecksForRun(runDir) : undefined;
+/** Checks load lazily (a literal import, so the type checker and the dependency lint see the edge). */
+async function runChecks(runDir: string): Promise<{ exitCode: number; text: string }> {
+  const { runChecksForRun } = await import('../checks/index.js');
+  return runChecksForRun(runDir);
 }
-const checksModule = '../checks/index.js';
 
 function summarize(
   runDir: string,
