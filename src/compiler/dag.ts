@@ -67,9 +67,25 @@ export function topologicalWaves(deps: Deps): string[][] {
   return waves;
 }
 
-/** Every stage after all of its dependencies. */
+/**
+ * Every stage after all of its dependencies: the order `pipe plan` shows and the runtime starts stages in.
+ * Stable: repeated passes in the order of `deps`' keys, a stage joining as soon as its dependencies have.
+ */
 export function topologicalOrder(deps: Deps): string[] {
-  return topologicalWaves(deps).flat();
+  checkKnown(deps);
+  const cycle = findCycle(deps);
+  if (cycle) throw new DagError('dependency cycle', cycle);
+  const ids = Object.keys(deps);
+  const done = new Set<string>();
+  const order: string[] = [];
+  while (order.length < ids.length) {
+    for (const id of ids) {
+      if (done.has(id) || !deps[id].every((d) => done.has(d))) continue;
+      done.add(id);
+      order.push(id);
+    }
+  }
+  return order;
 }
 
 /** Stages that depend on `id`, directly or not (what must rerun or be skipped when it changes or fails). */
