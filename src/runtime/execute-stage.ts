@@ -113,6 +113,7 @@ export async function executeStageJob(job: StageJob, store: ArtefactStore, hooks
     log(`${job.stageId}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return outcome('done');
   } catch (err) {
+    // Best-effort cleanup of the failed attempt (stale ones are swept later); the stage's error is what counts.
     if (outDir) await rm(outDir, { recursive: true, force: true }).catch(() => undefined);
     const message = describeStageError(err);
     log(`${job.stageId}: FAILED: ${message}`);

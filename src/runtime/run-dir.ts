@@ -52,6 +52,7 @@ export class RunDirectory {
     const dir = stagePath(path.join(this.dir, 'stages'), stageId);
     await mkdir(dir, { recursive: true });
     await replaceSymlink(entryDir, path.join(dir, 'output'));
+    // An entry without stage.json (published by a test, or gc'd meanwhile) still gets its link.
     await cp(path.join(entryDir, STAGE_RECORD), path.join(dir, STAGE_RECORD)).catch(() => undefined);
   }
 
