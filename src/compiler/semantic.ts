@@ -2,7 +2,7 @@
 // pipeline, and model shapes that don't fit the crop size.
 import type { PathSegment } from './diagnostics.js';
 import type { ResolvedConfig } from '../core/stage-params.js';
-import { BACKBONE_LAYERS, BACKBONE_WEIGHTS } from './backbones.js';
+import { BACKBONE_LAYERS, BACKBONE_WEIGHTS } from '../core/backbones.js';
 import { unknownNameHint } from './suggest.js';
 
 export interface Issue {

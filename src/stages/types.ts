@@ -1,12 +1,13 @@
 // The one interface between the runtime and the stage kinds (dataset, train, evaluate, report).
 // The runtime knows nothing about ML; a stage knows nothing about DAGs, caches or executors.
 // This file is also the plug-in API (PIPE_STAGE_MODULES): a plug-in kind needs only what it exports.
+import type { BackendName } from '../core/backends.js';
 import type { StageProgress } from '../core/progress.js';
 
 export type { StageProgress } from '../core/progress.js';
 export { StageUserError } from '../core/errors.js';
 
-export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type { BackendName } from '../core/backends.js';
 
 /** Machine-specific settings a stage may use; never part of a fingerprint. */
 export interface StageEnv {
