@@ -1,8 +1,7 @@
 // What the report says about fid/kid next to the metrics table: how many images each was computed on, and a warning
 // where FID's small-sample bias makes its value (and comparisons between runs of different sizes) unreliable.
-import { FID_MIN_UNBIASED_IMAGES, formatMetric, type MetricName } from '../ml/metrics/definitions.js';
-import type { Summary } from '../ml/metrics/stats.js';
-import type { RunMetricsFile } from './metrics-file.js';
+import type { MetricName, RunMetricsFile, Summary } from '../core/formats/metrics-file.js';
+import { FID_MIN_UNBIASED_IMAGES, formatMetric } from '../ml/metrics/definitions.js';
 
 export function distributionNotes(run: RunMetricsFile): string[] {
   const hasFid = run.metrics.includes('fid');

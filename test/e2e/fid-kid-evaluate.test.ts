@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inceptionStateDictShapes } from '../../src/ml/metrics/inception.js';
 import { encodeSafetensors } from '../../src/ml/weights/readers/safetensors.js';
-import { readMetricsJson, type RunMetricsFile } from '../../src/report/metrics-file.js';
+import { readMetricsJson, type RunMetricsFile } from '../../src/core/formats/metrics-file.js';
 import { runPipeline } from '../../src/runtime/run.js';
 import { syntheticNamedStateDict } from '../fixtures/backbones/synthetic.js';
 import { SHARED_DATA_DIR } from '../shared-paths.js';

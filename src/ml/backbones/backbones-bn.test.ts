@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKBONE_LAYERS } from '../../compiler/backbones.js';
+import { BACKBONE_LAYERS } from '../../core/backbones.js';
 import { syntheticNamedStateDict } from '../../../test/fixtures/backbones/synthetic.js';
 import { REPO_DIR } from '../../../test/shared-paths.js';
 import { initBackend } from '../backend.js';

@@ -6,7 +6,7 @@ import { disposeFrozenFilters, frozenConv2d, frozenDepthwiseConv2d, maxPool, pre
 import { loadWeightSet, readWeightsFile, takeTensors, formatOfPath } from '../weights/load.js';
 import type { LocateOptions } from '../weights/locate.js';
 import type { WeightSetId } from '../weights/registry.js';
-import { StageUserError } from '../../stages/types.js';
+import { StageUserError } from '../../core/errors.js';
 import type { NamedArray, WeightMap } from '../weights/types.js';
 import { ARCHITECTURES, layerNamesOf, opsThrough, type ArchName, type BottleneckOp, type ConvOp, type InvertedResidualOp, type Op } from './architectures.js';
 

@@ -1,7 +1,7 @@
 // FID and KID of a set of generated images against a set of real ones: Inception features are collected one image at a
 // time (8-bit RGB, as pytorch-fid reads PNGs), then compared once the sets are complete.
 import * as tf from '@tensorflow/tfjs-core';
-import type { DistributionMetricName } from './definitions.js';
+import type { DistributionMetricName } from '../../core/formats/metrics-file.js';
 import { frechetDistance, kernelInceptionDistance, type FeatureSet, type KidResult } from './fid.js';
 import type { RgbImage } from './image.js';
 import { FID_FEATURES, loadFidInception, type FidInception } from './inception.js';
