@@ -12,7 +12,7 @@ import { REPO_DIR } from '../../../test/shared-paths.js';
 import { initBackend } from '../backend.js';
 import { encodeTorchZip } from '../weights/readers/torch-writer.js';
 import { WEIGHT_SETS } from '../weights/registry.js';
-import { ARCHITECTURES, layerNamesOf } from './architectures.js';
+import { layerNamesOf } from './architectures.js';
 import { loadBackbone } from './index.js';
 import { torchStateDictShapes } from './net.js';
 
@@ -86,8 +86,12 @@ describe.each(NETS)('%s (torchvision layout, generated weights, eval-mode BatchN
 });
 
 describe('backbone tables', () => {
-  it("the compiler's layer lists are the engine's, for every backbone the DSL offers", () => {
-    for (const [name, layers] of Object.entries(BACKBONE_LAYERS)) expect(layerNamesOf(name as keyof typeof ARCHITECTURES), name).toEqual(layers);
+  it("the schema's layer names are exactly the backbones' layers, and its backbone list is theirs", async () => {
+    const schema = JSON.parse(await fs.readFile(path.join(REPO_DIR, 'schemas/pipeline.schema.json'), 'utf8'));
+    const names = schema.$defs.layerWeights.propertyNames.enum as string[];
+    expect(new Set(names)).toEqual(new Set(Object.values(BACKBONE_LAYERS).flat()));
+    expect(schema.$defs.loss.properties.perceptual.properties.backbone.enum).toEqual(Object.keys(BACKBONE_LAYERS));
+    for (const net of NETS) expect(layerNamesOf(net)).toEqual(BACKBONE_LAYERS[net]);
   });
 
   it('resnet50 and mobilenet_v2 have registry entries with the torchvision file names and full sha256', () => {
