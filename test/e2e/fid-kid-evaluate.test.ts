@@ -54,7 +54,13 @@ checks:
     const run = await readMetricsJson<RunMetricsFile>(path.join(r.runDir, 'metrics.json'));
     for (const d of ['AtoB', 'BtoA'] as const) {
       const dir = run.configs.base!.directions[d]!;
-      expect(dir.distribution).toMatchObject({ generated: 3, real: 3, fid_biased: true, kid_subset_size: 2, kid_subsets: 5 });
+      expect(dir.distribution).toMatchObject({
+        generated: 3,
+        real: 3,
+        fid_biased: true,
+        kid_subset_size: 2,
+        kid_subsets: 5,
+      });
       expect(dir.summary.fid!.mean).toBeGreaterThan(0);
       expect(Number.isFinite(dir.summary.kid!.mean)).toBe(true);
       expect(dir.summary.kid!.std).toBeGreaterThan(0);

@@ -23,8 +23,15 @@ interface LayerRef {
   absmax: number;
 }
 const fixtures = path.join(REPO_DIR, 'test/fixtures/backbones');
-const input = JSON.parse(await fs.readFile(path.join(fixtures, 'reference.json'), 'utf8')).input as { height: number; width: number; rgb_base64: string };
-const ref = JSON.parse(await fs.readFile(path.join(fixtures, 'reference-bn.json'), 'utf8')) as Record<string, Record<string, LayerRef> & Record<string, number[]>>;
+const input = JSON.parse(await fs.readFile(path.join(fixtures, 'reference.json'), 'utf8')).input as {
+  height: number;
+  width: number;
+  rgb_base64: string;
+};
+const ref = JSON.parse(await fs.readFile(path.join(fixtures, 'reference-bn.json'), 'utf8')) as Record<
+  string,
+  Record<string, LayerRef> & Record<string, number[]>
+>;
 
 const NETS = ['resnet50', 'mobilenet_v2'] as const;
 let tmp: string;
@@ -34,7 +41,10 @@ beforeAll(async () => {
   await initBackend('wasm');
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pipe-backbones-bn-'));
   const rgb = Buffer.from(input.rgb_base64, 'base64');
-  x = tf.tidy(() => tf.sub(tf.div(tf.tensor4d(Float32Array.from(rgb), [1, input.height, input.width, 3]), 127.5), 1) as tf.Tensor4D);
+  x = tf.tidy(
+    () =>
+      tf.sub(tf.div(tf.tensor4d(Float32Array.from(rgb), [1, input.height, input.width, 3]), 127.5), 1) as tf.Tensor4D,
+  );
   for (const net of NETS) {
     files[net] = path.join(tmp, `${net}-synthetic.pth`);
     await fs.writeFile(files[net]!, encodeTorchZip(syntheticNamedStateDict(torchStateDictShapes(net))));
@@ -75,7 +85,9 @@ describe.each(NETS)('%s (torchvision layout, generated weights, eval-mode BatchN
     const before = tf.memory().numTensors;
     const b = await loadBackbone({ name: net, file: files[net], layers: [tap] });
     expect(b.layerNames.at(-1)).toBe(tap);
-    const g = tf.grad((inp: tf.Tensor) => tf.tidy(() => tf.sum(tf.square(b.features(inp as tf.Tensor4D)[tap]!)) as tf.Scalar))(x);
+    const g = tf.grad((inp: tf.Tensor) =>
+      tf.tidy(() => tf.sum(tf.square(b.features(inp as tf.Tensor4D)[tap]!)) as tf.Scalar),
+    )(x);
     const r = ref[`${net}_grad_${tap}`] as unknown as LayerRef;
     expect(g.shape).toEqual(r.shape);
     expect(worstError(g.dataSync(), r)).toBeLessThan(1e-4);
@@ -95,8 +107,12 @@ describe('backbone tables', () => {
   });
 
   it('resnet50 and mobilenet_v2 have registry entries with the torchvision file names and full sha256', () => {
-    expect(WEIGHT_SETS['resnet50-torchvision'].official.url).toBe('https://download.pytorch.org/models/resnet50-0676ba61.pth');
-    expect(WEIGHT_SETS['mobilenet_v2-torchvision'].official.url).toBe('https://download.pytorch.org/models/mobilenet_v2-b0353104.pth');
+    expect(WEIGHT_SETS['resnet50-torchvision'].official.url).toBe(
+      'https://download.pytorch.org/models/resnet50-0676ba61.pth',
+    );
+    expect(WEIGHT_SETS['mobilenet_v2-torchvision'].official.url).toBe(
+      'https://download.pytorch.org/models/mobilenet_v2-b0353104.pth',
+    );
     for (const id of ['resnet50-torchvision', 'mobilenet_v2-torchvision', 'inception-fid'] as const) {
       const o = WEIGHT_SETS[id].official;
       // torch.hub's convention: the 8 hex digits after the last '-' are the sha256 prefix.

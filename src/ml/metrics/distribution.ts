@@ -35,7 +35,9 @@ export async function createDistributionScorer(opts: DistributionScorerOptions):
       const rows: Float32Array[] = [];
       return {
         async add(img) {
-          const x = tf.tidy(() => tf.div(tf.tensor4d(Float32Array.from(img.data), [1, img.height, img.width, 3]), 255) as tf.Tensor4D);
+          const x = tf.tidy(
+            () => tf.div(tf.tensor4d(Float32Array.from(img.data), [1, img.height, img.width, 3]), 255) as tf.Tensor4D,
+          );
           const f = net.features(x);
           x.dispose();
           try {
@@ -58,7 +60,10 @@ export async function createDistributionScorer(opts: DistributionScorerOptions):
       const out: { fid?: number; kid?: KidResult } = {};
       if (opts.metrics.includes('fid')) out.fid = frechetDistance(generated, real);
       if (opts.metrics.includes('kid'))
-        out.kid = kernelInceptionDistance(generated, real, { subsetSize: opts.kidSubsetSize, subsets: opts.kidSubsets });
+        out.kid = kernelInceptionDistance(generated, real, {
+          subsetSize: opts.kidSubsetSize,
+          subsets: opts.kidSubsets,
+        });
       return out;
     },
     dispose: () => net.dispose(),

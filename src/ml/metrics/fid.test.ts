@@ -8,7 +8,15 @@ import { REPO_DIR } from '../../../test/shared-paths.js';
 import { frechetDistance, kernelInceptionDistance, kidOnSubsets, type FeatureSet } from './fid.js';
 
 const ref = JSON.parse(await fs.readFile(path.join(REPO_DIR, 'test/fixtures/fid/frechet-reference.json'), 'utf8')) as {
-  frechet: { n1: number; n2: number; d: number; fid: number; fid_same: number; fid_sym: number; fid_nuclear: number | null }[];
+  frechet: {
+    n1: number;
+    n2: number;
+    d: number;
+    fid: number;
+    fid_same: number;
+    fid_sym: number;
+    fid_nuclear: number | null;
+  }[];
   kid: { n1: number; n2: number; d: number; m: number; subsets: number; values: number[] };
 };
 
@@ -17,7 +25,10 @@ function featureSet(n: number, d: number, k: number): FeatureSet {
   const data = new Float64Array(n * d);
   for (let i = 0; i < n; i++)
     for (let j = 0; j < d; j++)
-      data[i * d + j] = Math.sin((0.37 * i * (j + 1)) / d + 0.11 * i + 0.23 * j + k) + 0.5 * Math.cos(0.05 * i * (j + 1) + k) + 0.3 * k * Math.cos(j);
+      data[i * d + j] =
+        Math.sin((0.37 * i * (j + 1)) / d + 0.11 * i + 0.23 * j + k) +
+        0.5 * Math.cos(0.05 * i * (j + 1) + k) +
+        0.3 * k * Math.cos(j);
   return { data, n, d };
 }
 
@@ -30,21 +41,25 @@ function subsetIndices(n: number, m: number, s: number): number[] {
 }
 
 describe('Frechet distance', () => {
-  it.each(ref.frechet)('matches scipy for n1=$n1, n2=$n2, d=$d', ({ n1, n2, d, fid, fid_same, fid_sym, fid_nuclear }) => {
-    const a = featureSet(n1, d, 0);
-    const b = featureSet(n2, d, 1);
-    const got = frechetDistance(a, b);
-    // pytorch-fid's route (sqrtm of the non-symmetric product) is exact only up to its own rounding, which shows as
-    // fid_same, its value on identical sets: ~1e-3 at 100 images in 2048 dimensions.
-    const noise = Math.max(1e-6 * fid, 2 * Math.abs(fid_same));
-    expect(Math.abs(got - fid), `FID ${got} vs scipy sqrtm ${fid}`).toBeLessThan(noise);
-    // The symmetric-eigendecomposition route has noise of the same kind (sqrt of rounding-level null eigenvalues).
-    expect(Math.abs(got - fid_sym), `FID ${got} vs scipy eigh route ${fid_sym}`).toBeLessThan(noise);
-    // The identity pipe uses, by LAPACK's SVD: agreement to rounding.
-    if (fid_nuclear !== null) expect(Math.abs(got - fid_nuclear) / fid_nuclear, `FID ${got} vs numpy ${fid_nuclear}`).toBeLessThan(1e-10);
-    // Identical sets: 0 (scipy's sqrtm route leaves rounding noise of its own, fid_same).
-    expect(frechetDistance(a, a)).toBeLessThan(Math.max(1e-9 * fid, Math.abs(fid_same)));
-  });
+  it.each(ref.frechet)(
+    'matches scipy for n1=$n1, n2=$n2, d=$d',
+    ({ n1, n2, d, fid, fid_same, fid_sym, fid_nuclear }) => {
+      const a = featureSet(n1, d, 0);
+      const b = featureSet(n2, d, 1);
+      const got = frechetDistance(a, b);
+      // pytorch-fid's route (sqrtm of the non-symmetric product) is exact only up to its own rounding, which shows as
+      // fid_same, its value on identical sets: ~1e-3 at 100 images in 2048 dimensions.
+      const noise = Math.max(1e-6 * fid, 2 * Math.abs(fid_same));
+      expect(Math.abs(got - fid), `FID ${got} vs scipy sqrtm ${fid}`).toBeLessThan(noise);
+      // The symmetric-eigendecomposition route has noise of the same kind (sqrt of rounding-level null eigenvalues).
+      expect(Math.abs(got - fid_sym), `FID ${got} vs scipy eigh route ${fid_sym}`).toBeLessThan(noise);
+      // The identity pipe uses, by LAPACK's SVD: agreement to rounding.
+      if (fid_nuclear !== null)
+        expect(Math.abs(got - fid_nuclear) / fid_nuclear, `FID ${got} vs numpy ${fid_nuclear}`).toBeLessThan(1e-10);
+      // Identical sets: 0 (scipy's sqrtm route leaves rounding noise of its own, fid_same).
+      expect(frechetDistance(a, a)).toBeLessThan(Math.max(1e-9 * fid, Math.abs(fid_same)));
+    },
+  );
 
   it('is symmetric and grows with a mean shift by exactly its squared length', () => {
     const a = featureSet(30, 8, 0);
@@ -77,7 +92,10 @@ describe('KID', () => {
     // Two independent Gaussian samples: unbiased, so near 0; a 0.5 mean shift in every dimension: clearly positive.
     const rng = seedrandom('kid-test');
     const gauss = (n: number, shift: number) => ({
-      data: Float64Array.from({ length: n * 16 }, () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng()) + shift),
+      data: Float64Array.from(
+        { length: n * 16 },
+        () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng()) + shift,
+      ),
       n,
       d: 16,
     });

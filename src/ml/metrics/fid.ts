@@ -34,7 +34,10 @@ function covarianceFactor(centered: Matrix): Matrix {
   const n = centered.rows;
   const d = centered.columns;
   if (n <= d) return centered.transpose().div(Math.sqrt(n - 1));
-  const cov = centered.transpose().mmul(centered).div(n - 1);
+  const cov = centered
+    .transpose()
+    .mmul(centered)
+    .div(n - 1);
   const eig = new EigenvalueDecomposition(cov, { assumeSymmetric: true });
   const v = eig.eigenvectorMatrix;
   eig.realEigenvalues.forEach((l, k) => {
@@ -58,7 +61,11 @@ export function frechetDistance(a: FeatureSet, b: FeatureSet): number {
   const f2 = covarianceFactor(B.centered);
   const frob = (m: Matrix) => m.to1DArray().reduce((s, v) => s + v * v, 0);
   const cross = f1.transpose().mmul(f2);
-  const svd = new SingularValueDecomposition(cross, { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true });
+  const svd = new SingularValueDecomposition(cross, {
+    computeLeftSingularVectors: false,
+    computeRightSingularVectors: false,
+    autoTranspose: true,
+  });
   const trSqrt = svd.diagonal.reduce((s, v) => s + v, 0);
   let meanTerm = 0;
   for (let j = 0; j < a.d; j++) meanTerm += (A.mean[j]! - B.mean[j]!) ** 2;
@@ -92,7 +99,15 @@ export interface KidResult {
 }
 
 /** Unbiased MMD^2 of each (subsetX[s], subsetY[s]) pair, from precomputed Gram matrices. */
-function subsetMmd(kxx: Float64Array, kyy: Float64Array, kxy: Float64Array, n1: number, n2: number, ix: number[], iy: number[]): number {
+function subsetMmd(
+  kxx: Float64Array,
+  kyy: Float64Array,
+  kxy: Float64Array,
+  n1: number,
+  n2: number,
+  ix: number[],
+  iy: number[],
+): number {
   const m = ix.length;
   let sxx = 0;
   let syy = 0;

@@ -25,42 +25,69 @@ const c = (name: string, cin: number, cout: number, kh: number, kw = kh): ConvSp
 
 function blockA(m: string, cin: number, pool: number): ConvSpec[] {
   return [
-    c(`${m}.branch1x1`, cin, 64, 1), c(`${m}.branch5x5_1`, cin, 48, 1), c(`${m}.branch5x5_2`, 48, 64, 5),
-    c(`${m}.branch3x3dbl_1`, cin, 64, 1), c(`${m}.branch3x3dbl_2`, 64, 96, 3), c(`${m}.branch3x3dbl_3`, 96, 96, 3),
+    c(`${m}.branch1x1`, cin, 64, 1),
+    c(`${m}.branch5x5_1`, cin, 48, 1),
+    c(`${m}.branch5x5_2`, 48, 64, 5),
+    c(`${m}.branch3x3dbl_1`, cin, 64, 1),
+    c(`${m}.branch3x3dbl_2`, 64, 96, 3),
+    c(`${m}.branch3x3dbl_3`, 96, 96, 3),
     c(`${m}.branch_pool`, cin, pool, 1),
   ];
 }
 function blockC(m: string, c7: number): ConvSpec[] {
   return [
     c(`${m}.branch1x1`, 768, 192, 1),
-    c(`${m}.branch7x7_1`, 768, c7, 1), c(`${m}.branch7x7_2`, c7, c7, 1, 7), c(`${m}.branch7x7_3`, c7, 192, 7, 1),
-    c(`${m}.branch7x7dbl_1`, 768, c7, 1), c(`${m}.branch7x7dbl_2`, c7, c7, 7, 1), c(`${m}.branch7x7dbl_3`, c7, c7, 1, 7),
-    c(`${m}.branch7x7dbl_4`, c7, c7, 7, 1), c(`${m}.branch7x7dbl_5`, c7, 192, 1, 7),
+    c(`${m}.branch7x7_1`, 768, c7, 1),
+    c(`${m}.branch7x7_2`, c7, c7, 1, 7),
+    c(`${m}.branch7x7_3`, c7, 192, 7, 1),
+    c(`${m}.branch7x7dbl_1`, 768, c7, 1),
+    c(`${m}.branch7x7dbl_2`, c7, c7, 7, 1),
+    c(`${m}.branch7x7dbl_3`, c7, c7, 1, 7),
+    c(`${m}.branch7x7dbl_4`, c7, c7, 7, 1),
+    c(`${m}.branch7x7dbl_5`, c7, 192, 1, 7),
     c(`${m}.branch_pool`, 768, 192, 1),
   ];
 }
 function blockE(m: string, cin: number): ConvSpec[] {
   return [
     c(`${m}.branch1x1`, cin, 320, 1),
-    c(`${m}.branch3x3_1`, cin, 384, 1), c(`${m}.branch3x3_2a`, 384, 384, 1, 3), c(`${m}.branch3x3_2b`, 384, 384, 3, 1),
-    c(`${m}.branch3x3dbl_1`, cin, 448, 1), c(`${m}.branch3x3dbl_2`, 448, 384, 3),
-    c(`${m}.branch3x3dbl_3a`, 384, 384, 1, 3), c(`${m}.branch3x3dbl_3b`, 384, 384, 3, 1),
+    c(`${m}.branch3x3_1`, cin, 384, 1),
+    c(`${m}.branch3x3_2a`, 384, 384, 1, 3),
+    c(`${m}.branch3x3_2b`, 384, 384, 3, 1),
+    c(`${m}.branch3x3dbl_1`, cin, 448, 1),
+    c(`${m}.branch3x3dbl_2`, 448, 384, 3),
+    c(`${m}.branch3x3dbl_3a`, 384, 384, 1, 3),
+    c(`${m}.branch3x3dbl_3b`, 384, 384, 3, 1),
     c(`${m}.branch_pool`, cin, 192, 1),
   ];
 }
 
 /** Every conv of the network up to the pool features (the 1008-way fc is not read). */
 export const INCEPTION_CONVS: ConvSpec[] = [
-  c('Conv2d_1a_3x3', 3, 32, 3), c('Conv2d_2a_3x3', 32, 32, 3), c('Conv2d_2b_3x3', 32, 64, 3),
-  c('Conv2d_3b_1x1', 64, 80, 1), c('Conv2d_4a_3x3', 80, 192, 3),
-  ...blockA('Mixed_5b', 192, 32), ...blockA('Mixed_5c', 256, 64), ...blockA('Mixed_5d', 288, 64),
-  c('Mixed_6a.branch3x3', 288, 384, 3), c('Mixed_6a.branch3x3dbl_1', 288, 64, 1),
-  c('Mixed_6a.branch3x3dbl_2', 64, 96, 3), c('Mixed_6a.branch3x3dbl_3', 96, 96, 3),
-  ...blockC('Mixed_6b', 128), ...blockC('Mixed_6c', 160), ...blockC('Mixed_6d', 160), ...blockC('Mixed_6e', 192),
-  c('Mixed_7a.branch3x3_1', 768, 192, 1), c('Mixed_7a.branch3x3_2', 192, 320, 3),
-  c('Mixed_7a.branch7x7x3_1', 768, 192, 1), c('Mixed_7a.branch7x7x3_2', 192, 192, 1, 7),
-  c('Mixed_7a.branch7x7x3_3', 192, 192, 7, 1), c('Mixed_7a.branch7x7x3_4', 192, 192, 3),
-  ...blockE('Mixed_7b', 1280), ...blockE('Mixed_7c', 2048),
+  c('Conv2d_1a_3x3', 3, 32, 3),
+  c('Conv2d_2a_3x3', 32, 32, 3),
+  c('Conv2d_2b_3x3', 32, 64, 3),
+  c('Conv2d_3b_1x1', 64, 80, 1),
+  c('Conv2d_4a_3x3', 80, 192, 3),
+  ...blockA('Mixed_5b', 192, 32),
+  ...blockA('Mixed_5c', 256, 64),
+  ...blockA('Mixed_5d', 288, 64),
+  c('Mixed_6a.branch3x3', 288, 384, 3),
+  c('Mixed_6a.branch3x3dbl_1', 288, 64, 1),
+  c('Mixed_6a.branch3x3dbl_2', 64, 96, 3),
+  c('Mixed_6a.branch3x3dbl_3', 96, 96, 3),
+  ...blockC('Mixed_6b', 128),
+  ...blockC('Mixed_6c', 160),
+  ...blockC('Mixed_6d', 160),
+  ...blockC('Mixed_6e', 192),
+  c('Mixed_7a.branch3x3_1', 768, 192, 1),
+  c('Mixed_7a.branch3x3_2', 192, 320, 3),
+  c('Mixed_7a.branch7x7x3_1', 768, 192, 1),
+  c('Mixed_7a.branch7x7x3_2', 192, 192, 1, 7),
+  c('Mixed_7a.branch7x7x3_3', 192, 192, 7, 1),
+  c('Mixed_7a.branch7x7x3_4', 192, 192, 3),
+  ...blockE('Mixed_7b', 1280),
+  ...blockE('Mixed_7c', 2048),
 ];
 
 /** State-dict key -> shape of every tensor read (BasicConv2d: bias-free conv + BatchNorm). */
@@ -80,7 +107,9 @@ interface Conv {
 
 function foldConv(spec: ConvSpec, t: Map<string, NamedArray>): Conv {
   const w = t.get(`${spec.name}.conv.weight`)!;
-  const [g, beta, mean, v] = ['weight', 'bias', 'running_mean', 'running_var'].map((s) => t.get(`${spec.name}.bn.${s}`)!.data);
+  const [g, beta, mean, v] = ['weight', 'bias', 'running_mean', 'running_var'].map(
+    (s) => t.get(`${spec.name}.bn.${s}`)!.data,
+  );
   const scale = g!.map((gi, i) => gi / Math.sqrt(v![i]! + BN_EPS));
   const per = w.data.length / spec.cout;
   const folded = w.data.map((x, i) => x * scale[Math.floor(i / per)]!);
@@ -111,7 +140,12 @@ export async function loadFidInception(opts: LoadInceptionOptions = {}): Promise
   const shapes = inceptionStateDictShapes();
   const only = (name: string) => shapes.has(name);
   const loaded = opts.file
-    ? { file: opts.file, source: 'file', sha256: undefined as string | undefined, ...(await readWeightsFile(opts.file, formatOfPath(opts.file), { only })) }
+    ? {
+        file: opts.file,
+        source: 'file',
+        sha256: undefined as string | undefined,
+        ...(await readWeightsFile(opts.file, formatOfPath(opts.file), { only })),
+      }
     : await loadWeightSet('inception-fid', { ...opts, only });
   const wanted = [...shapes].map(([key, shape]) => ({ key, fileKey: key, shape }));
   const tensors = takeTensors(loaded, wanted, 'FID Inception-v3 (pytorch-fid weights)');
@@ -144,7 +178,13 @@ function conv(x: tf.Tensor4D, convs: Convs, name: string, stride = 1, pad: 'same
 function avgPoolExcludePad(x: tf.Tensor4D, counts: Map<string, tf.Tensor4D>): tf.Tensor4D {
   const [, h, w] = x.shape;
   const key = `${h}x${w}`;
-  const padded = (t: tf.Tensor4D) => tf.pad(t, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+  const padded = (t: tf.Tensor4D) =>
+    tf.pad(t, [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ]);
   let n = counts.get(key);
   if (!n) {
     const ones = tf.ones([1, h!, w!, 1]) as tf.Tensor4D;
@@ -165,7 +205,13 @@ function mixedA(x: tf.Tensor4D, cv: Convs, m: string, counts: Map<string, tf.Ten
 
 function mixed6a(x: tf.Tensor4D, cv: Convs): tf.Tensor4D {
   const b3 = conv(x, cv, 'Mixed_6a.branch3x3', 2, 'valid');
-  const d = conv(conv(conv(x, cv, 'Mixed_6a.branch3x3dbl_1'), cv, 'Mixed_6a.branch3x3dbl_2'), cv, 'Mixed_6a.branch3x3dbl_3', 2, 'valid');
+  const d = conv(
+    conv(conv(x, cv, 'Mixed_6a.branch3x3dbl_1'), cv, 'Mixed_6a.branch3x3dbl_2'),
+    cv,
+    'Mixed_6a.branch3x3dbl_3',
+    2,
+    'valid',
+  );
   return tf.concat([b3, d, tf.maxPool(x, 3, 2, 'valid')], 3);
 }
 
@@ -186,7 +232,13 @@ function mixed7a(x: tf.Tensor4D, cv: Convs): tf.Tensor4D {
 }
 
 /** FIDInceptionE_1 (Mixed_7b: average pool without padding counts) and _2 (Mixed_7c: max pool). */
-function mixedE(x: tf.Tensor4D, cv: Convs, m: string, pool: 'avg' | 'max', counts: Map<string, tf.Tensor4D>): tf.Tensor4D {
+function mixedE(
+  x: tf.Tensor4D,
+  cv: Convs,
+  m: string,
+  pool: 'avg' | 'max',
+  counts: Map<string, tf.Tensor4D>,
+): tf.Tensor4D {
   const b1 = conv(x, cv, `${m}.branch1x1`);
   const s = conv(x, cv, `${m}.branch3x3_1`);
   const b3 = tf.concat([conv(s, cv, `${m}.branch3x3_2a`), conv(s, cv, `${m}.branch3x3_2b`)], 3);
