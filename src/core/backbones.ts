@@ -8,7 +8,8 @@ function vggLayers(convsPerBlock: readonly number[]): string[] {
 
 /** conv1, maxpool, then per stage K each block `layerK[i]` and the stage output `layerK` (= its last block). */
 function resnetLayers(blocks: readonly number[]): string[] {
-  return ['conv1', 'maxpool', ...blocks.flatMap((n, s) => [...Array.from({ length: n }, (_, i) => `layer${s + 1}[${i}]`), `layer${s + 1}`])];
+  const stage = (n: number, s: number) => [...Array.from({ length: n }, (_, i) => `layer${s + 1}[${i}]`), `layer${s + 1}`];
+  return ['conv1', 'maxpool', ...blocks.flatMap(stage)];
 }
 
 export const BACKBONE_LAYERS = {
@@ -29,6 +30,11 @@ export const BACKBONE_LAYERS = {
   resnet50: resnetLayers([3, 4, 6, 3]),
   /** torchvision mobilenet_v2: features.N = output of features[N], N = 0..18 (the article's conv_13 = features.13, 96 ch, /16). */
   mobilenet_v2: Array.from({ length: 19 }, (_, i) => `features.${i}`),
+  /**
+   * torchvision convnext_tiny: features.N = output of features[N]: features.0 the 4x4 patchify stem (96 ch, /4),
+   * features.1/3/5/7 the four stages (96, 192, 384, 768 ch at /4, /8, /16, /32), features.2/4/6 the downsamples.
+   */
+  convnext_tiny: Array.from({ length: 8 }, (_, i) => `features.${i}`),
 } as const satisfies Record<string, readonly string[]>;
 
 export type BackboneName = keyof typeof BACKBONE_LAYERS;
@@ -40,4 +46,5 @@ export const BACKBONE_WEIGHTS: Record<BackboneName, readonly string[]> = {
   squeezenet1_1: ['torchvision'],
   resnet50: ['torchvision'],
   mobilenet_v2: ['torchvision'],
+  convnext_tiny: ['torchvision'],
 };

@@ -196,7 +196,7 @@ export interface Loss {
     /**
      * Frozen feature network (ImageNet-pretrained; BatchNorm nets run in eval mode with running statistics).
      */
-    backbone?: "vgg16" | "vgg19" | "squeezenet1_1" | "resnet50" | "mobilenet_v2";
+    backbone?: "vgg16" | "vgg19" | "squeezenet1_1" | "resnet50" | "mobilenet_v2" | "convnext_tiny";
     /**
      * Trained weight set: torchvision (RGB in [0,1], ImageNet mean/std) or keras (VGGs only; BGR 0..255 minus mean, converted from Caffe).
      */
@@ -405,7 +405,7 @@ export interface Check {
   on?: "mean" | "ci_low";
 }
 /**
- * Backbone layer name -> weight, e.g. { relu3_3: 1.0 }. vgg16: relu1_1..relu5_3; vgg19: relu1_1..relu5_4; squeezenet1_1: conv1, fire3, fire5, fire6, fire7, fire8, fire9 (the 7 LPIPS taps); resnet50: conv1, maxpool, layer1..layer4 and block outputs layerK[i] (the article's layer3[1]); mobilenet_v2: features.0..features.18 (the article's conv_13 is features.13).
+ * Backbone layer name -> weight, e.g. { relu3_3: 1.0 }. vgg16: relu1_1..relu5_3; vgg19: relu1_1..relu5_4; squeezenet1_1: conv1, fire3, fire5, fire6, fire7, fire8, fire9 (the 7 LPIPS taps); resnet50: conv1, maxpool, layer1..layer4 and block outputs layerK[i] (the article's layer3[1]); mobilenet_v2: features.0..features.18 (the article's conv_13 is features.13); convnext_tiny: features.0..features.7 (stem, stages 1/3/5/7, downsamples 2/4/6).
  *
  * This interface was referenced by `PipelineConfig`'s JSON-Schema
  * via the `definition` "layerWeights".

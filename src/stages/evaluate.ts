@@ -128,7 +128,8 @@ export const evaluateStage: StageKind<EvaluateParams> = {
         const summary = summarizeImages(images, metrics, ev.bootstrap);
         const { speed, fps } = summarizeSpeed(times, 1, info.name, ev.bootstrap);
         if (metrics.includes('fps')) summary.fps = fps;
-        const distribution = dist && generated ? await scoreDistribution(ctx, dist, generated, to, ev, summary) : undefined;
+        const distribution =
+          dist && generated ? await scoreDistribution(ctx, dist, generated, to, ev, summary) : undefined;
         directions[dir] = { reference: aligned ? 'target' : 'input', outputs: outRel, images, summary, speed, distribution };
         ctx.log(`${dir}: ${n} images, ${speed.ms_per_image.toFixed(1)} ms/image on ${info.name}`);
       }
@@ -179,7 +180,11 @@ async function scoreDistribution(
     ctx.progress({ message: `Inception features of real images ${i + 1}/${n}` });
   }
   if (generated.count < 2 || real.count < 2)
-    throw new StageUserError('PIPE_EVAL_TOO_FEW_FOR_FID', `fid and kid need at least 2 generated and 2 real images; the split has ${generated.count} and ${real.count}. Use a larger evaluate.split or drop fid/kid from evaluate.metrics.`);
+    throw new StageUserError(
+      'PIPE_EVAL_TOO_FEW_FOR_FID',
+      `fid and kid need at least 2 generated and 2 real images; the split has ${generated.count} and ` +
+        `${real.count}. Use a larger evaluate.split or drop fid/kid from evaluate.metrics.`,
+    );
   const r = dist.score(generated.set(), real.set());
   const point = (v: number, count: number, std = 0): Summary => ({ n: count, mean: v, std, ci_low: v, ci_high: v });
   if (r.fid !== undefined) summary.fid = point(r.fid, generated.count);

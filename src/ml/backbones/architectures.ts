@@ -1,7 +1,7 @@
 // The layer graphs of the pretrained backbones, as flat op lists in torchvision's `features` order. Each op names the
 // tensors it needs in the two weight layouts (torchvision state-dict keys; Keras layer names).
 
-export type ArchName = 'vgg16' | 'vgg19' | 'squeezenet1_1' | 'alexnet' | 'resnet50' | 'mobilenet_v2';
+export type ArchName = 'vgg16' | 'vgg19' | 'squeezenet1_1' | 'alexnet' | 'resnet50' | 'mobilenet_v2' | 'convnext_tiny';
 
 export interface ConvOp {
   kind: 'conv';
@@ -70,7 +70,32 @@ export interface TapOp {
   kind: 'tap';
   name: string;
 }
-export type Op = ConvOp | FireOp | PoolOp | TapOp | ConvBnOp | BottleneckOp | InvertedResidualOp;
+/** ConvNeXt patchify/downsample: a k x k stride-k conv (with bias) and a channels LayerNorm (eps 1e-6), in `order`. */
+export interface ConvLayerNormOp {
+  kind: 'convln';
+  order: 'conv-ln' | 'ln-conv';
+  conv: string;
+  ln: string;
+  cin: number;
+  cout: number;
+  k: number;
+}
+/** torchvision CNBlock: 7x7 depthwise -> LayerNorm -> Linear 4x -> GELU -> Linear -> layer scale, plus the input. */
+export interface ConvNextBlockOp {
+  kind: 'cnblock';
+  torchKey: string;
+  dim: number;
+}
+export type Op =
+  | ConvOp
+  | FireOp
+  | PoolOp
+  | TapOp
+  | ConvBnOp
+  | BottleneckOp
+  | InvertedResidualOp
+  | ConvLayerNormOp
+  | ConvNextBlockOp;
 
 function vgg(convsPerBlock: number[]): Op[] {
   const ops: Op[] = [];
@@ -140,6 +165,26 @@ function mobilenetV2(): Op[] {
   return ops;
 }
 
+/** torchvision convnext_tiny. Taps: `features.N` = output of features[N]: stem 0, stages 1/3/5/7, downsamples 2/4/6. */
+function convnextTiny(): Op[] {
+  const dims = [96, 192, 384, 768];
+  const ops: Op[] = [
+    { kind: 'convln', order: 'conv-ln', conv: 'features.0.0', ln: 'features.0.1', cin: 3, cout: 96, k: 4 },
+    { kind: 'tap', name: 'features.0' },
+  ];
+  [3, 3, 9, 3].forEach((depth, s) => {
+    const i = 2 * s + 1;
+    if (s > 0) {
+      const [ln, conv] = [`features.${i - 1}.0`, `features.${i - 1}.1`];
+      ops.push({ kind: 'convln', order: 'ln-conv', ln, conv, cin: dims[s - 1]!, cout: dims[s]!, k: 2 });
+      ops.push({ kind: 'tap', name: `features.${i - 1}` });
+    }
+    for (let b = 0; b < depth; b++) ops.push({ kind: 'cnblock', torchKey: `features.${i}.${b}`, dim: dims[s]! });
+    ops.push({ kind: 'tap', name: `features.${i}` });
+  });
+  return ops;
+}
+
 export const ARCHITECTURES: Record<ArchName, Op[]> = {
   vgg16: vgg([2, 2, 3, 3, 3]),
   vgg19: vgg([2, 2, 4, 4, 4]),
@@ -163,6 +208,7 @@ export const ARCHITECTURES: Record<ArchName, Op[]> = {
   ],
   resnet50: resnet50(),
   mobilenet_v2: mobilenetV2(),
+  convnext_tiny: convnextTiny(),
 };
 
 export function layerNamesOf(arch: ArchName): string[] {

@@ -33,7 +33,8 @@ const ref = JSON.parse(await fs.readFile(path.join(fixtures, 'reference-bn.json'
   Record<string, LayerRef> & Record<string, number[]>
 >;
 
-const NETS = ['resnet50', 'mobilenet_v2'] as const;
+const NETS = ['resnet50', 'mobilenet_v2', 'convnext_tiny'] as const;
+const GRAD_TAP = { resnet50: 'layer2', mobilenet_v2: 'features.7', convnext_tiny: 'features.3' } as const;
 let tmp: string;
 let x: tf.Tensor4D;
 const files: Partial<Record<(typeof NETS)[number], string>> = {};
@@ -61,7 +62,7 @@ function worstError(data: Float32Array | Int32Array | Uint8Array, r: LayerRef): 
   return worst / r.absmax;
 }
 
-describe.each(NETS)('%s (torchvision layout, generated weights, eval-mode BatchNorm)', (net) => {
+describe.each(NETS)('%s (torchvision layout, generated weights, eval mode)', (net) => {
   it('reads exactly the official state-dict keys and shapes (classifier aside)', () => {
     const want = ref[`${net}_layout`] as unknown as Record<string, number[]>;
     expect(Object.fromEntries(torchStateDictShapes(net))).toEqual(want);
@@ -81,7 +82,7 @@ describe.each(NETS)('%s (torchvision layout, generated weights, eval-mode BatchN
   });
 
   it('passes the input gradient as PyTorch autograd does', async () => {
-    const tap = net === 'resnet50' ? 'layer2' : 'features.7';
+    const tap = GRAD_TAP[net];
     const before = tf.memory().numTensors;
     const b = await loadBackbone({ name: net, file: files[net], layers: [tap] });
     expect(b.layerNames.at(-1)).toBe(tap);

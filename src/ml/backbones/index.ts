@@ -46,6 +46,7 @@ export const BACKBONE_LAYER_NAMES: Record<BackboneName, readonly string[]> = {
   alexnet: layerNamesOf('alexnet'),
   resnet50: layerNamesOf('resnet50'),
   mobilenet_v2: layerNamesOf('mobilenet_v2'),
+  convnext_tiny: layerNamesOf('convnext_tiny'),
 };
 
 export async function loadBackbone(opts: LoadBackboneOptions): Promise<Backbone> {

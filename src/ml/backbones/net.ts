@@ -8,7 +8,17 @@ import type { LocateOptions } from '../weights/locate.js';
 import type { WeightSetId } from '../weights/registry.js';
 import { StageUserError } from '../../core/errors.js';
 import type { NamedArray, WeightMap } from '../weights/types.js';
-import { ARCHITECTURES, layerNamesOf, opsThrough, type ArchName, type BottleneckOp, type ConvOp, type InvertedResidualOp, type Op } from './architectures.js';
+import {
+  ARCHITECTURES,
+  layerNamesOf,
+  opsThrough,
+  type ArchName,
+  type BottleneckOp,
+  type ConvNextBlockOp,
+  type ConvOp,
+  type InvertedResidualOp,
+  type Op,
+} from './architectures.js';
 
 export type WeightLayout = 'torch' | 'keras';
 
@@ -91,12 +101,33 @@ function convSpecs(op: Op): ConvSpec[] {
       const parts = invertedResidualParts(op);
       return [...(parts.expand ? [parts.expand] : []), parts.dw, parts.project];
     }
+    case 'convln':
+      return [{ key: op.conv, cin: op.cin, cout: op.cout, k: op.k }];
+    case 'cnblock':
+      return [{ key: `${op.torchKey}.block.0`, cin: op.dim, cout: op.dim, k: 7, depthwise: true }];
     default:
       return [];
   }
 }
 
 /** Model tensor names (torch keys) -> names and shapes in the file. */
+/** Tensors other than convolutions (ConvNeXt's LayerNorms, Linears and layer scales): state-dict key -> shape. */
+function paramSpecs(op: Op): [string, number[]][] {
+  if (op.kind === 'convln') {
+    const c = op.order === 'conv-ln' ? op.cout : op.cin;
+    return [[`${op.ln}.weight`, [c]], [`${op.ln}.bias`, [c]]];
+  }
+  if (op.kind !== 'cnblock') return [];
+  const p = `${op.torchKey}`;
+  const d = op.dim;
+  return [
+    [`${p}.block.2.weight`, [d]], [`${p}.block.2.bias`, [d]],
+    [`${p}.block.3.weight`, [4 * d, d]], [`${p}.block.3.bias`, [4 * d]],
+    [`${p}.block.5.weight`, [d, 4 * d]], [`${p}.block.5.bias`, [d]],
+    [`${p}.layer_scale`, [d, 1, 1]],
+  ];
+}
+
 function wantedTensors(ops: Op[], layout: WeightLayout, fileNames: readonly string[] | undefined): Wanted[] {
   const out: Wanted[] = [];
   for (const op of ops) {
@@ -120,8 +151,52 @@ function wantedTensors(ops: Op[], layout: WeightLayout, fileNames: readonly stri
       if (!c.bn) out.push({ key: `${c.key}.bias`, fileKey: `${c.key}.bias`, shape: [c.cout] });
       else for (const stat of BN_STATS) out.push({ key: `${c.bn}.${stat}`, fileKey: `${c.bn}.${stat}`, shape: [c.cout] });
     }
+    for (const [key, shape] of paramSpecs(op)) out.push({ key, fileKey: key, shape });
   }
   return out;
+}
+
+/** The non-conv tensors as tf constants; Linear weights [out, in] are stored transposed ([in, out]) for x W. */
+function toParams(ops: Op[], tensors: Map<string, NamedArray>): Map<string, tf.Tensor> {
+  const out = new Map<string, tf.Tensor>();
+  for (const [key, shape] of ops.flatMap(paramSpecs)) {
+    const t = tensors.get(key)!;
+    const linear = () => tf.tidy(() => tf.transpose(tf.tensor2d(t.data, shape as [number, number])));
+    out.set(key, shape.length === 2 ? linear() : tf.tensor1d(t.data));
+  }
+  return out;
+}
+
+const LN_EPS = 1e-6; // torchvision ConvNeXt's LayerNorm and LayerNorm2d
+
+function layerNorm(x: tf.Tensor4D, params: Map<string, tf.Tensor>, ln: string): tf.Tensor4D {
+  const { mean, variance } = tf.moments(x, -1, true);
+  const y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS)));
+  return tf.add(tf.mul(y, params.get(`${ln}.weight`)!), params.get(`${ln}.bias`)!) as tf.Tensor4D;
+}
+
+/** Exact GELU (erf form), PyTorch's nn.GELU() default. */
+function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+}
+
+function convnextBlock(
+  h: tf.Tensor4D,
+  op: ConvNextBlockOp,
+  convs: Map<string, Conv>,
+  params: Map<string, tf.Tensor>,
+): tf.Tensor4D {
+  const p = op.torchKey;
+  const c = convs.get(`${p}.block.0`)!;
+  let y = tf.add(frozenDepthwiseConv2d(h, c.depthwise!, 1, 3), c.b) as tf.Tensor4D;
+  y = layerNorm(y, params, `${p}.block.2`);
+  const [n, hh, w, d] = y.shape;
+  const linear = (x: tf.Tensor, key: string) =>
+    tf.add(tf.matMul(x as tf.Tensor2D, params.get(`${key}.weight`) as tf.Tensor2D), params.get(`${key}.bias`)!);
+  const z = linear(gelu(linear(tf.reshape(y, [n * hh * w, d]), `${p}.block.3`)), `${p}.block.5`);
+  // layer_scale is [dim, 1, 1] (NCHW broadcasting); as a flat [dim] it scales NHWC's last axis.
+  const scaled = tf.mul(tf.reshape(z, [n, hh, w, d]), tf.reshape(params.get(`${p}.layer_scale`)!, [d]));
+  return tf.add(h, scaled) as tf.Tensor4D;
 }
 
 function kerasLayerOf(fileName: string): string | undefined {
@@ -166,8 +241,10 @@ export async function loadFrozenNet(opts: LoadNetOptions): Promise<FrozenNet> {
   const context = `${opts.arch} (${opts.layout === 'keras' ? 'Keras' : 'torchvision'} weights)`;
   const tensors = takeTensors(loaded, wantedTensors(ops, opts.layout, [...loaded.weights.keys()]), context);
   const convs = toConvs(ops, tensors, opts.layout);
+  const params = toParams(ops, tensors);
   const computable = all.slice(0, all.indexOf(layers.reduce((a, l) => (all.indexOf(l) > all.indexOf(a) ? l : a))) + 1);
-  return makeNet(opts.arch, ops, convs, computable, { file: loaded.file, sha256: loaded.sha256, origin: loaded.source });
+  const source = { file: loaded.file, sha256: loaded.sha256, origin: loaded.source };
+  return makeNet(opts.arch, ops, { convs, params }, computable, source);
 }
 
 /** Per-output-channel scale and shift of an eval-mode BatchNorm: y = x * scale + shift. */
@@ -218,7 +295,7 @@ function activate(x: tf.Tensor4D, act: Act): tf.Tensor4D {
 }
 
 /** The forward pass of one op (taps excluded). */
-function applyOp(op: Op, h: tf.Tensor4D, convs: Map<string, Conv>): tf.Tensor4D {
+function applyOp(op: Op, h: tf.Tensor4D, { convs, params }: NetTensors): tf.Tensor4D {
   const conv = (x: tf.Tensor4D, key: string, stride: number, pad: number, act: Act) => {
     const c = convs.get(key)!;
     const y = c.depthwise ? frozenDepthwiseConv2d(x, c.depthwise, stride, pad) : frozenConv2d(x, c.w, stride, pad);
@@ -250,12 +327,30 @@ function applyOp(op: Op, h: tf.Tensor4D, convs: Map<string, Conv>): tf.Tensor4D 
       y = conv(y, parts.project.key, 1, 0, 'none');
       return op.stride === 1 && op.cin === op.cout ? (tf.add(y, h) as tf.Tensor4D) : y;
     }
+    case 'convln':
+      return op.order === 'conv-ln'
+        ? layerNorm(conv(h, op.conv, op.k, 0, 'none'), params, op.ln)
+        : conv(layerNorm(h, params, op.ln), op.conv, op.k, 0, 'none');
+    case 'cnblock':
+      return convnextBlock(h, op, convs, params);
     case 'tap':
       return h;
   }
 }
 
-function makeNet(arch: ArchName, ops: Op[], convs: Map<string, Conv>, layerNames: string[], source: FrozenNet['source']): FrozenNet {
+interface NetTensors {
+  convs: Map<string, Conv>;
+  params: Map<string, tf.Tensor>;
+}
+
+function makeNet(
+  arch: ArchName,
+  ops: Op[],
+  tensors: NetTensors,
+  layerNames: string[],
+  source: FrozenNet['source'],
+): FrozenNet {
+  const { convs, params } = tensors;
   let disposed = false;
   return {
     arch,
@@ -279,7 +374,7 @@ function makeNet(arch: ArchName, ops: Op[], convs: Map<string, Conv>, layerNames
         for (const op of ops.slice(0, last)) {
           if (op.kind === 'tap') {
             if (wanted.has(op.name)) out[op.name] = h;
-          } else h = applyOp(op, h, convs);
+          } else h = applyOp(op, h, tensors);
         }
         return out;
       });
@@ -292,6 +387,7 @@ function makeNet(arch: ArchName, ops: Op[], convs: Map<string, Conv>, layerNames
         c.b.dispose();
         c.depthwise?.flipped.dispose();
       }
+      for (const t of params.values()) t.dispose();
       // The ops cache gradient filters per frozen filter and sweep disposed ones only lazily; release them now so a
       // disposed backbone leaves no tensors behind (live backbones just rebuild theirs on next use).
       disposeFrozenFilters();

@@ -45,6 +45,7 @@ export type WeightSetId =
   | 'lpips-v0.1-squeeze'
   | 'resnet50-torchvision'
   | 'mobilenet_v2-torchvision'
+  | 'convnext_tiny-torchvision'
   | 'inception-fid';
 
 const TV = 'https://download.pytorch.org/models/';
@@ -142,6 +143,9 @@ export const WEIGHT_SETS: Record<WeightSetId, WeightSet> = {
     '0676ba61b6795bbe1773cffd859882e5e297624d384b6993f7c9e683e722fb8a', 102530333, 'torchvision ResNet-50 (IMAGENET1K_V1)'),
   'mobilenet_v2-torchvision': torchvision('mobilenet_v2-torchvision', 'mobilenet_v2', 'mobilenet_v2-b0353104.pth',
     'b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889', undefined, 'torchvision MobileNetV2 (IMAGENET1K_V1)'),
+  // Full digest pinned by one public project only (prefix matches the file name).
+  'convnext_tiny-torchvision': torchvision('convnext_tiny-torchvision', 'convnext_tiny', 'convnext_tiny-983f1562.pth',
+    '983f1562536e84ff750a1576fb08e54de751dbf2e17c0d8a4a13704341fdcd3d', undefined, 'torchvision ConvNeXt-T (IMAGENET1K_V1)'),
   'inception-fid': inceptionFid(),
   'vgg16-keras': keras('vgg16-keras', 'vgg16', '6d6bbae143d832006294945121d1f1fc'),
   'vgg19-keras': keras('vgg19-keras', 'vgg19', '253f8cb515780f3b799900260a226db6'),
