@@ -8,6 +8,7 @@ import { CompositeReporter, type Reporter, type RunStatus } from './events.js';
 import { selectStages, topologicalOrder } from './graph.js';
 import { compilePipeline, prepareCompiled } from './prepare.js';
 import { RunDirectory, type RunRecord } from './run-dir.js';
+import { recordRunsDir } from './runs-dirs-registry.js';
 import { scheduleDag, type OnError, type StageRun } from './scheduler.js';
 import type { LocationOptions } from './settings.js';
 import type { Executor } from './types.js';
@@ -64,6 +65,8 @@ export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Pr
   const executorName = opts.executor ?? 'local';
   const executor = await createExecutor(executorName, opts, loc.cacheDir, store);
 
+  // Before the run directory exists: gc from any other runs dir then reads this one too.
+  await recordRunsDir(loc.cacheDir, loc.runsDir);
   const runDir = await RunDirectory.create(loc.runsDir, dag.pipeline);
   await runDir.writeText('pipeline.yaml', compiled.text);
   await runDir.writeJson('resolved.json', { config: compiled.config, configs: compiled.configs });
