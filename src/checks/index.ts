@@ -1,6 +1,6 @@
 // Entry point `pipe run` imports lazily: checks of a finished run, as text plus an exit code.
 import { isUserError } from '../cli/errors.js';
-import { readMetricsJson, type AnyMetricsFile } from '../report/metrics-file.js';
+import type { AnyMetricsFile } from '../report/metrics-file.js';
 import { evaluateChecks, formatChecksMarkdown, formatChecksText, type CheckResult } from './evaluate-checks.js';
 import { loadRunMetrics } from './run-dir.js';
 
@@ -35,18 +35,7 @@ export async function runChecksForRun(runDir: string, options: RunChecksOptions 
 }
 
 async function readBaseline(file: string): Promise<AnyMetricsFile> {
-  const { UserError } = await import('../cli/errors.js');
-  let data: AnyMetricsFile;
-  try {
-    data = await readMetricsJson(file);
-  } catch (err) {
-    throw new UserError(
-      'PIPE_BASELINE_UNREADABLE',
-      `Cannot read the baseline ${file}: ${(err as Error).message}. Pass a metrics.json written by a previous run (runs/<name>/<run-id>/metrics.json) or by an evaluate stage.`,
-    );
-  }
-  if (data.format !== 'pipe.run/1' && data.format !== 'pipe.evaluate/1') {
-    throw new UserError('PIPE_BASELINE_UNREADABLE', `${file} is not a pipe metrics.json (no "format": "pipe.run/1" or "pipe.evaluate/1").`);
-  }
-  return data;
+  // Damaged or foreign baselines are exit 2 naming the file and field (a gate never passes on bad data).
+  const { readValidatedMetrics } = await import('../report/metrics-validate.js');
+  return readValidatedMetrics(file);
 }

@@ -4,7 +4,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../cli/errors.js';
 import { safeName } from '../runtime/run-dir.js';
-import { readMetricsJson, type RunMetricsFile } from '../report/metrics-file.js';
+import type { RunMetricsFile } from '../report/metrics-file.js';
+import { readValidatedRunMetrics } from '../report/metrics-validate.js';
 import { pathExists } from '../util/fs.js';
 
 /** Exit code 2: the run is missing or incomplete (not a check failure). */
@@ -87,11 +88,7 @@ export async function findRunMetrics(runDir: string): Promise<string> {
 
 export async function loadRunMetrics(runDir: string): Promise<{ file: string; metrics: RunMetricsFile }> {
   const file = await findRunMetrics(runDir);
-  const metrics = await readMetricsJson<RunMetricsFile>(file);
-  if (metrics.format !== 'pipe.run/1') {
-    throw new RunNotReadyError(`${file} is not a run's metrics.json (format ${String(metrics.format)}); give the run directory instead.`);
-  }
-  return { file, metrics };
+  return { file, metrics: await readValidatedRunMetrics(file) };
 }
 
 /** The newest run directory under `runsRoot/<name>/` (by run.json/folder time), or undefined. */

@@ -39,6 +39,8 @@ describe('pipe gc fails closed', () => {
       expect(r.code).toBe(2);
       expect(r.err).toContain(path.join(broken, 'run.json'));
       expect(expectNoTrace(r.err)).toBe(true);
+      const runs = await cli('runs');
+      expect(runs.err).toContain(`${path.join(broken, 'run.json')} cannot be read`);
       const forced = await cli('gc', '--dry-run', '--force');
       expect(forced.code).toBe(0);
     } finally {
