@@ -1,8 +1,7 @@
 // Reading a whole file into memory only when it is a regular file under a size limit: /dev/zero, a
 // FIFO or a 50 GB file would otherwise grow the process without bound (or block forever).
 import fs from 'node:fs/promises';
-import { UserError } from '../cli/errors.js';
-import { formatBytes, limit, LIMITS, type LimitName } from './limits.js';
+import { formatBytes, InputLimitError, limit, LIMITS, type LimitName } from './limits.js';
 
 export interface BoundedReadOptions {
   /** Which limit applies (its env var is named in the message). */
@@ -25,17 +24,17 @@ export async function readBounded(file: string, o: BoundedReadOptions): Promise<
     fh = await fs.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
     const c = (err as NodeJS.ErrnoException).code;
-    const why = c === 'ENOENT' ? 'no such file' : c === 'EISDIR' ? 'it is a directory' : (c ?? String(err));
-    throw new UserError(code, `Cannot read the ${o.what} ${file}: ${why}.`, o.exitCode ?? 1);
+    const why = c === 'ENOENT' ? 'ENOENT (no such file)' : c === 'EISDIR' ? 'EISDIR (it is a directory)' : (c ?? String(err));
+    throw new InputLimitError(code, `Cannot read the ${o.what} ${file}: ${why}.`, o.exitCode ?? 1);
   }
   try {
     const st = await fh.stat();
     if (!st.isFile()) {
       const kind = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a pipe (FIFO)' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
-      throw new UserError('PIPE_NOT_A_REGULAR_FILE', `Refusing to read the ${o.what} ${file}: it is ${kind}, not a regular file.`, o.exitCode ?? 1);
+      throw new InputLimitError('PIPE_NOT_A_REGULAR_FILE', `Refusing to read the ${o.what} ${file}: it is ${kind}, not a regular file.`, o.exitCode ?? 1);
     }
     if (st.size > max) {
-      throw new UserError(
+      throw new InputLimitError(
         'PIPE_FILE_TOO_LARGE',
         `The ${o.what} ${file} is ${formatBytes(st.size)}, over the limit of ${formatBytes(max)} (${LIMITS[o.limit].what}). ` +
           `If the file is genuine, raise the limit with ${LIMITS[o.limit].env}=<bytes>.`,
@@ -48,8 +47,8 @@ export async function readBounded(file: string, o: BoundedReadOptions): Promise<
   }
 }
 
-function tooLarge(file: string, o: BoundedReadOptions, max: number): UserError {
-  return new UserError(
+function tooLarge(file: string, o: BoundedReadOptions, max: number): InputLimitError {
+  return new InputLimitError(
     'PIPE_FILE_TOO_LARGE',
     `The ${o.what} ${file} is over the limit of ${formatBytes(max)} (${LIMITS[o.limit].what}). ` +
       `If the file is genuine, raise the limit with ${LIMITS[o.limit].env}=<bytes>.`,

@@ -1,6 +1,20 @@
 // Resource limits on untrusted input, in one place so docs/limits-and-safety.md can list them. Each
 // can be raised through an environment variable (a whole number; bytes or pixels as named).
-import { UserError } from '../cli/errors.js';
+
+/**
+ * A limit or a refused input: a coded user error (PIPE_*), printed as its message without a stack.
+ * Defined here, not in cli/, so the engine (src/ml) can throw it without importing the CLI layer.
+ */
+export class InputLimitError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+  constructor(code: string, message: string, exitCode = 1) {
+    super(message);
+    this.name = 'InputLimitError';
+    this.code = code;
+    this.exitCode = exitCode;
+  }
+}
 
 export interface LimitSpec {
   env: string;
@@ -36,7 +50,7 @@ export function limit(name: LimitName, env: NodeJS.ProcessEnv = process.env): nu
   if (raw === undefined || raw === '') return spec.default;
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n < 1) {
-    throw new UserError('PIPE_BAD_LIMIT', `${spec.env} must be a whole number >= 1 (${spec.what}); got ${JSON.stringify(raw.slice(0, 40))}.`, 2);
+    throw new InputLimitError('PIPE_BAD_LIMIT', `${spec.env} must be a whole number >= 1 (${spec.what}); got ${JSON.stringify(raw.slice(0, 40))}.`, 2);
   }
   return n;
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { StageUserError } from '../../stages/types.js';
+import { readBounded } from '../../util/bounded-read.js';
 import { cropImage, decodeImage, isImageFile, type RgbImage } from '../io/image.js';
 import { resizeBicubic } from '../io/resize.js';
 import {
@@ -144,12 +145,8 @@ export async function prepareDataset(plan: SourcePlan, spec: PrepareSpec, outDir
 
   const read = async (file: string): Promise<RgbImage> => {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(file);
-    } catch (err) {
-      throw new StageUserError('PIPE_IMAGE_UNREADABLE', `Could not read image ${file}: ${(err as NodeJS.ErrnoException).code ?? err}.`);
-    }
+    // Regular files under PIPE_MAX_IMAGE_BYTES only (a FIFO or device in the dataset must not hang the stage).
+    const bytes = await readBounded(file, { limit: 'imageBytes', what: 'image', code: 'PIPE_IMAGE_UNREADABLE' });
     const digest = createHash('sha256').update(bytes).digest('hex');
     const expected = opts.checksums?.get(file);
     if (expected && expected !== digest) {
