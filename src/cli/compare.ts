@@ -14,6 +14,7 @@ export function register(program: Command): void {
       const [ra, rb] = [await loadRunOrFile(a, opts.runsDir), await loadRunOrFile(b, opts.runsDir)];
       const text = formatCompare(compareRuns(ra.metrics, rb.metrics), ['A', 'B'], Boolean(opts.md));
       const head = opts.md ? `A: \`${ra.label}\`  \nB: \`${rb.label}\`\n\n` : `A: ${ra.label}\nB: ${rb.label}\n\n`;
-      process.stdout.write(head + text);
+      const { terminalSafe } = await import('../util/user-text.js');
+      process.stdout.write(terminalSafe(head + text));
     });
 }

@@ -1,4 +1,5 @@
 // User errors print as one paragraph with exit code 1; anything else is a bug and keeps its stack.
+import { terminalSafe } from '../util/user-text.js';
 
 /** An error caused by the user's input (file, flag, data); carries a stable code. */
 export class UserError extends Error {
@@ -22,7 +23,8 @@ export function isUserError(err: unknown): err is { message: string; code: strin
 
 export function printUserError(err: unknown): number {
   if (isUserError(err)) {
-    process.stderr.write(`pipe: ${err.message}\n`);
+    // The message may quote user text (keys, names, file bytes): escape control bytes, cap line length.
+    process.stderr.write(`pipe: ${terminalSafe(err.message)}\n`);
     return err.exitCode ?? 1;
   }
   process.stderr.write(`pipe: internal error (please report it):\n${err instanceof Error ? err.stack : String(err)}\n`);

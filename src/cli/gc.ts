@@ -12,6 +12,8 @@ export function register(program: Command): void {
     .action(async (o: { cacheDir?: string; runsDir?: string[]; dryRun?: boolean; force?: boolean }) => {
       const { resolveLocations } = await import('../runtime/settings.js');
       const { collectGarbage } = await import('../runtime/gc.js');
+      const { checkDirOptions } = await import('./dir-options.js');
+      await checkDirOptions({ cacheDir: o.cacheDir }, ['cacheDir']);
       const loc = resolveLocations({ cacheDir: o.cacheDir });
       const runsDirs = o.runsDir?.length ? o.runsDir.map((d) => resolveLocations({ runsDir: d }).runsDir) : [loc.runsDir];
       const r = await collectGarbage(loc.cacheDir, runsDirs, { dryRun: o.dryRun, force: o.force });

@@ -23,6 +23,11 @@ export function backendOption(value: string): (typeof BACKENDS)[number] {
   return value as (typeof BACKENDS)[number];
 }
 
+/** --max-configs: the cap on variants x sweep points (checked before expanding). */
+export function maxConfigsOption(cmd: Command): Command {
+  return cmd.option('--max-configs <n>', 'most configs a pipeline may expand to (default 10000; env PIPE_MAX_SWEEP_POINTS)', positiveInt('--max-configs'));
+}
+
 /** --cache-dir / --data-dir / --weights-dir / --backend, shared by plan and run. */
 export function locationOptions(cmd: Command, which: { runs?: boolean } = {}): Command {
   cmd

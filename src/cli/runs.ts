@@ -12,6 +12,8 @@ export function register(program: Command): void {
       const { resolveLocations } = await import('../runtime/settings.js');
       const { listRuns } = await import('../runtime/run-dir.js');
       const { formatRuns } = await import('../runtime/runs-list.js');
+      const { checkDirOptions } = await import('./dir-options.js');
+      await checkDirOptions(o, ['runsDir']);
       const loc = resolveLocations({ runsDir: o.runsDir });
       const runs = (await listRuns(loc.runsDir)).filter((r) => !pipeline || r.record.pipeline === pipeline);
       // A damaged run.json must not make a run vanish silently ("no runs yet").

@@ -10,7 +10,7 @@
  */
 export interface PipelineConfig {
   /**
-   * Pipeline name (letters, digits, . _ -); runs are written to runs/<name>/<run-id>/. Required.
+   * Pipeline name (letters, digits, . _ -; at most 100 characters, as it names a folder); runs are written to runs/<name>/<run-id>/. Required.
    */
   name: string;
   /**

@@ -16,6 +16,8 @@ import { updateIndex } from './why.js';
 
 export interface RunOptions extends LocationOptions {
   sets?: string[];
+  /** --max-configs: cap on variants x sweep points. */
+  maxConfigs?: number;
   jobs?: number;
   only?: string;
   force?: string;
@@ -46,7 +48,7 @@ export interface RunResult {
 }
 
 export async function runPipeline(file: string, opts: RunOptions = {}): Promise<RunResult> {
-  return runCompiled(await compilePipeline(file, opts.sets), opts);
+  return runCompiled(await compilePipeline(file, opts.sets, opts.maxConfigs), opts);
 }
 
 export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Promise<RunResult> {
