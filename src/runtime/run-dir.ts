@@ -128,6 +128,8 @@ export interface RunRecord {
   failed: { stageId: string; error?: string; logFile?: string }[];
   checks?: { exitCode: number; text: string };
   pid?: number;
+  /** Host of `pid`: a stale `running` record is only judged on the machine that wrote it. */
+  host?: string;
 }
 
 /** Every run directory under runsDir with its record (unreadable ones skipped). */

@@ -1,6 +1,7 @@
 // `pipe run`: compile, fingerprint, create the run directory, schedule the stages on an
 // executor, record everything, run the checks, and say how it went (exit code).
 import { access } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Compiled } from '../compiler/index.js';
 import { runtimeVersions } from './engine-version.js';
@@ -9,6 +10,7 @@ import { selectStages, topologicalOrder } from './graph.js';
 import { compilePipeline, prepareCompiled } from './prepare.js';
 import { RunDirectory, type RunRecord } from './run-dir.js';
 import { recordRunsDir } from './runs-dirs-registry.js';
+import { markKilledRuns, sweepStaleJobDirs } from './stale-state.js';
 import { scheduleDag, type OnError, type StageRun } from './scheduler.js';
 import type { LocationOptions } from './settings.js';
 import type { Executor } from './types.js';
@@ -69,6 +71,9 @@ export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Pr
 
   // Before the run directory exists: gc from any other runs dir then reads this one too.
   await recordRunsDir(loc.cacheDir, loc.runsDir);
+  // Leftovers of runs killed with -9: their run.json says interrupted, their job folders go.
+  await markKilledRuns(loc.runsDir);
+  await sweepStaleJobDirs();
   const runDir = await RunDirectory.create(loc.runsDir, dag.pipeline);
   await runDir.writeText('pipeline.yaml', compiled.text);
   await runDir.writeJson('resolved.json', { config: compiled.config, configs: compiled.configs });
@@ -92,6 +97,7 @@ export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Pr
     ),
     failed: [],
     pid: process.pid,
+    host: hostname(),
   };
   // Written first so that `pipe gc` running meanwhile keeps this run's work folders.
   await runDir.writeJson('run.json', record);
