@@ -115,3 +115,15 @@ describe('options', () => {
   });
 });
 void mkdir;
+
+describe('config ids', () => {
+  it('a sweep value of 300 characters gives a bounded config id (a folder name), still unique', async () => {
+    const { compilePipelineText } = await import('../../src/compiler/index.js');
+    const long = 'x'.repeat(300);
+    const text = base().replace('source: facades, ', '') + `sweep: { grid: { dataset.path: [d/${long}, d/${long}y] } }\n`;
+    const c = compilePipelineText(text, 'ids.yaml', []);
+    const ids = c.configs.map((x) => x.id);
+    expect(new Set(ids).size).toBe(2);
+    for (const id of ids) expect(id.length).toBeLessThanOrEqual(120);
+  });
+});
