@@ -133,7 +133,8 @@ async function extractZip(archive: string, dir: string, budget: ExtractionBudget
   unzip.register(UnzipInflate);
   unzip.register(UnzipPassThrough);
   try {
-    for await (const chunk of createReadStream(archive)) {
+    // Small reads: one compressed chunk of zeros can inflate ~1000-fold before the budget sees it.
+    for await (const chunk of createReadStream(archive, { highWaterMark: 16 * 1024 })) {
       unzip.push(chunk as Uint8Array);
       if (failure) throw failure;
     }
