@@ -48,7 +48,10 @@ function tarEntry(name: string, data: Buffer, mode: number): Buffer {
   h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
   return Buffer.concat([h, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
 }
-put('suid.tar.gz', gzipSync(Buffer.concat([tarEntry('bin/tool', Buffer.from('#!/bin/sh\n'), 0o4755), Buffer.alloc(1024)])));
+put(
+  'suid.tar.gz',
+  gzipSync(Buffer.concat([tarEntry('bin/tool', Buffer.from('#!/bin/sh\n'), 0o4755), Buffer.alloc(1024)])),
+);
 
 // metrics.json files that must not pass a gate.
 const summary = (mean: unknown) => ({ n: 4, mean, std: 0.01, ci_low: 0.5, ci_high: 0.7 });
@@ -57,7 +60,20 @@ const run = (over: Record<string, unknown> = {}, variant = 'l1', mean: unknown =
   pipeline: 'p',
   baseline: null,
   metrics: ['ssim'],
-  configs: { [variant]: { variant, overrides: {}, seed: null, group: variant, split: 'test', summary: { ssim: summary(mean) }, images: {}, speed: null, backend: {}, directions: {} } },
+  configs: {
+    [variant]: {
+      variant,
+      overrides: {},
+      seed: null,
+      group: variant,
+      split: 'test',
+      summary: { ssim: summary(mean) },
+      images: {},
+      speed: null,
+      backend: {},
+      directions: {},
+    },
+  },
   groups: {},
   variants: { [variant]: { configs: [variant], summary: { ssim: summary(mean) } } },
   checks: [{ variant, metric: 'ssim', max: 0.9 }],
@@ -70,7 +86,10 @@ put('runs-m/truncated/metrics.json', JSON.stringify(run()).slice(0, 120));
 put('runs-m/mean-abc/metrics.json', JSON.stringify(run({}, 'l1', 'abc')));
 put('runs-m/string-min/metrics.json', JSON.stringify(run({ checks: [{ variant: 'l1', metric: 'ssim', min: '0.3' }] })));
 put('runs-m/variants-null/metrics.json', JSON.stringify(run({ variants: null })));
-put('runs-m/check-constructor/metrics.json', JSON.stringify(run({ checks: [{ variant: 'constructor', metric: 'ssim', max: 0.9 }] })));
+put(
+  'runs-m/check-constructor/metrics.json',
+  JSON.stringify(run({ checks: [{ variant: 'constructor', metric: 'ssim', max: 0.9 }] })),
+);
 put('runs-m/good/metrics.json', JSON.stringify(run()));
 put('runs-m/ctor/metrics.json', JSON.stringify(run({}, 'constructor')));
 
@@ -81,12 +100,21 @@ put('tiny.yaml', base('variants:\n  a: {}\n  b: { train.seed: 2 }\n'));
 const aliases = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
 for (let i = 1; i < 9; i++) {
   const c = String.fromCharCode(97 + i);
-  aliases.push(`${c}: &${c} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+  aliases.push(
+    `${c}: &${c} [${Array(9)
+      .fill(`*${String.fromCharCode(96 + i)}`)
+      .join(',')}]`,
+  );
 }
 put('alias-bomb.yaml', `${aliases.join('\n')}\n${base()}`);
 const list = (f: (i: number) => string) => `[${Array.from({ length: 1000 }, (_, i) => f(i + 1)).join(', ')}]`;
 put('grid-1e6.yaml', base(`sweep: { grid: { train.seed: ${list(String)}, train.epochs: ${list(String)} } }\n`));
-put('grid-1e12.yaml', base(`sweep: { grid: { train.seed: ${list(String)}, train.epochs: ${list(String)}, train.lr: ${list((i) => `${i}e-7`)}, train.beta1: ${list((i) => `${i}e-4`)} } }\n`));
+put(
+  'grid-1e12.yaml',
+  base(
+    `sweep: { grid: { train.seed: ${list(String)}, train.epochs: ${list(String)}, train.lr: ${list((i) => `${i}e-7`)}, train.beta1: ${list((i) => `${i}e-4`)} } }\n`,
+  ),
+);
 put('big-50mb.yaml', base(`# ${'x'.repeat(50 * 1024 * 1024)}\n`));
 put('long-name.yaml', base().replace('name: tiny', `name: ${'n'.repeat(300)}`));
 put('ctor-variants.yaml', base('variants:\n  constructor: {}\n  toString: { train.seed: 2 }\n'));

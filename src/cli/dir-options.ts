@@ -7,7 +7,11 @@ import { UserError } from './errors.js';
 const SYSTEM = ['/proc', '/sys', '/dev'];
 
 function bad(label: string, dir: string, why: string): UserError {
-  return new UserError('PIPE_BAD_DIRECTORY', `${label} ${JSON.stringify(dir)} ${why}. Give a folder pipe can create or write to.`, 2);
+  return new UserError(
+    'PIPE_BAD_DIRECTORY',
+    `${label} ${JSON.stringify(dir)} ${why}. Give a folder pipe can create or write to.`,
+    2,
+  );
 }
 
 /** The path as far as it exists, with symlinks resolved, and the part that does not exist yet. */
@@ -30,7 +34,11 @@ export async function checkDirectory(label: string, dir: string): Promise<void> 
   const inSystem = (p: string) => SYSTEM.some((s) => p === s || p.startsWith(`${s}/`));
   if (inSystem(abs) || inSystem(a.existing)) throw bad(label, dir, `is in a system folder (${SYSTEM.join(', ')})`);
   if (!a.isDir) {
-    throw bad(label, dir, a.missing ? `is under a file (${a.existing}), not a directory` : 'is a file, not a directory');
+    throw bad(
+      label,
+      dir,
+      a.missing ? `is under a file (${a.existing}), not a directory` : 'is a file, not a directory',
+    );
   }
 }
 

@@ -6,7 +6,10 @@ export function register(program: Command): void {
     .command('gc')
     .description('Delete cache entries and unfinished work folders that no run directory references.')
     .option('--cache-dir <dir>', 'stage cache (default .pipe/cache; env PIPE_CACHE_DIR)')
-    .option('--runs-dir <dir...>', 'run directories to keep alive (default runs; env PIPE_RUNS_DIR); runs dirs recorded in the cache are read too')
+    .option(
+      '--runs-dir <dir...>',
+      'run directories to keep alive (default runs; env PIPE_RUNS_DIR); runs dirs recorded in the cache are read too',
+    )
     .option('--dry-run', 'only list what would be deleted')
     .option('--force', 'delete even when a runs dir or a run.json cannot be read (their entries are lost)')
     .action(async (o: { cacheDir?: string; runsDir?: string[]; dryRun?: boolean; force?: boolean }) => {

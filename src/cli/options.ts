@@ -23,9 +23,11 @@ export function backendOption(value: string): (typeof BACKENDS)[number] {
   return value as (typeof BACKENDS)[number];
 }
 
+export const MAX_CONFIGS_HELP = 'most configs a pipeline may expand to (default 10000; env PIPE_MAX_SWEEP_POINTS)';
+
 /** --max-configs: the cap on variants x sweep points (checked before expanding). */
 export function maxConfigsOption(cmd: Command): Command {
-  return cmd.option('--max-configs <n>', 'most configs a pipeline may expand to (default 10000; env PIPE_MAX_SWEEP_POINTS)', positiveInt('--max-configs'));
+  return cmd.option('--max-configs <n>', MAX_CONFIGS_HELP, positiveInt('--max-configs'));
 }
 
 /** --cache-dir / --data-dir / --weights-dir / --backend, shared by plan and run. */

@@ -38,7 +38,12 @@ export function register(program: Command): void {
     .option('--redis <url>', 'Redis for --executor queue, e.g. redis://localhost:6379 (env PIPE_REDIS_URL)')
     .option('--queue <name>', 'queue name for --executor queue')
     .option('--retries <n>', 'with --executor queue: attempts after a stage fails, on any worker (default 2)', nonNegativeInt)
-    .option('--progress <mode>', 'auto (listr on a terminal, plain lines otherwise), tty, plain, json, none', progressOption, 'auto')
+    .option(
+      '--progress <mode>',
+      'auto (listr on a terminal, plain lines otherwise), tty, plain, json, none',
+      progressOption,
+      'auto',
+    )
     .option('--no-checks', 'skip the pipeline checks at the end')
     .action(async (file: string, o: RunCliOptions) => {
       if (o.executor !== 'local' && o.executor !== 'queue') {
@@ -65,7 +70,8 @@ const PROGRESS = ['auto', 'tty', 'plain', 'json', 'none'] as const;
 
 function progressOption(value: string): (typeof PROGRESS)[number] {
   if (!(PROGRESS as readonly string[]).includes(value)) {
-    throw new UserError('PIPE_BAD_OPTION', `--progress must be one of ${PROGRESS.join(', ')}; got ${JSON.stringify(value.slice(0, 40))}.`, 2);
+    const got = JSON.stringify(value.slice(0, 40));
+    throw new UserError('PIPE_BAD_OPTION', `--progress must be one of ${PROGRESS.join(', ')}; got ${got}.`, 2);
   }
   return value as (typeof PROGRESS)[number];
 }

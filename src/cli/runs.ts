@@ -19,7 +19,9 @@ export function register(program: Command): void {
       // A damaged run.json must not make a run vanish silently ("no runs yet").
       const { scanRuns } = await import('../runtime/run-dir.js');
       const scan = await scanRuns(loc.runsDir).catch(() => undefined);
-      for (const u of scan?.unreadable ?? []) process.stderr.write(`pipe: warning: ${u.file} cannot be read (${u.why}); that run is not listed\n`);
+      for (const u of scan?.unreadable ?? []) {
+        process.stderr.write(`pipe: warning: ${u.file} cannot be read (${u.why}); that run is not listed\n`);
+      }
       process.stdout.write(o.json ? `${JSON.stringify(runs, null, 2)}\n` : `${formatRuns(runs, process.cwd())}\n`);
     });
 }

@@ -1,7 +1,7 @@
 // `pipe validate FILE...`: compile each pipeline (no runtime, no TensorFlow.js) and print
 // `FILE: ok (N configs, M stages)` or its diagnostics. Exit 1 when any file has errors.
 import type { Command } from 'commander';
-import { positiveInt } from './options.js';
+import { MAX_CONFIGS_HELP, positiveInt } from './options.js';
 import { terminalSafe } from '../util/user-text.js';
 
 export interface ValidateOptions {
@@ -44,7 +44,7 @@ export function register(program: Command): void {
     .description('Check pipeline files (YAML syntax, schema, variants, sweeps, checks) without running anything.')
     .argument('<file...>', 'pipeline YAML files')
     .option('--set <key=value>', 'override a key of the base config, e.g. --set train.epochs=2 (repeatable)', collect)
-    .option('--max-configs <n>', 'most configs a pipeline may expand to (default 10000; env PIPE_MAX_SWEEP_POINTS)', positiveInt('--max-configs'))
+    .option('--max-configs <n>', MAX_CONFIGS_HELP, positiveInt('--max-configs'))
     .action(async (files: string[], opts: ValidateOptions) => {
       process.exitCode = await validateFiles(files, opts);
     });

@@ -166,13 +166,19 @@ function checkConfigCount(base: ResolvedConfig, max: number, locate: Locate, rep
     ...locate(where, 'key'),
     path: formatPath(where),
     message:
-      `expands to ${n(count)} configs (${n(variants)} variants x ${n(grid)} grid points x ${n(zip)} zip points), over the ` +
-      `limit of ${n(max)}; shorten the lists, or raise the limit with --max-configs N (env PIPE_MAX_SWEEP_POINTS)`,
+      `expands to ${n(count)} configs (${n(variants)} variants x ${n(grid)} grid points x ${n(zip)} zip points), ` +
+      `over the limit of ${n(max)}; shorten the lists, or raise the limit with --max-configs N ` +
+      '(env PIPE_MAX_SWEEP_POINTS)',
   });
 }
 
 /** Compiles pipeline text; `file` is the name diagnostics use. Throws PipelineError. */
-export function compilePipelineText(text: string, file: string, sets: readonly string[] = [], limits: CompileLimits = {}): CompiledPipeline {
+export function compilePipelineText(
+  text: string,
+  file: string,
+  sets: readonly string[] = [],
+  limits: CompileLimits = {},
+): CompiledPipeline {
   const parsed = parsePipelineText(text, file);
   if (parsed.diagnostics.length > 0) throw new PipelineError(parsed.diagnostics);
   const diags: Diagnostic[] = [];

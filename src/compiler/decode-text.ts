@@ -38,10 +38,23 @@ function position(b: Uint8Array, offset: number): { line: number; col: number } 
 export function decodePipelineBytes(b: Uint8Array, file: string): string {
   const convert = 'save it as UTF-8 (e.g. `iconv -f ENC -t UTF-8`, or "Save with encoding: UTF-8" in the editor)';
   for (const [bom, name] of BOMS) {
-    if (bom.every((x, i) => b[i] === x)) fail(file, 1, 1, `the file is ${name} encoded (it starts with a ${name} byte-order mark); ${convert.replace('ENC', name.replace(' ', ''))}`);
+    if (bom.every((x, i) => b[i] === x))
+      fail(
+        file,
+        1,
+        1,
+        `the file is ${name} encoded (it starts with a ${name} byte-order mark); ` +
+          convert.replace('ENC', name.replace(' ', '')),
+      );
   }
   const guess = utf16Guess(b);
-  if (guess) fail(file, 1, 1, `the file looks ${guess} encoded (every other byte is NUL); ${convert.replace('ENC', guess.replace(' ', ''))}`);
+  if (guess)
+    fail(
+      file,
+      1,
+      1,
+      `the file looks ${guess} encoded (every other byte is NUL); ${convert.replace('ENC', guess.replace(' ', ''))}`,
+    );
   const nul = b.indexOf(0);
   if (nul >= 0) {
     const { line, col } = position(b, nul);
@@ -53,7 +66,13 @@ export function decodePipelineBytes(b: Uint8Array, file: string): string {
   } catch {
     const bad = firstInvalidUtf8(b.subarray(start)) + start;
     const { line, col } = position(b, bad);
-    return fail(file, line, col, `the file is not valid UTF-8 here (byte 0x${b[bad]?.toString(16) ?? '??'}; Latin-1?); ${convert.replace('ENC', 'LATIN1')}`);
+    return fail(
+      file,
+      line,
+      col,
+      `the file is not valid UTF-8 here (byte 0x${b[bad]?.toString(16) ?? '??'}; Latin-1?); ` +
+        convert.replace('ENC', 'LATIN1'),
+    );
   }
 }
 

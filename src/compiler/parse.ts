@@ -63,7 +63,8 @@ export function parsePipelineText(text: string, file: string): Parsed {
       line,
       col,
       path: formatPath(map.pathAt(at)),
-      message: 'YAML aliases here expand to too many nodes (an alias bomb); write the values out or use fewer nested aliases',
+      message:
+        'YAML aliases here expand to too many nodes (an alias bomb); write the values out or use fewer nested aliases',
     });
     return { value: undefined, map, diagnostics };
   }

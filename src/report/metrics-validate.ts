@@ -36,7 +36,8 @@ class Checker {
 
   /** A JSON object, copied onto a null prototype (user-named keys are never inherited members). */
   map(v: unknown, at: string): Obj {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) this.fail(at, `expected an object, got ${this.describe(v)}`);
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      this.fail(at, `expected an object, got ${this.describe(v)}`);
     return Object.assign(Object.create(null) as Obj, v);
   }
 
@@ -96,7 +97,8 @@ class Checker {
     this.str(c.metric, `${at}.metric`);
     for (const k of ['min', 'max', 'by']) this.optional(c[k], `${at}.${k}`, this.num);
     this.optional(c.max_drop_vs, `${at}.max_drop_vs`, this.str);
-    if (c.on !== undefined && c.on !== null && c.on !== 'mean' && c.on !== 'ci_low') this.fail(`${at}.on`, `expected "mean" or "ci_low", got ${this.describe(c.on)}`);
+    if (c.on !== undefined && c.on !== null && c.on !== 'mean' && c.on !== 'ci_low')
+      this.fail(`${at}.on`, `expected "mean" or "ci_low", got ${this.describe(c.on)}`);
     if (c.min == null && c.max == null && c.max_drop_vs == null) this.fail(at, 'a check needs min, max or max_drop_vs');
     return c as unknown as Check;
   }
@@ -111,7 +113,8 @@ export function validateMetrics(data: unknown, file: string): AnyMetricsFile {
     top.images = k.map(top.images ?? {}, 'images');
     return top as unknown as AnyMetricsFile;
   }
-  if (top.format !== 'pipe.run/1') k.fail('format', `expected "pipe.run/1" or "pipe.evaluate/1", got ${k.describe(top.format)}`);
+  if (top.format !== 'pipe.run/1')
+    k.fail('format', `expected "pipe.run/1" or "pipe.evaluate/1", got ${k.describe(top.format)}`);
   k.str(top.pipeline, 'pipeline');
   k.optional(top.baseline, 'baseline', k.str);
   top.metrics = k.list(top.metrics, 'metrics', k.str);
@@ -124,7 +127,12 @@ export function validateMetrics(data: unknown, file: string): AnyMetricsFile {
 
 /** Reads, parses and validates a metrics.json (size-capped, regular files only); errors are exit 2. */
 export async function readValidatedMetrics(file: string): Promise<AnyMetricsFile> {
-  const bytes = await readBounded(file, { limit: 'jsonBytes', what: 'metrics file', code: 'PIPE_METRICS_UNREADABLE', exitCode: 2 });
+  const bytes = await readBounded(file, {
+    limit: 'jsonBytes',
+    what: 'metrics file',
+    code: 'PIPE_METRICS_UNREADABLE',
+    exitCode: 2,
+  });
   let data: unknown;
   try {
     data = parseMetricsJson<unknown>(bytes.toString('utf8'));
@@ -137,6 +145,7 @@ export async function readValidatedMetrics(file: string): Promise<AnyMetricsFile
 /** A run-level metrics.json (`pipe.run/1`). */
 export async function readValidatedRunMetrics(file: string): Promise<RunMetricsFile> {
   const m = await readValidatedMetrics(file);
-  if (m.format !== 'pipe.run/1') throw new MetricsFileError(file, 'format', `expected a run's metrics.json ("pipe.run/1"), got "${m.format}"`);
+  if (m.format !== 'pipe.run/1')
+    throw new MetricsFileError(file, 'format', `expected a run's metrics.json ("pipe.run/1"), got "${m.format}"`);
   return m;
 }

@@ -51,8 +51,11 @@ async function collectReferences(cacheDir: string, runsDirs: string[]): Promise<
     const from = given.has(dir) ? '' : ` (recorded in ${path.join(cacheDir, 'runs-dirs')} as using this cache)`;
     const st = await stat(dir).catch((err: NodeJS.ErrnoException) => err);
     if (st instanceof Error) {
-      refs.problems.push(`runs dir ${dir} ${st.code === 'ENOENT' ? 'does not exist' : `cannot be read (${st.code})`}${from}`);
-      if (from && st.code === 'ENOENT') refs.forgettable.push(...recorded.filter((r) => r.runsDir === dir).map((r) => r.file));
+      refs.problems.push(
+        `runs dir ${dir} ${st.code === 'ENOENT' ? 'does not exist' : `cannot be read (${st.code})`}${from}`,
+      );
+      if (from && st.code === 'ENOENT')
+        refs.forgettable.push(...recorded.filter((r) => r.runsDir === dir).map((r) => r.file));
       continue;
     }
     if (!st.isDirectory()) {
@@ -70,7 +73,8 @@ async function collectReferences(cacheDir: string, runsDirs: string[]): Promise<
     for (const u of scan.unreadable) refs.problems.push(`${u.file} cannot be read (${u.why})`);
     for (const { record } of scan.runs) {
       refs.runs++;
-      for (const s of Object.values(record.stages)) if (s && typeof s.fingerprint === 'string') refs.fingerprints.add(s.fingerprint);
+      for (const s of Object.values(record.stages))
+        if (s && typeof s.fingerprint === 'string') refs.fingerprints.add(s.fingerprint);
     }
   }
   return refs;
@@ -79,8 +83,10 @@ async function collectReferences(cacheDir: string, runsDirs: string[]): Promise<
 function refusal(problems: string[]): UserError {
   return new UserError(
     'PIPE_GC_REFUSED',
-    `gc deleted nothing: it cannot tell which cache entries are still in use because\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
-      'Fix the path (--runs-dir, PIPE_RUNS_DIR) or the file, or pass --force to delete every entry that no readable run references.',
+    'gc deleted nothing: it cannot tell which cache entries are still in use because\n' +
+      `${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+      'Fix the path (--runs-dir, PIPE_RUNS_DIR) or the file, ' +
+      'or pass --force to delete every entry that no readable run references.',
     2,
   );
 }

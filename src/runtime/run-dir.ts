@@ -167,7 +167,8 @@ export async function scanRuns(runsDir: string): Promise<RunsScan> {
       const file = path.join(pdir, id.name, RUN_RECORD);
       try {
         const record = JSON.parse(await readFile(file, 'utf8')) as RunRecord;
-        if (record === null || typeof record !== 'object' || typeof record.stages !== 'object' || record.stages === null) {
+        const stages = (record as Partial<RunRecord> | null)?.stages;
+        if (typeof stages !== 'object' || stages === null) {
           throw new Error('no "stages" object');
         }
         scan.runs.push({ dir: path.join(pdir, id.name), record });

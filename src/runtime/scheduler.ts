@@ -115,7 +115,8 @@ export async function scheduleDag(o: ScheduleOptions): Promise<Record<string, St
         if (out.status === 'done' && out.computedBy) {
           // Another run computed it while this one waited for the lock: cached, by that worker.
           o.emit({ type: 'stageCached', stageId: id, fingerprint });
-          await settle(id, { ...base, status: 'cached', worker: out.computedBy, reason: `computed by ${out.computedBy} while this run waited` });
+          const reason = `computed by ${out.computedBy} while this run waited`;
+          await settle(id, { ...base, status: 'cached', worker: out.computedBy, reason });
         } else if (out.status === 'done') {
           o.emit({ type: 'stageFinished', stageId: id, fingerprint, seconds: out.seconds });
           await settle(id, { ...base, status: 'done' });

@@ -24,19 +24,31 @@ export async function readBounded(file: string, o: BoundedReadOptions): Promise<
     fh = await fs.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
     const c = (err as NodeJS.ErrnoException).code;
-    const why = c === 'ENOENT' ? 'ENOENT (no such file)' : c === 'EISDIR' ? 'EISDIR (it is a directory)' : (c ?? String(err));
+    const why =
+      c === 'ENOENT' ? 'ENOENT (no such file)' : c === 'EISDIR' ? 'EISDIR (it is a directory)' : (c ?? String(err));
     throw new InputLimitError(code, `Cannot read the ${o.what} ${file}: ${why}.`, o.exitCode ?? 1);
   }
   try {
     const st = await fh.stat();
     if (!st.isFile()) {
-      const kind = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a pipe (FIFO)' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
-      throw new InputLimitError('PIPE_NOT_A_REGULAR_FILE', `Refusing to read the ${o.what} ${file}: it is ${kind}, not a regular file.`, o.exitCode ?? 1);
+      const kind = st.isDirectory()
+        ? 'a directory'
+        : st.isFIFO()
+          ? 'a pipe (FIFO)'
+          : st.isCharacterDevice() || st.isBlockDevice()
+            ? 'a device'
+            : 'not a regular file';
+      throw new InputLimitError(
+        'PIPE_NOT_A_REGULAR_FILE',
+        `Refusing to read the ${o.what} ${file}: it is ${kind}, not a regular file.`,
+        o.exitCode ?? 1,
+      );
     }
     if (st.size > max) {
       throw new InputLimitError(
         'PIPE_FILE_TOO_LARGE',
-        `The ${o.what} ${file} is ${formatBytes(st.size)}, over the limit of ${formatBytes(max)} (${LIMITS[o.limit].what}). ` +
+        `The ${o.what} ${file} is ${formatBytes(st.size)}, ` +
+          `over the limit of ${formatBytes(max)} (${LIMITS[o.limit].what}). ` +
           `If the file is genuine, raise the limit with ${LIMITS[o.limit].env}=<bytes>.`,
         o.exitCode ?? 1,
       );

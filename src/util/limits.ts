@@ -50,7 +50,11 @@ export function limit(name: LimitName, env: NodeJS.ProcessEnv = process.env): nu
   if (raw === undefined || raw === '') return spec.default;
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n < 1) {
-    throw new InputLimitError('PIPE_BAD_LIMIT', `${spec.env} must be a whole number >= 1 (${spec.what}); got ${JSON.stringify(raw.slice(0, 40))}.`, 2);
+    throw new InputLimitError(
+      'PIPE_BAD_LIMIT',
+      `${spec.env} must be a whole number >= 1 (${spec.what}); got ${JSON.stringify(raw.slice(0, 40))}.`,
+      2,
+    );
   }
   return n;
 }

@@ -66,7 +66,14 @@ describe('two runners of one stage', () => {
   it('the one that waited reports the other worker, not itself, as the one that computed it', async () => {
     const c = await compileFile(p.file);
     const prep = await prepareCompiled(c, { cwd: p.dir, cacheDir: path.join(p.dir, 'cache2') });
-    const job = { stageId: 'dataset', kind: 'dataset', fingerprint: prep.fingerprints.dataset!.value, params: c.dag.stages.dataset!.params, inputs: {}, env: prep.env };
+    const job = {
+      stageId: 'dataset',
+      kind: 'dataset',
+      fingerprint: prep.fingerprints.dataset!.value,
+      params: c.dag.stages.dataset!.params,
+      inputs: {},
+      env: prep.env,
+    };
     const [one, two] = await Promise.all([executeStageJob(job, prep.store), executeStageJob(job, prep.store)]);
     expect([one.status, two.status]).toEqual(['done', 'done']);
     const waited = [one, two].filter((o) => o.computedBy);

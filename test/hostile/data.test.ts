@@ -47,7 +47,12 @@ describe('PIPE_OFFLINE=1 means no network call', () => {
     await fs.writeFile(path.join(dir, 'w.bin'), 'stale');
     const mirror = path.join(tmp, 'mirror', 'w.bin');
     requests = 0;
-    const err = (await fetchVerified({ url: `${base}/w.bin`, sha256: 'a'.repeat(64), downloadDir: dir, mirrorCandidates: [mirror] }).catch((e: unknown) => e)) as Error & { code?: string };
+    const err = (await fetchVerified({
+      url: `${base}/w.bin`,
+      sha256: 'a'.repeat(64),
+      downloadDir: dir,
+      mirrorCandidates: [mirror],
+    }).catch((e: unknown) => e)) as Error & { code?: string };
     expect(err.code).toBe('PIPE_OFFLINE_MISSING');
     expect(err.message).toContain(mirror);
     expect(requests).toBe(0);
@@ -57,7 +62,15 @@ describe('PIPE_OFFLINE=1 means no network call', () => {
   it('a registry dataset is not downloaded offline; the message names the archive to put in the mirror', async () => {
     process.env.PIPE_OFFLINE = '1';
     const registry: Record<string, DatasetEntry> = {
-      tiny: { name: 'tiny', layout: 'unaligned', url: `${base}/tiny.zip`, folder: 'tiny', splits: ['trainA', 'trainB', 'testA', 'testB'], usualDirection: 'AtoB', description: 'test' },
+      tiny: {
+        name: 'tiny',
+        layout: 'unaligned',
+        url: `${base}/tiny.zip`,
+        folder: 'tiny',
+        splits: ['trainA', 'trainB', 'testA', 'testB'],
+        usualDirection: 'AtoB',
+        description: 'test',
+      },
     };
     const dataDir = path.join(tmp, 'data');
     requests = 0;
@@ -89,23 +102,48 @@ describe('dataset folders', () => {
       await fs.symlink(path.join(elsewhere, `${i}.png`), path.join(root, 'train', `${i}.png`));
     }
     await fs.writeFile(path.join(root, 'test', '1.png'), png());
-    const spec = { layout: 'aligned' as const, direction: 'AtoB' as const, loadSize: 8, cropSize: 4, maxImages: null, trainSplit: 'train', evalSplit: 'test' };
+    const spec = {
+      layout: 'aligned' as const,
+      direction: 'AtoB' as const,
+      loadSize: 8,
+      cropSize: 4,
+      maxImages: null,
+      trainSplit: 'train',
+      evalSplit: 'test',
+    };
     const plan = await planSources(root, spec);
-    expect(plan.train.layout === 'aligned' && plan.train.files.map((f) => path.basename(f))).toEqual(['1.png', '2.png', '3.png']);
+    expect(plan.train.layout === 'aligned' && plan.train.files.map((f) => path.basename(f))).toEqual([
+      '1.png',
+      '2.png',
+      '3.png',
+    ]);
     expect(planFiles(plan)).toHaveLength(4);
     await fs.symlink(path.join(elsewhere, 'gone.png'), path.join(root, 'train', '4.png'));
-    await expect(planSources(root, spec)).rejects.toMatchObject({ code: 'PIPE_DATASET_BAD_LINK', message: expect.stringContaining('4.png') });
+    await expect(planSources(root, spec)).rejects.toMatchObject({
+      code: 'PIPE_DATASET_BAD_LINK',
+      message: expect.stringContaining('4.png'),
+    });
   });
 
   it('a split name that is a path is refused (planning and validate)', async () => {
-    const spec = { layout: 'aligned' as const, direction: 'AtoB' as const, loadSize: 8, cropSize: 4, maxImages: null, trainSplit: '../../../../tmp/x', evalSplit: 'test' };
+    const spec = {
+      layout: 'aligned' as const,
+      direction: 'AtoB' as const,
+      loadSize: 8,
+      cropSize: 4,
+      maxImages: null,
+      trainSplit: '../../../../tmp/x',
+      evalSplit: 'test',
+    };
     await expect(planSources(path.join(tmp, 'links'), spec)).rejects.toMatchObject({ code: 'PIPE_BAD_SPLIT' });
   });
 
   it('a dataset.path that is a file is reported as a file', async () => {
     const file = path.join(tmp, 'data.tar');
     await fs.writeFile(file, 'x');
-    await expect(locateDataset({ path: file, layout: 'aligned' }, { projectDir: tmp, downloadDir: tmp, download: false })).rejects.toMatchObject({
+    await expect(
+      locateDataset({ path: file, layout: 'aligned' }, { projectDir: tmp, downloadDir: tmp, download: false }),
+    ).rejects.toMatchObject({
       message: expect.stringMatching(/is a file, not a folder/),
     });
   });
@@ -119,7 +157,10 @@ describe('split names in the pipeline', () => {
   afterAll(async () => p.cleanup());
 
   it('validate refuses dataset.train_split and evaluate.split that are paths', async () => {
-    for (const [key, set] of [['train_split', 'dataset.train_split=../../../../tmp/x'], ['split', 'evaluate.split=../x']]) {
+    for (const [key, set] of [
+      ['train_split', 'dataset.train_split=../../../../tmp/x'],
+      ['split', 'evaluate.split=../x'],
+    ]) {
       const r = await cli('validate', p.file, '--set', set);
       expect(r.code, r.err).toBe(1);
       expect(r.err).toContain(key);

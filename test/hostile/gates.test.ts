@@ -21,7 +21,18 @@ function runFile(over: Record<string, unknown> = {}, variant = 'l1', mean: unkno
     baseline: null,
     metrics: ['ssim'],
     configs: {
-      [variant]: { variant, overrides: {}, seed: null, group: variant, split: 'test', summary: { ssim: summary(mean) }, images: {}, speed: null, backend: {}, directions: {} },
+      [variant]: {
+        variant,
+        overrides: {},
+        seed: null,
+        group: variant,
+        split: 'test',
+        summary: { ssim: summary(mean) },
+        images: {},
+        speed: null,
+        backend: {},
+        directions: {},
+      },
     },
     groups: {},
     variants: { [variant]: { configs: [variant], summary: { ssim: summary(mean) } } },
@@ -81,7 +92,11 @@ describe('pipe check / compare fail closed on damaged metrics.json', () => {
     const noVariants = await runDirWith(runFile({ variants: null }));
     await expectExit2(['check', noVariants], /variants/, path.join(noVariants, 'metrics.json'));
     const good = path.join(await runDirWith(runFile()), 'metrics.json');
-    await expectExit2(['compare', good, path.join(noVariants, 'metrics.json')], /variants/, path.join(noVariants, 'metrics.json'));
+    await expectExit2(
+      ['compare', good, path.join(noVariants, 'metrics.json')],
+      /variants/,
+      path.join(noVariants, 'metrics.json'),
+    );
   });
 
   it('a check naming constructor fails as an unknown variant (exit 1), no TypeError', async () => {

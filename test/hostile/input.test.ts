@@ -22,7 +22,12 @@ async function pipeline(name: string, text: string | Buffer): Promise<string> {
 describe('pipeline files', () => {
   it('a YAML alias bomb is a file:line:col error, exit 1', async () => {
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 1; i < 9; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(',')}]`,
+      );
     const f = await pipeline('bomb.yaml', `${lines.join('\n')}\n${base()}`);
     const r = await cli('validate', f);
     expect(r.code).toBe(1);
@@ -38,7 +43,12 @@ describe('pipeline files', () => {
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/1,?000,?000 configs.*10,?000.*--max-configs/s);
-    const huge = await pipeline('huge.yaml', base(`sweep: { grid: { train.seed: ${list}, train.epochs: ${list}, train.lr: ${list.replace(/(\d+)/g, '$1e-7')}, train.beta1: ${list.replace(/(\d+)/g, '$1e-4')} } }\n`));
+    const huge = await pipeline(
+      'huge.yaml',
+      base(
+        `sweep: { grid: { train.seed: ${list}, train.epochs: ${list}, train.lr: ${list.replace(/(\d+)/g, '$1e-7')}, train.beta1: ${list.replace(/(\d+)/g, '$1e-4')} } }\n`,
+      ),
+    );
     const h = await cli('validate', huge);
     expect(h.code).toBe(1);
     expect(h.err).toMatch(/1,?000,?000,?000,?000 configs/);
@@ -79,8 +89,13 @@ describe('pipeline files', () => {
   });
 
   it('control bytes in a key are escaped and long garbage is capped in messages', async () => {
-    const garbage = Array.from({ length: 5000 }, (_, i) => String.fromCharCode(0x21 + (i % 90))).join('').replace(/["\\]/g, '');
-    const f = await pipeline('esc.yaml', base(`"\\e]0;HACKED\\a\\e[2J": 1\nmodel_x: "${garbage}"\n`).replace('name: tiny', `name: "x\\e[2J${garbage}"`));
+    const garbage = Array.from({ length: 5000 }, (_, i) => String.fromCharCode(0x21 + (i % 90)))
+      .join('')
+      .replace(/["\\]/g, '');
+    const f = await pipeline(
+      'esc.yaml',
+      base(`"\\e]0;HACKED\\a\\e[2J": 1\nmodel_x: "${garbage}"\n`).replace('name: tiny', `name: "x\\e[2J${garbage}"`),
+    );
     const r = await cli('validate', f);
     expect(r.code).toBe(1);
     expect(r.err).not.toMatch(/[\x07\x1b]/);
@@ -96,23 +111,27 @@ describe('options', () => {
     expect(r.err).toMatch(/--progress/);
   });
 
-  it('directory options pointing at a file or into /proc are refused up front (exit 2, no hang)', { timeout: 10_000 }, async () => {
-    const file = path.join(p.dir, 'afile');
-    await writeFile(file, 'x');
-    for (const args of [
-      ['run', p.file, '--runs-dir', file],
-      ['run', p.file, '--runs-dir', '/proc/x'],
-      ['plan', p.file, '--cache-dir', file],
-      ['run', p.file, '--cache-dir', path.join(file, 'sub')],
-      ['gc', '--cache-dir', file],
-      ['runs', '--runs-dir', file],
-    ]) {
-      const r = await cli(...args, ...(args[0] === 'run' ? ['--progress', 'none'] : []));
-      expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(2);
-      expect(r.err).toMatch(/not a directory|system folder|under a file/);
-      expect(expectNoTrace(r.err)).toBe(true);
-    }
-  });
+  it(
+    'directory options pointing at a file or into /proc are refused up front (exit 2, no hang)',
+    { timeout: 10_000 },
+    async () => {
+      const file = path.join(p.dir, 'afile');
+      await writeFile(file, 'x');
+      for (const args of [
+        ['run', p.file, '--runs-dir', file],
+        ['run', p.file, '--runs-dir', '/proc/x'],
+        ['plan', p.file, '--cache-dir', file],
+        ['run', p.file, '--cache-dir', path.join(file, 'sub')],
+        ['gc', '--cache-dir', file],
+        ['runs', '--runs-dir', file],
+      ]) {
+        const r = await cli(...args, ...(args[0] === 'run' ? ['--progress', 'none'] : []));
+        expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(2);
+        expect(r.err).toMatch(/not a directory|system folder|under a file/);
+        expect(expectNoTrace(r.err)).toBe(true);
+      }
+    },
+  );
 });
 void mkdir;
 
@@ -120,7 +139,8 @@ describe('config ids', () => {
   it('a sweep value of 300 characters gives a bounded config id (a folder name), still unique', async () => {
     const { compilePipelineText } = await import('../../src/compiler/index.js');
     const long = 'x'.repeat(300);
-    const text = base().replace('source: facades, ', '') + `sweep: { grid: { dataset.path: [d/${long}, d/${long}y] } }\n`;
+    const text =
+      base().replace('source: facades, ', '') + `sweep: { grid: { dataset.path: [d/${long}, d/${long}y] } }\n`;
     const c = compilePipelineText(text, 'ids.yaml', []);
     const ids = c.configs.map((x) => x.id);
     expect(new Set(ids).size).toBe(2);

@@ -46,7 +46,9 @@ function jpegBytes(w: number, h: number): Buffer {
 
 describe('image pixel limit (from the header, before decoding)', () => {
   it('refuses a PNG declaring 30000x30000, naming the file, the size and PIPE_MAX_PIXELS', async () => {
-    const err = (await decodeImage(pngHeaderOnly(30000, 30000), 'bomb.png').catch((e: unknown) => e)) as Error & { code?: string };
+    const err = (await decodeImage(pngHeaderOnly(30000, 30000), 'bomb.png').catch((e: unknown) => e)) as Error & {
+      code?: string;
+    };
     expect(err).toBeInstanceOf(Error);
     expect(err.code).toBe('PIPE_IMAGE_TOO_LARGE');
     expect(err.message).toMatch(/bomb\.png.*30000×30000.*PIPE_MAX_PIXELS/s);
@@ -70,19 +72,23 @@ describe('image pixel limit (from the header, before decoding)', () => {
 });
 
 describe('bounded file reads', () => {
-  it('pipe metrics on a FIFO or /dev/zero refuses at once (not a regular file), exit 1', { timeout: 10_000 }, async () => {
-    const fifo = path.join(tmp, 'fifo.png');
-    execFileSync('mkfifo', [fifo]);
-    const png = path.join(tmp, 'x.png');
-    await fs.writeFile(png, pngBytes(8, 8));
-    for (const bad of [fifo, '/dev/zero']) {
-      const r = await cli('metrics', bad, png, '--no-lpips');
-      expect(r.code, r.err).toBe(1);
-      expect(r.err).toContain(bad);
-      expect(r.err).toMatch(/not a regular file|is a (pipe|device)/);
-      expect(expectNoTrace(r.err)).toBe(true);
-    }
-  });
+  it(
+    'pipe metrics on a FIFO or /dev/zero refuses at once (not a regular file), exit 1',
+    { timeout: 10_000 },
+    async () => {
+      const fifo = path.join(tmp, 'fifo.png');
+      execFileSync('mkfifo', [fifo]);
+      const png = path.join(tmp, 'x.png');
+      await fs.writeFile(png, pngBytes(8, 8));
+      for (const bad of [fifo, '/dev/zero']) {
+        const r = await cli('metrics', bad, png, '--no-lpips');
+        expect(r.code, r.err).toBe(1);
+        expect(r.err).toContain(bad);
+        expect(r.err).toMatch(/not a regular file|is a (pipe|device)/);
+        expect(expectNoTrace(r.err)).toBe(true);
+      }
+    },
+  );
 
   it('an image file over PIPE_MAX_IMAGE_BYTES is refused before it is read', async () => {
     process.env.PIPE_MAX_IMAGE_BYTES = '100';
@@ -115,7 +121,11 @@ const tarGz = (...entries: Buffer[]) => gzipSync(Buffer.concat([...entries, Buff
 describe('archive extraction limits', () => {
   let n = 0;
   const dest = () => path.join(tmp, `out-${n++}`);
-  const exists = (p: string) => fs.stat(p).then(() => true, () => false);
+  const exists = (p: string) =>
+    fs.stat(p).then(
+      () => true,
+      () => false,
+    );
 
   it('refuses a zip whose member unpacks far beyond its packed size (ratio), leaving nothing behind', async () => {
     const zip = path.join(tmp, 'bomb.zip');
@@ -132,12 +142,21 @@ describe('archive extraction limits', () => {
     process.env.PIPE_MAX_ARCHIVE_MEMBER_BYTES = '1000';
     const zip = path.join(tmp, 'member.zip');
     await fs.writeFile(zip, zipSync({ 'a.bin': new Uint8Array(randomBytes(2000)) }, { level: 0 }));
-    await expect(extractArchive(zip, dest())).rejects.toMatchObject({ code: 'PIPE_ARCHIVE_TOO_LARGE', message: expect.stringMatching(/a\.bin.*PIPE_MAX_ARCHIVE_MEMBER_BYTES/s) });
+    await expect(extractArchive(zip, dest())).rejects.toMatchObject({
+      code: 'PIPE_ARCHIVE_TOO_LARGE',
+      message: expect.stringMatching(/a\.bin.*PIPE_MAX_ARCHIVE_MEMBER_BYTES/s),
+    });
     delete process.env.PIPE_MAX_ARCHIVE_MEMBER_BYTES;
     process.env.PIPE_MAX_ARCHIVE_BYTES = '3000';
     const total = path.join(tmp, 'total.zip');
-    await fs.writeFile(total, zipSync({ 'a.bin': new Uint8Array(randomBytes(2000)), 'b.bin': new Uint8Array(randomBytes(2000)) }, { level: 0 }));
-    await expect(extractArchive(total, dest())).rejects.toMatchObject({ code: 'PIPE_ARCHIVE_TOO_LARGE', message: expect.stringMatching(/PIPE_MAX_ARCHIVE_BYTES/) });
+    await fs.writeFile(
+      total,
+      zipSync({ 'a.bin': new Uint8Array(randomBytes(2000)), 'b.bin': new Uint8Array(randomBytes(2000)) }, { level: 0 }),
+    );
+    await expect(extractArchive(total, dest())).rejects.toMatchObject({
+      code: 'PIPE_ARCHIVE_TOO_LARGE',
+      message: expect.stringMatching(/PIPE_MAX_ARCHIVE_BYTES/),
+    });
   });
 
   it('refuses a tar.gz bomb and a tar member over the member limit', async () => {
@@ -146,12 +165,21 @@ describe('archive extraction limits', () => {
     await expect(extractArchive(bomb, dest())).rejects.toMatchObject({ code: 'PIPE_ARCHIVE_TOO_LARGE' });
     // Ratio ~300: under node-tar's own 1000 guard, over PIPE_MAX_ARCHIVE_RATIO's 200.
     const mixed = path.join(tmp, 'mixed.tar.gz');
-    await fs.writeFile(mixed, tarGz(tarEntry('mixed.bin', Buffer.concat([Buffer.alloc(4 * 1024 * 1024), randomBytes(12_000)]))));
-    await expect(extractArchive(mixed, dest())).rejects.toMatchObject({ code: 'PIPE_ARCHIVE_TOO_LARGE', message: expect.stringMatching(/mixed\.bin.*PIPE_MAX_ARCHIVE_RATIO/s) });
+    await fs.writeFile(
+      mixed,
+      tarGz(tarEntry('mixed.bin', Buffer.concat([Buffer.alloc(4 * 1024 * 1024), randomBytes(12_000)]))),
+    );
+    await expect(extractArchive(mixed, dest())).rejects.toMatchObject({
+      code: 'PIPE_ARCHIVE_TOO_LARGE',
+      message: expect.stringMatching(/mixed\.bin.*PIPE_MAX_ARCHIVE_RATIO/s),
+    });
     process.env.PIPE_MAX_ARCHIVE_MEMBER_BYTES = '1000';
     const big = path.join(tmp, 'member.tar.gz');
     await fs.writeFile(big, tarGz(tarEntry('a.bin', randomBytes(2000))));
-    await expect(extractArchive(big, dest())).rejects.toMatchObject({ code: 'PIPE_ARCHIVE_TOO_LARGE', message: expect.stringMatching(/a\.bin/) });
+    await expect(extractArchive(big, dest())).rejects.toMatchObject({
+      code: 'PIPE_ARCHIVE_TOO_LARGE',
+      message: expect.stringMatching(/a\.bin/),
+    });
   });
 
   it('strips setuid/setgid bits from extracted files', async () => {

@@ -99,7 +99,11 @@ export async function locateDataset(spec: DatasetSpec, opts: LocateOptions): Pro
     const root = await findSplitRoot(dir, splitFolders(spec.layout));
     if (!root) {
       const st = await fs.stat(dir).catch(() => undefined);
-      const why = st?.isDirectory() ? 'has none of the expected split folders' : st ? 'is a file, not a folder' : 'does not exist';
+      const why = st?.isDirectory()
+        ? 'has none of the expected split folders'
+        : st
+          ? 'is a file, not a folder'
+          : 'does not exist';
       throw new StageUserError(
         'PIPE_DATASET_NOT_FOUND',
         `Dataset folder ${dir} (dataset.path "${spec.path}", relative to ${opts.projectDir}) ${why}. ` +

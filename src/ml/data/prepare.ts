@@ -76,7 +76,8 @@ async function imageEntry(d: import('node:fs').Dirent, dir: string): Promise<str
       const target = await fs.readlink(full).catch(() => '?');
       throw new StageUserError(
         'PIPE_DATASET_BAD_LINK',
-        `Dataset image ${full} is a symbolic link to ${target}, which ${st ? 'is not a regular file' : 'does not exist'}. ` +
+        `Dataset image ${full} is a symbolic link to ${target}, ` +
+          `which ${st ? 'is not a regular file' : 'does not exist'}. ` +
           'Fix or remove the link (links to image files are followed).',
       );
     }
@@ -89,7 +90,8 @@ function checkSplitName(split: string, root: string): void {
   if (/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(split)) return;
   throw new StageUserError(
     'PIPE_BAD_SPLIT',
-    `Split name ${JSON.stringify(split.slice(0, 100))} (dataset.train_split / evaluate.split) is not a folder name of ${root}: ` +
+    `Split name ${JSON.stringify(split.slice(0, 100))} (dataset.train_split / evaluate.split) ` +
+      `is not a folder name of ${root}: ` +
       'use letters, digits, _ and - only (e.g. train, test, val).',
   );
 }

@@ -22,12 +22,15 @@ export class ExtractionBudget {
   /** Counts `n` more bytes of `name` (whose count so far, these included, is `memberBytes`); throws past a limit. */
   add(name: string, n: number, memberBytes: number): void {
     this.total += n;
-    if (memberBytes > this.member) this.refuse(name, `member ${name} unpacks to more than ${formatBytes(this.member)}`, 'archiveMemberBytes');
-    if (this.total > this.all) this.refuse(name, `it unpacks to more than ${formatBytes(this.all)} in all (at ${name})`, 'archiveTotalBytes');
+    if (memberBytes > this.member)
+      this.refuse(name, `member ${name} unpacks to more than ${formatBytes(this.member)}`, 'archiveMemberBytes');
+    if (this.total > this.all)
+      this.refuse(name, `it unpacks to more than ${formatBytes(this.all)} in all (at ${name})`, 'archiveTotalBytes');
     if (this.total > RATIO_FLOOR && this.total > this.ratio * this.packedBytes) {
       this.refuse(
         name,
-        `it unpacks to more than ${this.ratio} times its packed size of ${formatBytes(this.packedBytes)} (at member ${name}), like a decompression bomb`,
+        `it unpacks to more than ${this.ratio} times its packed size of ${formatBytes(this.packedBytes)} ` +
+          `(at member ${name}), like a decompression bomb`,
         'archiveRatio',
       );
     }
@@ -36,7 +39,8 @@ export class ExtractionBudget {
   private refuse(_name: string, why: string, which: keyof typeof LIMITS): never {
     throw new InputLimitError(
       'PIPE_ARCHIVE_TOO_LARGE',
-      `Refusing to unpack ${this.archive}: ${why}. Nothing was kept. If the archive is genuine, raise ${LIMITS[which].env}.`,
+      `Refusing to unpack ${this.archive}: ${why}. Nothing was kept. ` +
+        `If the archive is genuine, raise ${LIMITS[which].env}.`,
     );
   }
 }

@@ -82,7 +82,10 @@ export async function extractArchive(archive: string, dest: string): Promise<num
     if (err instanceof InputLimitError) throw err;
     // node-tar's own guard against gzip bombs (ratio > 1000) fires before any entry is seen.
     if (/decompression ratio/i.test(String((err as Error)?.message))) {
-      throw new InputLimitError('PIPE_ARCHIVE_TOO_LARGE', `Refusing to unpack ${archive}: ${(err as Error).message}, like a decompression bomb. Nothing was kept.`);
+      throw new InputLimitError(
+        'PIPE_ARCHIVE_TOO_LARGE',
+        `Refusing to unpack ${archive}: ${(err as Error).message}, like a decompression bomb. Nothing was kept.`,
+      );
     }
     throw new StageUserError(
       'PIPE_ARCHIVE_UNREADABLE',

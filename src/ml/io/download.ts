@@ -101,7 +101,10 @@ export async function fetchVerified(opts: FetchVerifiedOptions): Promise<Fetched
     const actual = await sha256File(dest);
     if (!expected || actual === expected) return { path: dest, sha256: actual, source: 'cache' };
     // Offline, a mismatching cached copy is reported, not deleted (nothing could replace it).
-    if (offline) throw offlineMissing(opts, what, fileName, dest, ` (${dest} is there but has sha256 ${actual}, expected ${expected})`);
+    if (offline) {
+      const extra = ` (${dest} is there but has sha256 ${actual}, expected ${expected})`;
+      throw offlineMissing(opts, what, fileName, dest, extra);
+    }
     // A stale or foreign file in our own cache: replace it.
     await fs.rm(dest, { force: true });
   }
@@ -132,7 +135,13 @@ export async function fetchVerified(opts: FetchVerifiedOptions): Promise<Fetched
 }
 
 /** PIPE_OFFLINE=1 and no local copy: say exactly which file to put where. */
-function offlineMissing(opts: FetchVerifiedOptions, what: string, fileName: string, dest: string, extra: string): StageUserError {
+function offlineMissing(
+  opts: FetchVerifiedOptions,
+  what: string,
+  fileName: string,
+  dest: string,
+  extra: string,
+): StageUserError {
   const mirror = opts.mirrorCandidates?.[0];
   const looked = [...(opts.lookedIn ?? []), ...(opts.mirrorCandidates ?? []), dest];
   return new StageUserError(
