@@ -99,8 +99,9 @@ grep -o 'Offline[^;]*' "$WORK/err" | head -1 | sed 's/^/     /'
 case_ "validate evaluate.split ../../../../tmp/x" 1 "${PIPE[@]}" validate "$IN/split-path.yaml"
 case_ "run with dataset.path = a file" 1 "${PIPE[@]}" run "$IN/dataset-file.yaml" --only dataset --progress none
 grep -o 'is a file, not a folder' "$WORK/err" | head -1 | sed 's/^/     /'
-# kill -9 of a whole run (its process group), then the next start.
-PIPE_STAGE_MODULES=$FAST PIPE_TEST_STEP_MS=1000 setsid "${PIPE[@]}" run "$IN/tiny.yaml" --progress none >/dev/null 2>&1 &
+# kill -9 of a whole run (its process group) while a stage trains (epochs=7: not cached), then the next start.
+PIPE_STAGE_MODULES=$FAST PIPE_TEST_STEP_MS=1000 setsid "${PIPE[@]}" run "$IN/tiny.yaml" --set train.epochs=7 --progress none \
+  >/dev/null 2>&1 &
 KPID=$!
 before=$(ls "$WORK"/runsA/tiny | wc -l)
 # Wait until the new run has written run.json and a stage is under way, then kill the whole group.
