@@ -1,6 +1,7 @@
 // Entry point `pipe run` imports lazily: checks of a finished run, as text plus an exit code.
-import { isUserError } from '../cli/errors.js';
-import type { AnyMetricsFile } from '../report/metrics-file.js';
+import { isUserFacing } from '../core/errors.js';
+import type { AnyMetricsFile } from '../core/formats/metrics-file.js';
+import { readValidatedMetrics } from '../core/formats/metrics-validate.js';
 import { evaluateChecks, formatChecksMarkdown, formatChecksText, type CheckResult } from './evaluate-checks.js';
 import { loadRunMetrics } from './run-dir.js';
 
@@ -29,13 +30,12 @@ export async function runChecksForRun(runDir: string, options: RunChecksOptions 
     const text = options.markdown ? formatChecksMarkdown(results) : formatChecksText(results);
     return { exitCode: results.some((r) => !r.pass) ? 1 : 0, text, results };
   } catch (err) {
-    if (isUserError(err)) return { exitCode: err.exitCode ?? 1, text: `pipe: ${err.message}\n` };
+    if (isUserFacing(err)) return { exitCode: err.exitCode, text: `pipe: ${err.message}\n` };
     throw err;
   }
 }
 
 async function readBaseline(file: string): Promise<AnyMetricsFile> {
   // Damaged or foreign baselines are exit 2 naming the file and field (a gate never passes on bad data).
-  const { readValidatedMetrics } = await import('../report/metrics-validate.js');
   return readValidatedMetrics(file);
 }

@@ -1,10 +1,10 @@
 // A run's metrics.json from a run directory, a pipeline file or the file itself.
 import path from 'node:path';
-import type { RunMetricsFile } from '../report/metrics-file.js';
+import type { RunMetricsFile } from '../core/formats/metrics-file.js';
 
 export async function loadRunOrFile(arg: string, runsDir?: string): Promise<{ label: string; metrics: RunMetricsFile }> {
   if (arg.endsWith('.json')) {
-    const { readValidatedRunMetrics } = await import('../report/metrics-validate.js');
+    const { readValidatedRunMetrics } = await import('../core/formats/metrics-validate.js');
     return { label: arg, metrics: await readValidatedRunMetrics(arg) };
   }
   const { locateRun } = await import('./locate-run.js');

@@ -13,7 +13,7 @@ export function register(program: Command): void {
       const { runChecksForRun } = await import('../checks/index.js');
       const dir = await locateRun(run, opts.runsDir);
       const outcome = await runChecksForRun(dir, { baselineFile: opts.baseline, markdown: opts.md });
-      const { terminalSafe } = await import('../util/user-text.js');
+      const { terminalSafe } = await import('../core/user-text.js');
       const text = terminalSafe(outcome.exitCode === 2 ? outcome.text : `run ${dir}\n\n${outcome.text}`);
       (outcome.exitCode === 2 ? process.stderr : process.stdout).write(text);
       process.exitCode = outcome.exitCode;

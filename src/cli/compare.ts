@@ -14,7 +14,7 @@ export function register(program: Command): void {
       const [ra, rb] = [await loadRunOrFile(a, opts.runsDir), await loadRunOrFile(b, opts.runsDir)];
       const text = formatCompare(compareRuns(ra.metrics, rb.metrics), ['A', 'B'], Boolean(opts.md));
       const head = opts.md ? `A: \`${ra.label}\`  \nB: \`${rb.label}\`\n\n` : `A: ${ra.label}\nB: ${rb.label}\n\n`;
-      const { terminalSafe } = await import('../util/user-text.js');
+      const { terminalSafe } = await import('../core/user-text.js');
       process.stdout.write(terminalSafe(head + text));
     });
 }

@@ -2,7 +2,7 @@
 // deep inside with ENOTDIR and a stack, a --cache-dir that is a file passed `plan`, and /proc/x hung.
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 
 const SYSTEM = ['/proc', '/sys', '/dev'];
 

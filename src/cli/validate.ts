@@ -1,8 +1,9 @@
 // `pipe validate FILE...`: compile each pipeline (no runtime, no TensorFlow.js) and print
 // `FILE: ok (N configs, M stages)` or its diagnostics. Exit 1 when any file has errors.
 import type { Command } from 'commander';
+import { isUserFacing } from '../core/errors.js';
+import { terminalSafe } from '../core/user-text.js';
 import { MAX_CONFIGS_HELP, positiveInt } from './options.js';
-import { terminalSafe } from '../util/user-text.js';
 
 export interface ValidateOptions {
   set?: string[];
@@ -21,7 +22,6 @@ export async function validateFiles(
   err: (line: string) => void = (l) => process.stderr.write(`${terminalSafe(l)}\n`),
 ): Promise<number> {
   const { compileFile } = await import('../compiler/index.js');
-  const { isUserError } = await import('./errors.js');
   let code = 0;
   for (const file of files) {
     try {
@@ -30,7 +30,7 @@ export async function validateFiles(
       const m = Object.keys(compiled.dag.stages).length;
       out(`${file}: ok (${n} config${n === 1 ? '' : 's'}, ${m} stage${m === 1 ? '' : 's'})`);
     } catch (e) {
-      if (!isUserError(e)) throw e;
+      if (!isUserFacing(e)) throw e;
       err(e.message);
       code = 1;
     }

@@ -4,7 +4,7 @@
 // is kept. A run still going references its fingerprints from its first run.json write.
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { scanRuns } from './run-dir.js';
 import { forgetRunsDir, recordedRunsDirs } from './runs-dirs-registry.js';
 import { isLockHeld } from './stage-lock.js';

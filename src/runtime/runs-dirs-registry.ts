@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isFile, writeFileAtomic } from '../util/fs.js';
+import { isFile, writeFileAtomic } from '../core/fs.js';
 
 const REGISTRY = 'runs-dirs';
 

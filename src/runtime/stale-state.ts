@@ -5,7 +5,9 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { isProcessAlive } from './process-alive.js';
-import { scanRuns, writeFileAtomic, RUN_RECORD } from './run-dir.js';
+import { RUN_RECORD } from '../core/formats/run-record.js';
+import { writeFileAtomic } from '../core/fs.js';
+import { scanRuns } from './run-dir.js';
 
 const UNFINISHED = new Set(['pending', 'running']);
 

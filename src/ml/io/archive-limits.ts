@@ -3,7 +3,7 @@
 // 2 GiB member of zeros is refused after a few MB, not after 2 GiB on disk and 4 GB of memory.
 import { chmod, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { formatBytes, InputLimitError, limit, LIMITS } from '../../util/limits.js';
+import { formatBytes, InputLimitError, limit, LIMITS } from '../../core/limits.js';
 
 /** The ratio applies only past this many unpacked bytes: tiny archives of text compress well too. */
 const RATIO_FLOOR = 1024 * 1024;

@@ -6,8 +6,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Unzip, UnzipInflate, UnzipPassThrough } from 'fflate';
 import * as tar from 'tar';
-import { StageUserError } from '../../stages/types.js';
-import { InputLimitError } from '../../util/limits.js';
+import { StageUserError } from '../../core/errors.js';
+import { InputLimitError } from '../../core/limits.js';
 import { ExtractionBudget, stripSpecialModes } from './archive-limits.js';
 
 export type ArchiveKind = 'tar.gz' | 'tar' | 'zip';

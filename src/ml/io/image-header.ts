@@ -1,6 +1,6 @@
 // Image dimensions from the header alone, so a file declaring 30000×30000 is refused before a decoder
 // allocates its pixels (a 2.6 MB PNG of zero rows otherwise takes 8.7 GB).
-import { formatBytes, InputLimitError, limit, LIMITS } from '../../util/limits.js';
+import { formatBytes, InputLimitError, limit, LIMITS } from '../../core/limits.js';
 
 export interface Dimensions {
   width: number;

@@ -9,8 +9,8 @@ import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import decodeJpegWasm, { init as initJpegWasm } from '@jsquash/jpeg/decode.js';
 import { PNG } from 'pngjs';
-import { StageUserError } from '../../stages/types.js';
-import { readBounded } from '../../util/bounded-read.js';
+import { StageUserError } from '../../core/errors.js';
+import { readBounded } from '../../core/bounded-read.js';
 import { checkImagePixels } from './image-header.js';
 
 export interface RgbImage {

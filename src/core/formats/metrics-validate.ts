@@ -2,10 +2,9 @@
 // damaged, truncated or foreign file is exit 2 naming the file and the field, never a PASS on missing
 // data and never a TypeError. Maps keyed by user names (variants, configs, groups, summaries) come
 // back as null-prototype objects, so a variant called `constructor` or `toString` is just a name.
-import { UserError } from '../cli/errors.js';
-import { readBounded } from '../util/bounded-read.js';
-import type { Check } from '../checks/evaluate-checks.js';
-import { parseMetricsJson, type AnyMetricsFile, type RunMetricsFile } from './metrics-file.js';
+import { UserError } from '../errors.js';
+import { readBounded } from '../bounded-read.js';
+import { parseMetricsJson, type AnyMetricsFile, type Check, type RunMetricsFile } from './metrics-file.js';
 
 export class MetricsFileError extends UserError {
   constructor(file: string, field: string, problem: string) {

@@ -1,18 +1,12 @@
 // Resource limits on untrusted input, in one place so docs/limits-and-safety.md can list them. Each
 // can be raised through an environment variable (a whole number; bytes or pixels as named).
+import { UserError } from './errors.js';
 
-/**
- * A limit or a refused input: a coded user error (PIPE_*), printed as its message without a stack.
- * Defined here, not in cli/, so the engine (src/ml) can throw it without importing the CLI layer.
- */
-export class InputLimitError extends Error {
-  readonly code: string;
-  readonly exitCode: number;
-  constructor(code: string, message: string, exitCode = 1) {
-    super(message);
+/** A limit or a refused input: a user error (exit 1, or 2 for a bad limit value) naming the file. */
+export class InputLimitError extends UserError {
+  constructor(code: string, message: string, exitCode: 1 | 2 = 1) {
+    super(code, message, exitCode);
     this.name = 'InputLimitError';
-    this.code = code;
-    this.exitCode = exitCode;
   }
 }
 

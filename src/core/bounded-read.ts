@@ -10,7 +10,7 @@ export interface BoundedReadOptions {
   what: string;
   /** Error code for a missing/unreadable file. */
   code?: string;
-  exitCode?: number;
+  exitCode?: 1 | 2;
 }
 
 /** The file's bytes; a UserError naming the file when it is not a regular file or is over the limit. */
