@@ -9,6 +9,8 @@ export function register(program: Command): void {
     .option('--md', 'print the table as Markdown (for a CI job summary)')
     .option('--runs-dir <dir>', 'where runs live (default: $PIPE_RUNS_DIR or ./runs)')
     .action(async (run: string | undefined, opts: { baseline?: string; md?: boolean; runsDir?: string }) => {
+      const { checkDirOptions } = await import('./dir-options.js');
+      await checkDirOptions({ runsDir: opts.runsDir }, ['runsDir']);
       const { locateRun } = await import('../checks/locate-run.js');
       const { runChecksForRun } = await import('../checks/index.js');
       const dir = await locateRun(run, opts.runsDir);

@@ -9,6 +9,8 @@ export function register(program: Command): void {
     .option('--md', 'print the table as Markdown')
     .option('--runs-dir <dir>', 'where runs live (default: $PIPE_RUNS_DIR or ./runs)')
     .action(async (a: string, b: string, opts: { md?: boolean; runsDir?: string }) => {
+      const { checkDirOptions } = await import('./dir-options.js');
+      await checkDirOptions({ runsDir: opts.runsDir }, ['runsDir']);
       const { loadRunOrFile } = await import('../checks/load-run.js');
       const { compareRuns, formatCompare } = await import('../report/compare.js');
       const [ra, rb] = [await loadRunOrFile(a, opts.runsDir), await loadRunOrFile(b, opts.runsDir)];
