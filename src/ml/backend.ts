@@ -261,6 +261,8 @@ async function load(name: ConcreteBackend, opts: BackendOptions): Promise<Backen
     await activate(known.tfjsBackend);
     return known;
   }
+  // Replacing wasm disposes its instance: free the filters frozenConv2d keeps while their backend still can.
+  if (known) (await import('./ops/frozen_conv2d.js')).disposeFrozenFilters();
   const info = await LOADERS[name](opts);
   loaded.set(name, info);
   return info;
