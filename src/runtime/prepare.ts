@@ -11,6 +11,7 @@ import { checkPipelinePaths } from './paths.js';
 import { resolveLocations, stageEnv, type LocationOptions, type Locations } from './settings.js';
 import { DirectoryStore } from './store.js';
 import { resolveThreads } from './threads.js';
+import { warn } from './warn.js';
 
 export interface Prepared {
   compiled: Compiled;
@@ -32,8 +33,10 @@ export async function prepareCompiled(compiled: Compiled, opts: LocationOptions 
   const { threads } = resolveThreads({ flag: opts.threads, env: process.env.PIPE_THREADS, pipeline: config.backend_options?.threads, jobs: opts.jobs });
   const env = stageEnv(loc, compiled.file, backend, threads);
   checkPipelinePaths(compiled.dag, compiled.file, loc.projectDir);
-  const digests = new FileDigests(path.join(loc.cacheDir, 'digests.json'));
+  const digestsFile = path.join(loc.cacheDir, 'digests.json');
+  const digests = new FileDigests(digestsFile);
   const fingerprints = await fingerprintDag(compiled.dag, { env, digests, loadKind: loadStageKind, engine: engineVersion() });
-  await digests.save().catch(() => undefined);
+  // The digest cache only saves re-hashing unchanged files next time; losing it costs time, not correctness.
+  await digests.save().catch((err: unknown) => warn(`could not save the file digest cache ${digestsFile}`, err));
   return { compiled, loc, env, fingerprints, store: new DirectoryStore(loc.cacheDir) };
 }

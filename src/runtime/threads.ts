@@ -1,7 +1,7 @@
 // How many compute threads each stage process gets. Threads change speed, never results, so the setting lives in
 // the stage environment (like the backend), never in a fingerprint.
 import { availableParallelism } from 'node:os';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 
 export type ThreadsSource = 'flag' | 'env' | 'pipeline' | 'default';
 
