@@ -10,7 +10,7 @@
  */
 export interface PipelineConfig {
   /**
-   * Pipeline name (letters, digits, . _ -); runs are written to runs/<name>/<run-id>/. Required.
+   * Pipeline name (letters, digits, . _ -; at most 100 characters, as it names a folder); runs are written to runs/<name>/<run-id>/. Required.
    */
   name: string;
   /**
@@ -21,6 +21,15 @@ export interface PipelineConfig {
    * TensorFlow.js backend. auto takes the first that loads: tensorflow-gpu, tensorflow, wasm, cpu. Not part of any fingerprint; recorded in each stage's stage.json.
    */
   backend?: "auto" | "tensorflow-gpu" | "tensorflow" | "webgpu" | "wasm" | "cpu";
+  /**
+   * Backend settings that change speed, not results. Like `backend`, not part of any fingerprint; what ran is recorded in each stage's stage.json.
+   */
+  backend_options?: {
+    /**
+     * Compute threads per stage on the wasm backend (XNNPACK's thread pool, at most 8). auto: the machine's cores divided by --jobs, so side-by-side stages never oversubscribe the cores. --threads and PIPE_THREADS override it.
+     */
+    threads?: number | "auto";
+  };
   dataset: Dataset;
   model?: Model;
   loss?: Loss;
@@ -82,7 +91,7 @@ export interface Dataset {
    */
   max_images?: number | null;
   /**
-   * Split (folder) used for training.
+   * Split (folder) used for training: a folder name (letters, digits, _ -), never a path.
    */
   train_split?: string;
 }
@@ -322,7 +331,7 @@ export interface Sweep {
  */
 export interface Evaluate {
   /**
-   * Split to evaluate (facades: test or val; unaligned datasets: test reads testA/testB).
+   * Split to evaluate (facades: test or val; unaligned datasets: test reads testA/testB): a folder name (letters, digits, _ -), never a path.
    */
   split?: string;
   /**
