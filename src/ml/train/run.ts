@@ -77,6 +77,7 @@ async function publish(trainer: GanTrainer, params: TrainParams, workDir: string
   const saved: SavedModel = {
     format: 'pipe-generators', version: 1, kind: params.model.kind, model: params.model,
     cropSize: params.dataset.crop_size, seed: params.train.seed, generators: trainer.generators,
+    dataset: { layout: params.dataset.layout, direction: params.dataset.direction },
   };
   await fs.writeFile(path.join(outDir, MODEL_FILE), JSON.stringify(saved, null, 2));
   await fs.cp(path.join(workDir, 'samples'), path.join(outDir, 'samples'), { recursive: true });
