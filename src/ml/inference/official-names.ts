@@ -52,26 +52,30 @@ function normPair(out: NamePair[], kind: NormKind, pipe: string, official: strin
   );
 }
 
+/** Depth first, as nn.Module.state_dict walks: a block's own layers in index order, the inner block at its index. */
 function unetPairs(arch: GeneratorArch, numDowns: number): NamePair[] {
   const out: NamePair[] = [];
   const bias = arch.norm === 'instance';
   const inner = numDowns - 1;
-  for (let level = 0; level < numDowns; level++) {
-    const p = unetPrefix(level);
-    if (level === 0) {
+  const level = (l: number): void => {
+    const p = unetPrefix(l);
+    if (l === 0) {
       conv(out, 'down0', `${p}0`, bias);
+      level(1);
       conv(out, 'up0', `${p}3`, true);
-    } else if (level === inner) {
-      conv(out, `down${level}`, `${p}1`, bias);
-      conv(out, `up${level}`, `${p}3`, bias);
-      normPair(out, arch.norm, `upnorm${level}`, `${p}4`);
+    } else if (l === inner) {
+      conv(out, `down${l}`, `${p}1`, bias);
+      conv(out, `up${l}`, `${p}3`, bias);
+      normPair(out, arch.norm, `upnorm${l}`, `${p}4`);
     } else {
-      conv(out, `down${level}`, `${p}1`, bias);
-      normPair(out, arch.norm, `downnorm${level}`, `${p}2`);
-      conv(out, `up${level}`, `${p}5`, bias);
-      normPair(out, arch.norm, `upnorm${level}`, `${p}6`);
+      conv(out, `down${l}`, `${p}1`, bias);
+      normPair(out, arch.norm, `downnorm${l}`, `${p}2`);
+      level(l + 1);
+      conv(out, `up${l}`, `${p}5`, bias);
+      normPair(out, arch.norm, `upnorm${l}`, `${p}6`);
     }
-  }
+  };
+  level(0);
   return out;
 }
 
