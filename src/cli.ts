@@ -18,6 +18,7 @@ const commands = {
   check: () => import('./cli/check.js'),
   compare: () => import('./cli/compare.js'),
   predict: () => import('./cli/predict.js'),
+  export: () => import('./cli/export.js'),
   worker: () => import('./cli/worker.js'),
 } satisfies Record<string, () => Promise<Register>>;
 
