@@ -55,7 +55,7 @@ export function register(program: Command): void {
     .option('--layout <layout>', 'aligned: inputs are A|B pairs, split like the dataset stage; unaligned: whole images (default: the training data\'s)',
       choice('--layout', ['aligned', 'unaligned'] as const))
     .option('--size <n>', 'input size for a .pth model (default 256; a run\'s model uses its crop_size)', positiveInt('--size'))
-    .option('--no-dropout', 'a .pth U-Net without dropout (pix2pix trains with it on)')
+    .option('--no-dropout', 'no dropout noise in --eval-mode batch (deterministic, like the exported ONNX/TF.js graphs)')
     .option('--seed <n>', 'dropout seed for a .pth model', Number, 0)
     .option('--runs-dir <dir>', 'where run directories are (default runs; env PIPE_RUNS_DIR)')
     .action(async (modelArg: string, inputArgs: string[], o: PredictCliOptions) => {

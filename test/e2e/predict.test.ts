@@ -60,6 +60,22 @@ describe('pipe predict on a run', () => {
     expect(a.equals(await fs.readFile(path.join(tmp, 'out-b', '1.png')))).toBe(false);
   }, 60_000);
 
+  it("the report's commands for a variant work as printed (predict, export onnx)", async () => {
+    const md = await fs.readFile(path.join(runDir, 'report.md'), 'utf8');
+    const predict = md.split('\n').find((l) => l.startsWith('pipe predict runs/predict-tiny/latest:a '))!;
+    expect(predict).toBe('pipe predict runs/predict-tiny/latest:a PAIRS_DIR/ (A|B images, split like the dataset) -o predictions/a');
+    const image = path.join(SHARED_DATA_DIR, 'facades/val/1.jpg');
+    const args = predict.replace('PAIRS_DIR/ (A|B images, split like the dataset)', image).split(' ').slice(1);
+    const r = await pipe(...args, '--backend', 'wasm');
+    expect(r.exitCode, r.all).toBe(0);
+    const ours = await fs.readFile(path.join(tmp, 'predictions/a/1.png'));
+    expect(ours.equals(await fs.readFile(path.join(runDir, 'stages/evaluate/a/output/images/AtoB/1.png')))).toBe(true);
+    const exp = md.split('\n').find((l) => l.startsWith('pipe export runs/predict-tiny/latest:a --format onnx'))!;
+    const e = await pipe(...exp.split(' ').slice(1));
+    expect(e.exitCode, e.all).toBe(0);
+    expect(JSON.parse(await fs.readFile(path.join(tmp, 'export/a-onnx/export.json'), 'utf8')).files.AtoB).toBe('G.onnx');
+  }, 60_000);
+
   it('names what is wrong: a missing variant, a missing input, an unreadable image', async () => {
     const noVariant = await pipe('predict', runDir, 'x.jpg', '-o', 'o');
     expect(noVariant.exitCode).toBe(2);

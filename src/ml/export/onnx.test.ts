@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as ort from 'onnxruntime-node';
-import { onnx } from 'onnx-proto';
+import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_DATA_DIR } from '../../../test/shared-paths.js';
 import { writeModelDir, type ModelDirSpec } from '../../../test/fixtures/models/model-dir.js';
@@ -31,7 +31,7 @@ describe.each([
     const model = await openTrainDir(dir, { evalMode: 'batch' });
     const m = await exportModel(model, 'onnx', path.join(dir, 'onnx'));
     const file = path.join(dir, 'onnx', m.files.AtoB!);
-    expect(Number(onnx.ModelProto.decode(fs.readFileSync(file)).opsetImport[0]!.version)).toBe(17);
+    expect(Number((onnxProto as unknown as typeof import('onnx-proto')).onnx.ModelProto.decode(fs.readFileSync(file)).opsetImport[0]!.version)).toBe(17);
     const session = await ort.InferenceSession.create(file);
     for (const img of ['1.jpg', '7.jpg']) {
       const rgb = await loadInput(path.join(SHARED_DATA_DIR, 'facades/val', img), { layout: 'aligned', direction: 'AtoB', model });

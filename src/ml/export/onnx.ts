@@ -6,11 +6,15 @@
 // `pipe predict --no-dropout`.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { onnx } from 'onnx-proto';
+import type { onnx } from 'onnx-proto';
+import onnxProto from 'onnx-proto';
 import type { Direction, InferenceModel } from '../inference/model-source.js';
 import { numDownsOf } from '../inference/official-names.js';
 import type { NamedArray, WeightMap } from '../weights/types.js';
 import { officialName, officialStateDict } from './official-files.js';
+
+// A CommonJS module whose named export Node's ESM loader cannot see: take it from the default export.
+const ox = (onnxProto as unknown as { onnx: typeof onnx }).onnx;
 
 export const OPSET = 17;
 
@@ -28,7 +32,7 @@ class GraphBuilder {
   }
 
   private tensor(name: string, t: NamedArray): string {
-    this.initializers.push({ name, dims: t.shape, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) });
+    this.initializers.push({ name, dims: t.shape, dataType: ox.TensorProto.DataType.FLOAT, rawData: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) });
     return name;
   }
 
@@ -56,7 +60,7 @@ class GraphBuilder {
   normalise(x: string, key: string, _channels: number): string {
     if (this.norm === 'none') return x;
     const axes = ints('axes', [2, 3]);
-    const keep: onnx.IAttributeProto = { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 1 };
+    const keep: onnx.IAttributeProto = { name: 'keepdims', type: ox.AttributeProto.AttributeType.INT, i: 1 };
     const d = this.node('Sub', [x, this.node('ReduceMean', [x], [axes, keep])]);
     const variance = this.node('ReduceMean', [this.node('Mul', [d, d])], [axes, keep]);
     const eps = this.scalar('eps', 1e-5);
@@ -77,19 +81,19 @@ class GraphBuilder {
   reflectPad(x: string, p: number): string {
     const name = `pads_${p}`;
     if (!this.consts.has(name)) {
-      this.initializers.push({ name, dims: [8], dataType: onnx.TensorProto.DataType.INT64, int64Data: [0, 0, p, p, 0, 0, p, p] });
+      this.initializers.push({ name, dims: [8], dataType: ox.TensorProto.DataType.INT64, int64Data: [0, 0, p, p, 0, 0, p, p] });
       this.consts.set(name, name);
     }
-    return this.node('Pad', [x, name], [{ name: 'mode', type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('reflect') }]);
+    return this.node('Pad', [x, name], [{ name: 'mode', type: ox.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('reflect') }]);
   }
 
   leaky(x: string): string {
-    return this.node('LeakyRelu', [x], [{ name: 'alpha', type: onnx.AttributeProto.AttributeType.FLOAT, f: 0.2 }]);
+    return this.node('LeakyRelu', [x], [{ name: 'alpha', type: ox.AttributeProto.AttributeType.FLOAT, f: 0.2 }]);
   }
 }
 
 function ints(name: string, v: number[]): onnx.IAttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: v };
+  return { name, type: ox.AttributeProto.AttributeType.INTS, ints: v };
 }
 
 const channelsOf = (sd: WeightMap, key: string, axis: number) => sd.get(`${key}.weight`)!.shape[axis]!;
@@ -105,11 +109,11 @@ function unet(g: GraphBuilder, sd: WeightMap, x: string, numDowns: number): stri
     const act = g.leaky(input);
     if (l === numDowns - 1) {
       const up = g.convT(g.node('Relu', [g.conv(act, `${p}1`, 2, 1)]), `${p}3`, 0);
-      return g.node('Concat', [act, g.normalise(up, `${p}4`, channelsOf(sd, `${p}3`, 1))], [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }]);
+      return g.node('Concat', [act, g.normalise(up, `${p}4`, channelsOf(sd, `${p}3`, 1))], [{ name: 'axis', type: ox.AttributeProto.AttributeType.INT, i: 1 }]);
     }
     const down = g.normalise(g.conv(act, `${p}1`, 2, 1), `${p}2`, channelsOf(sd, `${p}1`, 0));
     const up = g.convT(g.node('Relu', [block(l + 1, down)]), `${p}5`, 0);
-    return g.node('Concat', [act, g.normalise(up, `${p}6`, channelsOf(sd, `${p}5`, 1))], [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }]);
+    return g.node('Concat', [act, g.normalise(up, `${p}6`, channelsOf(sd, `${p}5`, 1))], [{ name: 'axis', type: ox.AttributeProto.AttributeType.INT, i: 1 }]);
   };
   return block(0, x);
 }
@@ -135,7 +139,7 @@ function resnet(g: GraphBuilder, sd: WeightMap, x: string, blocks: number, dropo
 
 function valueInfo(name: string, channels: number): onnx.IValueInfoProto {
   const dims = [{ dimParam: 'N' }, { dimValue: channels }, { dimParam: 'H' }, { dimParam: 'W' }];
-  return { name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims } } } };
+  return { name, type: { tensorType: { elemType: ox.TensorProto.DataType.FLOAT, shape: { dim: dims } } } };
 }
 
 export async function onnxBytes(model: InferenceModel, d: Direction): Promise<Uint8Array> {
@@ -146,7 +150,7 @@ export async function onnxBytes(model: InferenceModel, d: Direction): Promise<Ui
     ? resnet(g, sd, 'input', a.generator === 'resnet_6blocks' ? 6 : 9, a.dropout)
     : unet(g, sd, 'input', numDownsOf(a, model.size));
   g.nodes.push({ opType: 'Identity', input: [y], output: ['output'], name: 'output' });
-  const proto = onnx.ModelProto.create({
+  const proto = ox.ModelProto.create({
     irVersion: 8,
     producerName: 'pipe',
     opsetImport: [{ domain: '', version: OPSET }],
@@ -159,7 +163,7 @@ export async function onnxBytes(model: InferenceModel, d: Direction): Promise<Ui
       docString: `NCHW float32 RGB in [-1,1], ${model.size}x${model.size} as trained; normalisation per image.`,
     },
   });
-  return onnx.ModelProto.encode(proto).finish();
+  return ox.ModelProto.encode(proto).finish();
 }
 
 export async function writeOnnx(model: InferenceModel, outDir: string): Promise<string[]> {

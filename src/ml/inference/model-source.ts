@@ -38,7 +38,7 @@ export interface OpenOptions {
   evalMode: EvalMode;
   /** Square input size for a .pth (no training settings in the file); default 256. */
   size?: number;
-  /** Dropout for a .pth U-Net in batch mode (pix2pix's default is on). */
+  /** false: no dropout noise in batch mode (deterministic, as the exported graphs); a .pth U-Net defaults to on. */
   dropout?: boolean;
   seed?: number;
 }
@@ -78,7 +78,8 @@ export async function openTrainDir(dir: string, o: OpenOptions): Promise<Inferen
   const saved = await readSaved(dir);
   const arch: GeneratorArch = { ...saved.model, dropout: saved.model.dropout === true };
   const hasBatchNorm = arch.norm === 'batch';
-  const gens = await loadGenerators(dir, { dropout: o.evalMode === 'batch' ? undefined : false, normStats: o.evalMode });
+  const dropoutOn = o.evalMode === 'batch' && o.dropout !== false && arch.dropout;
+  const gens = await loadGenerators(dir, { dropout: dropoutOn ? undefined : false, normStats: o.evalMode });
   const hasRunning = Object.keys(gens.AtoB.params).some((k) => k.endsWith('.running_mean'));
   if (o.evalMode === 'running' && hasBatchNorm && !hasRunning) {
     gens.dispose();
@@ -88,7 +89,7 @@ export async function openTrainDir(dir: string, o: OpenOptions): Promise<Inferen
   return {
     source: dir, arch, size: saved.cropSize, dataset: await datasetOf(dir, saved), directions,
     predict: (d, x) => (d === 'BtoA' ? gens.BtoA! : gens.AtoB).predict(x),
-    batchIndependent: !(o.evalMode === 'batch' && (hasBatchNorm || arch.dropout)),
+    batchIndependent: !((o.evalMode === 'batch' && hasBatchNorm) || dropoutOn),
     params: (d) => (d === 'BtoA' ? gens.BtoA! : gens.AtoB).params,
     dispose: () => gens.dispose(),
   };
