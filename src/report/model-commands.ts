@@ -29,6 +29,7 @@ export function modelCommands(params: ReportParams): ModelCommands[] {
 
 export function modelCommandsMarkdown(params: ReportParams): string {
   const lines = ['### Use the models', ''];
-  for (const m of modelCommands(params)) lines.push(`\`${m.config}\`:`, '', '```sh', m.predict, ...m.exports, '```', '');
+  for (const m of modelCommands(params))
+    lines.push(`\`${m.config}\`:`, '', '```sh', m.predict, ...m.exports, '```', '');
   return lines.join('\n');
 }

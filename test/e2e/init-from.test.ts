@@ -21,13 +21,21 @@ evaluate: { split: val, metrics: [mae], max_images: 3, bootstrap: 100 }
 let tmp: string;
 const env = { PIPE_DATA_DIR: SHARED_DATA_DIR, PIPE_WEIGHTS_DIR: SHARED_WEIGHTS_DIR };
 const pipe = (...args: string[]) =>
-  execa('node', [...stageChildCommand().nodeOptions, path.join(REPO_DIR, 'src/cli.ts'), ...args], { cwd: tmp, env, reject: false, all: true });
+  execa('node', [...stageChildCommand().nodeOptions, path.join(REPO_DIR, 'src/cli.ts'), ...args], {
+    cwd: tmp,
+    env,
+    reject: false,
+    all: true,
+  });
 const VAL = ['1.jpg', '2.jpg', '3.jpg'].map((f) => path.join(SHARED_DATA_DIR, 'facades', 'val', f));
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pipe-init-'));
   await fs.mkdir(path.join(tmp, 'official'));
-  await fs.copyFile(path.join(REPO_DIR, 'test/fixtures/models/resnet6_instance_zip.pth'), path.join(tmp, 'official/latest_net_G.pth'));
+  await fs.copyFile(
+    path.join(REPO_DIR, 'test/fixtures/models/resnet6_instance_zip.pth'),
+    path.join(tmp, 'official/latest_net_G.pth'),
+  );
   await fs.writeFile(path.join(tmp, 'p.yaml'), pipeline(4));
   await fs.writeFile(path.join(tmp, 'wrong.yaml'), pipeline(8).replace('init-tiny', 'init-wrong'));
 });
@@ -43,11 +51,26 @@ describe('model.init_from', () => {
     const run = await fs.realpath(path.join(tmp, 'runs/init-tiny/latest'));
     const train = JSON.parse(await fs.readFile(path.join(run, 'stages/train/base/output/train.json'), 'utf8'));
     expect(train.initFrom.sha256).toMatch(/^[0-9a-f]{64}$/);
-    const p = await pipe('predict', 'official/latest_net_G.pth', ...VAL, '--size', '32', '--layout', 'aligned', '-o', 'out', '--backend', 'wasm');
+    const p = await pipe(
+      'predict',
+      'official/latest_net_G.pth',
+      ...VAL,
+      '--size',
+      '32',
+      '--layout',
+      'aligned',
+      '-o',
+      'out',
+      '--backend',
+      'wasm',
+    );
     expect(p.exitCode, p.all).toBe(0);
     for (const n of [1, 2, 3]) {
       const ours = await fs.readFile(path.join(tmp, 'out', `${n}.png`));
-      expect(ours.equals(await fs.readFile(path.join(run, 'stages/evaluate/base/output/images/AtoB', `${n}.png`))), `${n}.png`).toBe(true);
+      expect(
+        ours.equals(await fs.readFile(path.join(run, 'stages/evaluate/base/output/images/AtoB', `${n}.png`))),
+        `${n}.png`,
+      ).toBe(true);
     }
   }, 90_000);
 
@@ -65,7 +88,12 @@ describe('model.init_from', () => {
   it('a pipeline whose generator does not fit the file fails naming the tensor and the file', async () => {
     const r = await pipe('run', 'wrong.yaml', '--backend', 'wasm', '--progress', 'plain', '--no-checks');
     expect(r.exitCode).toBe(1);
-    const log = await fs.readFile(path.join(await fs.realpath(path.join(tmp, 'runs/init-wrong/latest')), 'logs/train/base.log'), 'utf8');
-    expect(log).toMatch(/latest_net_G\.pth \(model\.init_from\) does not fit the generator: model\.1\.weight has shape \[4, 3, 7, 7\], the generator needs \[8, 3, 7, 7\]/);
+    const log = await fs.readFile(
+      path.join(await fs.realpath(path.join(tmp, 'runs/init-wrong/latest')), 'logs/train/base.log'),
+      'utf8',
+    );
+    expect(log).toMatch(
+      /latest_net_G\.pth \(model\.init_from\) does not fit the generator: model\.1\.weight has shape \[4, 3, 7, 7\], the generator needs \[8, 3, 7, 7\]/,
+    );
   }, 60_000);
 });

@@ -26,7 +26,12 @@ let tmp: string;
 let runDir: string;
 const env = { PIPE_DATA_DIR: SHARED_DATA_DIR, PIPE_WEIGHTS_DIR: SHARED_WEIGHTS_DIR };
 const pipe = (...args: string[]) =>
-  execa('node', [...stageChildCommand().nodeOptions, path.join(REPO_DIR, 'src/cli.ts'), ...args], { cwd: tmp, env, reject: false, all: true });
+  execa('node', [...stageChildCommand().nodeOptions, path.join(REPO_DIR, 'src/cli.ts'), ...args], {
+    cwd: tmp,
+    env,
+    reject: false,
+    all: true,
+  });
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pipe-predict-'));
@@ -63,7 +68,9 @@ describe('pipe predict on a run', () => {
   it("the report's commands for a variant work as printed (predict, export onnx)", async () => {
     const md = await fs.readFile(path.join(runDir, 'report.md'), 'utf8');
     const predict = md.split('\n').find((l) => l.startsWith('pipe predict runs/predict-tiny/latest:a '))!;
-    expect(predict).toBe('pipe predict runs/predict-tiny/latest:a PAIRS_DIR/ (A|B images, split like the dataset) -o predictions/a');
+    expect(predict).toBe(
+      'pipe predict runs/predict-tiny/latest:a PAIRS_DIR/ (A|B images, split like the dataset) -o predictions/a',
+    );
     const image = path.join(SHARED_DATA_DIR, 'facades/val/1.jpg');
     const args = predict.replace('PAIRS_DIR/ (A|B images, split like the dataset)', image).split(' ').slice(1);
     const r = await pipe(...args, '--backend', 'wasm');
@@ -73,7 +80,9 @@ describe('pipe predict on a run', () => {
     const exp = md.split('\n').find((l) => l.startsWith('pipe export runs/predict-tiny/latest:a --format onnx'))!;
     const e = await pipe(...exp.split(' ').slice(1));
     expect(e.exitCode, e.all).toBe(0);
-    expect(JSON.parse(await fs.readFile(path.join(tmp, 'export/a-onnx/export.json'), 'utf8')).files.AtoB).toBe('G.onnx');
+    expect(JSON.parse(await fs.readFile(path.join(tmp, 'export/a-onnx/export.json'), 'utf8')).files.AtoB).toBe(
+      'G.onnx',
+    );
   }, 60_000);
 
   it('names what is wrong: a missing variant, a missing input, an unreadable image', async () => {
@@ -87,7 +96,17 @@ describe('pipe predict on a run', () => {
     const broken = await pipe('predict', `${runDir}:a`, 'broken.png', '-o', 'o', '--backend', 'wasm');
     expect(broken.exitCode).toBe(1);
     expect(broken.stderr).toMatch(/Could not read image .*broken\.png/);
-    const running = await pipe('predict', `${runDir}:a`, path.join(SHARED_DATA_DIR, 'facades/val/1.jpg'), '-o', 'o', '--eval-mode', 'running', '--backend', 'wasm');
+    const running = await pipe(
+      'predict',
+      `${runDir}:a`,
+      path.join(SHARED_DATA_DIR, 'facades/val/1.jpg'),
+      '-o',
+      'o',
+      '--eval-mode',
+      'running',
+      '--backend',
+      'wasm',
+    );
     expect(running.exitCode).toBe(1);
     expect(running.stderr).toContain('keeps no running averages');
   }, 60_000);

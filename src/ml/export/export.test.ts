@@ -20,23 +20,41 @@ import { readTorch } from '../weights/readers/torch.js';
 import { exportModel } from './index.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../../test/fixtures/models');
-const table = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'official-keys.json'), 'utf8')) as Record<string, [string, number[]][]>;
+const table = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'official-keys.json'), 'utf8')) as Record<
+  string,
+  [string, number[]][]
+>;
 const PYTHON = '/usr/bin/python3';
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 
 let tmp: string;
-beforeAll(async () => { await tf.setBackend('cpu'); tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pipe-export-')); });
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pipe-export-'));
+});
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const CASES: [string, ModelDirSpec][] = [
   ['unet_256/batch/plain', { generator: 'unet_256', ngf: 2, norm: 'batch', dropout: false, cropSize: 256 }],
-  ['resnet_9blocks/instance/plain', { generator: 'resnet_9blocks', ngf: 2, norm: 'instance', dropout: false, cropSize: 256 }],
+  [
+    'resnet_9blocks/instance/plain',
+    { generator: 'resnet_9blocks', ngf: 2, norm: 'instance', dropout: false, cropSize: 256 },
+  ],
 ];
 
 /** A real facades label map (val/1.jpg, the B half as the model's A after direction BtoA), NHWC [-1,1]. */
 async function facadesInput(model: InferenceModel): Promise<tf.Tensor4D> {
-  const img = await loadInput(path.join(SHARED_DATA_DIR, 'facades/val/1.jpg'), { layout: 'aligned', direction: 'AtoB', model });
-  return tf.tensor4d(toTensor({ count: 1, names: [], size: model.size, get: () => img.data }, 0), [1, model.size, model.size, 3]);
+  const img = await loadInput(path.join(SHARED_DATA_DIR, 'facades/val/1.jpg'), {
+    layout: 'aligned',
+    direction: 'AtoB',
+    model,
+  });
+  return tf.tensor4d(toTensor({ count: 1, names: [], size: model.size, get: () => img.data }, 0), [
+    1,
+    model.size,
+    model.size,
+    3,
+  ]);
 }
 
 describe.each(CASES)('pipe export of a pipe model: %s', (key, spec) => {
@@ -51,7 +69,11 @@ describe.each(CASES)('pipe export of a pipe model: %s', (key, spec) => {
     const st = await readSafetensors(path.join(dir, 'export-st', 'latest_net_G.safetensors'));
     expect([...st.keys()]).toEqual([...pth.keys()]);
     for (const [k, v] of pth) expect(st.get(k)!.data, k).toEqual(v.data);
-    const back = await openCheckpoint(path.join(out, 'latest_net_G.pth'), { evalMode: 'batch', size: spec.cropSize, dropout: false });
+    const back = await openCheckpoint(path.join(out, 'latest_net_G.pth'), {
+      evalMode: 'batch',
+      size: spec.cropSize,
+      dropout: false,
+    });
     const x = await facadesInput(model);
     const [a, b] = [model.predict('AtoB', x), back.predict('AtoB', x)];
     expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBe(0);
@@ -60,25 +82,36 @@ describe.each(CASES)('pipe export of a pipe model: %s', (key, spec) => {
     back.dispose();
   }, 60_000);
 
-  it.skipIf(!hasTorch)(`PyTorch twin loads the .pth strictly; outputs within 1e-4${hasTorch ? '' : ' (skipped: /usr/bin/python3 has no torch)'}`, async () => {
-    const dir = path.join(tmp, `${key.replaceAll('/', '_')}-py`);
-    await writeModelDir(dir, spec);
-    const model = await openTrainDir(dir, { evalMode: 'batch' });
-    await exportModel(model, 'pytorch', path.join(dir, 'export'));
-    const x = await facadesInput(model);
-    const nchw = tf.transpose(x, [0, 3, 1, 2]);
-    const input = path.join(dir, 'input.pth');
-    fs.writeFileSync(input, encodeTorchZip(new Map([['input', { shape: nchw.shape, data: nchw.dataSync() as Float32Array }]])));
-    const r = spawnSync(PYTHON, [path.join(FIXTURES, 'check_export.py'), path.join(dir, 'export'), input, path.join(dir, 'output.pth')], { encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).dtype_nbt).toBe(spec.norm === 'batch' ? 'torch.int64' : 'None');
-    const theirs = (await readTorch(path.join(dir, 'output.pth'))).get('output')!;
-    const ours = tf.transpose(model.predict('AtoB', x), [0, 3, 1, 2]);
-    const diff = tf.max(tf.abs(tf.sub(ours, tf.tensor(theirs.data, theirs.shape)))).dataSync()[0]!;
-    console.log(`${key}: max |PyTorch - pipe| = ${diff.toExponential(2)}`);
-    expect(diff).toBeLessThan(1e-4);
-    expect(tf.moments(ours).variance.dataSync()[0]).toBeGreaterThan(1e-3);
-    tf.dispose([x, nchw, ours]);
-    model.dispose();
-  }, 60_000);
+  it.skipIf(!hasTorch)(
+    `PyTorch twin loads the .pth strictly; outputs within 1e-4${hasTorch ? '' : ' (skipped: /usr/bin/python3 has no torch)'}`,
+    async () => {
+      const dir = path.join(tmp, `${key.replaceAll('/', '_')}-py`);
+      await writeModelDir(dir, spec);
+      const model = await openTrainDir(dir, { evalMode: 'batch' });
+      await exportModel(model, 'pytorch', path.join(dir, 'export'));
+      const x = await facadesInput(model);
+      const nchw = tf.transpose(x, [0, 3, 1, 2]);
+      const input = path.join(dir, 'input.pth');
+      fs.writeFileSync(
+        input,
+        encodeTorchZip(new Map([['input', { shape: nchw.shape, data: nchw.dataSync() as Float32Array }]])),
+      );
+      const r = spawnSync(
+        PYTHON,
+        [path.join(FIXTURES, 'check_export.py'), path.join(dir, 'export'), input, path.join(dir, 'output.pth')],
+        { encoding: 'utf8' },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).dtype_nbt).toBe(spec.norm === 'batch' ? 'torch.int64' : 'None');
+      const theirs = (await readTorch(path.join(dir, 'output.pth'))).get('output')!;
+      const ours = tf.transpose(model.predict('AtoB', x), [0, 3, 1, 2]);
+      const diff = tf.max(tf.abs(tf.sub(ours, tf.tensor(theirs.data, theirs.shape)))).dataSync()[0]!;
+      console.log(`${key}: max |PyTorch - pipe| = ${diff.toExponential(2)}`);
+      expect(diff).toBeLessThan(1e-4);
+      expect(tf.moments(ours).variance.dataSync()[0]).toBeGreaterThan(1e-3);
+      tf.dispose([x, nchw, ours]);
+      model.dispose();
+    },
+    60_000,
+  );
 });

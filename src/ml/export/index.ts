@@ -28,10 +28,16 @@ export interface ExportManifest {
   test_py?: string;
 }
 
-export async function exportModel(model: InferenceModel, format: ExportFormat, outDir: string): Promise<ExportManifest> {
+export async function exportModel(
+  model: InferenceModel,
+  format: ExportFormat,
+  outDir: string,
+): Promise<ExportManifest> {
   await fs.mkdir(outDir, { recursive: true });
   let files: string[];
-  let io = 'NCHW float32 RGB in [-1, 1] -> same; batch-norm layers normalise with the statistics of each image (test.py default)';
+  let io =
+    'NCHW float32 RGB in [-1, 1] -> same; ' +
+    'batch-norm layers normalise with the statistics of each image (test.py default)';
   if (format === 'pytorch' || format === 'safetensors') {
     files = await writeOfficial(model, format, outDir);
     io = 'state_dict of pytorch-CycleGAN-and-pix2pix networks.py (official key names and shapes)';
@@ -44,12 +50,21 @@ export async function exportModel(model: InferenceModel, format: ExportFormat, o
     io = 'NHWC float32 RGB in [-1, 1] -> same (index.html maps 8-bit images in and out)';
   }
   const manifest: ExportManifest = {
-    format: 'pipe.export/1', exported: format, source: model.source,
-    generator: model.arch.generator, ngf: model.arch.ngf, norm: model.arch.norm, dropout: model.arch.dropout, size: model.size,
-    layout: model.dataset?.layout, datasetDirection: model.dataset?.direction,
+    format: 'pipe.export/1',
+    exported: format,
+    source: model.source,
+    generator: model.arch.generator,
+    ngf: model.arch.ngf,
+    norm: model.arch.norm,
+    dropout: model.arch.dropout,
+    size: model.size,
+    layout: model.dataset?.layout,
+    datasetDirection: model.dataset?.direction,
     files: Object.fromEntries(model.directions.map((d, i) => [d, path.basename(files[i]!)])),
     io,
-    ...(format === 'pytorch' ? { test_py: `python test.py --model test --no_flip ${testPyFlags(model)} (load the file as latest_net_G.pth)` } : {}),
+    ...(format === 'pytorch'
+      ? { test_py: `python test.py --model test --no_flip ${testPyFlags(model)} (load the file as latest_net_G.pth)` }
+      : {}),
   };
   await fs.writeFile(path.join(outDir, 'export.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;

@@ -33,17 +33,25 @@ export function testPyFlags(model: InferenceModel): string {
   const netG = depth === 7 ? 'unet_128' : depth === 8 ? 'unet_256' : a.generator;
   // Other U-Net depths are UnetGenerator(num_downs=log2(size)), which test.py has no --netG name for.
   if (netG === 'unet') return `(no test.py --netG: UnetGenerator(3, 3, num_downs=${depth}, ngf=${a.ngf}))`;
-  return `--netG ${netG} --ngf ${a.ngf} --norm ${a.norm}${a.dropout ? '' : ' --no_dropout'} --load_size ${model.size} --crop_size ${model.size}`;
+  const dropout = a.dropout ? '' : ' --no_dropout';
+  return `--netG ${netG} --ngf ${a.ngf} --norm ${a.norm}${dropout} --load_size ${model.size} --crop_size ${model.size}`;
 }
 
-export async function writeOfficial(model: InferenceModel, format: 'pytorch' | 'safetensors', outDir: string): Promise<string[]> {
+export async function writeOfficial(
+  model: InferenceModel,
+  format: 'pytorch' | 'safetensors',
+  outDir: string,
+): Promise<string[]> {
   await fs.mkdir(outDir, { recursive: true });
   const written: string[] = [];
   for (const d of model.directions) {
     const sd = await officialStateDict(model, d);
     const file = path.join(outDir, `${officialName(model, d)}.${format === 'pytorch' ? 'pth' : 'safetensors'}`);
     // torch.save names the zip's top folder after the file; any name loads.
-    await fs.writeFile(file, format === 'pytorch' ? encodeTorchZip(sd, officialName(model, d), isInt64) : encodeSafetensors(sd, isInt64));
+    await fs.writeFile(
+      file,
+      format === 'pytorch' ? encodeTorchZip(sd, officialName(model, d), isInt64) : encodeSafetensors(sd, isInt64),
+    );
     written.push(file);
   }
   return written;

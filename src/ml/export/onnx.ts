@@ -23,7 +23,10 @@ class GraphBuilder {
   readonly initializers: onnx.ITensorProto[] = [];
   private n = 0;
   private readonly consts = new Map<string, string>();
-  constructor(private readonly sd: WeightMap, private readonly norm: string) {}
+  constructor(
+    private readonly sd: WeightMap,
+    private readonly norm: string,
+  ) {}
 
   private weight(key: string): string {
     const t = this.sd.get(key);
@@ -32,7 +35,12 @@ class GraphBuilder {
   }
 
   private tensor(name: string, t: NamedArray): string {
-    this.initializers.push({ name, dims: t.shape, dataType: ox.TensorProto.DataType.FLOAT, rawData: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) });
+    this.initializers.push({
+      name,
+      dims: t.shape,
+      dataType: ox.TensorProto.DataType.FLOAT,
+      rawData: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+    });
     return name;
   }
 
@@ -43,13 +51,25 @@ class GraphBuilder {
   }
 
   conv(x: string, key: string, stride: number, pad: number): string {
-    const inputs = [x, this.weight(`${key}.weight`), ...(this.sd.has(`${key}.bias`) ? [this.weight(`${key}.bias`)] : [])];
+    const inputs = [
+      x,
+      this.weight(`${key}.weight`),
+      ...(this.sd.has(`${key}.bias`) ? [this.weight(`${key}.bias`)] : []),
+    ];
     return this.node('Conv', inputs, [ints('strides', [stride, stride]), ints('pads', [pad, pad, pad, pad])]);
   }
 
   convT(x: string, key: string, outPad: number): string {
-    const inputs = [x, this.weight(`${key}.weight`), ...(this.sd.has(`${key}.bias`) ? [this.weight(`${key}.bias`)] : [])];
-    return this.node('ConvTranspose', inputs, [ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1]), ints('output_padding', [outPad, outPad])]);
+    const inputs = [
+      x,
+      this.weight(`${key}.weight`),
+      ...(this.sd.has(`${key}.bias`) ? [this.weight(`${key}.bias`)] : []),
+    ];
+    return this.node('ConvTranspose', inputs, [
+      ints('strides', [2, 2]),
+      ints('pads', [1, 1, 1, 1]),
+      ints('output_padding', [outPad, outPad]),
+    ]);
   }
 
   /**
@@ -64,7 +84,10 @@ class GraphBuilder {
     const d = this.node('Sub', [x, this.node('ReduceMean', [x], [axes, keep])]);
     const variance = this.node('ReduceMean', [this.node('Mul', [d, d])], [axes, keep]);
     const eps = this.scalar('eps', 1e-5);
-    const xhat = this.node('Mul', [d, this.node('Reciprocal', [this.node('Sqrt', [this.node('Add', [variance, eps])])])]);
+    const xhat = this.node('Mul', [
+      d,
+      this.node('Reciprocal', [this.node('Sqrt', [this.node('Add', [variance, eps])])]),
+    ]);
     if (this.norm !== 'batch') return xhat;
     const column = (k: string) => {
       const t = this.sd.get(k)!;
@@ -81,10 +104,19 @@ class GraphBuilder {
   reflectPad(x: string, p: number): string {
     const name = `pads_${p}`;
     if (!this.consts.has(name)) {
-      this.initializers.push({ name, dims: [8], dataType: ox.TensorProto.DataType.INT64, int64Data: [0, 0, p, p, 0, 0, p, p] });
+      this.initializers.push({
+        name,
+        dims: [8],
+        dataType: ox.TensorProto.DataType.INT64,
+        int64Data: [0, 0, p, p, 0, 0, p, p],
+      });
       this.consts.set(name, name);
     }
-    return this.node('Pad', [x, name], [{ name: 'mode', type: ox.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('reflect') }]);
+    return this.node(
+      'Pad',
+      [x, name],
+      [{ name: 'mode', type: ox.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('reflect') }],
+    );
   }
 
   leaky(x: string): string {
@@ -109,11 +141,19 @@ function unet(g: GraphBuilder, sd: WeightMap, x: string, numDowns: number): stri
     const act = g.leaky(input);
     if (l === numDowns - 1) {
       const up = g.convT(g.node('Relu', [g.conv(act, `${p}1`, 2, 1)]), `${p}3`, 0);
-      return g.node('Concat', [act, g.normalise(up, `${p}4`, channelsOf(sd, `${p}3`, 1))], [{ name: 'axis', type: ox.AttributeProto.AttributeType.INT, i: 1 }]);
+      return g.node(
+        'Concat',
+        [act, g.normalise(up, `${p}4`, channelsOf(sd, `${p}3`, 1))],
+        [{ name: 'axis', type: ox.AttributeProto.AttributeType.INT, i: 1 }],
+      );
     }
     const down = g.normalise(g.conv(act, `${p}1`, 2, 1), `${p}2`, channelsOf(sd, `${p}1`, 0));
     const up = g.convT(g.node('Relu', [block(l + 1, down)]), `${p}5`, 0);
-    return g.node('Concat', [act, g.normalise(up, `${p}6`, channelsOf(sd, `${p}5`, 1))], [{ name: 'axis', type: ox.AttributeProto.AttributeType.INT, i: 1 }]);
+    return g.node(
+      'Concat',
+      [act, g.normalise(up, `${p}6`, channelsOf(sd, `${p}5`, 1))],
+      [{ name: 'axis', type: ox.AttributeProto.AttributeType.INT, i: 1 }],
+    );
   };
   return block(0, x);
 }

@@ -16,24 +16,37 @@ import { loadInput } from '../inference/predict.js';
 import { exportModel } from './index.js';
 
 let tmp: string;
-beforeAll(async () => { await tf.setBackend('cpu'); tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pipe-tfjs-')); });
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pipe-tfjs-'));
+});
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe.each([
   ['unet batch', { generator: 'unet', ngf: 4, norm: 'batch', dropout: false, cropSize: 64 }],
-  ['resnet_6blocks instance', { generator: 'resnet_6blocks', ngf: 4, norm: 'instance', dropout: false, cropSize: 64, gain: 0.05 }],
+  [
+    'resnet_6blocks instance',
+    { generator: 'resnet_6blocks', ngf: 4, norm: 'instance', dropout: false, cropSize: 64, gain: 0.05 },
+  ],
 ] as [string, ModelDirSpec][])('TF.js export: %s', (name, spec) => {
-  it('tf.loadGraphModel runs it to pipe\'s output within 1e-4', async () => {
+  it("tf.loadGraphModel runs it to pipe's output within 1e-4", async () => {
     const dir = await writeModelDir(path.join(tmp, name.replace(' ', '_')), spec);
     const model = await openTrainDir(dir, { evalMode: 'batch' });
     await exportModel(model, 'tfjs', path.join(dir, 'tfjs'));
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'tfjs/model.json'), 'utf8'));
     const bin = fs.readFileSync(path.join(dir, 'tfjs/weights.bin'));
-    const graph = await loadGraphModel(tf.io.fromMemory({
-      modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights,
-      weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
-    }));
-    const rgb = await loadInput(path.join(SHARED_DATA_DIR, 'facades/val/3.jpg'), { layout: 'aligned', direction: 'AtoB', model });
+    const graph = await loadGraphModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+      }),
+    );
+    const rgb = await loadInput(path.join(SHARED_DATA_DIR, 'facades/val/3.jpg'), {
+      layout: 'aligned',
+      direction: 'AtoB',
+      model,
+    });
     const x = tf.tensor4d(toTensor({ count: 1, names: [], size: 64, get: () => rgb.data }, 0), [1, 64, 64, 3]);
     const ours = model.predict('AtoB', x);
     const theirs = graph.execute(x) as tf.Tensor;

@@ -12,8 +12,17 @@ import type { NamedArray } from '../weights/types.js';
 import { demoPage } from './tfjs-page.js';
 
 type Attr = Record<string, unknown>;
-interface GraphNode { name: string; op: string; input: string[]; attr: Attr }
-interface WeightEntry { name: string; shape: number[]; dtype: 'float32' | 'int32' }
+interface GraphNode {
+  name: string;
+  op: string;
+  input: string[];
+  attr: Attr;
+}
+interface WeightEntry {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+}
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const ints = (v: number[]) => ({ list: { i: v.map(String) } });
@@ -25,11 +34,22 @@ class TfGraph {
   readonly data: Uint8Array[] = [];
   private n = 0;
   private readonly consts = new Map<string, string>();
-  constructor(private readonly params: Record<string, NamedArray>, private readonly norm: string) {}
+  constructor(
+    private readonly params: Record<string, NamedArray>,
+    private readonly norm: string,
+  ) {}
 
   private constNode(name: string, shape: number[], dtype: 'float32' | 'int32', bytes: Uint8Array): string {
     const tfType = dtype === 'float32' ? 'DT_FLOAT' : 'DT_INT32';
-    this.nodes.push({ name, op: 'Const', input: [], attr: { value: { tensor: { dtype: tfType, tensorShape: { dim: shape.map((s) => ({ size: String(s) })) } } }, dtype: { type: tfType } } });
+    this.nodes.push({
+      name,
+      op: 'Const',
+      input: [],
+      attr: {
+        value: { tensor: { dtype: tfType, tensorShape: { dim: shape.map((s) => ({ size: String(s) })) } } },
+        dtype: { type: tfType },
+      },
+    });
     this.weights.push({ name, shape, dtype });
     this.data.push(bytes);
     return name;
@@ -39,20 +59,33 @@ class TfGraph {
     if (this.consts.has(name)) return this.consts.get(name)!;
     const t = this.params[name];
     if (!t) throw new Error(`model lacks parameter ${name}`);
-    const node = this.constNode(name, t.shape, 'float32', new Uint8Array(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength)));
+    const node = this.constNode(
+      name,
+      t.shape,
+      'float32',
+      new Uint8Array(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength)),
+    );
     this.consts.set(name, node);
     return node;
   }
 
   intConst(values: number[], shape = [values.length]): string {
     const key = `int:${shape.join('x')}:${values.join(',')}`;
-    if (!this.consts.has(key)) this.consts.set(key, this.constNode(`const_${this.consts.size}`, shape, 'int32', new Uint8Array(Int32Array.from(values).buffer)));
+    if (!this.consts.has(key))
+      this.consts.set(
+        key,
+        this.constNode(`const_${this.consts.size}`, shape, 'int32', new Uint8Array(Int32Array.from(values).buffer)),
+      );
     return this.consts.get(key)!;
   }
 
   floatConst(v: number): string {
     const key = `float:${v}`;
-    if (!this.consts.has(key)) this.consts.set(key, this.constNode(`const_${this.consts.size}`, [], 'float32', new Uint8Array(Float32Array.of(v).buffer)));
+    if (!this.consts.has(key))
+      this.consts.set(
+        key,
+        this.constNode(`const_${this.consts.size}`, [], 'float32', new Uint8Array(Float32Array.of(v).buffer)),
+      );
     return this.consts.get(key)!;
   }
 
@@ -68,15 +101,20 @@ class TfGraph {
 
   conv(x: string, name: string, stride: number, pad: number): string {
     const y = this.node('Conv2D', [x, this.param(`${name}.weight`)], {
-      strides: ints([1, stride, stride, 1]), padding: { s: b64('EXPLICIT') }, explicit_paddings: ints([0, 0, pad, pad, pad, pad, 0, 0]),
-      data_format: { s: b64('NHWC') }, dilations: ints([1, 1, 1, 1]),
+      strides: ints([1, stride, stride, 1]),
+      padding: { s: b64('EXPLICIT') },
+      explicit_paddings: ints([0, 0, pad, pad, pad, pad, 0, 0]),
+      data_format: { s: b64('NHWC') },
+      dilations: ints([1, 1, 1, 1]),
     });
     return this.withBias(y, name);
   }
 
   convT(x: string, name: string, outShape: number[]): string {
     const y = this.node('Conv2DBackpropInput', [this.intConst(outShape), this.param(`${name}.weight`), x], {
-      strides: ints([1, 2, 2, 1]), padding: { s: b64('EXPLICIT') }, explicit_paddings: ints([0, 0, 1, 1, 1, 1, 0, 0]),
+      strides: ints([1, 2, 2, 1]),
+      padding: { s: b64('EXPLICIT') },
+      explicit_paddings: ints([0, 0, 1, 1, 1, 1, 0, 0]),
       data_format: { s: b64('NHWC') },
     });
     return this.withBias(y, name);
@@ -94,7 +132,9 @@ class TfGraph {
   }
 
   reflectPad(x: string, p: number): string {
-    return this.node('MirrorPad', [x, this.intConst([0, 0, p, p, p, p, 0, 0], [4, 2])], { mode: { s: b64('REFLECT') } });
+    return this.node('MirrorPad', [x, this.intConst([0, 0, p, p, p, p, 0, 0], [4, 2])], {
+      mode: { s: b64('REFLECT') },
+    });
   }
 }
 
@@ -116,7 +156,10 @@ function unet(g: TfGraph, x: string, numDowns: number, size: number, ngf: number
       const down = g.normalise(g.conv(act, `down${l}`, 2, 1), `downnorm${l}`);
       up = g.convT(g.node('Relu', [block(l + 1, down, s / 2)]), `up${l}`, [1, s, s, outC]);
     }
-    return g.node('ConcatV2', [act, g.normalise(up, `upnorm${l}`), g.intConst([3], [])], { N: { i: '2' }, Tidx: { type: 'DT_INT32' } });
+    return g.node('ConcatV2', [act, g.normalise(up, `upnorm${l}`), g.intConst([3], [])], {
+      N: { i: '2' },
+      Tidx: { type: 'DT_INT32' },
+    });
   };
   return block(0, x, size);
 }
@@ -137,10 +180,16 @@ function resnet(g: TfGraph, x: string, blocks: number, size: number, ngf: number
 
 export async function graphModel(model: InferenceModel, d: Direction): Promise<{ json: object; bin: Uint8Array }> {
   const params: Record<string, NamedArray> = {};
-  for (const [k, t] of Object.entries(model.params(d))) params[k] = { shape: t.shape, data: (await t.data()) as Float32Array };
+  for (const [k, t] of Object.entries(model.params(d)))
+    params[k] = { shape: t.shape, data: (await t.data()) as Float32Array };
   const g = new TfGraph(params, model.arch.norm);
   const s = model.size;
-  g.nodes.push({ name: 'input', op: 'Placeholder', input: [], attr: { dtype: FLOAT, shape: { shape: { dim: [1, s, s, 3].map((v) => ({ size: String(v) })) } } } });
+  g.nodes.push({
+    name: 'input',
+    op: 'Placeholder',
+    input: [],
+    attr: { dtype: FLOAT, shape: { shape: { dim: [1, s, s, 3].map((v) => ({ size: String(v) })) } } },
+  });
   const a = model.arch;
   const y = a.generator.startsWith('resnet')
     ? resnet(g, 'input', a.generator === 'resnet_6blocks' ? 6 : 9, s, a.ngf)
@@ -148,9 +197,14 @@ export async function graphModel(model: InferenceModel, d: Direction): Promise<{
   g.nodes.push({ name: 'output', op: 'Identity', input: [y], attr: { T: FLOAT } });
   const bin = new Uint8Array(g.data.reduce((n, b) => n + b.byteLength, 0));
   let at = 0;
-  for (const b of g.data) { bin.set(b, at); at += b.byteLength; }
+  for (const b of g.data) {
+    bin.set(b, at);
+    at += b.byteLength;
+  }
   const json = {
-    format: 'graph-model', generatedBy: 'pipe', convertedBy: 'pipe export --format tfjs',
+    format: 'graph-model',
+    generatedBy: 'pipe',
+    convertedBy: 'pipe export --format tfjs',
     modelTopology: { node: g.nodes, library: {}, versions: { producer: 1 } },
     userDefinedMetadata: { size: s, generator: a.generator, input: 'NHWC [1,S,S,3] RGB in [-1,1]' },
     weightsManifest: [{ paths: ['weights.bin'], weights: g.weights }],
@@ -174,7 +228,13 @@ export async function writeTfjs(model: InferenceModel, outDir: string): Promise<
     await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
     await fs.writeFile(path.join(dir, 'weights.bin'), bin);
     for (const [from, to] of SCRIPTS) await fs.copyFile(require.resolve(from), path.join(dir, to));
-    await fs.writeFile(path.join(dir, 'index.html'), demoPage(model.size, SCRIPTS.map(([, to]) => to)));
+    await fs.writeFile(
+      path.join(dir, 'index.html'),
+      demoPage(
+        model.size,
+        SCRIPTS.map(([, to]) => to),
+      ),
+    );
     files.push(path.join(dir, 'model.json'));
   }
   return files;

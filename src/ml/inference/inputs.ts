@@ -29,15 +29,20 @@ async function one(arg: string): Promise<InputImage[]> {
   if (st?.isFile()) return [{ file: path.resolve(arg), name: stem(path.basename(arg)) }];
   if (st?.isDirectory()) {
     const found = await folderImages(path.resolve(arg));
-    if (!found.length) throw new StageUserError('PIPE_INPUT_EMPTY', `Input folder ${arg} holds no .jpg, .jpeg or .png images.`);
+    if (!found.length)
+      throw new StageUserError('PIPE_INPUT_EMPTY', `Input folder ${arg} holds no .jpg, .jpeg or .png images.`);
     return found;
   }
   if (isDynamicPattern(arg)) {
     const files = (await glob(arg, { absolute: true, onlyFiles: true })).filter(isImageFile).sort(collator.compare);
-    if (!files.length) throw new StageUserError('PIPE_INPUT_EMPTY', `Input pattern ${arg} matches no .jpg, .jpeg or .png images.`);
+    if (!files.length)
+      throw new StageUserError('PIPE_INPUT_EMPTY', `Input pattern ${arg} matches no .jpg, .jpeg or .png images.`);
     return files.map((f) => ({ file: f, name: stem(path.basename(f)) }));
   }
-  throw new StageUserError('PIPE_INPUT_NOT_FOUND', `Input ${arg} does not exist. Give image files, folders or quoted globs.`);
+  throw new StageUserError(
+    'PIPE_INPUT_NOT_FOUND',
+    `Input ${arg} does not exist. Give image files, folders or quoted globs.`,
+  );
 }
 
 /** Every input image once, in argument order; two inputs that would write the same PNG are an error. */
@@ -53,7 +58,8 @@ export async function expandInputs(args: string[]): Promise<InputImage[]> {
       if (other) {
         throw new StageUserError(
           'PIPE_INPUT_NAME_CLASH',
-          `Inputs ${other} and ${img.file} would both be written as ${img.name}.png; predict them into separate output folders.`,
+          `Inputs ${other} and ${img.file} would both be written as ${img.name}.png; ` +
+            'predict them into separate output folders.',
         );
       }
       byName.set(img.name, img.file);

@@ -67,8 +67,12 @@ async function readSaved(dir: string): Promise<SavedModel> {
 async function datasetOf(dir: string, saved: SavedModel): Promise<InferenceModel['dataset']> {
   if (saved.dataset) return saved.dataset;
   try {
-    const stage = JSON.parse(await fs.readFile(path.join(dir, 'stage.json'), 'utf8')) as { params?: { dataset?: InferenceModel['dataset'] } };
-    return stage.params?.dataset ? { layout: stage.params.dataset.layout, direction: stage.params.dataset.direction } : undefined;
+    const stage = JSON.parse(await fs.readFile(path.join(dir, 'stage.json'), 'utf8')) as {
+      params?: { dataset?: InferenceModel['dataset'] };
+    };
+    return stage.params?.dataset
+      ? { layout: stage.params.dataset.layout, direction: stage.params.dataset.direction }
+      : undefined;
   } catch {
     return undefined; // a copied model folder without stage.json: the CLI options decide
   }
@@ -87,7 +91,11 @@ export async function openTrainDir(dir: string, o: OpenOptions): Promise<Inferen
   }
   const directions: Direction[] = gens.BtoA ? ['AtoB', 'BtoA'] : ['AtoB'];
   return {
-    source: dir, arch, size: saved.cropSize, dataset: await datasetOf(dir, saved), directions,
+    source: dir,
+    arch,
+    size: saved.cropSize,
+    dataset: await datasetOf(dir, saved),
+    directions,
     predict: (d, x) => (d === 'BtoA' ? gens.BtoA! : gens.AtoB).predict(x),
     batchIndependent: !((o.evalMode === 'batch' && hasBatchNorm) || dropoutOn),
     params: (d) => (d === 'BtoA' ? gens.BtoA! : gens.AtoB).params,
@@ -101,10 +109,14 @@ export async function openCheckpoint(file: string, o: OpenOptions): Promise<Infe
   if (found.channels.in !== 3 || found.channels.out !== 3) {
     throw new StageUserError(
       'PIPE_CHECKPOINT_CHANNELS',
-      `${file} is a generator for ${found.channels.in} input and ${found.channels.out} output channels; pipe predicts RGB (3 and 3).`,
+      `${file} is a generator for ${found.channels.in} input and ${found.channels.out} output channels; ` +
+        'pipe predicts RGB (3 and 3).',
     );
   }
-  const arch: GeneratorArch = { ...found, dropout: found.generator.startsWith('unet') ? o.dropout !== false : found.dropout };
+  const arch: GeneratorArch = {
+    ...found,
+    dropout: found.generator.startsWith('unet') ? o.dropout !== false : found.dropout,
+  };
   const size = found.generator === 'unet' ? 2 ** found.numDowns! : (o.size ?? 256);
   const { params: loaded, running } = paramsFromStateDict(sd, arch, size, file);
   if (o.evalMode === 'running' && arch.norm === 'batch' && running.size === 0) throw noRunningStats(file);
@@ -114,11 +126,17 @@ export async function openCheckpoint(file: string, o: OpenOptions): Promise<Infe
   let calls = 0;
   const dropoutOn = o.evalMode === 'batch' && arch.dropout;
   return {
-    source: file, arch, size, directions: ['AtoB'],
-    predict: (_d, x) => tf.tidy(() => layer.apply(params, x, {
-      normStats: o.evalMode,
-      ...(dropoutOn ? { dropoutSeed: seedSource(stepRng(o.seed ?? 0, 'predict/G', calls++)) } : {}),
-    })),
+    source: file,
+    arch,
+    size,
+    directions: ['AtoB'],
+    predict: (_d, x) =>
+      tf.tidy(() =>
+        layer.apply(params, x, {
+          normStats: o.evalMode,
+          ...(dropoutOn ? { dropoutSeed: seedSource(stepRng(o.seed ?? 0, 'predict/G', calls++)) } : {}),
+        }),
+      ),
     batchIndependent: !(o.evalMode === 'batch' && (arch.norm === 'batch' || dropoutOn)),
     params: () => params,
     dispose: () => tf.dispose(Object.values(params)),

@@ -5,7 +5,14 @@ import { StageUserError } from '../../stages/types.js';
 import { generatorFor } from '../models/index.js';
 import { numel, type NamedArray, type WeightMap } from '../weights/types.js';
 import {
-  BN_BUFFERS, batchNormPrefixes, fromTorchLayout, numDownsOf, officialPairs, torchShape, toTorchLayout, type GeneratorArch,
+  BN_BUFFERS,
+  batchNormPrefixes,
+  fromTorchLayout,
+  numDownsOf,
+  officialPairs,
+  torchShape,
+  toTorchLayout,
+  type GeneratorArch,
 } from './official-names.js';
 
 function mismatch(where: string, what: string): StageUserError {
@@ -23,18 +30,26 @@ function normOf(sd: WeightMap, firstConv: string): GeneratorArch['norm'] {
 }
 
 /** The architecture a generator state dict holds (dropout is not in the file: pix2pix's defaults apply). */
-export function archFromStateDict(sd: WeightMap, where: string): GeneratorArch & { channels: { in: number; out: number } } {
+export function archFromStateDict(
+  sd: WeightMap,
+  where: string,
+): GeneratorArch & { channels: { in: number; out: number } } {
   const first = sd.get('model.model.0.weight') ?? sd.get('model.1.weight');
   if (!first || first.shape.length !== 4) {
     throw mismatch(where, 'it has neither model.model.0.weight (U-Net) nor model.1.weight (ResNet)');
   }
   if (sd.has('model.model.0.weight')) {
     let numDowns = 1;
-    while ([...sd.keys()].some((k) => k.startsWith(`model.model.1.${'model.3.'.repeat(numDowns - 1)}model.`))) numDowns++;
+    while ([...sd.keys()].some((k) => k.startsWith(`model.model.1.${'model.3.'.repeat(numDowns - 1)}model.`)))
+      numDowns++;
     const outKey = sd.get('model.model.3.weight');
     const generator = numDowns === 7 ? 'unet_128' : numDowns === 8 ? 'unet_256' : 'unet';
     return {
-      generator, ngf: first.shape[0]!, norm: normOf(sd, 'model.model.0'), dropout: true, numDowns,
+      generator,
+      ngf: first.shape[0]!,
+      norm: normOf(sd, 'model.model.0'),
+      dropout: true,
+      numDowns,
       channels: { in: first.shape[1]!, out: outKey?.shape[1] ?? 3 },
     };
   }
@@ -43,8 +58,11 @@ export function archFromStateDict(sd: WeightMap, where: string): GeneratorArch &
   if (blocks !== 6 && blocks !== 9) throw mismatch(where, `it has ${blocks} ResNet blocks; pipe builds 6 or 9`);
   const out = sd.get(`model.${17 + blocks}.weight`);
   return {
-    generator: blocks === 6 ? 'resnet_6blocks' : 'resnet_9blocks', ngf: first.shape[0]!, norm: normOf(sd, 'model.1'),
-    dropout: sd.has('model.10.conv_block.6.weight'), channels: { in: first.shape[1]!, out: out?.shape[0] ?? 3 },
+    generator: blocks === 6 ? 'resnet_6blocks' : 'resnet_9blocks',
+    ngf: first.shape[0]!,
+    norm: normOf(sd, 'model.1'),
+    dropout: sd.has('model.10.conv_block.6.weight'),
+    channels: { in: first.shape[1]!, out: out?.shape[0] ?? 3 },
   };
 }
 
@@ -65,15 +83,25 @@ export function paramsFromStateDict(sd: WeightMap, arch: GeneratorArch, cropSize
   const missing: string[] = [];
   for (const p of pairs) {
     const t = sd.get(p.official);
-    if (!t) { missing.push(p.official); continue; }
+    if (!t) {
+      missing.push(p.official);
+      continue;
+    }
     const pipeShape = specs.get(p.pipe)!;
     const expected = p.kind === 'conv' ? torchShape(pipeShape) : pipeShape;
     if (!same(t.shape, expected)) {
-      throw mismatch(where, `${p.official} has shape [${t.shape.join(', ')}], the generator needs [${expected.join(', ')}]`);
+      throw mismatch(
+        where,
+        `${p.official} has shape [${t.shape.join(', ')}], the generator needs [${expected.join(', ')}]`,
+      );
     }
     params.set(p.pipe, fromTorchLayout(t.data, t.shape));
   }
-  if (missing.length) throw mismatch(where, `it lacks ${missing.length} tensor(s): ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', ...' : ''}`);
+  if (missing.length)
+    throw mismatch(
+      where,
+      `it lacks ${missing.length} tensor(s): ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', ...' : ''}`,
+    );
   const known = new Set(pairs.map((p) => p.official));
   const running = new Map<string, NamedArray>();
   for (const bn of batchNormPrefixes(pairs)) {
@@ -84,8 +112,14 @@ export function paramsFromStateDict(sd: WeightMap, arch: GeneratorArch, cropSize
     }
   }
   // Old InstanceNorm2d versions saved running buffers the reference's loader deletes; they carry nothing.
-  const extra = [...sd.keys()].filter((k) => !known.has(k) && !/\.(running_mean|running_var|num_batches_tracked)$/.test(k));
-  if (extra.length) throw mismatch(where, `it has tensor(s) the generator does not: ${extra.slice(0, 4).join(', ')}${extra.length > 4 ? ', ...' : ''}`);
+  const extra = [...sd.keys()].filter(
+    (k) => !known.has(k) && !/\.(running_mean|running_var|num_batches_tracked)$/.test(k),
+  );
+  if (extra.length)
+    throw mismatch(
+      where,
+      `it has tensor(s) the generator does not: ${extra.slice(0, 4).join(', ')}${extra.length > 4 ? ', ...' : ''}`,
+    );
   return { params, running };
 }
 
@@ -95,7 +129,10 @@ export function paramsFromStateDict(sd: WeightMap, arch: GeneratorArch, cropSize
  * statistics, as the reference's test.py does by default, so it keeps no running averages.
  */
 export function stateDictFromParams(
-  params: Record<string, NamedArray>, arch: GeneratorArch, cropSize: number, running: Record<string, NamedArray> = {},
+  params: Record<string, NamedArray>,
+  arch: GeneratorArch,
+  cropSize: number,
+  running: Record<string, NamedArray> = {},
 ): WeightMap {
   const pairs = officialPairs(arch, cropSize);
   const norms = new Map(batchNormPrefixes(pairs).map((b) => [`${b.pipe}.bias`, b]));
@@ -107,8 +144,14 @@ export function stateDictFromParams(
     const bn = norms.get(p.pipe);
     if (!bn) continue;
     const n = t.shape[0]!;
-    sd.set(`${bn.official}.running_mean`, running[`${bn.pipe}.running_mean`] ?? { shape: [n], data: new Float32Array(n) });
-    sd.set(`${bn.official}.running_var`, running[`${bn.pipe}.running_var`] ?? { shape: [n], data: new Float32Array(n).fill(1) });
+    sd.set(
+      `${bn.official}.running_mean`,
+      running[`${bn.pipe}.running_mean`] ?? { shape: [n], data: new Float32Array(n) },
+    );
+    sd.set(
+      `${bn.official}.running_var`,
+      running[`${bn.pipe}.running_var`] ?? { shape: [n], data: new Float32Array(n).fill(1) },
+    );
     sd.set(`${bn.official}.num_batches_tracked`, { shape: [], data: new Float32Array(1) });
   }
   return sd;

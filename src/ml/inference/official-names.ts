@@ -22,7 +22,11 @@ export interface GeneratorArch {
 }
 
 /** One parameter: pipe's name and the official key (weights also change layout, see toTorchLayout). */
-export interface NamePair { pipe: string; official: string; kind: 'conv' | 'norm' }
+export interface NamePair {
+  pipe: string;
+  official: string;
+  kind: 'conv' | 'norm';
+}
 
 /** The BatchNorm2d buffers PyTorch keeps beside weight and bias. */
 export const BN_BUFFERS = ['running_mean', 'running_var', 'num_batches_tracked'] as const;

@@ -15,12 +15,22 @@ import { openCheckpoint } from './model-source.js';
 import type { GeneratorArch } from './official-names.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../../test/fixtures/models');
-const table = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'official-keys.json'), 'utf8')) as Record<string, [string, number[]][]>;
+const table = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'official-keys.json'), 'utf8')) as Record<
+  string,
+  [string, number[]][]
+>;
 
-beforeAll(async () => { await tf.setBackend('cpu'); });
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 function zeros(arch: GeneratorArch, crop: number): Record<string, NamedArray> {
-  return Object.fromEntries(generatorFor(arch, crop).specs.map((s) => [s.name, { shape: s.shape, data: new Float32Array(s.shape.reduce((a, b) => a * b, 1)) }]));
+  return Object.fromEntries(
+    generatorFor(arch, crop).specs.map((s) => [
+      s.name,
+      { shape: s.shape, data: new Float32Array(s.shape.reduce((a, b) => a * b, 1)) },
+    ]),
+  );
 }
 
 describe('official state_dict names and shapes (twin of networks.py)', () => {
@@ -42,7 +52,8 @@ async function io(name: string): Promise<WeightMap> {
   return readTorch(path.join(FIXTURES, `${name}_io.pth`));
 }
 
-const nhwc = (a: NamedArray) => tf.tidy(() => tf.transpose(tf.tensor4d(a.data, a.shape as [number, number, number, number]), [0, 2, 3, 1]));
+const nhwc = (a: NamedArray) =>
+  tf.tidy(() => tf.transpose(tf.tensor4d(a.data, a.shape as [number, number, number, number]), [0, 2, 3, 1]));
 
 describe('outputs equal PyTorch on official-layout files', () => {
   it.each([
@@ -50,7 +61,11 @@ describe('outputs equal PyTorch on official-layout files', () => {
     ['unet128_batch_legacy', 'unet128_batch', 'running'],
     ['resnet6_instance_zip', 'resnet6_instance', 'batch'],
   ] as const)('%s (%s), eval-mode %s', async (file, ioName, mode) => {
-    const model = await openCheckpoint(path.join(FIXTURES, `${file}.pth`), { evalMode: mode, size: 128, dropout: false });
+    const model = await openCheckpoint(path.join(FIXTURES, `${file}.pth`), {
+      evalMode: mode,
+      size: 128,
+      dropout: false,
+    });
     const data = await io(ioName);
     const x = nhwc(data.get('input')!);
     const y = model.predict('AtoB', x);
@@ -70,10 +85,16 @@ describe('clear messages on files that do not fit', () => {
     const sd = await readTorch(path.join(FIXTURES, 'resnet6_instance_zip.pth'));
     const missing = new Map(sd);
     missing.delete('model.4.weight');
-    expect(() => paramsFromStateDict(missing, arch, 32, 'f.pth')).toThrow(/f\.pth does not fit the generator: it lacks 1 tensor\(s\): model\.4\.weight/);
-    expect(() => paramsFromStateDict(sd, { ...arch, ngf: 8 }, 32, 'f.pth')).toThrow(/model\.1\.weight has shape \[4, 3, 7, 7\], the generator needs \[8, 3, 7, 7\]/);
+    expect(() => paramsFromStateDict(missing, arch, 32, 'f.pth')).toThrow(
+      /f\.pth does not fit the generator: it lacks 1 tensor\(s\): model\.4\.weight/,
+    );
+    expect(() => paramsFromStateDict(sd, { ...arch, ngf: 8 }, 32, 'f.pth')).toThrow(
+      /model\.1\.weight has shape \[4, 3, 7, 7\], the generator needs \[8, 3, 7, 7\]/,
+    );
     const extra = new Map(sd).set('model.99.weight', { shape: [1], data: new Float32Array(1) });
-    expect(() => paramsFromStateDict(extra, arch, 32, 'f.pth')).toThrow(/tensor\(s\) the generator does not: model\.99\.weight/);
+    expect(() => paramsFromStateDict(extra, arch, 32, 'f.pth')).toThrow(
+      /tensor\(s\) the generator does not: model\.99\.weight/,
+    );
   });
   it('a round trip through a written zip keeps every tensor', async () => {
     const sd = await readTorch(path.join(FIXTURES, 'resnet6_instance_zip.pth'));

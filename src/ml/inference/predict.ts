@@ -34,20 +34,34 @@ function square(img: RgbImage, size: number): RgbImage {
 }
 
 /** The generator's input image for one file. */
-export async function loadInput(file: string, o: Pick<PredictOptions, 'layout' | 'direction' | 'model'>): Promise<RgbImage> {
+export async function loadInput(
+  file: string,
+  o: Pick<PredictOptions, 'layout' | 'direction' | 'model'>,
+): Promise<RgbImage> {
   const img = await readImage(file);
   if (o.layout === 'unaligned') return square(img, o.model.size);
   const w2 = Math.floor(img.width / 2);
-  if (w2 < 1) throw new StageUserError('PIPE_IMAGE_UNREADABLE', `Image ${file} is ${img.width} px wide: too narrow to hold A|B side by side.`);
+  if (w2 < 1)
+    throw new StageUserError(
+      'PIPE_IMAGE_UNREADABLE',
+      `Image ${file} is ${img.width} px wide: too narrow to hold A|B side by side.`,
+    );
   const half = alignedHalf(o.model.dataset?.direction ?? 'AtoB', o.direction);
-  const part = half === 'left' ? cropImage(img, 0, 0, w2, img.height) : cropImage(img, w2, 0, img.width - w2, img.height);
+  const part =
+    half === 'left' ? cropImage(img, 0, 0, w2, img.height) : cropImage(img, w2, 0, img.width - w2, img.height);
   return square(part, o.model.size);
 }
 
 async function runBatch(o: PredictOptions, images: RgbImage[]): Promise<Float32Array> {
   const size = o.model.size;
   const prepared = { count: images.length, names: [], size, get: (i: number) => images[i]!.data };
-  const x = tf.tensor4d(toTensor(prepared, images.map((_, i) => i)), [images.length, size, size, 3]);
+  const x = tf.tensor4d(
+    toTensor(
+      prepared,
+      images.map((_, i) => i),
+    ),
+    [images.length, size, size, 3],
+  );
   try {
     const y = o.model.predict(o.direction, x);
     try {
@@ -70,7 +84,10 @@ async function runBatch(o: PredictOptions, images: RgbImage[]): Promise<Float32A
  */
 export async function predictImages(o: PredictOptions): Promise<string[]> {
   if (!o.model.directions.includes(o.direction)) {
-      throw new StageUserError('PIPE_NO_DIRECTION', `${o.model.source} has no ${o.direction} generator (it has ${o.model.directions.join(', ')}).`);
+    throw new StageUserError(
+      'PIPE_NO_DIRECTION',
+      `${o.model.source} has no ${o.direction} generator (it has ${o.model.directions.join(', ')}).`,
+    );
   }
   const size = o.model.size;
   const step = o.model.batchIndependent ? o.batchSize : 1;

@@ -18,10 +18,18 @@ export function localInitFile(initFrom: string, projectDir: string): string | un
   return isUrl(initFrom) ? undefined : path.resolve(projectDir, initFrom);
 }
 
-export interface InitSource { file: string; sha256: string }
+export interface InitSource {
+  file: string;
+  sha256: string;
+}
 
 /** Resolves init_from to a readable local file (downloading a URL into the download cache). */
-export async function fetchInitFile(initFrom: string, projectDir: string, downloadDir: string, signal?: AbortSignal): Promise<InitSource> {
+export async function fetchInitFile(
+  initFrom: string,
+  projectDir: string,
+  downloadDir: string,
+  signal?: AbortSignal,
+): Promise<InitSource> {
   const local = localInitFile(initFrom, projectDir);
   if (local) {
     try {
@@ -29,11 +37,17 @@ export async function fetchInitFile(initFrom: string, projectDir: string, downlo
     } catch (err) {
       throw new StageUserError(
         'PIPE_INIT_FROM_MISSING',
-        `model.init_from names ${local}, which cannot be read (${(err as NodeJS.ErrnoException).code ?? err}). Give the path of a latest_net_G.pth, relative to the pipeline file.`,
+        `model.init_from names ${local}, which cannot be read (${(err as NodeJS.ErrnoException).code ?? err}). ` +
+          'Give the path of a latest_net_G.pth, relative to the pipeline file.',
       );
     }
   }
-  const got = await fetchVerified({ url: initFrom, downloadDir: path.join(downloadDir, 'init_from'), what: `model.init_from ${initFrom}`, signal });
+  const got = await fetchVerified({
+    url: initFrom,
+    downloadDir: path.join(downloadDir, 'init_from'),
+    what: `model.init_from ${initFrom}`,
+    signal,
+  });
   return { file: got.path, sha256: got.sha256 };
 }
 
@@ -45,7 +59,13 @@ export async function readGeneratorFile(file: string): Promise<WeightMap> {
  * Copies the file's tensors into the generator's variables; returns the batch-norm running statistics it
  * held (pipe-named), which training does not update but a model published without training keeps.
  */
-export function loadInto(params: VariableMap, sd: WeightMap, model: TrainParams['model'], cropSize: number, where: string): Record<string, NamedArray> {
+export function loadInto(
+  params: VariableMap,
+  sd: WeightMap,
+  model: TrainParams['model'],
+  cropSize: number,
+  where: string,
+): Record<string, NamedArray> {
   const arch = { generator: model.generator, ngf: model.ngf, norm: model.norm, dropout: model.dropout === true };
   const { params: loaded, running } = paramsFromStateDict(sd, arch, cropSize, `${where} (model.init_from)`);
   for (const [name, v] of loaded) {
