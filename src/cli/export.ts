@@ -1,6 +1,6 @@
 // `pipe export MODEL --format pytorch|safetensors|onnx|tfjs -o DIR`.
 import type { Command } from 'commander';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 
 const FORMATS = ['pytorch', 'safetensors', 'onnx', 'tfjs'] as const;
 

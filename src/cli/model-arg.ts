@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { locateRun } from '../checks/locate-run.js';
 import { resolveStageDir } from '../checks/run-dir.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 
 export type ModelArg = { kind: 'pth'; file: string } | { kind: 'train-dir'; dir: string; variant?: string };
 

@@ -1,7 +1,7 @@
 // `pipe predict MODEL INPUT... -o DIR`: apply a trained generator (or an official .pth) to images.
 import type { Command } from 'commander';
 import { backendOption, positiveInt } from './options.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 
 interface PredictCliOptions {
   out: string;

@@ -1,6 +1,6 @@
 // The report's "Use the models" section: the exact `pipe predict` / `pipe export` commands for each
 // config's trained generator, run from the pipeline's folder (runs/<name>/latest is the newest finished run).
-import type { ReportParams } from '../compiler/types.js';
+import type { ReportParams } from '../core/stage-params.js';
 
 export const EXPORT_FORMATS = ['pytorch', 'safetensors', 'onnx', 'tfjs'] as const;
 

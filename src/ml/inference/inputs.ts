@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import { StageUserError } from '../../stages/types.js';
+import { StageUserError } from '../../core/errors.js';
 import { isImageFile } from '../io/image.js';
 
 export interface InputImage {

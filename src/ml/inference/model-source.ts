@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { StageUserError } from '../../stages/types.js';
+import { StageUserError } from '../../core/errors.js';
 import { generatorFor } from '../models/index.js';
 import type { ParamMap } from '../models/params.js';
 import { loadGenerators } from '../train/generators.js';

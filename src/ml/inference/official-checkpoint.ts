@@ -1,7 +1,7 @@
 // Official pytorch-CycleGAN-and-pix2pix generator state dicts (latest_net_G.pth) <-> pipe's parameters:
 // which architecture a state dict holds, and the tensors in either layout, with a clear message on any
 // name or shape mismatch.
-import { StageUserError } from '../../stages/types.js';
+import { StageUserError } from '../../core/errors.js';
 import { generatorFor } from '../models/index.js';
 import { numel, type NamedArray, type WeightMap } from '../weights/types.js';
 import {

@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { StageUserError } from '../../stages/types.js';
+import { StageUserError } from '../../core/errors.js';
 import { toTensor } from '../data/sampler.js';
 import { cropImage, readImage, unitRangeToRgb, writePng, type RgbImage } from '../io/image.js';
 import { resizeBicubic } from '../io/resize.js';

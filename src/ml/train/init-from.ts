@@ -2,14 +2,14 @@
 // or safetensors with the same key names) as the starting point of pipe's generator.
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { StageUserError } from '../../stages/types.js';
+import { StageUserError } from '../../core/errors.js';
 import { fetchVerified, sha256File } from '../io/download.js';
 import { paramsFromStateDict } from '../inference/official-checkpoint.js';
 import type { VariableMap } from '../models/params.js';
 import { readSafetensors } from '../weights/readers/safetensors.js';
 import { readTorch } from '../weights/readers/torch.js';
 import type { NamedArray, WeightMap } from '../weights/types.js';
-import type { TrainParams } from '../../compiler/types.js';
+import type { TrainParams } from '../../core/stage-params.js';
 
 export const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
