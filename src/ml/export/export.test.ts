@@ -115,3 +115,24 @@ describe.each(CASES)('pipe export of a pipe model: %s', (key, spec) => {
     60_000,
   );
 });
+
+describe('a CycleGAN model: two generators', () => {
+  it('predicts with the one --direction names and exports both under the official names', async () => {
+    const spec: ModelDirSpec = { generator: 'resnet_6blocks', ngf: 2, norm: 'instance', dropout: false, cropSize: 32 };
+    const dir = await writeModelDir(path.join(tmp, 'cyclegan'), { ...spec, kind: 'cyclegan' });
+    const model = await openTrainDir(dir, { evalMode: 'batch' });
+    expect(model.directions).toEqual(['AtoB', 'BtoA']);
+    const x = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
+    const [a, b] = [model.predict('AtoB', x), model.predict('BtoA', x)];
+    expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBeGreaterThan(1e-3);
+    const m = await exportModel(model, 'pytorch', path.join(dir, 'pth'));
+    expect(m.files).toEqual({ AtoB: 'latest_net_G_A.pth', BtoA: 'latest_net_G_B.pth' });
+    const back = await openCheckpoint(path.join(dir, 'pth', 'latest_net_G_B.pth'), { evalMode: 'batch', size: 32 });
+    const again = back.predict('AtoB', x);
+    expect(tf.max(tf.abs(tf.sub(b, again))).dataSync()[0]).toBe(0);
+    expect((await exportModel(model, 'onnx', path.join(dir, 'onnx'))).files).toEqual({ AtoB: 'G_A.onnx', BtoA: 'G_B.onnx' });
+    tf.dispose([x, a, b, again]);
+    model.dispose();
+    back.dispose();
+  });
+});
