@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { InferenceModel } from '../inference/model-source.js';
-import { testPyFlags, writeOfficial } from './official-files.js';
+import { testPyCommand, writeOfficial } from './official-files.js';
 
 export const EXPORT_FORMATS = ['pytorch', 'safetensors', 'onnx', 'tfjs'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -62,9 +62,7 @@ export async function exportModel(
     datasetDirection: model.dataset?.direction,
     files: Object.fromEntries(model.directions.map((d, i) => [d, path.basename(files[i]!)])),
     io,
-    ...(format === 'pytorch'
-      ? { test_py: `python test.py --model test --no_flip ${testPyFlags(model)} (load the file as latest_net_G.pth)` }
-      : {}),
+    ...(format === 'pytorch' ? { test_py: testPyCommand(model) } : {}),
   };
   await fs.writeFile(path.join(outDir, 'export.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;

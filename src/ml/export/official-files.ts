@@ -26,15 +26,21 @@ export async function officialStateDict(model: InferenceModel, d: Direction): Pr
   return stateDictFromParams(params, model.arch, model.size, running);
 }
 
-/** The reference's test.py flags that build the same generator. */
-export function testPyFlags(model: InferenceModel): string {
+/** How the reference builds the same generator: test.py's command line, or the networks.py call when no --netG fits. */
+export function testPyCommand(model: InferenceModel): string {
   const a = model.arch;
   const depth = a.generator === 'unet' ? Math.log2(model.size) : 0;
   const netG = depth === 7 ? 'unet_128' : depth === 8 ? 'unet_256' : a.generator;
   // Other U-Net depths are UnetGenerator(num_downs=log2(size)), which test.py has no --netG name for.
-  if (netG === 'unet') return `(no test.py --netG: UnetGenerator(3, 3, num_downs=${depth}, ngf=${a.ngf}))`;
+  if (netG === 'unet') {
+    return (
+      `no test.py --netG builds it: networks.UnetGenerator(3, 3, num_downs=${depth}, ngf=${a.ngf}, ` +
+      `norm_layer=networks.get_norm_layer('${a.norm}'), use_dropout=${a.dropout ? 'True' : 'False'})`
+    );
+  }
   const dropout = a.dropout ? '' : ' --no_dropout';
-  return `--netG ${netG} --ngf ${a.ngf} --norm ${a.norm}${dropout} --load_size ${model.size} --crop_size ${model.size}`;
+  const flags = `--netG ${netG} --ngf ${a.ngf} --norm ${a.norm}${dropout} --load_size ${model.size} --crop_size ${model.size}`;
+  return `python test.py --dataroot IMAGES --name NAME --model test --dataset_mode single --no_flip ${flags} (the file as checkpoints/NAME/latest_net_G.pth)`;
 }
 
 export async function writeOfficial(
