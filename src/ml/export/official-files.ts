@@ -40,7 +40,8 @@ export function testPyCommand(model: InferenceModel): string {
   }
   const dropout = a.dropout ? '' : ' --no_dropout';
   const flags = `--netG ${netG} --ngf ${a.ngf} --norm ${a.norm}${dropout} --load_size ${model.size} --crop_size ${model.size}`;
-  return `python test.py --dataroot IMAGES --name NAME --model test --dataset_mode single --no_flip ${flags} (the file as checkpoints/NAME/latest_net_G.pth)`;
+  const run = 'python test.py --dataroot IMAGES --name NAME --model test --dataset_mode single --no_flip';
+  return `${run} ${flags} (the file as checkpoints/NAME/latest_net_G.pth)`;
 }
 
 export async function writeOfficial(
