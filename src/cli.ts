@@ -17,6 +17,8 @@ const commands = {
   report: () => import('./cli/report.js'),
   check: () => import('./cli/check.js'),
   compare: () => import('./cli/compare.js'),
+  predict: () => import('./cli/predict.js'),
+  export: () => import('./cli/export.js'),
   worker: () => import('./cli/worker.js'),
 } satisfies Record<string, () => Promise<Register>>;
 

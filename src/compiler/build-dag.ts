@@ -23,7 +23,8 @@ export function trainParams(c: ResolvedConfig): TrainParams {
   const d = c.dataset;
   return {
     dataset: { layout: d.layout, direction: d.direction, load_size: d.load_size, crop_size: d.crop_size, flip: d.flip },
-    model: c.model,
+    // Unset init_from stays out of the params, so fingerprints of pipelines without it do not change.
+    model: c.model.init_from == null ? (({ init_from: _i, ...m }) => m)(c.model) : c.model,
     loss: c.loss,
     train: c.train,
   };

@@ -147,6 +147,10 @@ export interface Model {
    * CycleGAN: image history pool size for the discriminators (0 disables).
    */
   pool_size?: number;
+  /**
+   * Start the generator from an official pytorch-CycleGAN-and-pix2pix generator file (latest_net_G.pth: zip or legacy torch.save; or .safetensors with the same key names): a path relative to the pipeline file, or an http(s) URL. The file must match model.generator, ngf, norm and dropout; pix2pix loads it into G, CycleGAN into G_A. Its sha256 is part of the train fingerprint. With train.epochs: 0 and epochs_decay: 0 the evaluate stage scores the imported model as it is.
+   */
+  init_from?: string | null;
 }
 /**
  * Loss mix of the generator.

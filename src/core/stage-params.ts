@@ -27,7 +27,8 @@ export type DatasetParams = Pick<C['dataset'], 'source' | 'path' | 'layout' | 'd
 /** train: inputs { dataset }. */
 export interface TrainParams {
   dataset: Pick<C['dataset'], 'layout' | 'direction' | 'load_size' | 'crop_size' | 'flip'>;
-  model: C['model'];
+  /** init_from is absent when unset (pipelines without it keep their fingerprints). */
+  model: Omit<C['model'], 'init_from'> & { init_from?: string | null };
   loss: C['loss'];
   train: C['train'];
 }

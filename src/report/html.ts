@@ -9,6 +9,7 @@ import { formatMetric, METRICS } from '../ml/metrics/definitions.js';
 import type { MetricName } from '../core/formats/metrics-file.js';
 import { hasSeedGroups } from './aggregate.js';
 import type { ReportModel, SampleRow } from './model.js';
+import { modelCommands } from './model-commands.js';
 import { configRows, formatP, groupRows, reportMetrics, type MetricRow } from './tables.js';
 
 const esc = (s: unknown) =>
@@ -173,6 +174,10 @@ ${terms.length ? '' : '<p class="note">No losses were logged.</p>'}
 ${Object.entries(model.samples)
   .map(([d, rows]) => samplesGrid(d, rows!, configIds))
   .join('\n')}
+
+<h2>Use the models</h2>
+<p class="note">From the pipeline's folder: apply a config's generator to new images, or export it (see docs/models-in-and-out.md).</p>
+<div id="model-commands">${modelCommands(model.params).map((m) => `<h3>${esc(m.config)}</h3><pre>${esc([m.predict, ...m.exports].join('\n'))}</pre>`).join('\n')}</div>
 
 <h2>Pipeline</h2>
 <table id="variants"><thead><tr><th>config</th><th>variant</th><th>differences from the base</th></tr></thead><tbody>

@@ -5,6 +5,7 @@ import { distributionNotes, spreadText } from './distribution-notes.js';
 import { formatChecksMarkdown } from '../checks/evaluate-checks.js';
 import { hasSeedGroups } from './aggregate.js';
 import type { ReportModel } from './model.js';
+import { modelCommandsMarkdown } from './model-commands.js';
 import { configRows, formatP, groupRows, reportMetrics, type MetricRow } from './tables.js';
 
 const cellText = (m: MetricName, r: MetricRow, showTest: boolean): string => {
@@ -54,5 +55,6 @@ export function renderReportMarkdown(model: ReportModel): string {
     );
   }
   out.push('### Checks', '', formatChecksMarkdown(model.checks));
+  out.push('', modelCommandsMarkdown(model.params));
   return out.join('\n');
 }

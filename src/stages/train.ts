@@ -10,6 +10,14 @@ import type { StageContext, StageKind } from './types.js';
 export const trainStage: StageKind<TrainParams> = {
   kind: 'train',
   version: 1,
+  // model.init_from's bytes belong to the fingerprint (a URL's download is digested by the stage instead).
+  async sourceFiles(params, env) {
+    const initFrom = params.model.init_from;
+    if (!initFrom) return [];
+    const { localInitFile } = await import('../ml/train/init-from.js');
+    const file = localInitFile(initFrom, env.projectDir);
+    return file ? [file] : [];
+  },
   async run(ctx: StageContext<TrainParams>) {
     const [{ initBackend, describeBackend }, { openPrepared }, run, { featureLayers }] = await Promise.all([
       import('../ml/backend.js'),
@@ -32,10 +40,19 @@ export const trainStage: StageKind<TrainParams> = {
       });
       ctx.log(`perceptual backbone ${extractor.name}/${extractor.weights} (${extractor.inputConvention})`);
     }
+    let initSha: string | undefined;
+    let init: { file: string; weights: import('../ml/weights/types.js').WeightMap } | undefined;
+    if (p.model.init_from) {
+      const { fetchInitFile, readGeneratorFile } = await import('../ml/train/init-from.js');
+      const src = await fetchInitFile(p.model.init_from, ctx.env.projectDir, ctx.env.downloadDir, ctx.signal);
+      init = { file: src.file, weights: await readGeneratorFile(src.file) };
+      initSha = src.sha256;
+      ctx.log(`model.init_from ${src.file} (sha256 ${src.sha256})`);
+    }
     const started = Date.now();
     try {
       const r = await run.trainModel({
-        params: p, split: ds.train, extractor, workDir: ctx.workDir, outDir: ctx.outDir,
+        params: p, split: ds.train, extractor, workDir: ctx.workDir, outDir: ctx.outDir, init,
         progress: (x) => ctx.progress(x), log: (l) => ctx.log(l), signal: ctx.signal,
       });
       const summary = {
@@ -43,6 +60,7 @@ export const trainStage: StageKind<TrainParams> = {
         secondsPerStep: r.secondsPerStep, trainSeconds: r.seconds, wallSecondsThisRun: (Date.now() - started) / 1000,
         resumedFromEpoch: r.resumedFromEpoch, parameterCounts: r.paramCounts, finalLosses: r.finalLosses,
         trainImages: { A: ds.train.A.count, B: ds.train.B.count, size: ds.train.A.size, crop: p.dataset.crop_size },
+        ...(initSha ? { initFrom: { source: p.model.init_from, sha256: initSha } } : {}),
       };
       const backend = describeBackend(info);
       await fs.writeFile(path.join(ctx.outDir, 'train.json'), JSON.stringify({ ...summary, backend }, null, 2));

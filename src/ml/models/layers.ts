@@ -9,6 +9,11 @@ export type NormKind = 'batch' | 'instance' | 'none';
 export interface RunCtx {
   /** Seed source for dropout masks; absent means dropout is off (eval mode). */
   dropoutSeed?: () => number;
+  /**
+   * Batch norm statistics: 'batch' (default; the reference's test.py without --eval) or 'running' (test.py
+   * --eval: the `<name>.running_mean` / `.running_var` entries of the parameter map, e.g. from an imported file).
+   */
+  normStats?: 'batch' | 'running';
 }
 
 export interface Layer {
@@ -86,11 +91,19 @@ export function norm(kind: NormKind, name: string, channels: number): Layer {
       { name: `${name}.weight`, shape: [channels], init: 'gamma' },
       { name: `${name}.bias`, shape: [channels], init: 'zeros' },
     ],
-    apply(p, x) {
+    apply(p, x, ctx) {
+      if (ctx.normStats === 'running') return runningBatchNorm(p, name, x);
       // Engine op: same arithmetic, closed-form gradient (src/ml/ops/normalize.ts).
       return batchNorm(x, p[`${name}.weight`] as tf.Tensor1D, p[`${name}.bias`] as tf.Tensor1D, EPS);
     },
   };
+}
+
+function runningBatchNorm(p: ParamMap, name: string, x: tf.Tensor4D): tf.Tensor4D {
+  const mean = p[`${name}.running_mean`];
+  const variance = p[`${name}.running_var`];
+  if (!mean || !variance) throw new Error(`batch norm ${name} has no running statistics`);
+  return tf.batchNorm(x, mean as tf.Tensor1D, variance as tf.Tensor1D, p[`${name}.bias`] as tf.Tensor1D, p[`${name}.weight`] as tf.Tensor1D, EPS);
 }
 
 /** The reference's use_bias rule: convs followed by a norm carry a bias only with InstanceNorm

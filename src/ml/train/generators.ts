@@ -18,6 +18,8 @@ export interface Generator {
   /** NHWC RGB in [-1,1] -> NHWC RGB in [-1,1]; the caller owns the result. */
   predict(x: tf.Tensor4D): tf.Tensor4D;
   parameterCount: number;
+  /** The loaded tensors by pipe parameter name (for export). */
+  params: ParamMap;
   dispose(): void;
 }
 
@@ -28,7 +30,13 @@ export interface LoadedGenerators {
   dispose(): void;
 }
 
-export async function loadGenerators(trainDir: string, opts: { dropout?: boolean } = {}): Promise<LoadedGenerators> {
+export interface LoadOptions {
+  dropout?: boolean;
+  /** 'running': normalise with the `<net>/<norm>.running_mean|var` tensors the weights hold (imported models). */
+  normStats?: 'batch' | 'running';
+}
+
+export async function loadGenerators(trainDir: string, opts: LoadOptions = {}): Promise<LoadedGenerators> {
   const model = JSON.parse(await fs.readFile(path.join(trainDir, MODEL_FILE), 'utf8')) as SavedModel;
   const { tensors } = await readTensors(trainDir, WEIGHTS_BASE);
   const build = (net: string): Generator => {
@@ -38,12 +46,19 @@ export async function loadGenerators(trainDir: string, opts: { dropout?: boolean
       const t = tensors[`${net}/${s.name}`];
       if (!t) throw new Error(`${trainDir}: weights lack "${net}/${s.name}"`);
       params[s.name] = t;
+      for (const b of ['running_mean', 'running_var']) {
+        const r = tensors[`${net}/${s.name.replace(/\.weight$/, '')}.${b}`];
+        if (s.name.endsWith('.weight') && r) params[`${s.name.replace(/\.weight$/, '')}.${b}`] = r;
+      }
     }
     let calls = 0;
     return {
       parameterCount: Object.values(params).reduce((n, t) => n + t.size, 0),
-      predict: (x) => tf.tidy(() => layer.apply(params, x,
-        opts.dropout === false ? {} : { dropoutSeed: seedSource(stepRng(model.seed, `predict/${net}`, calls++)) })),
+      params,
+      predict: (x) => tf.tidy(() => layer.apply(params, x, {
+        normStats: opts.normStats,
+        ...(opts.dropout === false ? {} : { dropoutSeed: seedSource(stepRng(model.seed, `predict/${net}`, calls++)) }),
+      })),
       dispose: () => tf.dispose(Object.values(params)),
     };
   };

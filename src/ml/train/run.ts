@@ -8,6 +8,8 @@ import type { TrainParams } from '../../core/stage-params.js';
 import type { PreparedSplit } from '../data/types.js';
 import { FeatureCriterion, featureLayers, type FeatureExtractor } from '../losses/feature-criterion.js';
 import { writeTensors } from '../models/tensor-file.js';
+import type { NamedArray, WeightMap } from '../weights/types.js';
+import { loadInto } from './init-from.js';
 import { batchSource } from './batches.js';
 import { CycleGanTrainer } from './cyclegan.js';
 import type { GanTrainer, TrainerConfig } from './gan-trainer.js';
@@ -23,6 +25,8 @@ export interface TrainOptions extends Pick<LoopOptions, 'workDir' | 'outDir' | '
   split: PreparedSplit;
   /** The frozen backbone; required when the perceptual or style weight is non-zero. */
   extractor?: FeatureExtractor;
+  /** model.init_from, already read: its tensors start the first generator (G / G_A). */
+  init?: { file: string; weights: WeightMap };
 }
 
 export interface TrainOutcome extends LoopResult {
@@ -55,13 +59,19 @@ export async function trainModel(o: TrainOptions): Promise<TrainOutcome> {
   await registerGradients();
   const trainer = createTrainer(params, o.extractor);
   try {
+    let running: Record<string, NamedArray> = {};
+    if (o.init) {
+      running = loadInto(trainer.nets.nets[trainer.generators.AtoB].params, o.init.weights, params.model, params.dataset.crop_size, o.init.file);
+      o.log?.(`generator ${trainer.generators.AtoB} starts from ${o.init.file}`);
+    }
     const data = batchSource(o.split, {
       layout: params.model.kind === 'cyclegan' ? 'unaligned' : 'aligned',
       cropSize: params.dataset.crop_size, flip: params.dataset.flip, batchSize: params.train.batch_size, seed: params.train.seed,
     });
     const result = await trainLoop({ trainer, data, train: params.train, workDir: o.workDir, outDir: o.outDir, progress: o.progress, log: o.log, signal: o.signal, stopAfterEpochs: o.stopAfterEpochs });
     if (o.stopAfterEpochs === undefined || result.epochs === params.train.epochs + params.train.epochs_decay) {
-      await publish(trainer, params, o.workDir, o.outDir);
+      // Without a training step the imported batch-norm running statistics still describe the weights.
+      await publish(trainer, params, o.workDir, o.outDir, result.steps === 0 ? running : {});
     }
     return { ...result, paramCounts: trainer.nets.paramCounts() };
   } finally {
@@ -69,14 +79,23 @@ export async function trainModel(o: TrainOptions): Promise<TrainOutcome> {
   }
 }
 
-async function publish(trainer: GanTrainer, params: TrainParams, workDir: string, outDir: string): Promise<void> {
+async function publish(
+  trainer: GanTrainer, params: TrainParams, workDir: string, outDir: string, running: Record<string, NamedArray>,
+): Promise<void> {
   const weights: Record<string, tf.Tensor> = {};
   const names = Object.values(trainer.generators).filter((n): n is string => !!n);
   for (const n of names) for (const [k, v] of Object.entries(trainer.nets.nets[n].params)) weights[`${n}/${k}`] = v;
-  await writeTensors(outDir, WEIGHTS_BASE, weights);
+  const extra = Object.entries(running).map(([k, v]) => [`${trainer.generators.AtoB}/${k}`, tf.tensor(v.data, v.shape)] as const);
+  for (const [k, t] of extra) weights[k] = t;
+  try {
+    await writeTensors(outDir, WEIGHTS_BASE, weights);
+  } finally {
+    for (const [, t] of extra) t.dispose();
+  }
   const saved: SavedModel = {
     format: 'pipe-generators', version: 1, kind: params.model.kind, model: params.model,
     cropSize: params.dataset.crop_size, seed: params.train.seed, generators: trainer.generators,
+    dataset: { layout: params.dataset.layout, direction: params.dataset.direction },
   };
   await fs.writeFile(path.join(outDir, MODEL_FILE), JSON.stringify(saved, null, 2));
   await fs.cp(path.join(workDir, 'samples'), path.join(outDir, 'samples'), { recursive: true });

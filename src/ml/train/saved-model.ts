@@ -12,6 +12,8 @@ export interface SavedModel {
   model: TrainParams['model'];
   cropSize: number;
   seed: number;
+  /** How the training data was laid out and turned (absent in models published before `pipe predict`). */
+  dataset?: { layout: TrainParams['dataset']['layout']; direction: TrainParams['dataset']['direction'] };
   /** Direction -> network name inside weights.json. */
   generators: { AtoB: string; BtoA?: string };
 }

@@ -30,6 +30,14 @@ export function parseSafetensors(bytes: Uint8Array, file: string, opts: ReadOpti
     if (name === '__metadata__') continue;
     if (opts.only && !opts.only(name)) continue;
     const entry = raw as Entry;
+    if (entry.dtype === 'I64') {
+      // Integer buffers (BatchNorm's num_batches_tracked) come along in state dicts; widen them to float.
+      const [begin, end] = entry.data_offsets;
+      if (end - begin !== numel(entry.shape) * 8 || base + end > bytes.length) throw badFile(file, `tensor ${name} has data offsets that do not match its shape`);
+      const view = new DataView(bytes.buffer, bytes.byteOffset + base + begin, end - begin);
+      out.set(name, { shape: [...entry.shape], data: Float32Array.from({ length: numel(entry.shape) }, (_, i) => Number(view.getBigInt64(i * 8, true))) });
+      continue;
+    }
     const dtype = DTYPES[entry.dtype];
     if (!dtype) throw badFile(file, `tensor ${name} has dtype ${entry.dtype}; only float tensors are supported`);
     const [begin, end] = entry.data_offsets;
@@ -46,12 +54,18 @@ export async function readSafetensors(file: string, opts: ReadOptions = {}): Pro
 }
 
 /** Writes float32 tensors as safetensors (used by tests and by tools converting weights). */
-export function encodeSafetensors(tensors: WeightMap): Uint8Array {
+export function encodeSafetensors(tensors: WeightMap, isInt64: (name: string) => boolean = () => false): Uint8Array {
   const header: Record<string, Entry> = {};
+  const blobs: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of tensors) {
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.length * 4] };
-    offset += t.data.length * 4;
+    const long = isInt64(name);
+    const bytes = long
+      ? new Uint8Array(BigInt64Array.from(t.data, (v) => BigInt(Math.round(v))).buffer)
+      : new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    header[name] = { dtype: long ? 'I64' : 'F32', shape: t.shape, data_offsets: [offset, offset + bytes.byteLength] };
+    blobs.push(bytes);
+    offset += bytes.byteLength;
   }
   let json = JSON.stringify(header);
   // Pad to 8 bytes as the reference writer does, so the data stays aligned.
@@ -61,9 +75,9 @@ export function encodeSafetensors(tensors: WeightMap): Uint8Array {
   new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
   out.set(head, 8);
   let at = 8 + head.length;
-  for (const t of tensors.values()) {
-    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
-    at += t.data.byteLength;
+  for (const b of blobs) {
+    out.set(b, at);
+    at += b.byteLength;
   }
   return out;
 }

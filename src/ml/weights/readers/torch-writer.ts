@@ -38,7 +38,16 @@ class PickleWriter {
   }
 }
 
-export function encodeTorchZip(tensors: WeightMap, archiveName = 'archive'): Uint8Array {
+/** Tensors stored as int64 (LongStorage), e.g. BatchNorm's num_batches_tracked; the rest are float32. */
+export type IsInt64 = (name: string) => boolean;
+
+function int64Bytes(data: Float32Array): Uint8Array {
+  const out = new BigInt64Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = BigInt(Math.round(data[i]!));
+  return new Uint8Array(out.buffer);
+}
+
+export function encodeTorchZip(tensors: WeightMap, archiveName = 'archive', isInt64: IsInt64 = () => false): Uint8Array {
   const p = new PickleWriter();
   p.op(0x80, 2); // PROTO 2
   p.global('collections', 'OrderedDict');
@@ -52,7 +61,8 @@ export function encodeTorchZip(tensors: WeightMap, archiveName = 'archive'): Uin
     p.op(0x28); // MARK (args)
     p.op(0x28); // MARK (persistent id)
     p.str('storage');
-    p.global('torch', 'FloatStorage');
+    const long = isInt64(name);
+    p.global('torch', long ? 'LongStorage' : 'FloatStorage');
     p.str(String(key));
     p.str('cpu');
     p.int(t.data.length);
@@ -65,7 +75,9 @@ export function encodeTorchZip(tensors: WeightMap, archiveName = 'archive'): Uin
     p.global('collections', 'OrderedDict');
     p.op(0x29, 0x52); // backward hooks: OrderedDict()
     p.op(0x74, 0x52); // TUPLE, REDUCE
-    files[`${archiveName}/data/${key}`] = new Uint8Array(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength));
+    files[`${archiveName}/data/${key}`] = long
+      ? int64Bytes(t.data)
+      : new Uint8Array(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength));
     key++;
   }
   p.op(0x75, 0x2e); // SETITEMS, STOP
