@@ -18,6 +18,7 @@ const commands = {
   check: () => import('./cli/check.js'),
   compare: () => import('./cli/compare.js'),
   worker: () => import('./cli/worker.js'),
+  doctor: () => import('./cli/doctor.js'),
 } satisfies Record<string, () => Promise<Register>>;
 
 export const commandNames = Object.keys(commands) as (keyof typeof commands)[];
