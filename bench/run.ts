@@ -89,7 +89,7 @@ async function runWorker(c: BenchConfig, backend: string, o: Options): Promise<W
     const stderr = String(r.stderr);
     const errLine = stderr.split('\n').find((l) => /\b\w*Error\b/.test(l));
     const why = timedOut ? `no step finished within ${Math.round(patience / 1000)} s` : (errLine?.trim() ?? (stderr.trim().split('\n').slice(-1)[0] || `exit ${r.exitCode}`));
-    return { config: c.name, backend, times_s: [], median_s: null, max_rss_mb: 0, tensors_after: 0, skipped: why.slice(0, 300) };
+    return { config: c.name, backend, times_s: [], median_s: null, max_rss_mb: 0, tensors_after: 0, dispatches: null, skipped: why.slice(0, 300) };
   }
   return JSON.parse(line) as WorkerResult;
 }
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     for (const r of rows) {
       const pt = py.times[r.config] ?? null;
       const ratio = pt != null && r.median_s != null ? Number((r.median_s / pt).toFixed(2)) : null;
-      process.stdout.write(JSON.stringify({ config: r.config, backend: r.backend, ours_s: r.median_s, pytorch_s: pt, ratio }) + '\n');
+      process.stdout.write(JSON.stringify({ config: r.config, backend: r.backend, ours_s: r.median_s, pytorch_s: pt, ratio, dispatches: r.dispatches }) + '\n');
     }
     for (const r of rows) process.stdout.write(JSON.stringify({ measure: 'peak_rss', config: r.config, backend: r.backend, mb: r.max_rss_mb }) + '\n');
     if (pipeTimes) {
