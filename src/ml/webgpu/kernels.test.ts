@@ -3,14 +3,105 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { adamUpdate } from '../ops/adam_update.js';
-import { randomArr } from '../ops/testing.js';
+import { batchNorm, instanceNorm } from '../ops/normalize.js';
+import { randomArr, type Arr } from '../ops/testing.js';
 import { countDispatches } from './dispatches.js';
 import { data, expectSkipAllowed, onBoth, relMaxError, webgpuSkipReason } from './test-support.js';
 
 const skipped = await webgpuSkipReason();
 const title = skipped ? `pipe webgpu kernels (skipped: ${skipped})` : 'pipe webgpu kernels';
 
+const tensor = (a: Arr) => tf.tensor(a.data, a.shape);
+
+/** Value of f and gradients of sum(f * w) for every input, read asynchronously (webgpu has no sync reads in Node). */
+async function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Arr[], seed = 4246) {
+  const xs = inputs.map(tensor);
+  const value = f(...xs);
+  const w = tensor(randomArr(value.shape, seed));
+  const { value: loss, grads } = tf.valueAndGrads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), w)))(xs);
+  const out = { value: await data(value), grads: await Promise.all(grads.map(data)) };
+  tf.dispose([...xs, value, w, loss, ...grads]);
+  return out;
+}
+
+/**
+ * Directional central difference of L = sum(f * w) along a random direction, against <grad, direction>, relative
+ * to the sum of |grad * direction| (the float32 sum of the loss is done in float64 here).
+ */
+async function finiteDifferenceError(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Arr[], which: number, grad: Float32Array, step: number, seed = 4246) {
+  const v = randomArr(inputs[which]!.shape, 977 + which);
+  const loss = async (t: number) => {
+    const xs = inputs.map((a, i) => (i === which ? tensor({ data: a.data.map((x, k) => x + t * v.data[k]!), shape: a.shape }) : tensor(a)));
+    const y = f(...xs);
+    const yv = await data(y);
+    const w = randomArr(y.shape, seed).data;
+    tf.dispose([...xs, y]);
+    return yv.reduce((s, x, k) => s + x * w[k]!, 0);
+  };
+  const fd = ((await loss(step)) - (await loss(-step))) / (2 * step);
+  let analytic = 0;
+  let scale = 0;
+  grad.forEach((g, k) => {
+    analytic += g * v.data[k]!;
+    scale += Math.abs(g * v.data[k]!);
+  });
+  return Math.abs(fd - analytic) / Math.max(scale, 1e-6);
+}
+
+/** Value and gradients on cpu and webgpu, with the dispatches webgpu made, and FD errors on webgpu. */
+async function compare(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Arr[], fdStep = 1e-2) {
+  await initBackend('cpu');
+  const cpu = await valueAndGrads(f, inputs);
+  await initBackend('webgpu');
+  try {
+    const { result: gpu, dispatches } = await countDispatches(() => valueAndGrads(f, inputs));
+    const fd: number[] = [];
+    for (let i = 0; i < inputs.length; i++) fd.push(await finiteDifferenceError(f, inputs, i, gpu.grads[i]!, fdStep));
+    return { cpu, gpu, dispatches, fd };
+  } finally {
+    await initBackend('cpu');
+  }
+}
+
+function expectAgree(r: Awaited<ReturnType<typeof compare>>, tol: number, fdTol: number) {
+  expect(relMaxError(r.cpu.value, r.gpu.value), 'value').toBeLessThan(tol);
+  r.cpu.grads.forEach((g, i) => expect(relMaxError(g, r.gpu.grads[i]!), `gradient ${i}`).toBeLessThan(tol));
+  r.fd.forEach((e, i) => expect(e, `finite differences, input ${i}`).toBeLessThan(fdTol));
+}
+
 describe.skipIf(skipped !== null)(title, () => {
+  it('batch norm (affine, batch 2, odd sizes): value and gradients match cpu and finite differences', async () => {
+    const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => batchNorm(x as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D);
+    const r = await compare(f, [randomArr([2, 5, 3, 3], 71), randomArr([3], 72), randomArr([3], 73)], 1e-3);
+    expectAgree(r, 1e-4, 2e-3);
+    // 2 dispatches forward (run twice: for the value and under the gradient), 2 backward.
+    const norm = Object.fromEntries(Object.entries(r.dispatches.byProgram).filter(([k]) => k.startsWith('PipeNorm')));
+    expect(norm).toEqual({ PipeNormStats: 2, PipeNormApply: 2, PipeNormGradSums: 1, PipeNormInputGrad: 1 });
+  });
+
+  it('instance norm (plain and affine, batch 2): value and gradients match cpu and finite differences', async () => {
+    const plain = await compare((x: tf.Tensor) => instanceNorm(x as tf.Tensor4D), [randomArr([2, 7, 5, 4], 74)], 1e-3);
+    expectAgree(plain, 1e-4, 2e-3);
+    const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => instanceNorm(x as tf.Tensor4D, 1e-5, g as tf.Tensor1D, b as tf.Tensor1D);
+    expectAgree(await compare(f, [randomArr([2, 3, 3, 2], 75), randomArr([2], 76), randomArr([2], 77)], 1e-3), 1e-4, 2e-3);
+  });
+
+  it('norm: a NaN poisons its own group only', async () => {
+    const a = randomArr([2, 3, 3, 2], 75);
+    a.data[0] = NaN; // image 0, channel 0
+    await initBackend('webgpu');
+    try {
+      const y = instanceNorm(tensor(a) as tf.Tensor4D);
+      const v = await data(y);
+      y.dispose();
+      const nanAt = Array.from(v, (x, i) => (Number.isNaN(x) ? i : -1)).filter((i) => i >= 0);
+      expect(nanAt.length).toBe(9);
+      expect(nanAt.every((i) => i < 18 && i % 2 === 0)).toBe(true);
+    } finally {
+      await initBackend('cpu');
+    }
+  });
+
   it('fused Adam: three steps match the cpu update, one dispatch per parameter, shared storage untouched', async () => {
     const shape = [3, 5, 7];
     const run = async () => {
