@@ -3,7 +3,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { adamUpdate } from '../ops/adam_update.js';
+import { conv2d } from '../ops/conv2d.js';
+import { conv2dTranspose } from '../ops/conv2d_transpose.js';
+import { filterProduct } from '../ops/conv_dispatch.js';
+import { convGeometry } from '../ops/geometry.js';
 import { batchNorm, instanceNorm } from '../ops/normalize.js';
+import { reflectionPad } from '../ops/reflection_pad.js';
+import { filterGradWebgpu } from './conv.js';
 import { randomArr, type Arr } from '../ops/testing.js';
 import { countDispatches } from './dispatches.js';
 import { data, expectSkipAllowed, onBoth, relMaxError, webgpuSkipReason } from './test-support.js';
@@ -84,6 +90,55 @@ describe.skipIf(skipped !== null)(title, () => {
     expectAgree(plain, 1e-4, 2e-3);
     const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => instanceNorm(x as tf.Tensor4D, 1e-5, g as tf.Tensor1D, b as tf.Tensor1D);
     expectAgree(await compare(f, [randomArr([2, 3, 3, 2], 75), randomArr([2], 76), randomArr([2], 77)], 1e-3), 1e-4, 2e-3);
+  });
+
+  const convCases: [string, number[], number[], number, number | 'same', number][] = [
+    // name, x shape, filter shape, stride, pad, dilation
+    ['3x3 stride 1 same, odd sizes, batch 2', [2, 7, 5, 3], [3, 3, 3, 5], 1, 'same', 1],
+    ['4x4 stride 2 pad 1 (pix2pix down), odd input, batch 2', [2, 9, 9, 3], [4, 4, 3, 6], 2, 1, 1],
+    ['3x3 dilation 2 pad 2', [1, 8, 7, 2], [3, 3, 2, 3], 1, 2, 2],
+    ['7x7 stride 1 pad 0 (ResNet stem after reflection pad), 37 outputs > one 32-wide tile', [1, 9, 9, 3], [7, 7, 3, 37], 1, 0, 1],
+  ];
+  for (const [name, xs, ws, stride, pad, dil] of convCases) {
+    it(`conv2d ${name}: value and both gradients match cpu and finite differences`, async () => {
+      const f = (x: tf.Tensor, w: tf.Tensor) => conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad, dil);
+      const r = await compare(f, [randomArr(xs, 81), randomArr(ws, 82)]);
+      expectAgree(r, 1e-4, 1e-3);
+      const own = Object.entries(r.dispatches.byProgram).filter(([k]) => k.startsWith('PipeConv')).map(([k, n]) => `${k}:${n}`);
+      expect(own.sort()).toEqual(['PipeConv_filter:1', 'PipeConv_forward:2', 'PipeConv_input:1']);
+    });
+  }
+
+  it('conv2dTranspose stride 2 pad 1 (pix2pix up), batch 2: value and gradients match cpu and finite differences', async () => {
+    const f = (y: tf.Tensor, w: tf.Tensor) => conv2dTranspose(y as tf.Tensor4D, w as tf.Tensor4D, [2, 10, 10, 3], 2, 1);
+    expectAgree(await compare(f, [randomArr([2, 5, 5, 4], 83), randomArr([4, 4, 3, 4], 84)]), 1e-4, 1e-3);
+  });
+
+  it('reflection pad (uneven sides, batch 2): value and gradient match cpu and finite differences, 1 dispatch each way', async () => {
+    const r = await compare((x: tf.Tensor) => reflectionPad(x as tf.Tensor4D, [3, 1, 2, 3]), [randomArr([2, 5, 4, 3], 87)]);
+    expectAgree(r, 1e-5, 1e-3);
+    expect(r.dispatches.byProgram).toMatchObject({ PipeReflectPad: 2, PipeReflectPadGrad: 1 });
+  });
+
+  it('filter gradient split over K: 1, 3 and 7 chunks agree with cpu', async () => {
+    const g = convGeometry([2, 9, 9, 3], [4, 4, 3, 6], 2, 1, 1, 'test');
+    const [xa, dya] = [randomArr([2, 9, 9, 3], 85), randomArr([2, g.outH, g.outW, 6], 86)];
+    await initBackend('cpu');
+    const ref = filterProduct(tensor(xa) as tf.Tensor4D, tensor(dya) as tf.Tensor4D, g);
+    const want = await data(ref);
+    ref.dispose();
+    await initBackend('webgpu');
+    try {
+      for (const splits of [1, 3, 7]) {
+        const [x, dy] = [tensor(xa) as tf.Tensor4D, tensor(dya) as tf.Tensor4D];
+        const { result, dispatches } = await countDispatches(() => filterGradWebgpu(x, dy, g, splits));
+        expect(relMaxError(want, await data(result)), `${splits} chunks`).toBeLessThan(1e-5);
+        expect(dispatches.total, `${splits} chunks`).toBe(splits === 1 ? 1 : 2);
+        tf.dispose([x, dy, result]);
+      }
+    } finally {
+      await initBackend('cpu');
+    }
   });
 
   it('norm: a NaN poisons its own group only', async () => {
