@@ -6,28 +6,28 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { filterGrad, forwardConv, transposedConv } from './conv_kernels.js';
 import { gemmFilterGrad, gemmForFilter, gemmForForward, gemmForTransposed, gemmForwardConv, gemmTransposedConv } from './gemm_kernels.js';
 import type { ConvGeometry } from './geometry.js';
-import { filterGradWebgpu, forwardConvWebgpu, inputGradWebgpu } from '../webgpu/conv.js';
+import { convFitsWebgpu, filterGradWebgpu, forwardConvWebgpu, inputGradWebgpu } from '../webgpu/conv.js';
 import { isWebgpu } from '../webgpu/kernel.js';
 
-const ownKernels = (t: tf.Tensor) => isWebgpu() && t.dtype === 'float32';
+const ownKernels = (t: tf.Tensor, g: ConvGeometry) => isWebgpu() && t.dtype === 'float32' && convFitsWebgpu(g);
 
 export function forwardProduct(x: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  if (ownKernels(x)) return forwardConvWebgpu(x, filter, g);
+  if (ownKernels(x, g)) return forwardConvWebgpu(x, filter, g);
   return gemmForForward(g) ? gemmForwardConv(x, filter, g) : forwardConv(x, filter, g);
 }
 
 export function transposedProduct(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  if (ownKernels(dy)) return inputGradWebgpu(dy, filter, g);
+  if (ownKernels(dy, g)) return inputGradWebgpu(dy, filter, g);
   return gemmForTransposed(g) ? gemmTransposedConv(dy, filter, g) : transposedConv(dy, filter, g);
 }
 
 /** Gradient of forwardProduct with respect to its filter. */
 export function filterProduct(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  if (ownKernels(x)) return filterGradWebgpu(x, dy, g);
+  if (ownKernels(x, g)) return filterGradWebgpu(x, dy, g);
   return gemmForFilter(g) ? gemmFilterGrad(x, dy, g) : filterGrad(x, dy, g);
 }
 
 /** conv2dTranspose's filter gradient: filterGrad (conv_kernels.ts) on cpu/wasm, pipe's kernel on webgpu. */
 export function transposeFilterProduct(dy: tf.Tensor4D, x: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  return ownKernels(dy) ? filterGradWebgpu(dy, x, g) : filterGrad(dy, x, g);
+  return ownKernels(dy, g) ? filterGradWebgpu(dy, x, g) : filterGrad(dy, x, g);
 }

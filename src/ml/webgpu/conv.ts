@@ -146,6 +146,12 @@ function gemm(product: Product, left: tf.Tensor, right: tf.Tensor, g: ConvGeomet
   return sum!;
 }
 
+/** Whether all three products of this geometry fit one dispatch (<= 65535 row tiles); else the stock path runs. */
+export function convFitsWebgpu(g: ConvGeometry): boolean {
+  const rows = Math.max(g.batch * g.outH * g.outW, g.batch * g.inH * g.inW, g.kh * g.kw * g.inC);
+  return Math.ceil(rows / TILE) <= 65535 && Math.ceil(Math.max(g.outC, g.inC) / TILE) <= 65535;
+}
+
 /** A reshaped view of `t`, which is then released (the view keeps the storage). */
 function reshapeOwned(t: tf.Tensor, shape: [number, number, number, number]): tf.Tensor4D {
   const r = tf.reshape(t, shape) as tf.Tensor4D;

@@ -47,8 +47,12 @@ export interface KernelCall {
 
 const pipelines = new WeakMap<GpuDevice, Map<string, ReturnType<GpuDevice['createComputePipeline']>>>();
 
+/**
+ * Whether the ops should use pipe's kernels: on the webgpu backend, unless PIPE_WEBGPU_KERNELS=stock asks for tfjs's
+ * own (to compare dispatches and times, or to rule pipe's kernels out when chasing a wrong result).
+ */
 export function isWebgpu(): boolean {
-  return tf.getBackend() === 'webgpu';
+  return tf.getBackend() === 'webgpu' && process.env.PIPE_WEBGPU_KERNELS !== 'stock';
 }
 
 function backend(): WebGpuBackend {

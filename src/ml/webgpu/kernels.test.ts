@@ -9,7 +9,7 @@ import { filterProduct } from '../ops/conv_dispatch.js';
 import { convGeometry } from '../ops/geometry.js';
 import { batchNorm, instanceNorm } from '../ops/normalize.js';
 import { reflectionPad } from '../ops/reflection_pad.js';
-import { filterGradWebgpu } from './conv.js';
+import { convFitsWebgpu, filterGradWebgpu } from './conv.js';
 import { randomArr, type Arr } from '../ops/testing.js';
 import { countDispatches } from './dispatches.js';
 import { data, expectSkipAllowed, onBoth, relMaxError, webgpuSkipReason } from './test-support.js';
@@ -118,6 +118,29 @@ describe.skipIf(skipped !== null)(title, () => {
     const r = await compare((x: tf.Tensor) => reflectionPad(x as tf.Tensor4D, [3, 1, 2, 3]), [randomArr([2, 5, 4, 3], 87)]);
     expectAgree(r, 1e-5, 1e-3);
     expect(r.dispatches.byProgram).toMatchObject({ PipeReflectPad: 2, PipeReflectPadGrad: 1 });
+  });
+
+  it('PIPE_WEBGPU_KERNELS=stock runs tfjs\'s own kernels with the same result', async () => {
+    const f = (x: tf.Tensor, w: tf.Tensor) => conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 1);
+    const inputs = [randomArr([1, 6, 6, 2], 88), randomArr([4, 4, 2, 3], 89)];
+    await initBackend('webgpu');
+    try {
+      const own = await countDispatches(() => valueAndGrads(f, inputs));
+      process.env.PIPE_WEBGPU_KERNELS = 'stock';
+      const stock = await countDispatches(() => valueAndGrads(f, inputs));
+      expect(Object.keys(stock.dispatches.byProgram).some((k) => k.startsWith('Pipe'))).toBe(false);
+      expect(Object.keys(own.dispatches.byProgram).some((k) => k.startsWith('PipeConv'))).toBe(true);
+      expect(relMaxError(stock.result.value, own.result.value)).toBeLessThan(1e-5);
+      stock.result.grads.forEach((g, i) => expect(relMaxError(g, own.result.grads[i]!)).toBeLessThan(1e-5));
+    } finally {
+      delete process.env.PIPE_WEBGPU_KERNELS;
+      await initBackend('cpu');
+    }
+  });
+
+  it('a conv too large for one dispatch grid goes to the stock kernels', () => {
+    expect(convFitsWebgpu(convGeometry([2, 256, 256, 3], [4, 4, 3, 64], 2, 1, 1, 'test'))).toBe(true);
+    expect(convFitsWebgpu(convGeometry([2, 1100, 1100, 3], [3, 3, 3, 8], 1, 1, 1, 'test'))).toBe(false);
   });
 
   it('filter gradient split over K: 1, 3 and 7 chunks agree with cpu', async () => {
