@@ -12,3 +12,4 @@ export { reflectionPad } from './reflection_pad.js';
 export { setConvStrategy, type ConvStrategy } from './gemm_kernels.js';
 export { adamUpdate, type AdamHyper } from './adam_update.js';
 export { batchNorm, instanceNorm } from './normalize.js';
+export { leakyRelu, relu } from './activation.js';

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { adamUpdate } from '../ops/adam_update.js';
+import { leakyRelu } from '../ops/activation.js';
 import { conv2d } from '../ops/conv2d.js';
 import { conv2dTranspose } from '../ops/conv2d_transpose.js';
 import { filterProduct } from '../ops/conv_dispatch.js';
@@ -141,6 +142,23 @@ describe.skipIf(skipped !== null)(title, () => {
   it('a conv too large for one dispatch grid goes to the stock kernels', () => {
     expect(convFitsWebgpu(convGeometry([2, 256, 256, 3], [4, 4, 3, 64], 2, 1, 1, 'test'))).toBe(true);
     expect(convFitsWebgpu(convGeometry([2, 1100, 1100, 3], [3, 3, 3, 8], 1, 1, 1, 'test'))).toBe(false);
+  });
+
+  it('ReLU and LeakyReLU: value and gradient (zeros included) match cpu and finite differences, 1 dispatch back', async () => {
+    const x = randomArr([2, 3, 5, 3], 90);
+    x.data[0] = 0;
+    x.data[7] = 0;
+    for (const alpha of [0, 0.2]) {
+      const r = await compare((t: tf.Tensor) => leakyRelu(t, alpha), [x], 1e-3);
+      expect(relMaxError(r.cpu.value, r.gpu.value), `alpha ${alpha} value`).toBeLessThan(1e-6);
+      expect(relMaxError(r.cpu.grads[0]!, r.gpu.grads[0]!), `alpha ${alpha} gradient`).toBeLessThan(1e-6);
+      expect(r.dispatches.byProgram.PipeLeakyReluGrad).toBe(1);
+      // Finite differences away from the kink: every |x| >= 0.1.
+      const away = randomArr([2, 3, 5, 3], 91);
+      away.data.forEach((v, i) => (away.data[i] = Math.sign(v) * (0.1 + Math.abs(v))));
+      const fd = await compare((t: tf.Tensor) => leakyRelu(t, alpha), [away], 1e-3);
+      expect(fd.fd[0], `alpha ${alpha}`).toBeLessThan(1e-3);
+    }
   });
 
   it('filter gradient split over K: 1, 3 and 7 chunks agree with cpu', async () => {
