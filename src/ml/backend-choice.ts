@@ -1,9 +1,10 @@
 // The rule `auto` follows, as pure functions so it is tested without the hardware it describes:
 // tensorflow-gpu when it loads; else webgpu on a hardware adapter (a software rasteriser such as Mesa llvmpipe is
 // correct but slower than wasm, so it is never picked on its own); else tensorflow, wasm, cpu.
+import type { ConcreteBackend } from '../core/backends.js';
 import { isSoftwareAdapter, type ProbeResult } from './doctor/webgpu-probe.js';
 
-export type ConcreteBackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type ConcreteBackendName = ConcreteBackend;
 
 /** Order tried by `auto`, webgpu included; whether webgpu is tried depends on the adapter (webgpuVerdict). */
 export const AUTO_CANDIDATES: ConcreteBackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
