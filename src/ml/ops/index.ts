@@ -13,3 +13,4 @@ export { setConvStrategy, type ConvStrategy } from './gemm_kernels.js';
 export { adamUpdate, type AdamHyper } from './adam_update.js';
 export { batchNorm, instanceNorm } from './normalize.js';
 export { leakyRelu, relu } from './activation.js';
+export { biasAdd } from './bias_add.js';

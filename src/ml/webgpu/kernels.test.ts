@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { adamUpdate } from '../ops/adam_update.js';
 import { leakyRelu } from '../ops/activation.js';
+import { biasAdd } from '../ops/bias_add.js';
 import { conv2d } from '../ops/conv2d.js';
 import { conv2dTranspose } from '../ops/conv2d_transpose.js';
 import { filterProduct } from '../ops/conv_dispatch.js';
@@ -159,6 +160,12 @@ describe.skipIf(skipped !== null)(title, () => {
       const fd = await compare((t: tf.Tensor) => leakyRelu(t, alpha), [away], 1e-3);
       expect(fd.fd[0], `alpha ${alpha}`).toBeLessThan(1e-3);
     }
+  });
+
+  it('bias add (batch 2, 70 channels > one workgroup row): gradients match cpu and finite differences, 1 dispatch', async () => {
+    const r = await compare((y: tf.Tensor, b: tf.Tensor) => biasAdd(y, b), [randomArr([2, 5, 3, 70], 92), randomArr([70], 93)]);
+    expectAgree(r, 1e-5, 1e-3);
+    expect(r.dispatches.byProgram.PipeChannelSum).toBe(1);
   });
 
   it('filter gradient split over K: 1, 3 and 7 chunks agree with cpu', async () => {
