@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { adamUpdate } from '../ops/adam_update.js';
+import { l1Loss } from '../losses/l1.js';
 import { leakyRelu } from '../ops/activation.js';
 import { biasAdd } from '../ops/bias_add.js';
 import { conv2d } from '../ops/conv2d.js';
@@ -166,6 +167,26 @@ describe.skipIf(skipped !== null)(title, () => {
     const r = await compare((y: tf.Tensor, b: tf.Tensor) => biasAdd(y, b), [randomArr([2, 5, 3, 70], 92), randomArr([70], 93)]);
     expectAgree(r, 1e-5, 1e-3);
     expect(r.dispatches.byProgram.PipeChannelSum).toBe(1);
+  });
+
+  it('L1 loss (batch 2, odd sizes, ties included): value and both gradients match cpu and finite differences', async () => {
+    const a = randomArr([2, 7, 5, 3], 94);
+    const b = randomArr([2, 7, 5, 3], 95);
+    // A tie: PyTorch's sign(0) = 0 gradient, which pipe's kernel gives; tfjs's stock Abs gradient gives -1 there
+    // (step(x, -1)), so the tie is compared with 0 and the rest with cpu.
+    b.data[3] = a.data[3]!;
+    const r = await compare((x: tf.Tensor, y: tf.Tensor) => l1Loss(x, y), [a, b], 1e-3);
+    expect(relMaxError(r.cpu.value, r.gpu.value)).toBeLessThan(1e-5);
+    expect([r.gpu.grads[0]![3], r.gpu.grads[1]![3]].map(Math.abs)).toEqual([0, 0]);
+    r.cpu.grads.forEach((g, i) => {
+      const [want, got] = [Array.from(g), Array.from(r.gpu.grads[i]!)].map((v) => v.filter((_, k) => k !== 3));
+      expect(relMaxError(want, got), `gradient ${i}`).toBeLessThan(1e-6);
+    });
+    expect(r.dispatches.byProgram).toMatchObject({ PipeL1: 2, PipeL1Grad: 1 });
+    // Away from ties, finite differences (a kink at every a == b).
+    const far = randomArr([2, 7, 5, 3], 96).data.map((x) => x + 3);
+    const fd = await compare((x: tf.Tensor, y: tf.Tensor) => l1Loss(x, y), [{ data: far, shape: a.shape }, b], 1e-3);
+    fd.fd.forEach((e, i) => expect(e, `finite differences, input ${i}`).toBeLessThan(1e-3));
   });
 
   it('filter gradient split over K: 1, 3 and 7 chunks agree with cpu', async () => {
