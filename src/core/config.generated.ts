@@ -21,6 +21,15 @@ export interface PipelineConfig {
    * TensorFlow.js backend. auto takes the first that loads: tensorflow-gpu, tensorflow, wasm, cpu. Not part of any fingerprint; recorded in each stage's stage.json.
    */
   backend?: "auto" | "tensorflow-gpu" | "tensorflow" | "webgpu" | "wasm" | "cpu";
+  /**
+   * Backend settings that change speed, not results. Like `backend`, not part of any fingerprint; what ran is recorded in each stage's stage.json.
+   */
+  backend_options?: {
+    /**
+     * Compute threads per stage on the wasm backend (XNNPACK's thread pool, at most 8). auto: the machine's cores divided by --jobs, so side-by-side stages never oversubscribe the cores. --threads and PIPE_THREADS override it.
+     */
+    threads?: number | "auto";
+  };
   dataset: Dataset;
   model?: Model;
   loss?: Loss;

@@ -41,7 +41,7 @@ export const evaluateStage: StageKind<EvaluateParams> = {
         `dataset.crop_size ${ctx.params.dataset.crop_size} is smaller than SSIM's ${SSIM_WINDOW}x${SSIM_WINDOW} window; raise crop_size or leave ssim out of evaluate.metrics.`,
       );
     }
-    const info = await initBackend(ctx.env.backend);
+    const info = await initBackend(ctx.env.backend, { threads: ctx.env.threads });
     const ds = await openPrepared(ctx.inputs.dataset);
     const split = ds.eval;
     const gens = await loadGenerators(ctx.inputs.train);
