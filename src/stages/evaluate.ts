@@ -4,8 +4,17 @@
 // mean/std/bootstrap interval per metric and the generator's speed at batch 1.
 import path from 'node:path';
 import type { EvaluateParams } from '../core/stage-params.js';
-import type { Direction, DirectionMetrics, EvaluateMetricsFile, MetricName, PairMetricName } from '../core/formats/metrics-file.js';
-import { PAIR_METRICS } from '../ml/metrics/definitions.js';
+import type {
+  Direction,
+  DirectionMetrics,
+  DistributionInfo,
+  EvaluateMetricsFile,
+  MetricName,
+  PairMetricName,
+  Summary,
+} from '../core/formats/metrics-file.js';
+import { DISTRIBUTION_METRICS, FID_MIN_UNBIASED_IMAGES, PAIR_METRICS } from '../ml/metrics/definitions.js';
+import type { DistributionScorer, FeatureCollector } from '../ml/metrics/distribution.js';
 import { StageUserError } from '../core/errors.js';
 import type { StageContext, StageKind } from './types.js';
 
@@ -51,6 +60,18 @@ export const evaluateStage: StageKind<EvaluateParams> = {
       weightsDir: ctx.env.weightsDir,
       downloadDir: ctx.env.downloadDir,
     });
+    const distMetrics = DISTRIBUTION_METRICS.filter((m) => metrics.includes(m));
+    let dist: DistributionScorer | undefined;
+    if (distMetrics.length) {
+      const { createDistributionScorer } = await import('../ml/metrics/distribution.js');
+      dist = await createDistributionScorer({
+        metrics: distMetrics,
+        weightsDir: ctx.env.weightsDir,
+        downloadDir: ctx.env.downloadDir,
+        kidSubsetSize: ev.kid_subset_size,
+        kidSubsets: ev.kid_subsets,
+      });
+    }
     const aligned = ds.layout === 'aligned';
     try {
       const directions: Partial<Record<Direction, DirectionMetrics>> = {};
@@ -68,6 +89,7 @@ export const evaluateStage: StageKind<EvaluateParams> = {
         await fs.mkdir(path.join(ctx.outDir, 'targets', dir), { recursive: true });
         const images: DirectionMetrics['images'] = {};
         const times: number[] = [];
+        const generated = dist?.collector();
         // Asynchronous read: webgpu in Node has no synchronous one (and awaiting it makes the timing include the GPU).
         const run = async (i: number) => {
           const x = tf.tensor4d(toTensor(from, i), [1, size, size, 3]);
@@ -99,13 +121,16 @@ export const evaluateStage: StageKind<EvaluateParams> = {
             if (aligned) await writePng(path.join(ctx.outDir, 'targets', dir, `${stem(name)}.png`), reference);
           }
           images[name] = await scorer.score(output, reference);
+          await generated?.add(output);
           done++;
           ctx.progress({ message: `${dir} ${i + 1}/${n}`, fraction: done / total });
         }
         const summary = summarizeImages(images, metrics, ev.bootstrap);
         const { speed, fps } = summarizeSpeed(times, 1, info.name, ev.bootstrap);
         if (metrics.includes('fps')) summary.fps = fps;
-        directions[dir] = { reference: aligned ? 'target' : 'input', outputs: outRel, images, summary, speed };
+        const distribution =
+          dist && generated ? await scoreDistribution(ctx, dist, generated, to, ev, summary) : undefined;
+        directions[dir] = { reference: aligned ? 'target' : 'input', outputs: outRel, images, summary, speed, distribution };
         ctx.log(`${dir}: ${n} images, ${speed.ms_per_image.toFixed(1)} ms/image on ${info.name}`);
       }
       const primary = directions.AtoB!;
@@ -129,7 +154,47 @@ export const evaluateStage: StageKind<EvaluateParams> = {
       };
     } finally {
       scorer.dispose();
+      dist?.dispose();
       gens.dispose();
     }
   },
 };
+
+/**
+ * FID/KID of one direction: every generated output against every real image of the target domain in the split
+ * (capped by max_images), written into `summary` (FID: the value; KID: mean and std over subsets).
+ */
+async function scoreDistribution(
+  ctx: StageContext<EvaluateParams>,
+  dist: DistributionScorer,
+  generated: FeatureCollector,
+  to: { count: number; size: number; get(i: number): Uint8Array },
+  ev: EvaluateParams['evaluate'],
+  summary: Partial<Record<MetricName, Summary>>,
+): Promise<DistributionInfo> {
+  const real = dist.collector();
+  const n = Math.min(to.count, ev.max_images ?? Infinity);
+  for (let i = 0; i < n; i++) {
+    if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('evaluation aborted');
+    await real.add({ width: to.size, height: to.size, data: to.get(i) });
+    ctx.progress({ message: `Inception features of real images ${i + 1}/${n}` });
+  }
+  if (generated.count < 2 || real.count < 2)
+    throw new StageUserError(
+      'PIPE_EVAL_TOO_FEW_FOR_FID',
+      `fid and kid need at least 2 generated and 2 real images; the split has ${generated.count} and ` +
+        `${real.count}. Use a larger evaluate.split or drop fid/kid from evaluate.metrics.`,
+    );
+  const r = dist.score(generated.set(), real.set());
+  const point = (v: number, count: number, std = 0): Summary => ({ n: count, mean: v, std, ci_low: v, ci_high: v });
+  if (r.fid !== undefined) summary.fid = point(r.fid, generated.count);
+  if (r.kid) summary.kid = point(r.kid.mean, r.kid.values.length, r.kid.std);
+  return {
+    generated: generated.count,
+    real: real.count,
+    fid_biased: Math.min(generated.count, real.count) < FID_MIN_UNBIASED_IMAGES,
+    kid_subset_size: r.kid?.subsetSize ?? null,
+    kid_subsets: r.kid?.values.length ?? null,
+    inception: { file: dist.source.file, sha256: dist.source.sha256 },
+  };
+}
