@@ -6,10 +6,14 @@ export interface BenchConfig {
   /** Issue 5's names: pix2pix-<size>-ngf<n>[-perceptual], cyclegan-128-resnet6. */
   name: string;
   kind: 'pix2pix' | 'cyclegan';
-  generator: 'unet' | 'resnet_6blocks';
+  generator: 'unet' | 'resnet_6blocks' | 'resnet_9blocks';
   size: number;
   ngf: number;
   perceptual: boolean;
+  /** Discriminator width when not the default (pix2pix: ngf, CycleGAN: 64). */
+  ndf?: number;
+  /** ResNet blocks (pytorch_step.py reads it; default 6). */
+  blocks?: number;
 }
 
 function pix2pix(size: number, ngf: number, perceptual: boolean): BenchConfig {
@@ -24,7 +28,16 @@ export const CONFIGS: BenchConfig[] = [
   pix2pix(256, 64, false),
   pix2pix(256, 64, true),
   { name: 'cyclegan-128-resnet6', kind: 'cyclegan', generator: 'resnet_6blocks', size: 128, ngf: 64, perceptual: false },
+  // bench/gpu: the full-size rows, and their tiny twins for a dry run on a software rasteriser.
+  { name: 'cyclegan-256-resnet9', kind: 'cyclegan', generator: 'resnet_9blocks', size: 256, ngf: 64, perceptual: false, blocks: 9 },
+  pix2pix(32, 4, false),
+  pix2pix(32, 4, true),
+  { name: 'cyclegan-32-resnet9-ngf4', kind: 'cyclegan', generator: 'resnet_9blocks', size: 32, ngf: 4, ndf: 4, perceptual: false, blocks: 9 },
 ];
+
+/** bench/gpu's rows, and the tiny ones its --dry-run times instead. */
+export const GPU = ['pix2pix-256-ngf64', 'pix2pix-256-ngf64-perceptual', 'cyclegan-256-resnet9'];
+export const GPU_DRY_RUN = ['pix2pix-32-ngf4', 'pix2pix-32-ngf4-perceptual', 'cyclegan-32-resnet9-ngf4'];
 
 /** `--quick`: the small rows, a few minutes on 2 cores. */
 export const QUICK = ['pix2pix-64-ngf16', 'pix2pix-64-ngf16-perceptual', 'pix2pix-128-ngf16-perceptual'];
@@ -50,7 +63,7 @@ export function trainParamsFor(c: BenchConfig): TrainParams {
       discriminator: { kind: 'patch', n_layers: 3 },
       norm: cyclegan ? 'instance' : 'batch',
       ngf: c.ngf,
-      ndf: cyclegan ? 64 : c.ngf,
+      ndf: c.ndf ?? (cyclegan ? 64 : c.ngf),
       dropout: !cyclegan,
       init_gain: 0.02,
       pool_size: 50,

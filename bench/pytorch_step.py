@@ -159,7 +159,7 @@ class ImagePool:
 
 def pix2pix_step_fn(c):
     norm = norm_layer("batch")
-    num_downs = {64: 6, 128: 7, 256: 8}[c["size"]]
+    num_downs = {32: 5, 64: 6, 128: 7, 256: 8}[c["size"]]
     G = init_weights(unet(num_downs, c["ngf"], norm, True, False))
     D = init_weights(patch_discriminator(6, c["ngf"], 3, norm, False))
     G.train()
@@ -197,10 +197,11 @@ def pix2pix_step_fn(c):
 
 def cyclegan_step_fn(c):
     norm = norm_layer("instance")
-    G_A = init_weights(resnet(c["ngf"], norm, 6, True))
-    G_B = init_weights(resnet(c["ngf"], norm, 6, True))
-    D_A = init_weights(patch_discriminator(3, 64, 3, norm, True))
-    D_B = init_weights(patch_discriminator(3, 64, 3, norm, True))
+    blocks, ndf = c.get("blocks", 6), c.get("ndf", 64)
+    G_A = init_weights(resnet(c["ngf"], norm, blocks, True))
+    G_B = init_weights(resnet(c["ngf"], norm, blocks, True))
+    D_A = init_weights(patch_discriminator(3, ndf, 3, norm, True))
+    D_B = init_weights(patch_discriminator(3, ndf, 3, norm, True))
     opt_G = torch.optim.Adam(list(G_A.parameters()) + list(G_B.parameters()), lr=0.0002, betas=(0.5, 0.999))
     opt_D = torch.optim.Adam(list(D_A.parameters()) + list(D_B.parameters()), lr=0.0002, betas=(0.5, 0.999))
     mse, l1 = nn.MSELoss(), nn.L1Loss()

@@ -104,7 +104,7 @@ async function runWorker(c: BenchConfig, backend: string, threads: number, o: Op
     const stderr = String(r.stderr);
     const errLine = stderr.split('\n').find((l) => /\b\w*Error\b/.test(l));
     const why = timedOut ? `no step finished within ${Math.round(patience / 1000)} s` : (errLine?.trim() ?? (stderr.trim().split('\n').slice(-1)[0] || `exit ${r.exitCode}`));
-    return { config: c.name, backend, threads, times_s: [], median_s: null, max_rss_mb: 0, tensors_after: 0, skipped: why.slice(0, 300) };
+    return { config: c.name, backend, threads, times_s: [], median_s: null, max_rss_mb: 0, tensors_after: 0, dispatches: null, skipped: why.slice(0, 300) };
   }
   return JSON.parse(line) as WorkerResult;
 }
@@ -155,6 +155,8 @@ interface Row {
   pytorch_speedup: number | null;
   /** ours_s / pytorch_s at the same thread count. */
   ratio: number | null;
+  /** Compute dispatches per step (webgpu only). */
+  dispatches: number | null;
   skipped?: string;
   max_rss_mb: number;
 }
@@ -198,7 +200,7 @@ function toRows(results: WorkerResult[], py: PytorchTimes, o: Options): Row[] {
       config: r.config, backend: r.backend, threads: r.threads, ours_s: r.median_s,
       speedup: r.backend === 'wasm' ? ratioOf(base(r), r.median_s) : null,
       pytorch_s: pt, pytorch_speedup: ratioOf(pt1, pt), ratio: ratioOf(r.median_s, pt),
-      ...(r.skipped ? { skipped: r.skipped } : {}), max_rss_mb: r.max_rss_mb,
+      dispatches: r.dispatches ?? null, ...(r.skipped ? { skipped: r.skipped } : {}), max_rss_mb: r.max_rss_mb,
     };
   });
 }

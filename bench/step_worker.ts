@@ -8,6 +8,7 @@ import { initBackend, type BackendRequest } from '../src/ml/backend.js';
 import { loadBackbone } from '../src/ml/backbones/index.js';
 import { createTrainer } from '../src/ml/train/run.js';
 import type { Batch } from '../src/ml/train/types.js';
+import { countDispatches } from '../src/ml/webgpu/dispatches.js';
 import { configByName, trainParamsFor } from './configs.js';
 import { profileStep } from './profile.js';
 
@@ -33,6 +34,9 @@ export interface WorkerResult {
   median_s: number | null;
   max_rss_mb: number;
   tensors_after: number;
+  /** Compute dispatches of the last timed step (webgpu only; null elsewhere), with the busiest programs. */
+  dispatches: number | null;
+  dispatches_by_program?: Record<string, number>;
   skipped?: string;
   profile?: unknown;
 }
@@ -66,13 +70,15 @@ async function main(): Promise<WorkerResult> {
   const times: number[] = [];
   let skipped: string | undefined;
   let prof: unknown;
+  let lastDispatches: { total: number; byProgram: Record<string, number> } | undefined;
   for (let i = 0; i < warmup + steps; i++) {
     const batch = randomBatch(c.size, i);
     const t0 = performance.now();
     if (profile && i === warmup + steps - 1) {
       prof = await profileStep(() => trainer.step(batch, 0.0002, i));
     } else {
-      await trainer.step(batch, 0.0002, i);
+      const counted = await countDispatches(() => trainer.step(batch, 0.0002, i));
+      if (info.name === 'webgpu') lastDispatches = counted.dispatches;
     }
     const dt = (performance.now() - t0) / 1000;
     // Heartbeat for bench/run.ts's watchdog.
@@ -94,6 +100,8 @@ async function main(): Promise<WorkerResult> {
     median_s: times.length >= Math.min(steps, 5) && !skipped ? Number(median(times)!.toFixed(4)) : null,
     max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     tensors_after: tf.memory().numTensors,
+    dispatches: lastDispatches?.total ?? null,
+    ...(lastDispatches ? { dispatches_by_program: lastDispatches.byProgram } : {}),
     ...(skipped ? { skipped } : {}),
     ...(prof ? { profile: prof } : {}),
   };

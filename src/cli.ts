@@ -20,6 +20,7 @@ const commands = {
   predict: () => import('./cli/predict.js'),
   export: () => import('./cli/export.js'),
   worker: () => import('./cli/worker.js'),
+  doctor: () => import('./cli/doctor.js'),
 } satisfies Record<string, () => Promise<Register>>;
 
 export const commandNames = Object.keys(commands) as (keyof typeof commands)[];

@@ -3,15 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { initBackend } from './backend.js';
 
 describe('initBackend', () => {
-  it('auto skips the native backends that are not installed, says why, and lands on wasm with SIMD', async () => {
+  it('auto skips the native backends that are not installed and a software adapter, says why, and lands on wasm', async () => {
     const info = await initBackend('auto');
     expect(info.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(info.simd).toBe(true);
     expect(info.threads).toBe(1);
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
-    expect(info.fallbacks.map((f) => f.backend)).toEqual(['tensorflow-gpu', 'tensorflow']);
-    expect(info.fallbacks[1].reason).toMatch(/tfjs-node/);
+    // webgpu is passed over: no adapter, or only a software rasteriser (Mesa llvmpipe) on a machine without a GPU.
+    expect(info.fallbacks.map((f) => f.backend)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow']);
+    expect(info.fallbacks[1].reason).toMatch(/software rasteriser|adapter|not installed/);
+    expect(info.fallbacks[2].reason).toMatch(/tfjs-node/);
   });
 
   it('switches to cpu and back without reinitialising wasm', async () => {

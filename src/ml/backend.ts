@@ -7,6 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, ConcreteBackend } from '../core/backends.js';
 import { UserError } from '../core/errors.js';
 import './ops/register_gradients.js';
+import { AUTO_CANDIDATES, webgpuVerdict } from './backend-choice.js';
+import { probeWebgpu } from './doctor/webgpu-probe.js';
+import { hookDispatchCounter } from './webgpu/dispatches.js';
 
 export type { ConcreteBackend } from '../core/backends.js';
 /** What a stage asks for: a backend name, or auto. */
@@ -36,12 +39,16 @@ export interface BackendInfo {
   details?: Record<string, unknown>;
 }
 
-/** Order tried by `auto`. webgpu is opt-in: on machines without a GPU driver it runs on a slow software rasteriser. */
-export const AUTO_ORDER: ConcreteBackend[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+/**
+ * Order tried by `auto` (backend-choice.ts): webgpu only on a hardware adapter, because on machines without a GPU
+ * driver Dawn runs on a software rasteriser that is slower than wasm.
+ */
+export const AUTO_ORDER: ConcreteBackend[] = AUTO_CANDIDATES;
 
 const INSTALL_HINT: Record<ConcreteBackend, string> = {
   'tensorflow-gpu':
-    'install it with `npm i @tensorflow/tfjs-node-gpu` (it downloads libtensorflow with CUDA support and needs a CUDA 11.2 / cuDNN 8.1 runtime and network access)',
+    'install it with `npm i @tensorflow/tfjs-node-gpu` and approve its install script (it downloads libtensorflow 2.9.1, ' +
+    'built for CUDA 11.2 / cuDNN 8.1; for CUDA 12 see docs/gpu.md); `pipe doctor` says what is missing',
   tensorflow: 'install it with `npm i @tensorflow/tfjs-node` (it downloads libtensorflow during install and needs network access)',
   webgpu:
     'install `webgpu` and `@tensorflow/tfjs-backend-webgpu` (`npm i webgpu @tensorflow/tfjs-backend-webgpu`) and make sure a Vulkan (or OpenGL ES) driver is present',
@@ -147,6 +154,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
   await activate('webgpu');
   chunkAddN();
   failReadsAfterDeviceError();
+  hookDispatchCounter();
   // GPUAdapterInfo's fields are prototype getters: copy them by name (e.g. vendor 'mesa', device 'llvmpipe ...').
   const facts = Object.fromEntries(
     ['vendor', 'architecture', 'device', 'description']
@@ -274,7 +282,8 @@ async function load(name: ConcreteBackend, opts: BackendOptions): Promise<Backen
 }
 
 /**
- * Loads and activates a backend. `auto` tries tensorflow-gpu, tensorflow, wasm, cpu in turn and records why each
+ * Loads and activates a backend. `auto` tries tensorflow-gpu, webgpu (hardware adapter only), tensorflow, wasm, cpu
+ * in turn and records why each
  * skipped one failed; a backend requested by name that cannot load is a user error naming what to install.
  */
 export async function initBackend(requested: BackendRequest = 'auto', opts: BackendOptions = {}): Promise<BackendInfo> {
@@ -288,6 +297,13 @@ export async function initBackend(requested: BackendRequest = 'auto', opts: Back
   const order = requested === 'auto' ? AUTO_ORDER : [requested];
   const fallbacks: BackendFallback[] = [];
   for (const name of order) {
+    if (requested === 'auto' && name === 'webgpu') {
+      const skip = await webgpuSkipReason();
+      if (skip) {
+        fallbacks.push({ backend: name, reason: skip });
+        continue;
+      }
+    }
     try {
       const info = await load(name, opts);
       current = { ...info, requested, fallbacks };
@@ -299,7 +315,7 @@ export async function initBackend(requested: BackendRequest = 'auto', opts: Back
           'PIPE_BACKEND_UNAVAILABLE',
           `The '${name}' backend could not be loaded (${reason}). To use it, ${INSTALL_HINT[name]}; ` +
             `or choose another with --backend (or the pipeline's \`backend:\` key): auto picks the first that loads ` +
-            `(${AUTO_ORDER.join(' -> ')}).`,
+            `(${AUTO_ORDER.join(' -> ')}, webgpu only on a hardware adapter). \`pipe doctor\` diagnoses every backend.`,
         );
       }
       fallbacks.push({ backend: name, reason });
@@ -311,6 +327,18 @@ export async function initBackend(requested: BackendRequest = 'auto', opts: Back
     `No TensorFlow.js backend could be loaded: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}. ` +
       `Reinstall the project dependencies with \`npm ci\`.`,
   );
+}
+
+/** Why `auto` should not try webgpu here (package missing, no adapter, software adapter), or null to try it. */
+async function webgpuSkipReason(): Promise<string | null> {
+  if (loaded.has('webgpu')) return null;
+  try {
+    requireHere.resolve('webgpu');
+  } catch {
+    return 'the optional `webgpu` package is not installed';
+  }
+  const v = webgpuVerdict(await probeWebgpu());
+  return v.use ? null : v.reason;
 }
 
 /** Summary for stage.json and logs. */

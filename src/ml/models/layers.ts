@@ -1,7 +1,7 @@
 // Tiny layer algebra: each layer declares its parameter specs and a pure apply(params, x). Convolutions
 // go through src/ml/ops (never tf.conv2d directly) so the engine's custom-gradient kernels are used.
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNorm, conv2d, conv2dTranspose, instanceNorm, reflectionPad } from '../ops/index.js';
+import { batchNorm, biasAdd, conv2d, conv2dTranspose, instanceNorm, leakyRelu as opsLeakyRelu, reflectionPad } from '../ops/index.js';
 import type { ParamMap, ParamSpec } from './params.js';
 
 export type NormKind = 'batch' | 'instance' | 'none';
@@ -31,8 +31,9 @@ export function seq(...layers: Layer[]): Layer {
 }
 
 const fn = (f: (x: tf.Tensor4D) => tf.Tensor4D): Layer => ({ specs: [], apply: (_p, x) => f(x) });
-export const relu = (): Layer => fn((x) => tf.relu(x));
-export const leakyRelu = (alpha = 0.2): Layer => fn((x) => tf.leakyRelu(x, alpha));
+// Through src/ml/ops: on webgpu their gradient is one dispatch.
+export const relu = (): Layer => fn((x) => opsLeakyRelu(x, 0));
+export const leakyRelu = (alpha = 0.2): Layer => fn((x) => opsLeakyRelu(x, alpha));
 export const tanh = (): Layer => fn((x) => tf.tanh(x));
 // Through src/ml/ops: tf.mirrorPad's stock gradient is wrong.
 export const reflectPad = (n: number): Layer => fn((x) => reflectionPad(x, n));
@@ -51,7 +52,7 @@ export function conv(name: string, o: ConvOpts): Layer {
     specs,
     apply(p, x) {
       const y = conv2d(x, p[`${name}.weight`] as tf.Tensor4D, o.stride, o.pad);
-      return o.bias ? tf.add(y, p[`${name}.bias`]) : y;
+      return o.bias ? biasAdd(y, p[`${name}.bias`]) : y;
     },
   };
 }
@@ -70,7 +71,7 @@ export function convTranspose(name: string, o: ConvOpts & { outPad?: number }): 
       const [n, h, w] = x.shape;
       const size = (d: number) => (d - 1) * o.stride - 2 * o.pad + o.k + (o.outPad ?? 0);
       const y = conv2dTranspose(x, p[`${name}.weight`] as tf.Tensor4D, [n, size(h), size(w), o.cout], o.stride, o.pad);
-      return o.bias ? tf.add(y, p[`${name}.bias`]) : y;
+      return o.bias ? biasAdd(y, p[`${name}.bias`]) : y;
     },
   };
 }

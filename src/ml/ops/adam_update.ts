@@ -3,6 +3,8 @@
 // over every parameter (57 M of them in pix2pix at 256/ngf 64); on the cpu and wasm backends the tensors' memory is
 // reachable from JavaScript, so one loop does it. Other backends fall back to tensor ops with the same arithmetic.
 import * as tf from '@tensorflow/tfjs-core';
+import { adamStepWebgpu } from '../webgpu/adam.js';
+import { isWebgpu } from '../webgpu/kernel.js';
 
 export interface AdamHyper {
   lr: number;
@@ -69,6 +71,13 @@ function tensorOpsUpdate(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.T
   });
 }
 
+/** webgpu: one dispatch of pipe's fused kernel writes fresh p, m, v (src/ml/webgpu/adam.ts). */
+function webgpuUpdate(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.Tensor, h: AdamHyper): void {
+  const next = adamStepWebgpu(p, m, v, g, h);
+  [p, m, v].forEach((t, i) => t.assign(next[i]!));
+  tf.dispose(next);
+}
+
 /** A new float32 tensor whose storage the caller fills (no initialisation pass). */
 function uninitialised(shape: number[]): tf.Tensor {
   if (tf.getBackend() === 'wasm') {
@@ -89,6 +98,7 @@ export function adamUpdate(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf
   if (p.size !== g.size || m.size !== p.size || v.size !== p.size) {
     throw new Error(`adamUpdate: parameter ${p.name} has ${p.size} elements, gradient ${g.size}, moments ${m.size}/${v.size}`);
   }
+  if (isWebgpu() && p.dtype === 'float32' && g.dtype === 'float32') return webgpuUpdate(p, m, v, g, h);
   const access = p.dtype === 'float32' && g.dtype === 'float32' ? accessor() : undefined;
   if (!access) return tensorOpsUpdate(p, m, v, g, h);
   for (const t of [m, v]) {

@@ -2,8 +2,7 @@
 // with gradients that are forward convs too: its input gradient is the matching forward conv and its filter gradient is
 // that conv's filter gradient with the roles of input and output swapped.
 import * as tf from '@tensorflow/tfjs-core';
-import { filterGrad } from './conv_kernels.js';
-import { forwardProduct, transposedProduct } from './conv_dispatch.js';
+import { forwardProduct, transposeFilterProduct, transposedProduct } from './conv_dispatch.js';
 import { convGeometry, type Padding } from './geometry.js';
 import { withLazyGrads } from './lazy_grad.js';
 
@@ -34,7 +33,7 @@ export function conv2dTranspose(
       value: transposedProduct(x, filter, g),
       grads: [
         (dy, [, fs]) => forwardProduct(dy as tf.Tensor4D, fs as tf.Tensor4D, g),
-        (dy, [xs]) => filterGrad(dy as tf.Tensor4D, xs as tf.Tensor4D, g),
+        (dy, [xs]) => transposeFilterProduct(dy as tf.Tensor4D, xs as tf.Tensor4D, g),
       ],
     };
   }) as tf.Tensor4D;

@@ -3,6 +3,8 @@
 // flows back through tf.moments and the FusedBatchNorm gradient: ~25 kernels per layer including broadcasts (Tile);
 // the closed form below needs ~8 passes over the activation.
 import * as tf from '@tensorflow/tfjs-core';
+import { isWebgpu } from '../webgpu/kernel.js';
+import { normalizeWebgpu } from '../webgpu/norm.js';
 
 type Axes = [0, 1, 2] | [1, 2];
 
@@ -14,6 +16,8 @@ function normalize(x: tf.Tensor4D, axes: Axes, gamma: tf.Tensor1D | undefined, b
       throw new Error(`normalisation: ${name} must have shape [${channels}], got [${t.shape.join(', ')}]`);
     }
   }
+  // webgpu: pipe's kernels, 2 dispatches each way (src/ml/webgpu/norm.ts).
+  if (isWebgpu() && x.dtype === 'float32') return normalizeWebgpu(x, axes.length === 2, gamma, beta, eps);
   const count = (axes as number[]).reduce((n: number, a: number) => n * x.shape[a], 1);
   const affine = gamma !== undefined && beta !== undefined;
   const forward = (xt: tf.Tensor4D, g: tf.Tensor1D | undefined, b: tf.Tensor1D | undefined, save: tf.GradSaveFunc) => {

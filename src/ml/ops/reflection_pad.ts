@@ -1,6 +1,8 @@
 // Reflection padding (ResNet generators). tfjs's MirrorPad gradient only slices the centre out of dy and drops what
 // flowed through the reflected border, so the gradient here folds the border back onto the rows it copied.
 import * as tf from '@tensorflow/tfjs-core';
+import { isWebgpu } from '../webgpu/kernel.js';
+import { reflectionPadWebgpu } from '../webgpu/pad.js';
 
 /** Folds dy [A, L+before+after, B] of a 1-D reflect pad back onto the L input rows. */
 function fold(dy: tf.Tensor3D, len: number, before: number, after: number): tf.Tensor3D {
@@ -32,6 +34,7 @@ export function reflectionPad(x: tf.Tensor4D, pad: number | [number, number, num
   if (Math.max(top, bottom) >= h || Math.max(left, right) >= w) {
     throw new Error(`reflectionPad: padding ${JSON.stringify(pad)} must be smaller than the input size ${h}x${w}`);
   }
+  if (isWebgpu() && x.dtype === 'float32') return reflectionPadWebgpu(x, top, bottom, left, right);
   const op = tf.customGrad((xIn) => ({
     value: tf.mirrorPad(xIn as tf.Tensor4D, [[0, 0], [top, bottom], [left, right], [0, 0]], 'reflect'),
     gradFunc: (dy: tf.Tensor4D) =>

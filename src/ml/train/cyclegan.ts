@@ -30,6 +30,10 @@ export class CycleGanTrainer implements GanTrainer {
   }
 
   async step(batch: Batch, lr: number, step: number): Promise<LossTerms> {
+    return readTerms(this.launch(batch, lr, step));
+  }
+
+  launch(batch: Batch, lr: number, step: number): Record<string, tf.Scalar> {
     const { loss, train } = this.cfg;
     const mode = loss.gan.mode;
     const { lambda_A: lA, lambda_B: lB, identity: lIdt } = loss.cycle;
@@ -79,7 +83,7 @@ export class CycleGanTrainer implements GanTrainer {
       tf.mul(tf.add(keep(`${d}_real`, ganLoss(mode, this.nets.run(d, real), true)), keep(`${d}_fake`, ganLoss(mode, this.nets.run(d, fake), false))), 0.5) as tf.Scalar;
     this.nets.minimiseSum('D', lr, [dLoss('D_A', B, pooledB), dLoss('D_B', A, pooledA)]);
     tf.dispose([pooledA, pooledB]);
-    return readTerms(kept);
+    return kept;
   }
 
   sample(batch: Batch, step: number): tf.Tensor4D {

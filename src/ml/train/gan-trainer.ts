@@ -20,6 +20,11 @@ export interface GanTrainer {
   readonly generators: { AtoB: string; BtoA?: string };
   /** One optimisation step (all networks) at global step `step`; resolves to the loss terms (read asynchronously: webgpu has no sync reads). */
   step(batch: Batch, lr: number, step: number): Promise<LossTerms>;
+  /**
+   * The same step without reading anything back: it returns the loss terms as scalars still on the device, which
+   * the caller reads (readTerms) or disposes. On a GPU this lets the loop queue steps without waiting for each.
+   */
+  launch(batch: Batch, lr: number, step: number): Record<string, tf.Scalar>;
   /** A row of images for the epoch's sample PNG ([k, H, W, 3] in [-1,1]); the caller disposes it. */
   sample(batch: Batch, step: number): tf.Tensor4D;
   /** Tensors beyond the networks and optimisers (the image pools), for checkpoints. */

@@ -8,6 +8,7 @@ import type { StageProgress } from '../../core/progress.js';
 import { unitRangeToRgb, writePng } from '../io/image.js';
 import { loadLatestCheckpoint, saveCheckpoint, type LoopState, type LossRecord } from './checkpoint.js';
 import type { GanTrainer } from './gan-trainer.js';
+import { readTerms } from './pix2pix.js';
 import { lrFactor } from './schedule.js';
 import type { BatchSource } from './types.js';
 
@@ -69,20 +70,21 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
   let lastProgress = 0;
   const sessionStart = { t: performance.now(), step: state.step, seconds: state.seconds };
 
+  const reads = new LossReads((terms) => (last = terms));
   for (let epoch = state.epoch; epoch < totalEpochs; epoch++) {
     if (o.stopAfterEpochs !== undefined && epoch >= o.stopAfterEpochs) break;
     const lr = train.lr * lrFactor(epoch, train.epochs, train.epochs_decay);
-    const pending: string[] = [];
     for (let i = 0; i < perEpoch; i++) {
       if (o.signal?.aborted) throw o.signal.reason ?? new Error('training aborted');
       const batch = data.batch(epoch, i);
       try {
-        last = await trainer.step(batch, lr, state.step);
+        const terms = trainer.launch(batch, lr, state.step);
         state.step++;
-        if (state.step % train.log_every === 0) {
-          const rec: LossRecord = { step: state.step, epoch: epoch + 1, lr, ...last };
-          state.lossHistory.push(rec);
-          pending.push(JSON.stringify(rec));
+        const logged = state.step % train.log_every === 0;
+        if (logged || state.step === totalSteps) {
+          await reads.add(terms, logged ? { step: state.step, epoch: epoch + 1, lr } : undefined);
+        } else {
+          tf.dispose(Object.values(terms));
         }
         if (i === perEpoch - 1) await writeSample(trainer, batch, state.step, path.join(samplesDir, `epoch-${String(epoch + 1).padStart(4, '0')}.png`));
       } finally {
@@ -101,7 +103,9 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
         });
       }
     }
-    if (pending.length) await fs.appendFile(lossFile, pending.map((l) => l + '\n').join(''));
+    const records = await reads.drain();
+    state.lossHistory.push(...records);
+    if (records.length) await fs.appendFile(lossFile, records.map((r) => JSON.stringify(r) + '\n').join(''));
     state.epoch = epoch + 1;
     if (state.epoch % train.checkpoint_every === 0 || state.epoch === totalEpochs || state.epoch === o.stopAfterEpochs) {
       state.adamSteps = trainer.nets.adamSteps();
@@ -113,6 +117,38 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
     steps: state.step, epochs: state.epoch, stepsPerEpoch: perEpoch, seconds: state.seconds,
     secondsPerStep: state.step ? state.seconds / state.step : 0, resumedFromEpoch, finalLosses: last, lossHistory: state.lossHistory,
   };
+}
+
+/**
+ * Loss scalars read without stalling the device queue: a read is started when the step is queued and awaited only
+ * when the next read starts (at most one read in flight, so the loop runs at most log_every steps ahead of the GPU)
+ * or at the end of the epoch. On cpu/wasm the values are there already and this changes nothing.
+ */
+class LossReads {
+  private inFlight: Promise<void> = Promise.resolve();
+  private records: LossRecord[] = [];
+
+  constructor(private readonly onTerms: (terms: Record<string, number>) => void) {}
+
+  async add(terms: Record<string, tf.Scalar>, meta?: Pick<LossRecord, 'step' | 'epoch' | 'lr'>): Promise<void> {
+    const previous = this.inFlight;
+    // Chained on the previous read, so records and `last` follow step order whatever order the reads finish in.
+    this.inFlight = Promise.all([previous, readTerms(terms)]).then(([, values]) => {
+      this.onTerms(values);
+      if (meta) this.records.push({ ...meta, ...values });
+    });
+    // A failed read (a device error) is rethrown by the next add or drain; until then it must not count as unhandled.
+    this.inFlight.catch(() => undefined);
+    await previous;
+  }
+
+  /** Waits for the read in flight; returns the records gathered since the last drain, in step order. */
+  async drain(): Promise<LossRecord[]> {
+    await this.inFlight;
+    const out = this.records;
+    this.records = [];
+    return out;
+  }
 }
 
 function termsOf(rec?: LossRecord): Record<string, number> {

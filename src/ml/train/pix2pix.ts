@@ -22,6 +22,10 @@ export class Pix2pixTrainer implements GanTrainer {
   }
 
   async step(batch: Batch, lr: number, step: number): Promise<LossTerms> {
+    return readTerms(this.launch(batch, lr, step));
+  }
+
+  launch(batch: Batch, lr: number, step: number): Record<string, tf.Scalar> {
     const { loss, train } = this.cfg;
     const mode = loss.gan.mode;
     const { A, B } = batch;
@@ -49,7 +53,7 @@ export class Pix2pixTrainer implements GanTrainer {
       return total as tf.Scalar;
     });
     if (real) tf.dispose(Object.values(real));
-    return readTerms(kept);
+    return kept;
   }
 
   sample(batch: Batch, step: number): tf.Tensor4D {

@@ -1,0 +1,51 @@
+// Times one bench config's training step on one backend the way a GPU runs it: steps are queued without reading
+// anything back (GanTrainer.launch) and the clock stops when the last step's losses arrive, so the time per step
+// is throughput, as PyTorch's (which synchronises once per step) is. Prints one JSON line:
+//   {config, backend, ours_s, dispatches, dispatches_by_program, warmup_s, steps}
+//   node --import tsx bench/gpu/step.ts <config> <backend> [--warmup 2] [--steps 10]
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, type BackendRequest } from '../../src/ml/backend.js';
+import { loadBackbone } from '../../src/ml/backbones/index.js';
+import { readTerms } from '../../src/ml/train/pix2pix.js';
+import { createTrainer } from '../../src/ml/train/run.js';
+import type { Batch } from '../../src/ml/train/types.js';
+import { countDispatches } from '../../src/ml/webgpu/dispatches.js';
+import { configByName, trainParamsFor } from '../configs.js';
+
+const argv = process.argv.slice(2);
+const flag = (name: string, def: number) => (argv.includes(`--${name}`) ? Number(argv[argv.indexOf(`--${name}`) + 1]) : def);
+const [configName, backend] = argv as [string, string];
+const c = configByName(configName);
+const info = await initBackend(backend as BackendRequest);
+const extractor = c.perceptual
+  ? await loadBackbone({ name: 'vgg19', weights: 'keras', layers: ['relu3_3'], weightsDir: process.env.PIPE_WEIGHTS_DIR ?? path.resolve(import.meta.dirname, '../../../shared/weights') })
+  : undefined;
+const trainer = createTrainer(trainParamsFor(c), extractor);
+const batches: Batch[] = [0, 1].map((s) => ({
+  A: tf.randomUniform([1, c.size, c.size, 3], -1, 1, 'float32', 2 * s) as tf.Tensor4D,
+  B: tf.randomUniform([1, c.size, c.size, 3], -1, 1, 'float32', 2 * s + 1) as tf.Tensor4D,
+}));
+
+const t0 = performance.now();
+for (let i = 0; i < flag('warmup', 2); i++) await trainer.step(batches[i % 2]!, 0.0002, i);
+const warmupS = (performance.now() - t0) / 1000;
+const counted = await countDispatches(() => tf.dispose(Object.values(trainer.launch(batches[0]!, 0.0002, 100))));
+await readTerms(trainer.launch(batches[1]!, 0.0002, 101)); // drain the queue before the clock starts
+const steps = flag('steps', 10);
+const t1 = performance.now();
+let last: Record<string, tf.Scalar> = {};
+for (let i = 0; i < steps; i++) {
+  tf.dispose(Object.values(last));
+  last = trainer.launch(batches[i % 2]!, 0.0002, 200 + i);
+}
+const losses = await readTerms(last);
+const perStep = (performance.now() - t1) / 1000 / steps;
+process.stdout.write(JSON.stringify({
+  config: c.name, backend: info.name, ours_s: Number(perStep.toFixed(4)),
+  dispatches: info.name === 'webgpu' ? counted.dispatches.total : null,
+  dispatches_by_program: info.name === 'webgpu' ? counted.dispatches.byProgram : undefined,
+  warmup_s: Number(warmupS.toFixed(2)), steps, finite: Object.values(losses).every(Number.isFinite),
+  adapter: info.details?.adapterInfo ?? null,
+}) + '\n');
+trainer.dispose();

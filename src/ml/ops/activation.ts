@@ -1,0 +1,20 @@
+// ReLU and LeakyReLU for the models. On webgpu the gradient is one of pipe's kernels (src/ml/webgpu/activation.ts);
+// elsewhere these are the stock ops, unchanged.
+import * as tf from '@tensorflow/tfjs-core';
+import { leakyReluGradWebgpu } from '../webgpu/activation.js';
+import { isWebgpu } from '../webgpu/kernel.js';
+
+/** max(x, 0) (alpha 0) or LeakyReLU with slope alpha below 0. */
+export function leakyRelu<T extends tf.Tensor>(x: T, alpha: number): T {
+  if (!isWebgpu() || x.dtype !== 'float32') return (alpha === 0 ? tf.relu(x) : tf.leakyRelu(x, alpha)) as T;
+  const op = tf.customGrad((xIn, save) => {
+    (save as tf.GradSaveFunc)([xIn as tf.Tensor]);
+    return {
+      value: alpha === 0 ? tf.relu(xIn as tf.Tensor) : tf.leakyRelu(xIn as tf.Tensor, alpha),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => leakyReluGradWebgpu(dy, saved[0]!, alpha),
+    };
+  });
+  return op(x) as T;
+}
+
+export const relu = <T extends tf.Tensor>(x: T): T => leakyRelu(x, 0);

@@ -1,0 +1,110 @@
+// Runs a compute shader of pipe's own on the tfjs webgpu backend, sharing its device, command encoder, compute
+// pass and submit batching, so the dispatch lands in the same queue order as the stock kernels around it. Unlike a
+// stock tfjs program it can write several outputs in one dispatch (Adam's parameter and both moments, a norm's
+// two statistics). Outputs are fresh tensors: nothing is written in place, so no aliasing rule of tfjs is bent.
+import * as tf from '@tensorflow/tfjs-core';
+import { noteDispatch } from './dispatches.js';
+
+interface TensorData { resource: unknown; dtype: string }
+interface ComputePass {
+  setPipeline(p: unknown): void;
+  setBindGroup(i: number, g: unknown): void;
+  dispatchWorkgroups(x: number, y?: number, z?: number): void;
+}
+interface GpuDevice {
+  createShaderModule(d: { code: string }): unknown;
+  createComputePipeline(d: { layout: 'auto'; compute: { module: unknown; entryPoint: string } }): { getBindGroupLayout(i: number): unknown };
+  createBindGroup(d: { layout: unknown; entries: { binding: number; resource: unknown }[] }): unknown;
+}
+interface WebGpuBackend {
+  device: GpuDevice;
+  tensorMap: { get(id: object): TensorData };
+  commandEncoder: { beginComputePass(d: object): ComputePass } | null;
+  computePassEncoder: ComputePass | null;
+  dispatchCountInPass: number;
+  commandQueueOwnedIds: WeakSet<object>;
+  uploadToGPU(id: object): void;
+  makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  makeUniforms(u: { type: 'float32' | 'uint32' | 'int32'; data: number[] }[]): unknown;
+  ensureCommandEncoderReady(): void;
+  endComputePassEncoder(): void;
+  submitQueue(): void;
+}
+
+export type Uniform = { type: 'float32' | 'uint32' | 'int32'; value: number };
+
+export interface KernelCall {
+  /** Names the pipeline in the cache and in the dispatch count. */
+  name: string;
+  /** WGSL: bindings 0.. are the outputs (read_write), then the inputs (read), then one uniform struct. */
+  wgsl: string;
+  inputs: tf.Tensor[];
+  outputShapes: number[][];
+  /** Scalars of the uniform struct, in member order (each 4 bytes). */
+  uniforms: Uniform[];
+  workgroups: [number, number?, number?];
+}
+
+const pipelines = new WeakMap<GpuDevice, Map<string, ReturnType<GpuDevice['createComputePipeline']>>>();
+
+/**
+ * Whether the ops should use pipe's kernels: on the webgpu backend, unless PIPE_WEBGPU_KERNELS=stock asks for tfjs's
+ * own (to compare dispatches and times, or to rule pipe's kernels out when chasing a wrong result).
+ */
+export function isWebgpu(): boolean {
+  return tf.getBackend() === 'webgpu' && process.env.PIPE_WEBGPU_KERNELS !== 'stock';
+}
+
+function backend(): WebGpuBackend {
+  return tf.backend() as unknown as WebGpuBackend;
+}
+
+function pipelineFor(b: WebGpuBackend, name: string, wgsl: string) {
+  let cache = pipelines.get(b.device);
+  if (!cache) pipelines.set(b.device, (cache = new Map()));
+  const key = `${name}\n${wgsl}`;
+  let p = cache.get(key);
+  if (!p) {
+    p = b.device.createComputePipeline({ layout: 'auto', compute: { module: b.device.createShaderModule({ code: wgsl }), entryPoint: 'main' } });
+    cache.set(key, p);
+  }
+  return p;
+}
+
+/** The submit-batch size tfjs uses; pipe's dispatches count towards the same batch. */
+const batchSize = () => Number(tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE'));
+
+/** Records one dispatch of `call` and returns its outputs (float32) as new tensors. */
+export function runKernel(call: KernelCall): tf.Tensor[] {
+  const b = backend();
+  for (const t of call.inputs) {
+    if (t.dtype !== 'float32') throw new Error(`${call.name}: input of dtype ${t.dtype}, expected float32`);
+    b.uploadToGPU(t.dataId);
+  }
+  const outputs = call.outputShapes.map((shape) => b.makeTensorInfo(shape, 'float32'));
+  for (const o of outputs) b.uploadToGPU(o.dataId);
+  const buffers = [...outputs.map((o) => o.dataId), ...call.inputs.map((t) => t.dataId)];
+  const pipeline = pipelineFor(b, call.name, call.wgsl);
+  const entries: { binding: number; resource: unknown }[] = buffers.map((id, i) => ({ binding: i, resource: { buffer: b.tensorMap.get(id).resource } }));
+  entries.push({ binding: buffers.length, resource: b.makeUniforms(call.uniforms.map((u) => ({ type: u.type, data: [u.value] }))) });
+  const group = b.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+  // The backend frees a buffer used by recorded-but-unsubmitted commands only after the next submit.
+  for (const id of buffers) b.commandQueueOwnedIds.add(id);
+  b.ensureCommandEncoderReady();
+  b.computePassEncoder ??= b.commandEncoder!.beginComputePass({});
+  const pass = b.computePassEncoder;
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, group);
+  pass.dispatchWorkgroups(call.workgroups[0], call.workgroups[1] ?? 1, call.workgroups[2] ?? 1);
+  noteDispatch(call.name);
+  if (++b.dispatchCountInPass >= batchSize()) {
+    b.endComputePassEncoder();
+    b.submitQueue();
+  }
+  return outputs.map((o) => tf.engine().makeTensorFromTensorInfo(o));
+}
+
+/** Workgroups for a grid-stride loop over n elements with `size` threads per workgroup (<= 65535 per dimension). */
+export function strideGrid(n: number, size: number): [number] {
+  return [Math.max(1, Math.min(65535, Math.ceil(n / size)))];
+}
