@@ -1,0 +1,214 @@
+// Evaluates trained generators on a prepared evaluation split: runs each generator over the split, saves every
+// output PNG, scores each output against its target (aligned data) or its input (unaligned data, where no target
+// exists: a content-preservation score), and writes metrics.json with per-image values, mean/std/bootstrap
+// interval per metric and the generator's speed at batch 1. The evaluate stage hands off here, as train hands
+// off to ml/train.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendName } from '../../core/backends.js';
+import { StageUserError } from '../../core/errors.js';
+import {
+  writeMetricsJson,
+  type Direction,
+  type DirectionMetrics,
+  type EvaluateMetricsFile,
+  type MetricName,
+} from '../../core/formats/metrics-file.js';
+import type { StageProgress } from '../../core/progress.js';
+import type { EvaluateParams } from '../../core/stage-params.js';
+import { describeBackend, initBackend, type BackendInfo } from '../backend.js';
+import { openPrepared } from '../data/prepared.js';
+import { toTensor } from '../data/sampler.js';
+import type { PreparedImages } from '../data/types.js';
+import { unitRangeToRgb, writePng, type RgbImage } from '../io/image.js';
+import { PAIR_METRICS } from '../metrics/definitions.js';
+import { createPairScorer, type PairScorer } from '../metrics/pair-scorer.js';
+import { SSIM_WINDOW } from '../metrics/ssim.js';
+import { summarizeImages, summarizeSpeed } from '../metrics/summaries.js';
+import { loadGenerators, type Generator } from '../train/generators.js';
+
+/** Inputs and targets kept for the report's image grid (report.samples reads the first ones). */
+export const REFERENCE_IMAGES = 16;
+
+export interface EvaluateOptions {
+  params: EvaluateParams;
+  /** The dataset stage's output folder. */
+  datasetDir: string;
+  /** The train stage's output folder. */
+  trainDir: string;
+  outDir: string;
+  backend: BackendName;
+  weightsDir?: string;
+  downloadDir: string;
+  progress(p: StageProgress): void;
+  log(line: string): void;
+  signal: AbortSignal;
+}
+
+export interface EvaluateOutcome {
+  backend: Record<string, unknown>;
+  /** Metric -> mean over images of the primary direction. */
+  summary: Record<string, number>;
+}
+
+/** One generator over one side of the split: A -> B, and for CycleGAN also B -> A. */
+interface DirectionPlan {
+  dir: Direction;
+  gen: Generator;
+  from: PreparedImages;
+  to: PreparedImages;
+  /** Images evaluated (evaluate.max_images caps the split). */
+  n: number;
+}
+
+/** Where progress stands across all directions. */
+interface Progress {
+  done: number;
+  total: number;
+}
+
+export async function evaluateModel(o: EvaluateOptions): Promise<EvaluateOutcome> {
+  const ev = o.params.evaluate;
+  const metrics = ev.metrics as MetricName[];
+  const pairMetrics = PAIR_METRICS.filter((m) => metrics.includes(m));
+  checkEvaluable(o.params, pairMetrics.includes('ssim'));
+  const info = await initBackend(o.backend);
+  const ds = await openPrepared(o.datasetDir);
+  const gens = await loadGenerators(o.trainDir);
+  const scorer = await createPairScorer({
+    metrics: pairMetrics,
+    lpipsNet: ev.lpips_net,
+    weightsDir: o.weightsDir,
+    downloadDir: o.downloadDir,
+  });
+  try {
+    const plans = planDirections(gens, ds.eval.A, ds.eval.B, ev.max_images);
+    const total = plans.reduce((n, p) => n + p.n, 0);
+    if (total === 0) {
+      throw new StageUserError('PIPE_EVAL_EMPTY', `The evaluation split "${ds.evalSplit}" has no images; choose another evaluate.split.`);
+    }
+    const aligned = ds.layout === 'aligned';
+    const progress: Progress = { done: 0, total };
+    const directions: Partial<Record<Direction, DirectionMetrics>> = {};
+    for (const plan of plans) directions[plan.dir] = await evaluateDirection(o, plan, { scorer, info, aligned, progress });
+    const primary = directions.AtoB!;
+    const file: EvaluateMetricsFile = {
+      format: 'pipe.evaluate/1',
+      split: ds.evalSplit,
+      metrics,
+      lpips_net: pairMetrics.includes('lpips') ? ev.lpips_net : null,
+      bootstrap: ev.bootstrap,
+      backend: describeBackend(info),
+      primary: 'AtoB',
+      directions,
+      summary: primary.summary,
+      images: primary.images,
+      speed: primary.speed,
+    };
+    await writeMetricsJson(path.join(o.outDir, 'metrics.json'), file);
+    return {
+      backend: describeBackend(info),
+      summary: Object.fromEntries(Object.entries(primary.summary).map(([m, s]) => [m, s.mean])),
+    };
+  } finally {
+    scorer.dispose();
+    gens.dispose();
+  }
+}
+
+function checkEvaluable(params: EvaluateParams, ssim: boolean): void {
+  if (ssim && params.dataset.crop_size < SSIM_WINDOW) {
+    throw new StageUserError(
+      'PIPE_EVAL_TOO_SMALL',
+      `dataset.crop_size ${params.dataset.crop_size} is smaller than SSIM's ${SSIM_WINDOW}x${SSIM_WINDOW} window; raise crop_size or leave ssim out of evaluate.metrics.`,
+    );
+  }
+}
+
+function planDirections(
+  gens: { AtoB: Generator; BtoA?: Generator },
+  a: PreparedImages,
+  b: PreparedImages,
+  maxImages: number | null,
+): DirectionPlan[] {
+  const cap = (from: PreparedImages) => Math.min(from.count, maxImages ?? Infinity);
+  const plans: DirectionPlan[] = [{ dir: 'AtoB', gen: gens.AtoB, from: a, to: b, n: cap(a) }];
+  if (gens.BtoA) plans.push({ dir: 'BtoA', gen: gens.BtoA, from: b, to: a, n: cap(b) });
+  return plans;
+}
+
+interface DirectionContext {
+  scorer: PairScorer;
+  info: BackendInfo;
+  aligned: boolean;
+  progress: Progress;
+}
+
+/** Runs, saves and scores every image of one direction; then its summaries and speed. */
+async function evaluateDirection(o: EvaluateOptions, plan: DirectionPlan, c: DirectionContext): Promise<DirectionMetrics> {
+  const { dir, from, to, n } = plan;
+  const ev = o.params.evaluate;
+  const size = from.size;
+  const outRel = path.join('images', dir);
+  for (const sub of [outRel, path.join('inputs', dir), path.join('targets', dir)]) {
+    await fs.mkdir(path.join(o.outDir, sub), { recursive: true });
+  }
+  const images: DirectionMetrics['images'] = {};
+  const times: number[] = [];
+  // Warm-up: the first call compiles kernels / allocates; it is not timed.
+  await predictOne(plan.gen, from, 0);
+  for (let i = 0; i < n; i++) {
+    if (o.signal.aborted) throw o.signal.reason ?? new Error('evaluation aborted');
+    const t0 = performance.now();
+    const values = await predictOne(plan.gen, from, i);
+    times.push(performance.now() - t0);
+    const output = unitRangeToRgb(values, size, size);
+    const input: RgbImage = { width: size, height: size, data: from.get(i) };
+    const reference: RgbImage = c.aligned ? { width: size, height: size, data: to.get(i) } : input;
+    await saveImages(o.outDir, dir, from.names[i], i, { output, input, reference: c.aligned ? reference : undefined });
+    images[from.names[i]] = await c.scorer.score(output, reference);
+    c.progress.done++;
+    o.progress({ message: `${dir} ${i + 1}/${n}`, fraction: c.progress.done / c.progress.total });
+  }
+  const metrics = ev.metrics as MetricName[];
+  const summary = summarizeImages(images, metrics, ev.bootstrap);
+  const { speed, fps } = summarizeSpeed(times, 1, c.info.name, ev.bootstrap);
+  if (metrics.includes('fps')) summary.fps = fps;
+  o.log(`${dir}: ${n} images, ${speed.ms_per_image.toFixed(1)} ms/image on ${c.info.name}`);
+  return { reference: c.aligned ? 'target' : 'input', outputs: outRel, images, summary, speed };
+}
+
+/**
+ * The generator's output for image i, in [-1, 1]. Read asynchronously: webgpu in Node has no synchronous read
+ * (and awaiting it makes the timing include the GPU).
+ */
+async function predictOne(gen: Generator, from: PreparedImages, i: number): Promise<ArrayLike<number>> {
+  const x = tf.tensor4d(toTensor(from, i), [1, from.size, from.size, 3]);
+  try {
+    const y = gen.predict(x);
+    try {
+      return await y.data();
+    } finally {
+      y.dispose();
+    }
+  } finally {
+    x.dispose();
+  }
+}
+
+const stem = (name: string) => name.replace(/\.[^.]+$/, '');
+
+/** Every output; the first REFERENCE_IMAGES inputs and targets too, for the report's image grid. */
+async function saveImages(
+  outDir: string,
+  dir: Direction,
+  name: string,
+  i: number,
+  images: { output: RgbImage; input: RgbImage; reference?: RgbImage },
+): Promise<void> {
+  await writePng(path.join(outDir, 'images', dir, `${stem(name)}.png`), images.output);
+  if (i >= REFERENCE_IMAGES) return;
+  await writePng(path.join(outDir, 'inputs', dir, `${stem(name)}.png`), images.input);
+  if (images.reference) await writePng(path.join(outDir, 'targets', dir, `${stem(name)}.png`), images.reference);
+}
