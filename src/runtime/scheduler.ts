@@ -46,6 +46,7 @@ export interface ScheduleOptions {
   signal?: AbortSignal;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the scheduler loop and its failure policy; to split next
 export async function scheduleDag(o: ScheduleOptions): Promise<Record<string, StageRun>> {
   const order = topologicalOrder(o.dag);
   const selected = selectStages(o.dag, o.only);

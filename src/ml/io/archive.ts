@@ -63,7 +63,7 @@ export async function extractArchive(archive: string, dest: string): Promise<num
     await fs.rename(tmp, dest);
   } catch (err) {
     // node-tar may still be flushing entries after it rejects: retry the cleanup, and never let it mask the cause.
-    await fs.rm(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }).catch(() => {});
+    await fs.rm(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }).catch(() => undefined);
     throw new StageUserError(
       'PIPE_ARCHIVE_UNREADABLE',
       `Could not unpack ${archive} (${err instanceof Error ? err.message : String(err)}). ` +
@@ -77,7 +77,7 @@ export async function extractArchive(archive: string, dest: string): Promise<num
 async function extractZip(archive: string, dir: string): Promise<number> {
   const writes: Promise<void>[] = [];
   let files = 0;
-  let failure: unknown;
+  let failure: Error | undefined;
   const unzip = new Unzip((member) => {
     const rel = safeMemberPath(member.name);
     if (!rel || member.name.endsWith('/')) return;
@@ -95,8 +95,8 @@ async function extractZip(archive: string, dir: string): Promise<number> {
           fs
             .mkdir(path.dirname(target), { recursive: true })
             .then(() => fs.writeFile(target, Buffer.concat(chunks)))
-            .catch((e) => {
-              failure ??= e;
+            .catch((e: unknown) => {
+              failure ??= e instanceof Error ? e : new Error(String(e));
             }),
         );
       }
@@ -105,13 +105,17 @@ async function extractZip(archive: string, dir: string): Promise<number> {
   });
   unzip.register(UnzipInflate);
   unzip.register(UnzipPassThrough);
+  // A function, not an inline check: the callbacks above set `failure`, which the type checker cannot see.
+  const throwIfFailed = () => {
+    if (failure) throw failure;
+  };
   for await (const chunk of createReadStream(archive)) {
     unzip.push(chunk as Uint8Array);
-    if (failure) throw failure;
+    throwIfFailed();
   }
   unzip.push(new Uint8Array(0), true);
-  if (failure) throw failure;
+  throwIfFailed();
   await Promise.all(writes);
-  if (failure) throw failure;
+  throwIfFailed();
   return files;
 }
