@@ -38,7 +38,7 @@ export default tseslint.config(
   },
   {
     // Tests may be long (one scenario per it) and stub hooks with empty functions.
-    files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     rules: { 'max-lines-per-function': 'off', '@typescript-eslint/no-empty-function': 'off' },
   },
 );
