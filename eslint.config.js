@@ -12,7 +12,9 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
-    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    // warn, not error: some max-lines-per-function disables only apply once Prettier has wrapped long lines, and
+    // branches are merged before the tree is reformatted.
+    linterOptions: { reportUnusedDisableDirectives: 'warn' },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],

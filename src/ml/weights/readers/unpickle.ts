@@ -216,6 +216,7 @@ class Unpickler {
     }
   }
 
+  // eslint-disable-next-line max-lines-per-function -- an opcode table, one case per line before formatting
   private container(op: number): boolean {
     const { stack } = this;
     switch (op) {
