@@ -1,6 +1,7 @@
 // Times the training step of one benchmark config on one backend, in a process of its own (fresh tfjs state, and
 // maxRSS then belongs to this config alone). Prints one JSON line on stdout.
-//   node --import tsx bench/step_worker.ts <config> <backend> [--warmup N] [--steps N] [--max-step-s S] [--profile]
+//   node --import tsx bench/step_worker.ts <config> <backend> [--threads N] [--warmup N] [--steps N] [--max-step-s S]
+//                                          [--profile]
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendRequest } from '../src/ml/backend.js';
@@ -19,11 +20,14 @@ const [configName, backend] = argv;
 const warmup = flag('warmup', 2);
 const steps = flag('steps', 5);
 const maxStepS = flag('max-step-s', 120);
+const threads = flag('threads', 1);
 const profile = argv.includes('--profile');
 
 export interface WorkerResult {
   config: string;
   backend: string;
+  /** Compute threads the backend ran on (wasm: XNNPACK's pool; null where the backend chooses its own). */
+  threads: number | null;
   backendInfo?: Record<string, unknown>;
   times_s: number[];
   median_s: number | null;
@@ -47,7 +51,7 @@ function randomBatch(size: number, seed: number): Batch {
 
 async function main(): Promise<WorkerResult> {
   const c = configByName(configName);
-  const info = await initBackend(backend as BackendRequest);
+  const info = await initBackend(backend as BackendRequest, { threads });
   const params = trainParamsFor(c);
   // VGG16 and VGG19 are the same network up to relu3_3; the mirror has VGG19 (Keras) weights, no VGG16.
   const extractor = c.perceptual
@@ -84,7 +88,8 @@ async function main(): Promise<WorkerResult> {
   const result: WorkerResult = {
     config: c.name,
     backend: info.name,
-    backendInfo: { version: info.version, simd: info.simd, threads: info.threads },
+    threads: info.threads,
+    backendInfo: { version: info.version, simd: info.simd, threads: info.threads, ...info.details },
     times_s: times.map((t) => Number(t.toFixed(4))),
     median_s: times.length >= Math.min(steps, 5) && !skipped ? Number(median(times)!.toFixed(4)) : null,
     max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),

@@ -8,6 +8,7 @@ interface RunCliOptions {
   set?: string[];
   maxConfigs?: number;
   jobs?: number;
+  threads?: number;
   only?: string;
   force?: string;
   onError?: string;
@@ -30,6 +31,7 @@ export function register(program: Command): void {
     .description('Run a pipeline: every stage not in the cache, in dependency order, then the checks.')
     .argument('<file>', 'pipeline YAML file')
     .option('-j, --jobs <n>', 'stages run side by side (each in its own process; default 1, with --executor queue every ready stage is queued)', positiveInt('--jobs'))
+    .option('--threads <n>', "compute threads per stage on wasm (env PIPE_THREADS; default: the pipeline's backend_options.threads, else cores / --jobs)", positiveInt('--threads'))
     .option('--only <glob>', 'run only stages matching the glob (e.g. "train/perceptual*") and what they need')
     .option('--force <glob>', 'recompute stages matching the glob even when cached')
     .option('--on-error <policy>', 'after a failed stage: skip-dependents (run everything else) or stop (start nothing new)', 'skip-dependents');

@@ -10,6 +10,7 @@ interface WorkerFlags {
   redis?: string;
   queue?: string;
   concurrency: number;
+  threads?: number;
   backend?: BackendName;
   cacheDir?: string;
   dataDir?: string;
@@ -29,6 +30,7 @@ export function register(program: Command): void {
     .option('--redis <url>', 'Redis URL: redis://[:password@]host[:port][/db], rediss:// for TLS (env PIPE_REDIS_URL)')
     .option('--queue <name>', `queue name; the same as the coordinator's --queue (default ${DEFAULT_QUEUE_NAME})`)
     .option('--concurrency <n>', 'stages run side by side on this machine', positiveInt('--concurrency'), 1)
+    .option('--threads <n>', 'compute threads per stage on this machine (env PIPE_THREADS; default cores / --concurrency)', positiveInt('--threads'))
     .option('--backend <name>', `TensorFlow.js backend on this machine: ${BACKEND_NAMES.join(', ')} (default: the coordinator's)`, backendOption)
     .option('--cache-dir <dir>', 'shared artefact store, the same storage on every machine (env PIPE_CACHE_DIR; default .pipe/cache)')
     .option('--data-dir <dir>', 'dataset mirror folder on this machine (env PIPE_DATA_DIR)')
@@ -46,12 +48,15 @@ export function register(program: Command): void {
       const path = await import('node:path');
       const { startQueueWorker } = await import('../runtime/queue/worker.js');
       const { resolveLocations } = await import('../runtime/settings.js');
+      const { resolveThreads } = await import('../runtime/threads.js');
       // Same flags, environment variables and defaults as `pipe run`, resolved on this machine.
       const loc = resolveLocations({ cacheDir: flags.cacheDir, dataDir: flags.dataDir, weightsDir: flags.weightsDir });
       const worker = await startQueueWorker({
         redis,
         queue: flags.queue,
         concurrency: flags.concurrency,
+        // This machine's cores, shared by the stages it runs side by side, replace the coordinator's count.
+        threads: resolveThreads({ flag: flags.threads, env: process.env.PIPE_THREADS, jobs: flags.concurrency }).threads,
         backend: flags.backend,
         cacheDir: loc.cacheDir,
         dataDir: loc.dataDir,

@@ -38,7 +38,8 @@ export function evaluateParams(c: ResolvedConfig): EvaluateParams {
 }
 
 export function reportParams(base: ResolvedConfig, configs: readonly ExpandedConfig[]): ReportParams {
-  const { variants: _v, sweep: _s, checks, ...rest } = base;
+  // backend and backend_options change where and how fast stages run, never results: kept out of the fingerprint.
+  const { variants: _v, sweep: _s, checks, backend: _b, backend_options: _o, ...rest } = base;
   return {
     name: base.name,
     description: base.description,

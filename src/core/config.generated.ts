@@ -21,6 +21,15 @@ export interface PipelineConfig {
    * TensorFlow.js backend. auto takes the first that loads: tensorflow-gpu, tensorflow, wasm, cpu. Not part of any fingerprint; recorded in each stage's stage.json.
    */
   backend?: "auto" | "tensorflow-gpu" | "tensorflow" | "webgpu" | "wasm" | "cpu";
+  /**
+   * Backend settings that change speed, not results. Like `backend`, not part of any fingerprint; what ran is recorded in each stage's stage.json.
+   */
+  backend_options?: {
+    /**
+     * Compute threads per stage on the wasm backend (XNNPACK's thread pool, at most 8). auto: the machine's cores divided by --jobs, so side-by-side stages never oversubscribe the cores. --threads and PIPE_THREADS override it.
+     */
+    threads?: number | "auto";
+  };
   dataset: Dataset;
   model?: Model;
   loss?: Loss;
@@ -194,9 +203,9 @@ export interface Loss {
      */
     weight?: number;
     /**
-     * Frozen feature network.
+     * Frozen feature network (ImageNet-pretrained; BatchNorm nets run in eval mode with running statistics).
      */
-    backbone?: "vgg16" | "vgg19" | "squeezenet1_1";
+    backbone?: "vgg16" | "vgg19" | "squeezenet1_1" | "resnet50" | "mobilenet_v2" | "convnext_tiny";
     /**
      * Trained weight set: torchvision (RGB in [0,1], ImageNet mean/std) or keras (VGGs only; BGR 0..255 minus mean, converted from Caffe).
      */
@@ -326,11 +335,11 @@ export interface Evaluate {
    */
   split?: string;
   /**
-   * Metrics to compute per image (fps: generator speed).
+   * Metrics to compute per image (fps: generator speed; fid and kid: per variant and direction over the whole split).
    *
-   * Items: ssim, psnr, lpips, mae (mean absolute error on 8-bit RGB) or fps (generator images per second).
+   * Items: ssim, psnr, lpips, mae (mean absolute error on 8-bit RGB), fps (generator images per second), fid (Frechet Inception distance of all outputs vs all real target-domain images of the split) or kid (kernel Inception distance, same sets).
    */
-  metrics?: ("ssim" | "psnr" | "lpips" | "mae" | "fps")[];
+  metrics?: ("ssim" | "psnr" | "lpips" | "mae" | "fps" | "fid" | "kid")[];
   /**
    * LPIPS v0.1 network.
    */
@@ -343,6 +352,14 @@ export interface Evaluate {
    * Bootstrap resamples for the 95 % interval.
    */
   bootstrap?: number;
+  /**
+   * KID: images per random subset (capped at the smaller image count).
+   */
+  kid_subset_size?: number;
+  /**
+   * KID: number of random subsets; the report gives mean +- std over them.
+   */
+  kid_subsets?: number;
 }
 /**
  * What the report shows.
@@ -372,9 +389,9 @@ export interface Check {
    */
   variant: string;
   /**
-   * Metric to check; must be listed in evaluate.metrics.
+   * Metric to check; must be listed in evaluate.metrics (fid and kid: lower is better).
    */
-  metric: "ssim" | "psnr" | "lpips" | "mae" | "fps";
+  metric: "ssim" | "psnr" | "lpips" | "mae" | "fps" | "fid" | "kid";
   /**
    * Fail when the value is below; null for no lower bound.
    */
@@ -397,7 +414,7 @@ export interface Check {
   on?: "mean" | "ci_low";
 }
 /**
- * Backbone layer name -> weight, e.g. { relu3_3: 1.0 }. vgg16: relu1_1..relu5_3; vgg19: relu1_1..relu5_4; squeezenet1_1: conv1, fire3, fire5, fire6, fire7, fire8, fire9 (the 7 LPIPS taps).
+ * Backbone layer name -> weight, e.g. { relu3_3: 1.0 }. vgg16: relu1_1..relu5_3; vgg19: relu1_1..relu5_4; squeezenet1_1: conv1, fire3, fire5, fire6, fire7, fire8, fire9 (the 7 LPIPS taps); resnet50: conv1, maxpool, layer1..layer4 and block outputs layerK[i] (the article's layer3[1]); mobilenet_v2: features.0..features.18 (the article's conv_13 is features.13); convnext_tiny: features.0..features.7 (stem, stages 1/3/5/7, downsamples 2/4/6).
  *
  * This interface was referenced by `PipelineConfig`'s JSON-Schema
  * via the `definition` "layerWeights".

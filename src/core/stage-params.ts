@@ -47,6 +47,6 @@ export interface ReportParams {
   checks: C['checks'];
   /** Every expanded config without its full body: id, variant and what differs from the base. */
   configs: { id: string; variant: string; overrides: Record<string, unknown> }[];
-  /** The base pipeline after defaults, for the report's "pipeline" section. */
-  base: Omit<C, 'variants' | 'sweep' | 'checks'>;
+  /** The base pipeline after defaults, for the report's "pipeline" section (machine settings left out). */
+  base: Omit<C, 'variants' | 'sweep' | 'checks' | 'backend' | 'backend_options'>;
 }

@@ -85,15 +85,22 @@ export function wasmBinaryDir(): string {
   return path.dirname(entry) + path.sep;
 }
 
-async function loadWasm(): Promise<BackendInfo> {
+let wasmPathsSet = false;
+
+async function loadWasm(threads: number): Promise<BackendInfo> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  wasm.setWasmPaths(wasmBinaryDir());
-  await activate('wasm');
-  const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-  const threaded = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
-  // tfjs-backend-wasm hard-codes threads off in Node: XNNPACK runs on the calling thread.
-  const threads = threaded ? wasm.getThreadsCount() : 1;
-  return base('wasm', 'wasm', packageVersion('@tensorflow/tfjs-backend-wasm'), simd, threads);
+  if (!wasmPathsSet) wasm.setWasmPaths(wasmBinaryDir());
+  wasmPathsSet = true;
+  // The stock package runs XNNPACK on the calling thread in Node; wasm-threads.ts loads its threaded build.
+  const { activateWasm } = await import('./wasm-threads.js');
+  const state = await activateWasm(threads);
+  await tf.ready();
+  const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) || state.build === 'threaded-simd';
+  return base('wasm', 'wasm', packageVersion('@tensorflow/tfjs-backend-wasm'), simd, state.threads, {
+    build: state.build,
+    threadsRequested: threads,
+    ...(state.fallback ? { threadsFallback: state.fallback } : {}),
+  });
 }
 
 async function loadCpu(): Promise<BackendInfo> {
@@ -226,11 +233,19 @@ function base(
   return { requested: name, name, tfjsBackend, version, simd, threads, fallbacks: [], ...(details ? { details } : {}) };
 }
 
-const LOADERS: Record<ConcreteBackend, () => Promise<BackendInfo>> = {
+export interface BackendOptions {
+  /**
+   * Compute threads for the wasm backend (default 1); the other backends choose their own. pipe's runtime passes
+   * the resolved setting (--threads, PIPE_THREADS, backend_options.threads, else cores / --jobs).
+   */
+  threads?: number;
+}
+
+const LOADERS: Record<ConcreteBackend, (o: BackendOptions) => Promise<BackendInfo>> = {
   'tensorflow-gpu': () => loadNative('@tensorflow/tfjs-node-gpu', 'tensorflow-gpu'),
   tensorflow: () => loadNative('@tensorflow/tfjs-node', 'tensorflow'),
   webgpu: loadWebgpu,
-  wasm: loadWasm,
+  wasm: (o) => loadWasm(o.threads ?? 1),
   cpu: loadCpu,
 };
 
@@ -243,13 +258,17 @@ export function currentBackend(): BackendInfo | undefined {
   return current;
 }
 
-async function load(name: ConcreteBackend): Promise<BackendInfo> {
+async function load(name: ConcreteBackend, opts: BackendOptions): Promise<BackendInfo> {
   const known = loaded.get(name);
-  if (known) {
+  // wasm with another thread count is a new instance (threads are fixed when XNNPACK's pool is made).
+  const sameThreads = name !== 'wasm' || known?.details?.threadsRequested === (opts.threads ?? 1);
+  if (known && sameThreads) {
     await activate(known.tfjsBackend);
     return known;
   }
-  const info = await LOADERS[name]();
+  // Replacing wasm disposes its instance: free the filters frozenConv2d keeps while their backend still can.
+  if (known) (await import('./ops/frozen_conv2d.js')).disposeFrozenFilters();
+  const info = await LOADERS[name](opts);
   loaded.set(name, info);
   return info;
 }
@@ -258,7 +277,7 @@ async function load(name: ConcreteBackend): Promise<BackendInfo> {
  * Loads and activates a backend. `auto` tries tensorflow-gpu, tensorflow, wasm, cpu in turn and records why each
  * skipped one failed; a backend requested by name that cannot load is a user error naming what to install.
  */
-export async function initBackend(requested: BackendRequest = 'auto'): Promise<BackendInfo> {
+export async function initBackend(requested: BackendRequest = 'auto', opts: BackendOptions = {}): Promise<BackendInfo> {
   if (requested !== 'auto' && !(requested in LOADERS)) {
     throw new UserError(
       'PIPE_BACKEND_UNKNOWN',
@@ -270,7 +289,7 @@ export async function initBackend(requested: BackendRequest = 'auto'): Promise<B
   const fallbacks: BackendFallback[] = [];
   for (const name of order) {
     try {
-      const info = await load(name);
+      const info = await load(name, opts);
       current = { ...info, requested, fallbacks };
       return current;
     } catch (err) {

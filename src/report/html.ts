@@ -1,5 +1,6 @@
 // report.html: one self-contained file (no network): Chart.js's UMD bundle and every image are
 // inlined. Loss curves are drawn by Chart.js; everything else is static HTML.
+import { distributionNotes, spreadText } from './distribution-notes.js';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -30,7 +31,8 @@ function summaryCell(metric: MetricName, row: MetricRow, showTest: boolean): str
   const c = row.cells[metric];
   if (!c?.summary) return '<td class="na">n/a</td>';
   const s = c.summary;
-  const interval = s.n > 1 ? `<span class="ci">[${formatMetric(metric, s.ci_low)}, ${formatMetric(metric, s.ci_high)}]</span>` : '';
+  const spread = spreadText(metric, s);
+  const interval = spread ? `<span class="ci">${esc(spread)}</span>` : '';
   const delta =
     c.delta === null
       ? ''
@@ -156,6 +158,7 @@ ${model.description ? `<p>${esc(model.description)}</p>` : ''}
 <h2>Metrics</h2>
 <p class="note">Mean over the evaluation images with the 95 % bootstrap interval; ★ best per column; the coloured number is the change vs the baseline, signed so that + is better (↑ higher is better, ↓ lower is better).</p>
 <div class="scroll">${metricsTable('metrics-table', configRows(run), metrics, {})}</div>
+${distributionNotes(run).map((n) => `<p class="note distribution">${esc(n)}</p>`).join('\n')}
 ${seedSection}
 ${pairedTable(model, metrics)}
 

@@ -1,6 +1,7 @@
 // report.md: the metrics table and the check results in Markdown, for a CI job summary or a PR comment.
 import { formatMetric, METRICS } from '../ml/metrics/definitions.js';
 import type { MetricName } from '../core/formats/metrics-file.js';
+import { distributionNotes, spreadText } from './distribution-notes.js';
 import { formatChecksMarkdown } from '../checks/evaluate-checks.js';
 import { hasSeedGroups } from './aggregate.js';
 import type { ReportModel } from './model.js';
@@ -11,7 +12,8 @@ const cellText = (m: MetricName, r: MetricRow, showTest: boolean): string => {
   if (!c?.summary) return 'n/a';
   const s = c.summary;
   let t = `${c.best ? '**' : ''}${formatMetric(m, s.mean)}${c.best ? '** ★' : ''}`;
-  if (s.n > 1) t += ` [${formatMetric(m, s.ci_low)}, ${formatMetric(m, s.ci_high)}]`;
+  const spread = spreadText(m, s);
+  if (spread) t += ` ${spread}`;
   if (c.delta !== null) t += ` (${c.delta > 0 ? '+' : ''}${formatMetric(m, c.delta)})`;
   if (showTest && c.test) t += ` p ${formatP(c.test.p)}`;
   return t;
@@ -39,6 +41,7 @@ export function renderReportMarkdown(model: ReportModel): string {
     '',
     table(configRows(run), metrics, 'config', false, false),
     '',
+    ...distributionNotes(run).flatMap((n) => [n, '']),
   ];
   if (hasSeedGroups(run)) {
     out.push(

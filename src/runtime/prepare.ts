@@ -10,6 +10,7 @@ import { fingerprintDag, type Fingerprint } from './fingerprint.js';
 import { checkPipelinePaths } from './paths.js';
 import { resolveLocations, stageEnv, type LocationOptions, type Locations } from './settings.js';
 import { DirectoryStore } from './store.js';
+import { resolveThreads } from './threads.js';
 import { warn } from './warn.js';
 
 export interface Prepared {
@@ -27,8 +28,10 @@ export async function compilePipeline(file: string, sets: string[] = [], maxConf
 
 export async function prepareCompiled(compiled: Compiled, opts: LocationOptions = {}): Promise<Prepared> {
   const loc = resolveLocations(opts);
-  const backend = opts.backend ?? ((compiled.config as { backend?: BackendName }).backend ?? undefined);
-  const env = stageEnv(loc, compiled.file, backend);
+  const config = compiled.config as { backend?: BackendName; backend_options?: { threads?: number | 'auto' } };
+  const backend = opts.backend ?? config.backend ?? undefined;
+  const { threads } = resolveThreads({ flag: opts.threads, env: process.env.PIPE_THREADS, pipeline: config.backend_options?.threads, jobs: opts.jobs });
+  const env = stageEnv(loc, compiled.file, backend, threads);
   checkPipelinePaths(compiled.dag, compiled.file, loc.projectDir);
   const digestsFile = path.join(loc.cacheDir, 'digests.json');
   const digests = new FileDigests(digestsFile);

@@ -133,7 +133,7 @@ async function startRunDirectory(prepared: Prepared, opts: RunOptions, executorN
     status: 'running',
     startedAt: new Date(started).toISOString(),
     executor: executorName,
-    options: { sets: opts.sets ?? [], jobs: opts.jobs ?? 1, only: opts.only, force: opts.force, onError: opts.onError ?? 'skip-dependents', backend: env.backend },
+    options: { sets: opts.sets ?? [], jobs: opts.jobs ?? 1, only: opts.only, force: opts.force, onError: opts.onError ?? 'skip-dependents', backend: env.backend, threads: env.threads },
     versions: runtimeVersions(),
     locations: { cacheDir: loc.cacheDir, runsDir: loc.runsDir, dataDir: loc.dataDir, weightsDir: loc.weightsDir },
     stages: Object.fromEntries(

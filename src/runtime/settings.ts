@@ -11,6 +11,10 @@ export interface LocationOptions {
   dataDir?: string;
   weightsDir?: string;
   backend?: BackendName;
+  /** --threads: compute threads per stage (see threads.ts for the defaults). */
+  threads?: number;
+  /** Stages run side by side (--jobs): the default thread count divides the cores among them. */
+  jobs?: number;
   /** Project directory; defaults to the working directory. */
   cwd?: string;
 }
@@ -40,12 +44,13 @@ export function resolveLocations(o: LocationOptions, env: NodeJS.ProcessEnv = pr
 }
 
 /** What a stage sees of this machine; `backend` comes from --backend, else the pipeline, else auto. */
-export function stageEnv(loc: Locations, pipelineFile: string, backend: BackendName | undefined): StageEnv {
+export function stageEnv(loc: Locations, pipelineFile: string, backend: BackendName | undefined, threads?: number): StageEnv {
   return {
     projectDir: path.dirname(path.resolve(pipelineFile)),
     ...(loc.dataDir ? { dataDir: loc.dataDir } : {}),
     ...(loc.weightsDir ? { weightsDir: loc.weightsDir } : {}),
     backend: backend ?? 'auto',
+    ...(threads !== undefined ? { threads } : {}),
     downloadDir: loc.downloadDir,
   };
 }

@@ -15,6 +15,7 @@ export const evaluateStage: StageKind<EvaluateParams> = {
       trainDir: ctx.inputs.train,
       outDir: ctx.outDir,
       backend: ctx.env.backend,
+      threads: ctx.env.threads,
       weightsDir: ctx.env.weightsDir,
       downloadDir: ctx.env.downloadDir,
       progress: (p) => ctx.progress(p),

@@ -19,7 +19,7 @@ export const trainStage: StageKind<TrainParams> = {
       import('../ml/losses/feature-criterion.js'),
     ]);
     const p = ctx.params;
-    const info = await initBackend(ctx.env.backend);
+    const info = await initBackend(ctx.env.backend, { threads: ctx.env.threads });
     const ds = await openPrepared(ctx.inputs.dataset);
     checkCompatible(p, ds.layout, ds.train.A.size);
 

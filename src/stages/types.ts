@@ -19,6 +19,8 @@ export interface StageEnv {
   weightsDir?: string;
   /** Requested backend (auto resolves inside the stage process). */
   backend: BackendName;
+  /** Compute threads for the stage's backend (wasm); absent: 1. Resolved by the runtime or the queue worker. */
+  threads?: number;
   /** User download cache for datasets/weights fetched from the network. */
   downloadDir: string;
 }

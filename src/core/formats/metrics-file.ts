@@ -9,8 +9,10 @@ import { checkFormatField, readJsonFile } from './read-json.js';
 
 /** The metric names the schema allows in `evaluate.metrics`. */
 export type MetricName = NonNullable<Evaluate['metrics']>[number];
+/** Metrics of a whole set of outputs against the set of real images (no per-image value). */
+export type DistributionMetricName = Extract<MetricName, 'fid' | 'kid'>;
 /** Metrics computed per image pair (fps is a property of the generator, not of a pair). */
-export type PairMetricName = Exclude<MetricName, 'fps'>;
+export type PairMetricName = Exclude<MetricName, 'fps' | DistributionMetricName>;
 
 export interface Summary {
   n: number;
@@ -56,6 +58,19 @@ export interface SpeedFigures {
   backend: string;
 }
 
+/** How fid/kid were computed for one direction (they have no per-image values). */
+export interface DistributionInfo {
+  /** Generated images and real target-domain images whose Inception features were compared. */
+  generated: number;
+  real: number;
+  /** FID's bias: fewer than FID_MIN_UNBIASED_IMAGES images in a set. */
+  fid_biased: boolean;
+  kid_subset_size: number | null;
+  kid_subsets: number | null;
+  /** Where the Inception weights came from. */
+  inception: { file: string; sha256?: string };
+}
+
 export interface DirectionMetrics {
   /** What the outputs were compared with: the paired target (aligned data) or the input (unaligned data). */
   reference: 'target' | 'input';
@@ -65,6 +80,8 @@ export interface DirectionMetrics {
   images: Record<string, Partial<Record<PairMetricName, number>>>;
   summary: Partial<Record<MetricName, Summary>>;
   speed: SpeedFigures | null;
+  /** Present when fid or kid was computed. */
+  distribution?: DistributionInfo;
 }
 
 export interface EvaluateMetricsFile {

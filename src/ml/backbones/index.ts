@@ -44,6 +44,9 @@ export const BACKBONE_LAYER_NAMES: Record<BackboneName, readonly string[]> = {
   vgg19: layerNamesOf('vgg19'),
   squeezenet1_1: layerNamesOf('squeezenet1_1'),
   alexnet: layerNamesOf('alexnet'),
+  resnet50: layerNamesOf('resnet50'),
+  mobilenet_v2: layerNamesOf('mobilenet_v2'),
+  convnext_tiny: layerNamesOf('convnext_tiny'),
 };
 
 export async function loadBackbone(opts: LoadBackboneOptions): Promise<Backbone> {

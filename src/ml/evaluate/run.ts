@@ -13,7 +13,9 @@ import {
   type Direction,
   type DirectionMetrics,
   type EvaluateMetricsFile,
+  type DistributionInfo,
   type MetricName,
+  type Summary,
 } from '../../core/formats/metrics-file.js';
 import type { StageProgress } from '../../core/progress.js';
 import type { EvaluateParams } from '../../core/stage-params.js';
@@ -22,7 +24,8 @@ import { openPrepared } from '../data/prepared.js';
 import { toTensor } from '../data/sampler.js';
 import type { PreparedImages } from '../data/types.js';
 import { unitRangeToRgb, writePng, type RgbImage } from '../io/image.js';
-import { PAIR_METRICS } from '../metrics/definitions.js';
+import { DISTRIBUTION_METRICS, FID_MIN_UNBIASED_IMAGES, PAIR_METRICS } from '../metrics/definitions.js';
+import type { DistributionScorer, FeatureCollector } from '../metrics/distribution.js';
 import { createPairScorer, type PairScorer } from '../metrics/pair-scorer.js';
 import { SSIM_WINDOW } from '../metrics/ssim.js';
 import { summarizeImages, summarizeSpeed } from '../metrics/summaries.js';
@@ -39,6 +42,8 @@ export interface EvaluateOptions {
   trainDir: string;
   outDir: string;
   backend: BackendName;
+  /** wasm threads (--threads); undefined for the backend's default. */
+  threads?: number;
   weightsDir?: string;
   downloadDir: string;
   progress(p: StageProgress): void;
@@ -73,7 +78,7 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluateOutcome
   const metrics = ev.metrics as MetricName[];
   const pairMetrics = PAIR_METRICS.filter((m) => metrics.includes(m));
   checkEvaluable(o.params, pairMetrics.includes('ssim'));
-  const info = await initBackend(o.backend);
+  const info = await initBackend(o.backend, { threads: o.threads });
   const ds = await openPrepared(o.datasetDir);
   const gens = await loadGenerators(o.trainDir);
   const scorer = await createPairScorer({
@@ -82,6 +87,7 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluateOutcome
     weightsDir: o.weightsDir,
     downloadDir: o.downloadDir,
   });
+  const dist = await createDistribution(o, metrics);
   try {
     const plans = planDirections(gens, ds.eval.A, ds.eval.B, ev.max_images);
     const total = plans.reduce((n, p) => n + p.n, 0);
@@ -91,7 +97,7 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluateOutcome
     const aligned = ds.layout === 'aligned';
     const progress: Progress = { done: 0, total };
     const directions: Partial<Record<Direction, DirectionMetrics>> = {};
-    for (const plan of plans) directions[plan.dir] = await evaluateDirection(o, plan, { scorer, info, aligned, progress });
+    for (const plan of plans) directions[plan.dir] = await evaluateDirection(o, plan, { scorer, dist, info, aligned, progress });
     const primary = directions.AtoB!;
     const file: EvaluateMetricsFile = {
       format: 'pipe.evaluate/1',
@@ -113,6 +119,7 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluateOutcome
     };
   } finally {
     scorer.dispose();
+    dist?.dispose();
     gens.dispose();
   }
 }
@@ -140,6 +147,8 @@ function planDirections(
 
 interface DirectionContext {
   scorer: PairScorer;
+  /** FID/KID, when evaluate.metrics asks for them. */
+  dist: DistributionScorer | undefined;
   info: BackendInfo;
   aligned: boolean;
   progress: Progress;
@@ -156,6 +165,7 @@ async function evaluateDirection(o: EvaluateOptions, plan: DirectionPlan, c: Dir
   }
   const images: DirectionMetrics['images'] = {};
   const times: number[] = [];
+  const generated = c.dist?.collector();
   // Warm-up: the first call compiles kernels / allocates; it is not timed.
   await predictOne(plan.gen, from, 0);
   for (let i = 0; i < n; i++) {
@@ -168,6 +178,7 @@ async function evaluateDirection(o: EvaluateOptions, plan: DirectionPlan, c: Dir
     const reference: RgbImage = c.aligned ? { width: size, height: size, data: to.get(i) } : input;
     await saveImages(o.outDir, dir, from.names[i], i, { output, input, reference: c.aligned ? reference : undefined });
     images[from.names[i]] = await c.scorer.score(output, reference);
+    await generated?.add(output);
     c.progress.done++;
     o.progress({ message: `${dir} ${i + 1}/${n}`, fraction: c.progress.done / c.progress.total });
   }
@@ -175,8 +186,9 @@ async function evaluateDirection(o: EvaluateOptions, plan: DirectionPlan, c: Dir
   const summary = summarizeImages(images, metrics, ev.bootstrap);
   const { speed, fps } = summarizeSpeed(times, 1, c.info.name, ev.bootstrap);
   if (metrics.includes('fps')) summary.fps = fps;
+  const distribution = c.dist && generated ? await scoreDistribution(o, c.dist, generated, to, summary) : undefined;
   o.log(`${dir}: ${n} images, ${speed.ms_per_image.toFixed(1)} ms/image on ${c.info.name}`);
-  return { reference: c.aligned ? 'target' : 'input', outputs: outRel, images, summary, speed };
+  return { reference: c.aligned ? 'target' : 'input', outputs: outRel, images, summary, speed, distribution };
 }
 
 /**
@@ -211,4 +223,56 @@ async function saveImages(
   if (i >= REFERENCE_IMAGES) return;
   await writePng(path.join(outDir, 'inputs', dir, `${stem(name)}.png`), images.input);
   if (images.reference) await writePng(path.join(outDir, 'targets', dir, `${stem(name)}.png`), images.reference);
+}
+
+/** The FID/KID scorer (Inception-v3 features), loaded only when evaluate.metrics asks for fid or kid. */
+async function createDistribution(o: EvaluateOptions, metrics: readonly MetricName[]): Promise<DistributionScorer | undefined> {
+  const distMetrics = DISTRIBUTION_METRICS.filter((m) => metrics.includes(m));
+  if (!distMetrics.length) return undefined;
+  const { createDistributionScorer } = await import('../metrics/distribution.js');
+  return createDistributionScorer({
+    metrics: distMetrics,
+    weightsDir: o.weightsDir,
+    downloadDir: o.downloadDir,
+    kidSubsetSize: o.params.evaluate.kid_subset_size,
+    kidSubsets: o.params.evaluate.kid_subsets,
+  });
+}
+
+/**
+ * FID/KID of one direction: every generated output against every real image of the target domain in the split
+ * (capped by max_images), written into `summary` (FID: the value; KID: mean and std over subsets).
+ */
+async function scoreDistribution(
+  o: EvaluateOptions,
+  dist: DistributionScorer,
+  generated: FeatureCollector,
+  to: PreparedImages,
+  summary: Partial<Record<MetricName, Summary>>,
+): Promise<DistributionInfo> {
+  const real = dist.collector();
+  const n = Math.min(to.count, o.params.evaluate.max_images ?? Infinity);
+  for (let i = 0; i < n; i++) {
+    if (o.signal.aborted) throw o.signal.reason ?? new Error('evaluation aborted');
+    await real.add({ width: to.size, height: to.size, data: to.get(i) });
+    o.progress({ message: `Inception features of real images ${i + 1}/${n}` });
+  }
+  if (generated.count < 2 || real.count < 2)
+    throw new StageUserError(
+      'PIPE_EVAL_TOO_FEW_FOR_FID',
+      `fid and kid need at least 2 generated and 2 real images; the split has ${generated.count} and ` +
+        `${real.count}. Use a larger evaluate.split or drop fid/kid from evaluate.metrics.`,
+    );
+  const r = dist.score(generated.set(), real.set());
+  const point = (v: number, count: number, std = 0): Summary => ({ n: count, mean: v, std, ci_low: v, ci_high: v });
+  if (r.fid !== undefined) summary.fid = point(r.fid, generated.count);
+  if (r.kid) summary.kid = point(r.kid.mean, r.kid.values.length, r.kid.std);
+  return {
+    generated: generated.count,
+    real: real.count,
+    fid_biased: Math.min(generated.count, real.count) < FID_MIN_UNBIASED_IMAGES,
+    kid_subset_size: r.kid?.subsetSize ?? null,
+    kid_subsets: r.kid?.values.length ?? null,
+    inception: { file: dist.source.file, sha256: dist.source.sha256 },
+  };
 }

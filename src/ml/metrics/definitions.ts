@@ -1,5 +1,5 @@
 // What each metric name means to the report and the checks: which way is better, how to print it.
-import type { MetricName, PairMetricName } from '../../core/formats/metrics-file.js';
+import type { DistributionMetricName, MetricName, PairMetricName } from '../../core/formats/metrics-file.js';
 
 export interface MetricInfo {
   label: string;
@@ -34,7 +34,25 @@ export const METRICS: Record<MetricName, MetricInfo> = {
     unit: 'img/s',
     description: 'Generator images per second at batch 1 after warm-up',
   },
+  fid: {
+    label: 'FID',
+    higherIsBetter: false,
+    digits: 2,
+    unit: '',
+    description: 'Frechet Inception distance (pytorch-fid Inception-v3, 2048-d pool features), outputs vs real target-domain images; biased upwards below ~2,048 images',
+  },
+  kid: {
+    label: 'KID',
+    higherIsBetter: false,
+    digits: 4,
+    unit: '',
+    description: 'Kernel Inception distance (unbiased MMD^2, polynomial kernel) on the same features; mean +- std over random subsets',
+  },
 };
+
+/** Below this many images FID is biased upwards (its estimate depends on n); KID is unbiased there. */
+export const FID_MIN_UNBIASED_IMAGES = 2048;
+export const DISTRIBUTION_METRICS: DistributionMetricName[] = ['fid', 'kid'];
 
 export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
 export const PAIR_METRICS: PairMetricName[] = ['ssim', 'psnr', 'lpips', 'mae'];

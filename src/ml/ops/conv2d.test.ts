@@ -5,15 +5,10 @@ import { conv2d } from './conv2d.js';
 import { frozenConv2d } from './frozen_conv2d.js';
 import type { Padding } from './geometry.js';
 import { setConvStrategy } from './gemm_kernels.js';
-import { finiteDifferenceError, randomArr, relError, valueAndGrads, type Arr } from './testing.js';
+import { finiteDifferenceError, randomArr, relError, valueAndGrads, type Arr, WASM_THREADS } from './testing.js';
 
 const BACKENDS = ['cpu', 'wasm'];
 const TOL = 2e-5;
-
-beforeAll(async () => {
-  await initBackend('cpu');
-  await initBackend('wasm');
-});
 
 interface Case {
   name: string;
@@ -55,86 +50,97 @@ function ours(c: Case) {
   return (x: tf.Tensor, f: tf.Tensor) => conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad, c.dilation ?? 1);
 }
 
-describe('conv2d', () => {
-  // Both kernel families: forward-conv form and matrix-product form (the latter only where the batch is 1).
-  for (const c of CASES) for (const strategy of ['conv', 'gemm'] as const) {
-    it(`${c.name} [${strategy}]: value and gradients match stock cpu and finite differences`, async () => {
-      setConvStrategy(strategy);
-      onTestFinished(() => setConvStrategy('auto'));
-      const inputs = [randomArr(c.x, 1), randomArr(c.f, 2)];
-      const ref = await valueAndGrads('cpu', stock(c), inputs, dyOf);
-      for (const backend of BACKENDS) {
-        const got = await valueAndGrads(backend, ours(c), inputs, dyOf);
-        expect(relError(got.value, ref.value), `${backend} value`).toBeLessThan(TOL);
-        expect(relError(got.grads[0], ref.grads[0]), `${backend} dx`).toBeLessThan(TOL);
-        expect(relError(got.grads[1], ref.grads[1]), `${backend} dW`).toBeLessThan(TOL);
-        for (const which of [0, 1]) {
-          expect(await finiteDifferenceError(backend, ours(c), inputs, which, got.grads, dyOf), `${backend} fd ${which}`).toBeLessThan(1e-3);
+// Every case on the stock wasm build and on the threaded build (pipe's loader, 2 XNNPACK threads).
+for (const threads of WASM_THREADS) {
+  describe(`wasm on ${threads} thread${threads > 1 ? 's' : ''}`, () => {
+    beforeAll(async () => {
+      await initBackend('cpu');
+      // A silent fallback to the stock build would make this group a repeat of the first.
+      expect((await initBackend('wasm', { threads })).threads).toBe(threads);
+    });
+
+    describe('conv2d', () => {
+      // Both kernel families: forward-conv form and matrix-product form (the latter only where the batch is 1).
+      for (const c of CASES) for (const strategy of ['conv', 'gemm'] as const) {
+        it(`${c.name} [${strategy}]: value and gradients match stock cpu and finite differences`, async () => {
+          setConvStrategy(strategy);
+          onTestFinished(() => setConvStrategy('auto'));
+          const inputs = [randomArr(c.x, 1), randomArr(c.f, 2)];
+          const ref = await valueAndGrads('cpu', stock(c), inputs, dyOf);
+          for (const backend of BACKENDS) {
+            const got = await valueAndGrads(backend, ours(c), inputs, dyOf);
+            expect(relError(got.value, ref.value), `${backend} value`).toBeLessThan(TOL);
+            expect(relError(got.grads[0], ref.grads[0]), `${backend} dx`).toBeLessThan(TOL);
+            expect(relError(got.grads[1], ref.grads[1]), `${backend} dW`).toBeLessThan(TOL);
+            for (const which of [0, 1]) {
+              expect(await finiteDifferenceError(backend, ours(c), inputs, which, got.grads, dyOf), `${backend} fd ${which}`).toBeLessThan(1e-3);
+            }
+          }
+        });
+      }
+
+      it('propagates NaNs from the input to the output and the filter gradient like stock cpu', async () => {
+        for (const c of [CASES[0], CASES[1]]) {
+          const x = randomArr(c.x, 3);
+          x.data[10] = NaN;
+          const inputs = [x, randomArr(c.f, 4)];
+          const ref = await valueAndGrads('cpu', stock(c), inputs, dyOf);
+          expect(ref.value.some(Number.isNaN)).toBe(true);
+          for (const backend of BACKENDS) {
+            const got = await valueAndGrads(backend, ours(c), inputs, dyOf);
+            expect(relError(got.value, ref.value), `${backend} value`).toBeLessThan(TOL);
+            expect(relError(got.grads[1], ref.grads[1]), `${backend} dW`).toBeLessThan(TOL);
+          }
         }
+      });
+
+      it('rejects a filter whose input channels differ from the input', () => {
+        expect(() => conv2d(tf.zeros([1, 4, 4, 3]), tf.zeros([3, 3, 2, 1]), 1, 'same')).toThrow(/3 channels but the filter expects 2/);
+      });
+
+      it('computes only the gradients asked for (no filter gradient for a constant filter)', async () => {
+        await tf.setBackend('wasm');
+        setConvStrategy('conv');
+        onTestFinished(() => setConvStrategy('auto'));
+        const x = tf.tensor(randomArr([1, 8, 8, 2], 8).data, [1, 8, 8, 2]) as tf.Tensor4D;
+        const f = tf.tensor(randomArr([3, 3, 2, 3], 9).data, [3, 3, 2, 3]) as tf.Tensor4D;
+        const convs = async (fn: () => tf.Tensor) => (await tf.profile(fn)).kernels.filter((k) => k.name === 'Conv2D').length;
+        // forward + input gradient; the filter gradient would be a third conv
+        expect(await convs(() => tf.grad((a: tf.Tensor) => tf.sum(conv2d(a as tf.Tensor4D, f, 1, 'same')))(x))).toBe(2);
+        expect(await convs(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([x, f])[1])).toBe(3);
+      });
+
+      it('keeps the tensor count flat across repeated gradient steps', async () => {
+        await tf.setBackend('wasm');
+        const x = tf.tensor(randomArr([1, 8, 8, 2], 5).data, [1, 8, 8, 2]) as tf.Tensor4D;
+        const f = tf.variable(tf.tensor(randomArr([4, 4, 2, 3], 6).data, [4, 4, 2, 3]));
+        const step = () => tf.tidy(() => tf.variableGrads(() => tf.sum(conv2d(x, f as unknown as tf.Tensor4D, 2, 1))).grads.v);
+        step();
+        const before = tf.memory().numTensors;
+        for (let i = 0; i < 3; i++) step();
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    });
+
+    describe('frozenConv2d', () => {
+      for (const c of [CASES[0], CASES[1], CASES[3]]) {
+        it(`${c.name}: value and input gradient equal conv2d's, no filter gradient`, async () => {
+          const inputs = [randomArr(c.x, 7)];
+          const filter = randomArr(c.f, 8);
+          for (const backend of BACKENDS) {
+            await tf.setBackend(backend);
+            const fT = tf.tensor4d(filter.data, filter.shape as [number, number, number, number]);
+            const ref = await valueAndGrads(backend, (x) => conv2d(x as tf.Tensor4D, fT, c.stride, c.pad), inputs, dyOf);
+            const got = await valueAndGrads(backend, (x) => frozenConv2d(x as tf.Tensor4D, fT, c.stride, c.pad), inputs, dyOf);
+            // Twice: the second call reuses the prepared filter.
+            const again = await valueAndGrads(backend, (x) => frozenConv2d(x as tf.Tensor4D, fT, c.stride, c.pad), inputs, dyOf);
+            expect(relError(got.value, ref.value)).toBeLessThan(1e-6);
+            expect(relError(got.grads[0], ref.grads[0])).toBeLessThan(1e-6);
+            expect(relError(again.grads[0], ref.grads[0])).toBeLessThan(1e-6);
+            fT.dispose();
+          }
+        });
       }
     });
-  }
-
-  it('propagates NaNs from the input to the output and the filter gradient like stock cpu', async () => {
-    for (const c of [CASES[0], CASES[1]]) {
-      const x = randomArr(c.x, 3);
-      x.data[10] = NaN;
-      const inputs = [x, randomArr(c.f, 4)];
-      const ref = await valueAndGrads('cpu', stock(c), inputs, dyOf);
-      expect(ref.value.some(Number.isNaN)).toBe(true);
-      for (const backend of BACKENDS) {
-        const got = await valueAndGrads(backend, ours(c), inputs, dyOf);
-        expect(relError(got.value, ref.value), `${backend} value`).toBeLessThan(TOL);
-        expect(relError(got.grads[1], ref.grads[1]), `${backend} dW`).toBeLessThan(TOL);
-      }
-    }
   });
-
-  it('rejects a filter whose input channels differ from the input', () => {
-    expect(() => conv2d(tf.zeros([1, 4, 4, 3]), tf.zeros([3, 3, 2, 1]), 1, 'same')).toThrow(/3 channels but the filter expects 2/);
-  });
-
-  it('computes only the gradients asked for (no filter gradient for a constant filter)', async () => {
-    await tf.setBackend('wasm');
-    setConvStrategy('conv');
-    onTestFinished(() => setConvStrategy('auto'));
-    const x = tf.tensor(randomArr([1, 8, 8, 2], 8).data, [1, 8, 8, 2]) as tf.Tensor4D;
-    const f = tf.tensor(randomArr([3, 3, 2, 3], 9).data, [3, 3, 2, 3]) as tf.Tensor4D;
-    const convs = async (fn: () => tf.Tensor) => (await tf.profile(fn)).kernels.filter((k) => k.name === 'Conv2D').length;
-    // forward + input gradient; the filter gradient would be a third conv
-    expect(await convs(() => tf.grad((a: tf.Tensor) => tf.sum(conv2d(a as tf.Tensor4D, f, 1, 'same')))(x))).toBe(2);
-    expect(await convs(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([x, f])[1])).toBe(3);
-  });
-
-  it('keeps the tensor count flat across repeated gradient steps', async () => {
-    await tf.setBackend('wasm');
-    const x = tf.tensor(randomArr([1, 8, 8, 2], 5).data, [1, 8, 8, 2]) as tf.Tensor4D;
-    const f = tf.variable(tf.tensor(randomArr([4, 4, 2, 3], 6).data, [4, 4, 2, 3]));
-    const step = () => tf.tidy(() => tf.variableGrads(() => tf.sum(conv2d(x, f as unknown as tf.Tensor4D, 2, 1))).grads.v);
-    step();
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) step();
-    expect(tf.memory().numTensors).toBe(before);
-  });
-});
-
-describe('frozenConv2d', () => {
-  for (const c of [CASES[0], CASES[1], CASES[3]]) {
-    it(`${c.name}: value and input gradient equal conv2d's, no filter gradient`, async () => {
-      const inputs = [randomArr(c.x, 7)];
-      const filter = randomArr(c.f, 8);
-      for (const backend of BACKENDS) {
-        await tf.setBackend(backend);
-        const fT = tf.tensor4d(filter.data, filter.shape as [number, number, number, number]);
-        const ref = await valueAndGrads(backend, (x) => conv2d(x as tf.Tensor4D, fT, c.stride, c.pad), inputs, dyOf);
-        const got = await valueAndGrads(backend, (x) => frozenConv2d(x as tf.Tensor4D, fT, c.stride, c.pad), inputs, dyOf);
-        // Twice: the second call reuses the prepared filter.
-        const again = await valueAndGrads(backend, (x) => frozenConv2d(x as tf.Tensor4D, fT, c.stride, c.pad), inputs, dyOf);
-        expect(relError(got.value, ref.value)).toBeLessThan(1e-6);
-        expect(relError(got.grads[0], ref.grads[0])).toBeLessThan(1e-6);
-        expect(relError(again.grads[0], ref.grads[0])).toBeLessThan(1e-6);
-        fT.dispose();
-      }
-    });
-  }
-});
+}

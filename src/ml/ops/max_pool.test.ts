@@ -2,14 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { maxPool } from './max_pool.js';
-import { distinctArr, finiteDifferenceError, randomArr, relError, valueAndGrads, type Arr } from './testing.js';
+import { distinctArr, finiteDifferenceError, randomArr, relError, valueAndGrads, type Arr, WASM_THREADS } from './testing.js';
 
 const BACKENDS = ['cpu', 'wasm'];
-
-beforeAll(async () => {
-  await initBackend('cpu');
-  await initBackend('wasm');
-});
 
 interface Case {
   name: string;
@@ -44,43 +39,54 @@ function stock(c: Case) {
   };
 }
 
-describe('maxPool', () => {
-  for (const c of CASES) {
-    it(`${c.name}: value and gradient match stock cpu and finite differences`, async () => {
-      const inputs = [distinctArr(c.x, 21)];
-      const ours = (x: tf.Tensor) => maxPool(x as tf.Tensor4D, c.k, c.s, c.pad, c.ceil ?? false);
-      const ref = await valueAndGrads('cpu', stock(c), inputs, dyOf);
-      for (const backend of BACKENDS) {
-        const got = await valueAndGrads(backend, ours, inputs, dyOf);
-        expect(relError(got.value, ref.value), `${backend} value`).toBe(0);
-        expect(relError(got.grads[0], ref.grads[0]), `${backend} dx`).toBeLessThan(1e-6);
-        expect(await finiteDifferenceError(backend, ours, inputs, 0, got.grads, dyOf, 1e-3), `${backend} fd`).toBeLessThan(1e-3);
-      }
+// Every case on the stock wasm build and on the threaded build (pipe's loader, 2 XNNPACK threads).
+for (const threads of WASM_THREADS) {
+  describe(`wasm on ${threads} thread${threads > 1 ? 's' : ''}`, () => {
+    beforeAll(async () => {
+      await initBackend('cpu');
+      // A silent fallback to the stock build would make this group a repeat of the first.
+      expect((await initBackend('wasm', { threads })).threads).toBe(threads);
     });
-  }
 
-  it('sends the gradient of a tied window to its first element only (windows of zeros after a ReLU)', async () => {
-    const c = CASES[3];
-    const x = randomArr(c.x, 22);
-    for (let i = 0; i < x.data.length; i++) x.data[i] = Math.max(0, x.data[i]) > 0.5 ? x.data[i] : 0;
-    const ours = (t: tf.Tensor) => maxPool(t as tf.Tensor4D, c.k, c.s, c.pad, true);
-    const ref = await valueAndGrads('cpu', stock(c), [x], dyOf);
-    for (const backend of BACKENDS) {
-      const got = await valueAndGrads(backend, ours, [x], dyOf);
-      expect(relError(got.grads[0], ref.grads[0]), backend).toBeLessThan(1e-6);
-    }
-  });
+    describe('maxPool', () => {
+      for (const c of CASES) {
+        it(`${c.name}: value and gradient match stock cpu and finite differences`, async () => {
+          const inputs = [distinctArr(c.x, 21)];
+          const ours = (x: tf.Tensor) => maxPool(x as tf.Tensor4D, c.k, c.s, c.pad, c.ceil ?? false);
+          const ref = await valueAndGrads('cpu', stock(c), inputs, dyOf);
+          for (const backend of BACKENDS) {
+            const got = await valueAndGrads(backend, ours, inputs, dyOf);
+            expect(relError(got.value, ref.value), `${backend} value`).toBe(0);
+            expect(relError(got.grads[0], ref.grads[0]), `${backend} dx`).toBeLessThan(1e-6);
+            expect(await finiteDifferenceError(backend, ours, inputs, 0, got.grads, dyOf, 1e-3), `${backend} fd`).toBeLessThan(1e-3);
+          }
+        });
+      }
 
-  it('propagates NaNs: a window holding a NaN pools to NaN (PyTorch semantics)', async () => {
-    const x = randomArr([1, 4, 4, 1], 23);
-    x.data[5] = NaN; // row 1, col 1: inside the first 2x2 window only
-    for (const backend of BACKENDS) {
-      const got = await valueAndGrads(backend, (t) => maxPool(t as tf.Tensor4D, 2, 2, 'valid'), [x], dyOf);
-      expect(Number.isNaN(got.value[0]), backend).toBe(true);
-      expect(got.value.slice(1).some(Number.isNaN), backend).toBe(false);
-      // The NaN element takes its window's gradient; nothing else in that window does.
-      expect(got.grads[0][5]).not.toBe(0);
-      expect([0, 1, 4].map((i) => got.grads[0][i])).toEqual([0, 0, 0]);
-    }
+      it('sends the gradient of a tied window to its first element only (windows of zeros after a ReLU)', async () => {
+        const c = CASES[3];
+        const x = randomArr(c.x, 22);
+        for (let i = 0; i < x.data.length; i++) x.data[i] = Math.max(0, x.data[i]) > 0.5 ? x.data[i] : 0;
+        const ours = (t: tf.Tensor) => maxPool(t as tf.Tensor4D, c.k, c.s, c.pad, true);
+        const ref = await valueAndGrads('cpu', stock(c), [x], dyOf);
+        for (const backend of BACKENDS) {
+          const got = await valueAndGrads(backend, ours, [x], dyOf);
+          expect(relError(got.grads[0], ref.grads[0]), backend).toBeLessThan(1e-6);
+        }
+      });
+
+      it('propagates NaNs: a window holding a NaN pools to NaN (PyTorch semantics)', async () => {
+        const x = randomArr([1, 4, 4, 1], 23);
+        x.data[5] = NaN; // row 1, col 1: inside the first 2x2 window only
+        for (const backend of BACKENDS) {
+          const got = await valueAndGrads(backend, (t) => maxPool(t as tf.Tensor4D, 2, 2, 'valid'), [x], dyOf);
+          expect(Number.isNaN(got.value[0]), backend).toBe(true);
+          expect(got.value.slice(1).some(Number.isNaN), backend).toBe(false);
+          // The NaN element takes its window's gradient; nothing else in that window does.
+          expect(got.grads[0][5]).not.toBe(0);
+          expect([0, 1, 4].map((i) => got.grads[0][i])).toEqual([0, 0, 0]);
+        }
+      });
+    });
   });
-});
+}

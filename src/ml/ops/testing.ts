@@ -107,3 +107,6 @@ export async function finiteDifferenceError(
   // Relative to the sum of magnitudes: a directional derivative can cancel to near zero.
   return Math.abs(fd - analytic) / Math.max(scale, 1e-6);
 }
+
+/** wasm thread counts every ops test runs on: the stock build (1) and the threaded build (2). */
+export const WASM_THREADS = [1, 2] as const;

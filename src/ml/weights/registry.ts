@@ -42,7 +42,11 @@ export type WeightSetId =
   | 'vgg19-keras'
   | 'lpips-v0.1-vgg'
   | 'lpips-v0.1-alex'
-  | 'lpips-v0.1-squeeze';
+  | 'lpips-v0.1-squeeze'
+  | 'resnet50-torchvision'
+  | 'mobilenet_v2-torchvision'
+  | 'convnext_tiny-torchvision'
+  | 'inception-fid';
 
 const TV = 'https://download.pytorch.org/models/';
 const KERAS = 'https://storage.googleapis.com/tensorflow/keras-applications/';
@@ -92,6 +96,32 @@ function lpips(net: 'vgg' | 'alex' | 'squeeze', sha256: string): WeightSet {
   };
 }
 
+const FID_FILE = 'pt_inception-2015-12-05-6726825d.pth';
+
+/** pytorch-fid's Inception-v3 (TensorFlow's 2015-12-05 graph ported to PyTorch): the network every FID paper reports. */
+function inceptionFid(): WeightSet {
+  return {
+    id: 'inception-fid',
+    title: 'pytorch-fid Inception-v3 (TF inception-2015-12-05 port, FID weights)',
+    official: {
+      url: `https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/${FID_FILE}`,
+      fileName: FID_FILE,
+      format: 'torch',
+      sha256: '6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2',
+    },
+    mirror: [
+      { path: FID_FILE, format: 'torch', official: true },
+      { path: `inception/${FID_FILE}`, format: 'torch', official: true },
+      { path: `pytorch-fid/${FID_FILE}`, format: 'torch', official: true },
+      // torch-fidelity republishes the same bytes under this name (same digest).
+      { path: 'weights-inception-2015-12-05-6726825d.pth', format: 'torch', official: true },
+      // A safetensors conversion (same key names), checked against the mirror's SHA256SUMS when listed there.
+      { path: 'inception/pt_inception-2015-12-05.safetensors', format: 'safetensors' },
+    ],
+    license: 'Apache-2.0 (TensorFlow Inception weights; pytorch-fid port)',
+  };
+}
+
 export const WEIGHT_SETS: Record<WeightSetId, WeightSet> = {
   'vgg16-torchvision': torchvision('vgg16-torchvision', 'vgg16', 'vgg16-397923af.pth',
     '397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0', 553433881, 'torchvision VGG16 (IMAGENET1K_V1)'),
@@ -107,6 +137,16 @@ export const WEIGHT_SETS: Record<WeightSetId, WeightSet> = {
   })(),
   'alexnet-torchvision': torchvision('alexnet-torchvision', 'alexnet', 'alexnet-owt-7be5be79.pth',
     '7be5be791159472b1fbf3c69796f7cb30dca7ad8466c2df70058c37116cdee02', undefined, 'torchvision AlexNet (IMAGENET1K_V1)'),
+  // Full digests: the file names carry the first 8 hex digits (torch.hub's check); the rest is as pinned, identically,
+  // by several independent projects that downloaded these files (not published by torchvision itself).
+  'resnet50-torchvision': torchvision('resnet50-torchvision', 'resnet50', 'resnet50-0676ba61.pth',
+    '0676ba61b6795bbe1773cffd859882e5e297624d384b6993f7c9e683e722fb8a', 102530333, 'torchvision ResNet-50 (IMAGENET1K_V1)'),
+  'mobilenet_v2-torchvision': torchvision('mobilenet_v2-torchvision', 'mobilenet_v2', 'mobilenet_v2-b0353104.pth',
+    'b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889', undefined, 'torchvision MobileNetV2 (IMAGENET1K_V1)'),
+  // Full digest pinned by one public project only (prefix matches the file name).
+  'convnext_tiny-torchvision': torchvision('convnext_tiny-torchvision', 'convnext_tiny', 'convnext_tiny-983f1562.pth',
+    '983f1562536e84ff750a1576fb08e54de751dbf2e17c0d8a4a13704341fdcd3d', undefined, 'torchvision ConvNeXt-T (IMAGENET1K_V1)'),
+  'inception-fid': inceptionFid(),
   'vgg16-keras': keras('vgg16-keras', 'vgg16', '6d6bbae143d832006294945121d1f1fc'),
   'vgg19-keras': keras('vgg19-keras', 'vgg19', '253f8cb515780f3b799900260a226db6'),
   'lpips-v0.1-vgg': lpips('vgg', 'a78928a0af1e5f0fcb1f3b9e8f8c3a2a5a3de244d830ad5c1feddc79b8432868'),

@@ -23,6 +23,8 @@ export interface QueueWorkerOptions {
   cacheDir: string;
   /** Settings of this machine that replace the coordinator's (they never change a fingerprint). */
   backend?: BackendName;
+  /** Compute threads per stage on this machine (passed on to every stage it runs). */
+  threads?: number;
   dataDir?: string;
   weightsDir?: string;
   downloadDir?: string;
@@ -144,9 +146,10 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
  * The log goes next to the shared store rather than to a path named in the job, so job data never
  * chooses where a worker writes.
  */
-function localise(job: StageJob, opts: QueueWorkerOptions): StageJob {
+export function localise(job: StageJob, opts: QueueWorkerOptions): StageJob {
   const env: StageEnv = { ...job.env };
   if (opts.backend) env.backend = opts.backend;
+  if (opts.threads) env.threads = opts.threads;
   if (opts.dataDir) env.dataDir = opts.dataDir;
   if (opts.weightsDir) env.weightsDir = opts.weightsDir;
   if (opts.downloadDir) env.downloadDir = opts.downloadDir;
