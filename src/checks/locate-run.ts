@@ -3,26 +3,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
-import { safeName } from '../core/formats/run-record.js';
+import { LATEST_LINK, newestRunDir, resolveRunsDir, runDirsOf, safeName } from '../core/formats/run-record.js';
 
 export function runsRoot(option?: string): string {
-  return path.resolve(option ?? process.env.PIPE_RUNS_DIR ?? 'runs');
-}
-
-async function newest(dirs: string[]): Promise<string | undefined> {
-  let best: { d: string; t: number } | undefined;
-  for (const d of dirs) {
-    const st = (await fs.stat(path.join(d, 'run.json')).catch(() => undefined)) ?? (await fs.stat(d).catch(() => undefined));
-    if (!st) continue;
-    const t = st.mtimeMs;
-    if (!best || t > best.t) best = { d, t };
-  }
-  return best?.d;
-}
-
-async function subdirs(dir: string): Promise<string[]> {
-  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isDirectory() && e.name !== 'latest').map((e) => path.join(dir, e.name));
+  return resolveRunsDir(option, process.cwd());
 }
 
 /** Resolves RUN|FILE|nothing to a run directory; exit 2 (UserError) when there is none. */
@@ -39,16 +23,16 @@ export async function locateRun(arg: string | undefined, runsDir?: string): Prom
     if (typeof name !== 'string') throw new UserError('PIPE_PIPELINE_UNREADABLE', `Pipeline ${arg} has no \`name:\`, so its runs cannot be found.`, 2);
     const pipelineRuns = path.join(root, safeName(name));
     // `latest` is the runtime's pointer to the newest finished run.
-    const latest = await fs.realpath(path.join(pipelineRuns, 'latest')).catch(() => undefined);
-    const dir = latest ?? (await newest(await subdirs(pipelineRuns)));
+    const latest = await fs.realpath(path.join(pipelineRuns, LATEST_LINK)).catch(() => undefined); // none yet
+    const dir = latest ?? (await newestRunDir(await runDirsOf(pipelineRuns)));
     if (!dir) {
       throw new UserError('PIPE_RUN_INCOMPLETE', `No runs of pipeline "${name}" under ${pipelineRuns}. Run it first with \`pipe run ${arg}\` (or point --runs-dir at where its runs are).`, 2);
     }
     return dir;
   }
   if (arg) return path.resolve(arg);
-  const all = (await Promise.all((await subdirs(root)).map(subdirs))).flat();
-  const dir = await newest(all);
+  const all = (await Promise.all((await runDirsOf(root)).map(runDirsOf))).flat();
+  const dir = await newestRunDir(all);
   if (!dir) throw new UserError('PIPE_RUN_INCOMPLETE', `No runs under ${root}. Give a run directory or a pipeline file, or start a run with \`pipe run FILE\`.`, 2);
   return dir;
 }

@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
-import { safeName } from '../core/formats/run-record.js';
+import { newestRunDir, runDirsOf, safeName } from '../core/formats/run-record.js';
 import type { RunMetricsFile } from '../core/formats/metrics-file.js';
 import { readValidatedRunMetrics } from '../core/formats/metrics-validate.js';
 import { pathExists } from '../core/fs.js';
@@ -93,15 +93,5 @@ export async function loadRunMetrics(runDir: string): Promise<{ file: string; me
 
 /** The newest run directory under `runsRoot/<name>/` (by run.json/folder time), or undefined. */
 export async function latestRunDir(runsRoot: string, name: string): Promise<string | undefined> {
-  const dir = path.join(runsRoot, name);
-  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-  let best: { dir: string; time: number } | undefined;
-  for (const e of entries) {
-    if (!e.isDirectory()) continue;
-    const d = path.join(dir, e.name);
-    const st = (await fs.stat(path.join(d, 'run.json')).catch(() => undefined)) ?? (await fs.stat(d));
-    const time = st.birthtimeMs || st.mtimeMs;
-    if (!best || time > best.time || (time === best.time && d > best.dir)) best = { dir: d, time };
-  }
-  return best?.dir;
+  return newestRunDir(await runDirsOf(path.join(runsRoot, name)));
 }

@@ -22,6 +22,7 @@ interface WorkerFlags {
   maxStalled?: number;
 }
 
+// eslint-disable-next-line max-lines-per-function -- one commander definition and its action
 export function register(program: Command): void {
   program
     .command('worker')

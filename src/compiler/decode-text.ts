@@ -31,7 +31,11 @@ function utf16Guess(b: Uint8Array): string | undefined {
 function position(b: Uint8Array, offset: number): { line: number; col: number } {
   let line = 1;
   let start = 0;
-  for (let i = 0; i < offset; i++) if (b[i] === 0x0a) (line++, (start = i + 1));
+  for (let i = 0; i < offset; i++) {
+    if (b[i] !== 0x0a) continue;
+    line++;
+    start = i + 1;
+  }
   return { line, col: offset - start + 1 };
 }
 

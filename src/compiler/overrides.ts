@@ -78,7 +78,7 @@ export function groupDottedKeys(segments: string[]): string[] {
  * {relu3_3: 1} -> map), and kept as the literal string when the schema wants a string there.
  */
 export function typeSetValue(pointer: string | undefined, raw: string): { value: unknown; errors: ErrorObject[] } {
-  let parsed: unknown = raw;
+  let parsed: unknown;
   try {
     parsed = parseYaml(raw);
   } catch {

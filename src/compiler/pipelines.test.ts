@@ -1,5 +1,5 @@
 // The example pipelines users copy must compile, and the schema must document every key.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compileFile } from './index.js';

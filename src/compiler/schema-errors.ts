@@ -49,6 +49,7 @@ const comparisons: Record<string, string> = {
  * Translates ajv errors. `display` turns a relative path into the key path shown to the user
  * (e.g. prefixed with the variant it sits in).
  */
+// eslint-disable-next-line max-lines-per-function -- one case per ajv keyword, read as a table
 export function translateAjvErrors(
   errors: readonly ErrorObject[],
   locate: Locate,

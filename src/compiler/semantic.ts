@@ -40,6 +40,7 @@ export function patchOutputSize(crop: number, nLayers: number): number {
   return s - 2;
 }
 
+// eslint-disable-next-line max-lines-per-function -- independent rules of a few lines each; to split next
 export function checkConfig(c: ResolvedConfig): Issue[] {
   const issues: Issue[] = [];
   const d = c.dataset;

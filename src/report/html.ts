@@ -122,6 +122,7 @@ thead th{background:#f3f5f9}.metrics td,.metrics th{white-space:nowrap}.mean{fon
 pre{background:#f6f8fa;padding:8px;overflow:auto;font-size:12px}.note{color:#556;font-size:13px}.na{color:#999}
 `;
 
+// eslint-disable-next-line max-lines-per-function -- one HTML template
 export function renderReportHtml(model: ReportModel): string {
   const metrics = reportMetrics(model.run);
   const run = model.run;

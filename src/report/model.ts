@@ -6,7 +6,7 @@ import type { ReportParams } from '../core/stage-params.js';
 import { evaluateChecks, type CheckResult } from '../checks/evaluate-checks.js';
 import { aggregateRun, type ConfigRef } from './aggregate.js';
 import { readLosses, type LossSeries } from './losses.js';
-import { readMetricsJson, type Direction, type EvaluateMetricsFile, type RunMetricsFile } from '../core/formats/metrics-file.js';
+import { readMetricsFile, type Direction, type EvaluateMetricsFile, type RunMetricsFile } from '../core/formats/metrics-file.js';
 
 export interface StageTiming {
   id: string;
@@ -109,7 +109,7 @@ export async function buildReportModel(src: ReportSources): Promise<ReportModel>
   for (const c of p.configs) {
     const dir = src.evaluateDirs[c.id];
     if (!dir) throw new Error(`report: no evaluate output for config "${c.id}"`);
-    evaluations[c.id] = await readMetricsJson<EvaluateMetricsFile>(path.join(dir, 'metrics.json'));
+    evaluations[c.id] = await readMetricsFile(path.join(dir, 'metrics.json'), ['pipe.evaluate/1']);
   }
   const run = aggregateRun({ pipeline: p.name, baseline: p.report.baseline, configs: p.configs, evaluations, checks: p.checks });
   const losses: Record<string, LossSeries> = {};

@@ -24,6 +24,7 @@ export function workerId(): string {
   return `${hostname()}:${process.pid}`;
 }
 
+// eslint-disable-next-line max-lines-per-function -- lock, work dir, run, rename: one publish sequence; to split next
 export async function executeStageJob(job: StageJob, store: ArtefactStore, hooks: ExecuteHooks = {}): Promise<StageOutcome> {
   const started = Date.now();
   const log = (line: string) => hooks.onLog?.(line);

@@ -5,7 +5,7 @@ import { cp, mkdir, readdir, readFile, readlink, rename, rm, symlink } from 'nod
 import path from 'node:path';
 import { STAGE_RECORD } from './store.js';
 import { writeFileAtomic } from '../core/fs.js';
-import { RUN_RECORD, safeName, type RunRecord } from '../core/formats/run-record.js';
+import { LATEST_LINK, RUN_RECORD, safeName, type RunRecord } from '../core/formats/run-record.js';
 
 /** Files of the report stage's output copied to the top of the run directory. */
 export const REPORT_FILES = ['report.html', 'report.md', 'metrics.json'];
@@ -81,7 +81,7 @@ export class RunDirectory {
 
   /** runs/<pipeline>/latest -> <run-id>, swapped atomically. */
   async markLatest(): Promise<void> {
-    await replaceSymlink(this.runId, path.join(this.pipelineDir, 'latest'));
+    await replaceSymlink(this.runId, path.join(this.pipelineDir, LATEST_LINK));
   }
 }
 
@@ -97,7 +97,7 @@ export async function listRuns(runsDir: string): Promise<{ dir: string; record: 
   for (const pipeline of await readdir(runsDir).catch(() => [] as string[])) {
     const pdir = path.join(runsDir, pipeline);
     for (const id of await readdir(pdir).catch(() => [] as string[])) {
-      if (id === 'latest') continue;
+      if (id === LATEST_LINK) continue;
       try {
         const record = JSON.parse(await readFile(path.join(pdir, id, RUN_RECORD), 'utf8')) as RunRecord;
         out.push({ dir: path.join(pdir, id), record });
@@ -142,7 +142,7 @@ export async function scanRuns(runsDir: string): Promise<RunsScan> {
 
 export async function readLatest(runsDir: string, pipeline: string): Promise<string | undefined> {
   try {
-    return path.join(runsDir, safeName(pipeline), await readlink(path.join(runsDir, safeName(pipeline), 'latest')));
+    return path.join(runsDir, safeName(pipeline), await readlink(path.join(runsDir, safeName(pipeline), LATEST_LINK)));
   } catch {
     return undefined;
   }

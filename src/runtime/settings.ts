@@ -2,6 +2,7 @@
 // directory (the working directory). None of these ever enter a fingerprint.
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { resolveRunsDir } from '../core/formats/run-record.js';
 import type { BackendName, StageEnv } from '../stages/types.js';
 
 export interface LocationOptions {
@@ -35,7 +36,7 @@ export function resolveLocations(o: LocationOptions, env: NodeJS.ProcessEnv = pr
   return {
     projectDir,
     cacheDir: abs(o.cacheDir ?? env.PIPE_CACHE_DIR) ?? path.join(projectDir, '.pipe', 'cache'),
-    runsDir: abs(o.runsDir ?? env.PIPE_RUNS_DIR) ?? path.join(projectDir, 'runs'),
+    runsDir: resolveRunsDir(o.runsDir, projectDir, env),
     ...(dataDir ? { dataDir } : {}),
     ...(weightsDir ? { weightsDir } : {}),
     downloadDir: abs(env.PIPE_DOWNLOAD_DIR) ?? path.join(env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'pipe'),

@@ -47,6 +47,7 @@ async function loadPlugins(): Promise<Map<string, StageKind<any>>> {
       const url = /^(file|node|data):/.test(entry) ? entry : pathToFileURL(path.resolve(entry)).href;
       let mod: Record<string, unknown>;
       try {
+        // eslint-disable-next-line no-restricted-syntax -- the declared plug-in point (PIPE_STAGE_MODULES)
         mod = (await import(url)) as Record<string, unknown>;
       } catch (err) {
         throw new StageKindError('PIPE_STAGE_MODULES', `${STAGE_MODULES_ENV}: cannot load ${entry} (${(err as Error).message.split('\n')[0]}); fix the path or unset the variable.`);

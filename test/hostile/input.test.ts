@@ -98,6 +98,7 @@ describe('pipeline files', () => {
     );
     const r = await cli('validate', f);
     expect(r.code).toBe(1);
+    // eslint-disable-next-line no-control-regex -- the test looks for terminal control characters
     expect(r.err).not.toMatch(/[\x07\x1b]/);
     expect(r.err).toContain('\\u001b]0;HACKED');
     for (const line of r.err.split('\n')) expect(line.length).toBeLessThan(1200);

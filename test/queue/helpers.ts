@@ -38,7 +38,7 @@ export async function startWorker(name: string, args: string[], env: Record<stri
       }
     };
     proc.stderr!.on('data', check);
-    exited.then((code) => {
+    void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`worker ${name} exited with ${code}:\n${out}`));
     });
@@ -129,7 +129,7 @@ export interface StageStart {
 }
 
 export function readStarts(file: string): StageStart[] {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {

@@ -37,7 +37,7 @@ afterAll(async () => {
 function pipelineFile(name: string, variants: Record<string, string>): string {
   const base = readFileSync(path.join(here, 'fixtures', 'tiny.yaml'), 'utf8');
   const block = Object.entries(variants).map(([v, body]) => `  ${v}: ${body}`).join('\n');
-  const text = base.replace(/^variants:\n(?:  .*\n)+/m, `variants:\n${block}\n`).replace('name: tiny', `name: ${name}`);
+  const text = base.replace(/^variants:\n(?: {2}.*\n)+/m, `variants:\n${block}\n`).replace('name: tiny', `name: ${name}`);
   const file = path.join(dir, `${name}.yaml`);
   writeFileSync(file, text);
   return file;

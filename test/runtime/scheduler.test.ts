@@ -35,7 +35,7 @@ afterAll(async () => {
 
 function compiled(variants: string, name = 'sched'): Compiled {
   const text = readFileSync(path.join(here, 'fixtures', 'tiny.yaml'), 'utf8')
-    .replace(/^variants:\n(?:  .*\n)+/m, `variants:\n${variants}\n`)
+    .replace(/^variants:\n(?: {2}.*\n)+/m, `variants:\n${variants}\n`)
     .replace('name: tiny', `name: ${name}`);
   const file = path.join(dir, `${name}.yaml`);
   return { file, text, ...compilePipelineText(text, file, []) };

@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import type { Evaluate } from '../config.generated.js';
 import { writeFileAtomic } from '../fs.js';
+import { checkFormatField, readJsonFile } from './read-json.js';
 
 /** The metric names the schema allows in `evaluate.metrics`. */
 export type MetricName = NonNullable<Evaluate['metrics']>[number];
@@ -137,6 +138,9 @@ export interface RunMetricsFile {
 }
 
 export type AnyMetricsFile = EvaluateMetricsFile | RunMetricsFile;
+export type MetricsFormat = AnyMetricsFile['format'];
+/** Every metrics.json format (and version) this build reads. */
+export const METRICS_FORMATS: readonly MetricsFormat[] = ['pipe.evaluate/1', 'pipe.run/1'];
 
 function replacer(_key: string, value: unknown): unknown {
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
@@ -165,4 +169,26 @@ export async function readMetricsJson<T = AnyMetricsFile>(file: string): Promise
 /** Writes through a temporary file and a rename, so readers never see half a file. */
 export async function writeMetricsJson(file: string, data: unknown): Promise<void> {
   await writeFileAtomic(file, metricsToJson(data));
+}
+
+/**
+ * Reads a metrics.json of one of `formats`, checking its format version and the sections readers index into;
+ * a FileFormatError (exit 2) naming the file otherwise.
+ */
+export async function readMetricsFile<F extends MetricsFormat>(
+  file: string,
+  formats: readonly F[],
+): Promise<Extract<AnyMetricsFile, { format: F }>> {
+  return readJsonFile(file, {
+    what: `a metrics.json (${formats.join(' or ')})`,
+    hint: 'Point at the metrics.json of a pipe run (runs/<name>/<run-id>/metrics.json) or of an evaluate stage.',
+    reviver,
+    check: (value) => checkFormatField(value, formats) ?? missingSection(value as AnyMetricsFile),
+  });
+}
+
+function missingSection(file: AnyMetricsFile): string | undefined {
+  const sections = file.format === 'pipe.run/1' ? (['configs', 'variants', 'groups'] as const) : (['summary', 'images', 'directions'] as const);
+  const missing = sections.filter((k) => typeof (file as unknown as Record<string, unknown>)[k] !== 'object');
+  return missing.length ? `it has no ${missing.join(', ')} section` : undefined;
 }

@@ -169,6 +169,7 @@ function toSquare(img: RgbImage, size: number): RgbImage {
 }
 
 /** Writes the prepared dataset into `outDir` (which the caller publishes atomically) and returns its manifest. */
+// eslint-disable-next-line max-lines-per-function -- one linear pass (list, pair, split, resize, write); to split next
 export async function prepareDataset(plan: SourcePlan, spec: PrepareSpec, outDir: string, opts: PrepareOptions = {}): Promise<PreparedManifest> {
   checkFits(plan, spec);
   const digests = createHash('sha256');

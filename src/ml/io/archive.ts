@@ -45,7 +45,7 @@ export async function extractArchive(archive: string, dest: string): Promise<num
   let files = 0;
   try {
     const budget = new ExtractionBudget(archive, (await fs.stat(archive)).size);
-    let overBudget: unknown;
+    let overBudget: Error | undefined;
     if (kind === 'zip') files = await extractZip(archive, tmp, budget);
     else {
       await tar.x({
@@ -65,7 +65,7 @@ export async function extractArchive(archive: string, dest: string): Promise<num
             try {
               if (!overBudget) budget.add(p, size, size);
             } catch (e) {
-              overBudget = e;
+              overBudget = asError(e);
             }
             files++;
           }
@@ -78,7 +78,7 @@ export async function extractArchive(archive: string, dest: string): Promise<num
     await fs.rename(tmp, dest);
   } catch (err) {
     // node-tar may still be flushing entries after it rejects: retry the cleanup, and never let it mask the cause.
-    await fs.rm(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }).catch(() => {});
+    await fs.rm(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }).catch(() => undefined);
     if (err instanceof InputLimitError) throw err;
     // node-tar's own guard against gzip bombs (ratio > 1000) fires before any entry is seen.
     if (/decompression ratio/i.test(String((err as Error)?.message))) {
@@ -101,7 +101,11 @@ export async function extractArchive(archive: string, dest: string): Promise<num
 // stops a bomb at the first chunk over a limit.
 async function extractZip(archive: string, dir: string, budget: ExtractionBudget): Promise<number> {
   let files = 0;
-  let failure: unknown;
+  let failure: Error | undefined;
+  // A function, not an inline check: the callbacks set `failure`, which the type checker cannot see.
+  const throwIfFailed = () => {
+    if (failure) throw failure;
+  };
   const open = new Set<number>();
   const unzip = new Unzip((member) => {
     const rel = safeMemberPath(member.name);
@@ -127,7 +131,7 @@ async function extractZip(archive: string, dir: string, budget: ExtractionBudget
           files++;
         }
       } catch (e) {
-        failure = e;
+        failure = asError(e);
         member.terminate();
       }
     };
@@ -139,12 +143,16 @@ async function extractZip(archive: string, dir: string, budget: ExtractionBudget
     // Small reads: one compressed chunk of zeros can inflate ~1000-fold before the budget sees it.
     for await (const chunk of createReadStream(archive, { highWaterMark: 16 * 1024 })) {
       unzip.push(chunk as Uint8Array);
-      if (failure) throw failure;
+      throwIfFailed();
     }
     unzip.push(new Uint8Array(0), true);
-    if (failure) throw failure;
+    throwIfFailed();
   } finally {
     for (const fd of open) closeSync(fd);
   }
   return files;
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
 }

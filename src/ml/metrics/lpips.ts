@@ -68,6 +68,7 @@ function tapSize(arch: ArchName, size: number): number {
   return h;
 }
 
+// eslint-disable-next-line max-lines-per-function -- builds one closure over the loaded heads; to split next
 export async function createLpips(opts: LpipsOptions = {}): Promise<Lpips> {
   const net = opts.net ?? 'squeeze';
   const spec = NETS[net];

@@ -27,6 +27,7 @@ const KERNEL: Float64Array = (() => {
 })();
 
 /** Mean SSIM of one channel pair (planes of w*h values, 0..dataRange). */
+// eslint-disable-next-line max-lines-per-function -- one numeric kernel, kept whole to read like the paper
 export function ssimPlane(x: Float64Array, y: Float64Array, w: number, h: number, dataRange = 255): number {
   if (w < SSIM_WINDOW || h < SSIM_WINDOW) {
     throw new Error(`SSIM needs images of at least ${SSIM_WINDOW}x${SSIM_WINDOW} pixels, got ${w}x${h}`);

@@ -44,6 +44,7 @@ export function stepsPerEpoch(train: TrainParams['train'], epochSize: number): n
   return train.steps_per_epoch == null ? full : train.steps_per_epoch;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the epoch/step loop with checkpoint and progress; to split next
 export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
   const { trainer, data, train } = o;
   const perEpoch = stepsPerEpoch(train, data.epochSize);

@@ -65,7 +65,9 @@ export class Pix2pixTrainer implements GanTrainer {
   }
 
   extraTensors(): Record<string, tf.Tensor> { return {}; }
-  restoreExtra(): void {}
+  restoreExtra(): void {
+    // pix2pix keeps no state beyond its nets (CycleGAN restores its image pools here).
+  }
   dispose(): void { this.nets.dispose(); }
 }
 

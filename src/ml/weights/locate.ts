@@ -91,6 +91,7 @@ async function tfjsFiles(modelJson: string): Promise<string[]> {
   return [path.basename(modelJson), ...groups.flatMap((g) => g.paths)];
 }
 
+// eslint-disable-next-line max-lines-per-function -- the lookup order reads best in one place; to split next
 export async function locateWeights(id: WeightSetId, opts: LocateOptions = {}): Promise<LocatedWeights> {
   const set = WEIGHT_SETS[id];
   const what = `${set.title} [${id}]`;

@@ -13,6 +13,8 @@ export function createInProcessExecutor(store: ArtefactStore): Executor {
         onLog: (line) => hooks.onLog?.(job.stageId, line),
       });
     },
-    async close() {},
+    async close() {
+      // Nothing outlives a stage run in this process.
+    },
   };
 }

@@ -71,7 +71,9 @@ export function createLocalExecutor(opts: LocalExecutorOptions): Executor {
         worker: `local:${child.pid ?? '?'}`,
       };
     },
-    async close() {},
+    async close() {
+      // Each stage's child process is gone when its run() returns.
+    },
   };
 }
 

@@ -54,6 +54,7 @@ export interface QueueWorker {
   abort(): void;
 }
 
+// eslint-disable-next-line max-lines-per-function -- one BullMQ worker set-up; to split next
 export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueWorker> {
   const id = opts.name ?? processId();
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
