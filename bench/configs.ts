@@ -59,9 +59,10 @@ export function trainParamsFor(c: BenchConfig): TrainParams {
       gan: { mode: cyclegan ? 'lsgan' : 'vanilla', weight: 1 },
       l1: { weight: cyclegan ? 0 : 100 },
       cycle: { lambda_A: 10, lambda_B: 10, identity: 0.5 },
-      perceptual: { weight: c.perceptual ? PERCEPTUAL_WEIGHT : 0, backbone: 'vgg16', weights: 'torchvision', layers: { relu3_3: 1 }, cache_real: false },
+      perceptual: { weight: c.perceptual ? PERCEPTUAL_WEIGHT : 0, backbone: 'vgg16', weights: 'torchvision', normalize: 'auto', layers: { relu3_3: 1 }, cache_real: false },
+      lpips: { weight: 0, net: 'squeeze' },
       style: { weight: 0, layers: {} },
     },
-    train: { epochs: 1, epochs_decay: 0, steps_per_epoch: null, batch_size: 1, lr: 0.0002, beta1: 0.5, beta2: 0.999, seed: 1, checkpoint_every: 1, log_every: 1 },
+    train: { epochs: 1, epochs_decay: 0, steps_per_epoch: null, batch_size: 1, lr: 0.0002, beta1: 0.5, beta2: 0.999, seed: 1, checkpoint_every: 1, log_every: 1, recompute: false },
   } as TrainParams;
 }

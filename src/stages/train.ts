@@ -31,10 +31,16 @@ export const trainStage: StageKind<TrainParams> = {
       });
       ctx.log(`perceptual backbone ${extractor.name}/${extractor.weights} (${extractor.inputConvention})`);
     }
+    let lpips: import('../ml/metrics/lpips.js').Lpips | undefined;
+    if (p.loss.lpips.weight > 0) {
+      const { createLpips } = await import('../ml/metrics/lpips.js');
+      lpips = await createLpips({ net: p.loss.lpips.net, weightsDir: ctx.env.weightsDir, downloadDir: ctx.env.downloadDir });
+      ctx.log(`LPIPS loss ${lpips.net} (${lpips.sources.backbone}, heads ${lpips.sources.heads})`);
+    }
     const started = Date.now();
     try {
       const r = await run.trainModel({
-        params: p, split: ds.train, extractor, workDir: ctx.workDir, outDir: ctx.outDir,
+        params: p, split: ds.train, extractor, lpips, workDir: ctx.workDir, outDir: ctx.outDir,
         progress: (x) => ctx.progress(x), log: (l) => ctx.log(l), signal: ctx.signal,
       });
       const summary = {
@@ -57,6 +63,7 @@ export const trainStage: StageKind<TrainParams> = {
       throw err;
     } finally {
       extractor?.dispose();
+      lpips?.dispose();
     }
   },
 };

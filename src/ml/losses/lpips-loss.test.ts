@@ -1,0 +1,61 @@
+// LPIPS as a training loss: value and input gradient against PyTorch autograd (float64) on the real SqueezeNet
+// ImageNet weights and the published squeeze heads (test/fixtures/lpips-loss/make_gradient.py), through the same
+// LpipsCriterion the pix2pix and CycleGAN trainers use.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_DIR, SHARED_WEIGHTS_DIR } from '../../../test/shared-paths.js';
+import { initBackend } from '../backend.js';
+import { createLpips, type Lpips } from '../metrics/lpips.js';
+import { registerGradients } from '../train/gradients.js';
+import { LpipsCriterion } from './lpips-loss.js';
+
+interface Fixture { shape: [number, number, number, number]; fake_u8_base64: string; real_u8_base64: string; loss: number; grad_f32_base64: string }
+const fx = JSON.parse(await fs.readFile(path.join(REPO_DIR, 'test/fixtures/lpips-loss/gradient.json'), 'utf8')) as Fixture;
+
+const images = (b64: string) => tf.tensor4d(Float32Array.from(Buffer.from(b64, 'base64'), (v) => v / 127.5 - 1), fx.shape);
+const floats = (b64: string) => { const b = Buffer.from(b64, 'base64'); return new Float32Array(b.buffer, b.byteOffset, b.length / 4); };
+
+let lpips: Lpips;
+beforeAll(async () => {
+  await initBackend('wasm');
+  await registerGradients();
+  lpips = await createLpips({ net: 'squeeze', weightsDir: SHARED_WEIGHTS_DIR });
+});
+afterAll(() => lpips.dispose());
+
+describe('loss.lpips', () => {
+  it('value and gradient w.r.t. the generator output match PyTorch autograd', async () => {
+    const crit = new LpipsCriterion(lpips);
+    const fake = images(fx.fake_u8_base64);
+    const real = images(fx.real_u8_base64);
+    // Frozen filters are prepared (and kept) on first use: warm up before counting tensors.
+    tf.tidy(() => crit.term(fake, crit.realFeatures(real)));
+    const before = tf.memory().numTensors;
+    const realFeats = crit.realFeatures(real);
+    const { value, grad } = tf.valueAndGrad((x: tf.Tensor4D) => crit.term(x, realFeats))(fake);
+    const v = (await value.data())[0]!;
+    const g = await grad.data();
+    tf.dispose([value, grad, ...realFeats]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Math.abs(v - fx.loss) / fx.loss).toBeLessThan(1e-4);
+    const ref = floats(fx.grad_f32_base64);
+    let err = 0;
+    let norm = 0;
+    let maxRef = 0;
+    let maxErr = 0;
+    for (let i = 0; i < ref.length; i++) {
+      err += (g[i]! - ref[i]!) ** 2;
+      norm += ref[i]! ** 2;
+      maxRef = Math.max(maxRef, Math.abs(ref[i]!));
+      maxErr = Math.max(maxErr, Math.abs(g[i]! - ref[i]!));
+    }
+    expect(Math.sqrt(err / norm)).toBeLessThan(1e-3);
+    expect(maxErr / maxRef).toBeLessThan(1e-2);
+    // The metric and the loss are one implementation: the metric's distance of the same pair is the same number.
+    const d = await lpips.distance(fake, real);
+    expect(Math.abs((d[0]! + d[1]!) / 2 - v)).toBeLessThan(1e-6);
+    tf.dispose([fake, real]);
+  });
+});
