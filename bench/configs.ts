@@ -6,10 +6,12 @@ export interface BenchConfig {
   /** Issue 5's names: pix2pix-<size>-ngf<n>[-perceptual], cyclegan-128-resnet6. */
   name: string;
   kind: 'pix2pix' | 'cyclegan';
-  generator: 'unet' | 'resnet_6blocks';
+  generator: 'unet' | 'resnet_6blocks' | 'resnet_9blocks';
   size: number;
   ngf: number;
   perceptual: boolean;
+  /** train.recompute (activation recomputation). */
+  recompute?: boolean;
 }
 
 function pix2pix(size: number, ngf: number, perceptual: boolean): BenchConfig {
@@ -24,6 +26,9 @@ export const CONFIGS: BenchConfig[] = [
   pix2pix(256, 64, false),
   pix2pix(256, 64, true),
   { name: 'cyclegan-128-resnet6', kind: 'cyclegan', generator: 'resnet_6blocks', size: 128, ngf: 64, perceptual: false },
+  // pipelines/summer2winter-cyclegan.yaml's networks: out of the 4 GB wasm heap without recomputation.
+  { name: 'cyclegan-256-resnet9', kind: 'cyclegan', generator: 'resnet_9blocks', size: 256, ngf: 64, perceptual: false },
+  { name: 'cyclegan-256-resnet9-recompute', kind: 'cyclegan', generator: 'resnet_9blocks', size: 256, ngf: 64, perceptual: false, recompute: true },
 ];
 
 /** `--quick`: the small rows, a few minutes on 2 cores. */
@@ -63,6 +68,6 @@ export function trainParamsFor(c: BenchConfig): TrainParams {
       lpips: { weight: 0, net: 'squeeze' },
       style: { weight: 0, layers: {} },
     },
-    train: { epochs: 1, epochs_decay: 0, steps_per_epoch: null, batch_size: 1, lr: 0.0002, beta1: 0.5, beta2: 0.999, seed: 1, checkpoint_every: 1, log_every: 1, recompute: false },
+    train: { epochs: 1, epochs_decay: 0, steps_per_epoch: null, batch_size: 1, lr: 0.0002, beta1: 0.5, beta2: 0.999, seed: 1, checkpoint_every: 1, log_every: 1, recompute: c.recompute === true },
   } as TrainParams;
 }

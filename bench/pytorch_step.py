@@ -197,8 +197,8 @@ def pix2pix_step_fn(c):
 
 def cyclegan_step_fn(c):
     norm = norm_layer("instance")
-    G_A = init_weights(resnet(c["ngf"], norm, 6, True))
-    G_B = init_weights(resnet(c["ngf"], norm, 6, True))
+    G_A = init_weights(resnet(c["ngf"], norm, 9 if c["generator"] == "resnet_9blocks" else 6, True))
+    G_B = init_weights(resnet(c["ngf"], norm, 9 if c["generator"] == "resnet_9blocks" else 6, True))
     D_A = init_weights(patch_discriminator(3, 64, 3, norm, True))
     D_B = init_weights(patch_discriminator(3, 64, 3, norm, True))
     opt_G = torch.optim.Adam(list(G_A.parameters()) + list(G_B.parameters()), lr=0.0002, betas=(0.5, 0.999))

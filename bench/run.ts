@@ -138,7 +138,7 @@ async function main(): Promise<void> {
       log(`timing ${c.name} on ${b} ...`);
       const r = await runWorker(c, b, o);
       rows.push(r);
-      log(`  ${fmt(r.median_s)} s/step${r.skipped ? ` (${r.skipped})` : ''}, peak RSS ${r.max_rss_mb} MB`);
+      log(`  ${fmt(r.median_s)} s/step${r.skipped ? ` (${r.skipped})` : ''}, peak RSS ${r.max_rss_mb} MB${r.wasm_heap_mb ? `, wasm heap ${r.wasm_heap_mb} MB` : ''}`);
     }
   }
   log('timing PyTorch ...');
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
       const ratio = pt != null && r.median_s != null ? Number((r.median_s / pt).toFixed(2)) : null;
       process.stdout.write(JSON.stringify({ config: r.config, backend: r.backend, ours_s: r.median_s, pytorch_s: pt, ratio }) + '\n');
     }
-    for (const r of rows) process.stdout.write(JSON.stringify({ measure: 'peak_rss', config: r.config, backend: r.backend, mb: r.max_rss_mb }) + '\n');
+    for (const r of rows) process.stdout.write(JSON.stringify({ measure: 'peak_rss', config: r.config, backend: r.backend, mb: r.max_rss_mb, wasm_heap_mb: r.wasm_heap_mb }) + '\n');
     if (pipeTimes) {
       process.stdout.write(JSON.stringify({ measure: 'validate', seconds: pipeTimes.validate.seconds, how: pipeTimes.validate.how }) + '\n');
       process.stdout.write(JSON.stringify({ measure: 'sweep_cached_rerun', variants: 8, seconds: pipeTimes.sweep.seconds, note: pipeTimes.sweep.note ?? null }) + '\n');

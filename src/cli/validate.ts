@@ -17,7 +17,7 @@ export async function validateFiles(
   out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
   err: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
 ): Promise<number> {
-  const { compileFile } = await import('../compiler/index.js');
+  const { compileFile, lossBalanceWarning } = await import('../compiler/index.js');
   const { isUserError } = await import('./errors.js');
   let code = 0;
   for (const file of files) {
@@ -26,6 +26,11 @@ export async function validateFiles(
       const n = compiled.configs.length;
       const m = Object.keys(compiled.dag.stages).length;
       out(`${file}: ok (${n} config${n === 1 ? '' : 's'}, ${m} stage${m === 1 ? '' : 's'})`);
+      // Warnings, not errors: the exit code stays 0.
+      for (const c of compiled.configs) {
+        const w = lossBalanceWarning(c.config);
+        if (w) err(`${file}: warning: config ${c.id}: ${w}`);
+      }
     } catch (e) {
       if (!isUserError(e)) throw e;
       err(e.message);

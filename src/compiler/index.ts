@@ -11,6 +11,7 @@ export { PipelineError, PIPE_INVALID_PIPELINE, formatDiagnostic, type Diagnostic
 export { canonicalJson, sortKeys } from './canonical.js';
 export { findCycle, topologicalOrder, topologicalWaves, dependents, dependencies, DagError } from './dag.js';
 export { BACKBONE_LAYERS, BACKBONE_WEIGHTS } from './backbones.js';
+export { lossBalanceWarning, expectedTerms } from './loss-balance.js';
 
 export interface CompileOptions {
   /** `--set a.b=c` overrides, applied to the base config before variants and sweeps. */

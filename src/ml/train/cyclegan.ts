@@ -20,7 +20,7 @@ export class CycleGanTrainer implements GanTrainer {
 
   constructor(private readonly cfg: TrainerConfig) {
     const { model, train } = cfg;
-    for (const g of ['G_A', 'G_B']) this.nets.add(g, generatorFor(model, cfg.cropSize), train.seed, model.init_gain);
+    for (const g of ['G_A', 'G_B']) this.nets.add(g, generatorFor(model, cfg.cropSize, undefined, train.recompute), train.seed, model.init_gain);
     for (const d of ['D_A', 'D_B']) this.nets.add(d, discriminatorFor(model, 3), train.seed, model.init_gain);
     const adam = { beta1: train.beta1, beta2: train.beta2 };
     this.nets.optimiser('G', ['G_A', 'G_B'], adam);

@@ -14,7 +14,7 @@ export class Pix2pixTrainer implements GanTrainer {
 
   constructor(private readonly cfg: TrainerConfig) {
     const { model, train } = cfg;
-    this.nets.add('G', generatorFor(model, cfg.cropSize), train.seed, model.init_gain);
+    this.nets.add('G', generatorFor(model, cfg.cropSize, undefined, train.recompute), train.seed, model.init_gain);
     this.nets.add('D', discriminatorFor(model, 6), train.seed, model.init_gain);
     const adam = { beta1: train.beta1, beta2: train.beta2 };
     this.nets.optimiser('G', ['G'], adam);
