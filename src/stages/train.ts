@@ -57,7 +57,7 @@ export const trainStage: StageKind<TrainParams> = {
       if (info.name === 'wasm' && err instanceof Error && /Aborted\(|memory access out of bounds|out of memory/i.test(err.message)) {
         throw new StageUserError('PIPE_TRAIN_OUT_OF_MEMORY',
           `Training ${ctx.stageId} ran out of WebAssembly memory (the wasm backend has a 4 GB heap): ${p.model.generator} with ngf ${p.model.ngf} at ${p.dataset.crop_size}x${p.dataset.crop_size} ` +
-          `is too large for it. Lower dataset.crop_size or model.ngf, or use a native backend (--backend tensorflow or tensorflow-gpu). ` +
+          `is too large for it. Set train.recompute: true (activation recomputation), lower dataset.crop_size or model.ngf, or use a native backend (--backend tensorflow or tensorflow-gpu). ` +
           `The backend is not part of the fingerprint, so a rerun on another backend continues from the last checkpoint.`);
       }
       throw err;
