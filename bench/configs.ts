@@ -1,6 +1,6 @@
 // The benchmark's training configurations, shared by the tfjs worker and the PyTorch reference script (which gets
 // the same fields as JSON), so both sides time exactly the same networks and losses.
-import type { TrainParams } from '../src/compiler/types.js';
+import type { TrainParams } from '../src/core/stage-params.js';
 
 export interface BenchConfig {
   /** Issue 5's names: pix2pix-<size>-ngf<n>[-perceptual], cyclegan-128-resnet6. */

@@ -94,7 +94,7 @@ export async function profileStep(run: () => unknown): Promise<StepProfile> {
   };
 }
 
-/** Plain-text rendering for notes/bench.md. */
+/** Plain-text rendering of a profile (the tables behind docs/performance.md). */
 export function formatProfile(p: StepProfile, top = 15): string {
   const lines = [`step ${p.total_ms} ms CPU, in kernels ${p.kernel_ms} ms`, '', '| kernel | calls | ms | % |', '|---|---|---|---|'];
   for (const r of p.byKernel.slice(0, top)) lines.push(`| ${r.kernel} | ${r.calls} | ${r.ms} | ${r.share} |`);

@@ -2,7 +2,7 @@
 // `register(program)`; heavy modules (runtime, TensorFlow.js) are imported inside the actions so
 // that `pipe validate` stays fast.
 import { Command, CommanderError } from 'commander';
-import { printUserError } from './cli/errors.js';
+import { printError } from './cli/errors.js';
 
 type Register = { register(p: Command): void };
 
@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version exit through here with code 0; bad usage is exit 2.
       return err.exitCode === 0 ? 0 : 2;
     }
-    return printUserError(err);
+    return printError(err);
   }
 }
 

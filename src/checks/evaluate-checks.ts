@@ -2,20 +2,9 @@
 // `on: ci_low` means "the conservative end of the 95 % interval": the end that is worst for that
 // check, i.e. ci_low for a `min` gate and for a drop in a higher-is-better metric, ci_high for a `max`
 // gate and for a drop in a lower-is-better metric (LPIPS, MAE). The table names the end it used.
-import { METRICS, formatMetric, isMetricName, type MetricName } from '../ml/metrics/definitions.js';
-import type { Summary } from '../ml/metrics/stats.js';
-import type { AnyMetricsFile, RunMetricsFile } from '../report/metrics-file.js';
+import { METRICS, formatMetric, isMetricName } from '../ml/metrics/definitions.js';
+import type { AnyMetricsFile, Check, MetricName, RunMetricsFile, Summary } from '../core/formats/metrics-file.js';
 
-/** A `checks:` entry, as written (optional keys) or after defaults (null for absent keys). */
-export interface Check {
-  variant: string;
-  metric: string;
-  min?: number | null;
-  max?: number | null;
-  max_drop_vs?: string | null;
-  by?: number | null;
-  on?: 'mean' | 'ci_low' | null;
-}
 
 export interface CheckResult {
   /** e.g. `perceptual ssim >= 0.3`. */

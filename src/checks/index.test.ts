@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeEvaluation } from '../../test/fixtures/metrics/fake-evaluation.js';
 import { aggregateRun } from '../report/aggregate.js';
-import { writeMetricsJson } from '../report/metrics-file.js';
+import { writeMetricsJson } from '../core/formats/metrics-file.js';
 import { latestRunDir, runChecksForRun } from './index.js';
 
 let tmp: string;

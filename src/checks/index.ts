@@ -1,6 +1,6 @@
 // Entry point `pipe run` imports lazily: checks of a finished run, as text plus an exit code.
-import { isUserError } from '../cli/errors.js';
-import { readMetricsJson, type AnyMetricsFile } from '../report/metrics-file.js';
+import { isUserFacing, UserError } from '../core/errors.js';
+import { readMetricsJson, type AnyMetricsFile } from '../core/formats/metrics-file.js';
 import { evaluateChecks, formatChecksMarkdown, formatChecksText, type CheckResult } from './evaluate-checks.js';
 import { loadRunMetrics } from './run-dir.js';
 
@@ -29,13 +29,12 @@ export async function runChecksForRun(runDir: string, options: RunChecksOptions 
     const text = options.markdown ? formatChecksMarkdown(results) : formatChecksText(results);
     return { exitCode: results.some((r) => !r.pass) ? 1 : 0, text, results };
   } catch (err) {
-    if (isUserError(err)) return { exitCode: err.exitCode ?? 1, text: `pipe: ${err.message}\n` };
+    if (isUserFacing(err)) return { exitCode: err.exitCode, text: `pipe: ${err.message}\n` };
     throw err;
   }
 }
 
 async function readBaseline(file: string): Promise<AnyMetricsFile> {
-  const { UserError } = await import('../cli/errors.js');
   let data: AnyMetricsFile;
   try {
     data = await readMetricsJson(file);

@@ -1,10 +1,10 @@
 // A run's metrics.json from a run directory, a pipeline file or the file itself.
 import path from 'node:path';
-import type { RunMetricsFile } from '../report/metrics-file.js';
-import { UserError } from '../cli/errors.js';
+import type { RunMetricsFile } from '../core/formats/metrics-file.js';
+import { UserError } from '../core/errors.js';
 
 export async function loadRunOrFile(arg: string, runsDir?: string): Promise<{ label: string; metrics: RunMetricsFile }> {
-  const { readMetricsJson } = await import('../report/metrics-file.js');
+  const { readMetricsJson } = await import('../core/formats/metrics-file.js');
   if (arg.endsWith('.json')) {
     const metrics = await readMetricsJson<RunMetricsFile>(arg).catch((err: Error) => {
       throw new UserError('PIPE_METRICS_UNREADABLE', `Cannot read ${arg}: ${err.message}.`, 2);

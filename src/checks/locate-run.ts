@@ -2,8 +2,8 @@
 // given, a pipeline file (its newest run), or nothing (the newest run of any pipeline).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../cli/errors.js';
-import { safeName } from '../runtime/run-dir.js';
+import { UserError } from '../core/errors.js';
+import { safeName } from '../core/formats/run-record.js';
 
 export function runsRoot(option?: string): string {
   return path.resolve(option ?? process.env.PIPE_RUNS_DIR ?? 'runs');

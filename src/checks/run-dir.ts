@@ -2,10 +2,10 @@
 // report stage's cache entry that `stages/<id>` points to), and the latest run of a pipeline.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../cli/errors.js';
-import { safeName } from '../runtime/run-dir.js';
-import { readMetricsJson, type RunMetricsFile } from '../report/metrics-file.js';
-import { pathExists } from '../util/fs.js';
+import { UserError } from '../core/errors.js';
+import { safeName } from '../core/formats/run-record.js';
+import { readMetricsJson, type RunMetricsFile } from '../core/formats/metrics-file.js';
+import { pathExists } from '../core/fs.js';
 
 /** Exit code 2: the run is missing or incomplete (not a check failure). */
 export class RunNotReadyError extends UserError {

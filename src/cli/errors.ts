@@ -1,29 +1,11 @@
-// User errors print as one paragraph with exit code 1; anything else is a bug and keeps its stack.
+// How the CLI ends on an error: a user or usage error prints as one paragraph (plus its hint) with exit code 1
+// or 2; anything else is a bug and keeps its stack (exit 70).
+import { formatPipeError, isUserFacing } from '../core/errors.js';
 
-/** An error caused by the user's input (file, flag, data); carries a stable code. */
-export class UserError extends Error {
-  readonly code: string;
-  readonly exitCode: number;
-  constructor(code: string, message: string, exitCode = 1) {
-    super(message);
-    this.name = 'UserError';
-    this.code = code;
-    this.exitCode = exitCode;
-  }
-}
-
-export function isUserError(err: unknown): err is { message: string; code: string; exitCode?: number } {
-  return (
-    err instanceof Error &&
-    typeof (err as { code?: unknown }).code === 'string' &&
-    String((err as unknown as { code: string }).code).startsWith('PIPE_')
-  );
-}
-
-export function printUserError(err: unknown): number {
-  if (isUserError(err)) {
-    process.stderr.write(`pipe: ${err.message}\n`);
-    return err.exitCode ?? 1;
+export function printError(err: unknown): number {
+  if (isUserFacing(err)) {
+    process.stderr.write(`pipe: ${formatPipeError(err)}\n`);
+    return err.exitCode;
   }
   process.stderr.write(`pipe: internal error (please report it):\n${err instanceof Error ? err.stack : String(err)}\n`);
   return 70;

@@ -1,6 +1,7 @@
 // Option helpers shared by plan/run/runs/gc (commander).
 import type { Command } from 'commander';
-import { UserError } from './errors.js';
+import { BACKEND_NAMES, isBackendName, type BackendName } from '../core/backends.js';
+import { UserError } from '../core/errors.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -14,13 +15,11 @@ export function positiveInt(name: string) {
   };
 }
 
-export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
-
-export function backendOption(value: string): (typeof BACKENDS)[number] {
-  if (!(BACKENDS as readonly string[]).includes(value)) {
-    throw new UserError('PIPE_BAD_OPTION', `--backend must be one of ${BACKENDS.join(', ')}; got "${value}".`, 2);
+export function backendOption(value: string): BackendName {
+  if (!isBackendName(value)) {
+    throw new UserError('PIPE_BAD_OPTION', `--backend must be one of ${BACKEND_NAMES.join(', ')}; got "${value}".`, 2);
   }
-  return value as (typeof BACKENDS)[number];
+  return value;
 }
 
 /** --cache-dir / --data-dir / --weights-dir / --backend, shared by plan and run. */
@@ -30,7 +29,7 @@ export function locationOptions(cmd: Command, which: { runs?: boolean } = {}): C
     .option('--cache-dir <dir>', 'stage cache (default .pipe/cache; env PIPE_CACHE_DIR)')
     .option('--data-dir <dir>', 'dataset mirror folder (env PIPE_DATA_DIR)')
     .option('--weights-dir <dir>', 'pretrained weights mirror folder (env PIPE_WEIGHTS_DIR)')
-    .option('--backend <name>', `TensorFlow.js backend: ${BACKENDS.join(', ')} (default: the pipeline's, else auto)`, backendOption);
+    .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')} (default: the pipeline's, else auto)`, backendOption);
   if (which.runs) cmd.option('--runs-dir <dir>', 'where run directories go (default runs; env PIPE_RUNS_DIR)');
   return cmd;
 }

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReportFixture } from '../../test/fixtures/metrics/report-fixture.js';
 import { REPO_DIR } from '../../test/shared-paths.js';
-import type { Check } from '../checks/evaluate-checks.js';
+import type { Check } from '../core/formats/metrics-file.js';
 import { stageChildCommand } from '../runtime/child-command.js';
 
 let tmp: string;

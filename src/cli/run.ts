@@ -1,6 +1,7 @@
 // `pipe run FILE`: run a pipeline's stages (cached ones are skipped), write the run directory,
 // run the checks; exit 1 when a stage failed (naming it and its log), 130 when interrupted.
 import { InvalidArgumentError, type Command } from 'commander';
+import { UserError } from '../core/errors.js';
 import { locationOptions, positiveInt } from './options.js';
 
 interface RunCliOptions {
@@ -40,11 +41,9 @@ export function register(program: Command): void {
     .option('--no-checks', 'skip the pipeline checks at the end')
     .action(async (file: string, o: RunCliOptions) => {
       if (o.executor !== 'local' && o.executor !== 'queue') {
-        const { UserError } = await import('./errors.js');
         throw new UserError('PIPE_BAD_OPTION', `--executor must be local or queue; got "${o.executor}".`, 2);
       }
       if (o.onError !== 'skip-dependents' && o.onError !== 'stop') {
-        const { UserError } = await import('./errors.js');
         throw new UserError('PIPE_BAD_OPTION', `--on-error must be skip-dependents or stop; got "${o.onError}".`, 2);
       }
       const { runPipeline } = await import('../runtime/run.js');

@@ -1,6 +1,7 @@
 // `pipe validate FILE...`: compile each pipeline (no runtime, no TensorFlow.js) and print
 // `FILE: ok (N configs, M stages)` or its diagnostics. Exit 1 when any file has errors.
 import type { Command } from 'commander';
+import { isUserFacing } from '../core/errors.js';
 
 export interface ValidateOptions {
   set?: string[];
@@ -18,7 +19,6 @@ export async function validateFiles(
   err: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
 ): Promise<number> {
   const { compileFile, lossBalanceWarning } = await import('../compiler/index.js');
-  const { isUserError } = await import('./errors.js');
   let code = 0;
   for (const file of files) {
     try {
@@ -32,7 +32,7 @@ export async function validateFiles(
         if (w) err(`${file}: warning: config ${c.id}: ${w}`);
       }
     } catch (e) {
-      if (!isUserError(e)) throw e;
+      if (!isUserFacing(e)) throw e;
       err(e.message);
       code = 1;
     }

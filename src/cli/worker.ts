@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import { DEFAULT_QUEUE_NAME, WORKER_DEFAULTS } from '../runtime/queue/defaults.js';
 import type { BackendName } from '../stages/types.js';
-import { UserError } from './errors.js';
-import { BACKENDS, backendOption, positiveInt } from './options.js';
+import { UserError } from '../core/errors.js';
+import { BACKEND_NAMES } from '../core/backends.js';
+import { backendOption, positiveInt } from './options.js';
 
 interface WorkerFlags {
   redis?: string;
@@ -27,7 +28,7 @@ export function register(program: Command): void {
     .option('--redis <url>', 'Redis URL: redis://[:password@]host[:port][/db], rediss:// for TLS (env PIPE_REDIS_URL)')
     .option('--queue <name>', `queue name; the same as the coordinator's --queue (default ${DEFAULT_QUEUE_NAME})`)
     .option('--concurrency <n>', 'stages run side by side on this machine', positiveInt('--concurrency'), 1)
-    .option('--backend <name>', `TensorFlow.js backend on this machine: ${BACKENDS.join(', ')} (default: the coordinator's)`, backendOption)
+    .option('--backend <name>', `TensorFlow.js backend on this machine: ${BACKEND_NAMES.join(', ')} (default: the coordinator's)`, backendOption)
     .option('--cache-dir <dir>', 'shared artefact store, the same storage on every machine (env PIPE_CACHE_DIR; default .pipe/cache)')
     .option('--data-dir <dir>', 'dataset mirror folder on this machine (env PIPE_DATA_DIR)')
     .option('--weights-dir <dir>', 'pretrained weights mirror folder on this machine (env PIPE_WEIGHTS_DIR)')

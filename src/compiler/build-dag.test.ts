@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import { compile, minimal, yaml } from './test-helpers.js';
-import type { TrainParams } from './types.js';
+import type { TrainParams } from '../core/stage-params.js';
 
 describe('stage DAG', () => {
   it('builds dataset -> train -> evaluate per config -> one report', () => {

@@ -1,17 +1,8 @@
 // Expanded configs -> stage DAG: dataset -> train -> evaluate per config -> one report.
 // Stages with equal kind, params and inputs (canonical JSON) are one node serving several configs.
-import { canonicalJson } from './canonical.js';
-import type {
-  Dag,
-  DatasetParams,
-  EvaluateParams,
-  ExpandedConfig,
-  ReportParams,
-  ResolvedConfig,
-  Stage,
-  StageKindName,
-  TrainParams,
-} from './types.js';
+import { canonicalJson } from '../core/canonical-json.js';
+import type { Dag, ExpandedConfig, Stage, StageKindName } from './types.js';
+import type { DatasetParams, EvaluateParams, ReportParams, ResolvedConfig, TrainParams } from '../core/stage-params.js';
 
 export function datasetParams(c: ResolvedConfig): DatasetParams {
   const d = c.dataset;

@@ -8,9 +8,10 @@ import { checkPath, isDottedPath, parseSetArg, setPath, splitPath, typeSetValue,
 import { expandPoints, type Override } from './expand.js';
 import { checkConfig, checkReferences, type Issue } from './semantic.js';
 import { buildDag } from './build-dag.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import { findCycle } from './dag.js';
-import type { Dag, ExpandedConfig, ResolvedConfig } from './types.js';
+import type { Dag, ExpandedConfig } from './types.js';
+import type { ResolvedConfig } from '../core/stage-params.js';
 
 export interface CompiledPipeline {
   config: ResolvedConfig;

@@ -1,12 +1,16 @@
 // Graph algorithms over the plain `deps` record (stage id -> ids it depends on), as free functions.
+import { PipeError } from '../core/errors.js';
 
 export type Deps = Readonly<Record<string, readonly string[]>>;
 
-/** The DAG has a cycle (or a dependency on an unknown stage); lists the offending ids. */
-export class DagError extends Error {
+/**
+ * The DAG has a cycle (or a dependency on an unknown stage); lists the offending ids. The compiler reports cycles
+ * as diagnostics before it orders stages, so reaching this is a bug: internal class, printed with its stack.
+ */
+export class DagError extends PipeError {
   readonly ids: string[];
   constructor(message: string, ids: string[]) {
-    super(`${message}: ${ids.join(' -> ')}`);
+    super('PIPE_DAG_INVALID', `${message}: ${ids.join(' -> ')}`, { exitClass: 'internal' });
     this.name = 'DagError';
     this.ids = ids;
   }
@@ -63,9 +67,25 @@ export function topologicalWaves(deps: Deps): string[][] {
   return waves;
 }
 
-/** Every stage after all of its dependencies. */
+/**
+ * Every stage after all of its dependencies: the order `pipe plan` shows and the runtime starts stages in.
+ * Stable: repeated passes in the order of `deps`' keys, a stage joining as soon as its dependencies have.
+ */
 export function topologicalOrder(deps: Deps): string[] {
-  return topologicalWaves(deps).flat();
+  checkKnown(deps);
+  const cycle = findCycle(deps);
+  if (cycle) throw new DagError('dependency cycle', cycle);
+  const ids = Object.keys(deps);
+  const done = new Set<string>();
+  const order: string[] = [];
+  while (order.length < ids.length) {
+    for (const id of ids) {
+      if (done.has(id) || !deps[id].every((d) => done.has(d))) continue;
+      done.add(id);
+      order.push(id);
+    }
+  }
+  return order;
 }
 
 /** Stages that depend on `id`, directly or not (what must rerun or be skipped when it changes or fails). */

@@ -1,6 +1,6 @@
 // Diagnostics are plain data (file, line, col, key path, message) so tests can assert positions;
 // the thrown error carries them and renders one `FILE:LINE:COL: path: message` line each.
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 
 export interface Diagnostic {
   /** The pipeline file as given, or `--set` for a command-line override. */

@@ -2,15 +2,15 @@
 // Pure apart from reading the pipeline file.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { compilePipelineText } from './compile.js';
-import type { Dag, ExpandedConfig, ResolvedConfig } from './types.js';
+import type { Dag, ExpandedConfig } from './types.js';
+import type { ResolvedConfig } from '../core/stage-params.js';
 
 export { compilePipelineText } from './compile.js';
 export { PipelineError, PIPE_INVALID_PIPELINE, formatDiagnostic, type Diagnostic } from './diagnostics.js';
-export { canonicalJson, sortKeys } from './canonical.js';
 export { findCycle, topologicalOrder, topologicalWaves, dependents, dependencies, DagError } from './dag.js';
-export { BACKBONE_LAYERS, BACKBONE_WEIGHTS } from './backbones.js';
+export { BACKBONE_LAYERS, BACKBONE_WEIGHTS } from '../core/backbones.js';
 export { lossBalanceWarning, expectedTerms } from './loss-balance.js';
 
 export interface CompileOptions {

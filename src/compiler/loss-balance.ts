@@ -2,7 +2,7 @@
 // table (loss-magnitudes.generated.ts, made by bench/loss-scales.ts on real weights and images), times its weight. A
 // term expected above 100x or below 1/100 of the sum of the others either drowns them or does nothing.
 import { LOSS_SCALES_MEASUREMENT } from './loss-magnitudes.generated.js';
-import type { ResolvedConfig } from './types.js';
+import type { ResolvedConfig } from '../core/stage-params.js';
 
 const M = LOSS_SCALES_MEASUREMENT.magnitudes;
 type LayerTable = Readonly<Record<string, number>>;

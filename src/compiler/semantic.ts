@@ -1,8 +1,8 @@
 // Checks the schema can't express: relations between keys, names that refer to other parts of the
 // pipeline, and model shapes that don't fit the crop size.
 import type { PathSegment } from './diagnostics.js';
-import type { ResolvedConfig } from './types.js';
-import { BACKBONE_LAYERS, BACKBONE_WEIGHTS } from './backbones.js';
+import type { ResolvedConfig } from '../core/stage-params.js';
+import { BACKBONE_LAYERS, BACKBONE_WEIGHTS } from '../core/backbones.js';
 import { unknownNameHint } from './suggest.js';
 
 export interface Issue {

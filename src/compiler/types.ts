@@ -1,18 +1,6 @@
-// Plain-data contracts produced by the compiler and consumed by the runtime and the stages.
-// The config types are generated from schemas/pipeline.schema.json (npm run gen:types); nothing
-// here restates a key the schema already defines.
-import type { PipelineConfig } from './config.generated.js';
-
-export type { PipelineConfig } from './config.generated.js';
-
-/** A config section after defaults: every key present (nullable keys stay nullable). */
-export type Resolved<T> = T extends readonly (infer U)[]
-  ? Resolved<U>[]
-  : T extends object
-    ? { [K in keyof T]-?: Resolved<Exclude<T[K], undefined>> }
-    : T;
-
-export type ResolvedConfig = Resolved<PipelineConfig>;
+// Plain-data contracts produced by the compiler and consumed by the runtime: the expanded configs and the
+// stage DAG. The config and stage-param types live in src/core/stage-params.ts (generated from the schema).
+import type { ResolvedConfig } from '../core/stage-params.js';
 
 /** One concrete point of variants x sweep. */
 export interface ExpandedConfig {
@@ -44,40 +32,4 @@ export interface Dag {
   stages: Record<string, Stage>;
   /** Stage id -> ids it depends on (the values of its inputs). */
   deps: Record<string, string[]>;
-}
-
-// ---- Params each stage kind receives (the compiler builds them; the stage reads them) ----
-type C = ResolvedConfig;
-
-/** dataset: decode, resize, split. Flip/crop happen at train time, so they are not here. */
-export type DatasetParams = Pick<C['dataset'], 'source' | 'path' | 'layout' | 'direction' | 'load_size' | 'crop_size' | 'max_images' | 'train_split'> & {
-  /** Split prepared for evaluation (resized to crop_size). */
-  eval_split: string;
-};
-
-/** train: inputs { dataset }. */
-export interface TrainParams {
-  dataset: Pick<C['dataset'], 'layout' | 'direction' | 'load_size' | 'crop_size' | 'flip'>;
-  model: C['model'];
-  loss: C['loss'];
-  train: C['train'];
-}
-
-/** evaluate: inputs { dataset, train }. */
-export interface EvaluateParams {
-  model: Pick<C['model'], 'kind'>;
-  dataset: Pick<C['dataset'], 'crop_size' | 'direction'>;
-  evaluate: C['evaluate'];
-}
-
-/** report: inputs { `train:<configId>`, `evaluate:<configId>` } for every config. */
-export interface ReportParams {
-  name: string;
-  description: string;
-  report: C['report'];
-  checks: C['checks'];
-  /** Every expanded config without its full body: id, variant and what differs from the base. */
-  configs: { id: string; variant: string; overrides: Record<string, unknown> }[];
-  /** The base pipeline after defaults, for the report's "pipeline" section. */
-  base: Omit<C, 'variants' | 'sweep' | 'checks'>;
 }

@@ -4,11 +4,13 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../cli/errors.js';
+import type { BackendName, ConcreteBackend } from '../core/backends.js';
+import { UserError } from '../core/errors.js';
 import './ops/register_gradients.js';
 
-export type BackendRequest = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
-export type ConcreteBackend = Exclude<BackendRequest, 'auto'>;
+export type { ConcreteBackend } from '../core/backends.js';
+/** What a stage asks for: a backend name, or auto. */
+export type BackendRequest = BackendName;
 
 export interface BackendFallback {
   backend: ConcreteBackend;
@@ -70,6 +72,7 @@ async function activate(tfjsName: string): Promise<void> {
 
 async function loadNative(pkg: string, name: ConcreteBackend): Promise<BackendInfo> {
   // tfjs-node registers a backend called 'tensorflow' as a side effect of being imported.
+  // eslint-disable-next-line no-restricted-syntax -- an optional npm package (tfjs-node or -gpu), not a pipe module
   await import(pkg);
   await activate('tensorflow');
   return base(name, 'tensorflow', packageVersion(pkg), null, null);
@@ -109,6 +112,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
   // The npm `webgpu` package is Dawn for Node. tfjs-backend-webgpu checks `navigator.gpu` when it is imported, so the
   // global must exist first. Software renderers (Mesa llvmpipe) only offer a 'compatibility' adapter: retry with it.
   const webgpuPkg = 'webgpu';
+  // eslint-disable-next-line no-restricted-syntax -- optional npm package; a variable keeps tsc from requiring it
   const dawn = (await import(webgpuPkg)) as { create(flags: string[]): GpuLike; globals: Record<string, unknown> };
   if (!process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
   Object.assign(globalThis, dawn.globals);
@@ -131,6 +135,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
   const adapter = (await gpu.requestAdapter()) as { info?: Record<string, unknown> } | null;
   if (!adapter) throw new Error('no WebGPU adapter found (no Vulkan/OpenGL driver Dawn can use)');
   const backendPkg = '@tensorflow/tfjs-backend-webgpu';
+  // eslint-disable-next-line no-restricted-syntax -- optional npm package; a variable keeps tsc from requiring it
   await import(backendPkg);
   await activate('webgpu');
   chunkAddN();

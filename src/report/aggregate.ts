@@ -1,9 +1,8 @@
 // Builds the run-level metrics.json from the evaluate stages' files: per config, per seed group
 // (configs differing only by train.seed) and per variant, plus paired tests against the baseline.
-import type { Check } from '../checks/evaluate-checks.js';
-import { PAIR_METRICS, type MetricName, type PairMetricName } from '../ml/metrics/definitions.js';
-import { aggregateSeeds, mean, pairedTTest, type PairedTest, type Summary } from '../ml/metrics/stats.js';
-import type { AggregateMetrics, ConfigMetrics, EvaluateMetricsFile, RunMetricsFile } from './metrics-file.js';
+import type { AggregateMetrics, Check, ConfigMetrics, EvaluateMetricsFile, MetricName, PairedTest, PairMetricName, RunMetricsFile, Summary } from '../core/formats/metrics-file.js';
+import { PAIR_METRICS } from '../ml/metrics/definitions.js';
+import { aggregateSeeds, mean, pairedTTest } from '../ml/metrics/stats.js';
 
 export interface ConfigRef {
   id: string;

@@ -1,7 +1,7 @@
 // `pipe compare`: metric means of two runs side by side, per variant, with the change signed so
 // that "better" reads the same for every metric.
-import { METRICS, formatMetric, improvement, type MetricName } from '../ml/metrics/definitions.js';
-import type { RunMetricsFile } from './metrics-file.js';
+import { METRICS, formatMetric, improvement } from '../ml/metrics/definitions.js';
+import type { MetricName, RunMetricsFile } from '../core/formats/metrics-file.js';
 
 export interface CompareRow {
   variant: string;

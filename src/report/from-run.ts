@@ -3,7 +3,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { resolveStageDir, RunNotReadyError } from '../checks/run-dir.js';
-import type { Dag, ReportParams } from '../compiler/types.js';
+import type { Dag } from '../compiler/types.js';
+import type { ReportParams } from '../core/stage-params.js';
 import { buildReportModel, type ReportModel, type StageTiming } from './model.js';
 import { writeReport } from './write.js';
 

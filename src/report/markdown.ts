@@ -1,5 +1,6 @@
 // report.md: the metrics table and the check results in Markdown, for a CI job summary or a PR comment.
-import { formatMetric, METRICS, type MetricName } from '../ml/metrics/definitions.js';
+import { formatMetric, METRICS } from '../ml/metrics/definitions.js';
+import type { MetricName } from '../core/formats/metrics-file.js';
 import { formatChecksMarkdown } from '../checks/evaluate-checks.js';
 import { hasSeedGroups } from './aggregate.js';
 import type { ReportModel } from './model.js';

@@ -2,11 +2,11 @@
 // Markdown renderers turn into text (they do no I/O).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ReportParams } from '../compiler/types.js';
+import type { ReportParams } from '../core/stage-params.js';
 import { evaluateChecks, type CheckResult } from '../checks/evaluate-checks.js';
 import { aggregateRun, type ConfigRef } from './aggregate.js';
 import { readLosses, type LossSeries } from './losses.js';
-import { readMetricsJson, type Direction, type EvaluateMetricsFile, type RunMetricsFile } from './metrics-file.js';
+import { readMetricsJson, type Direction, type EvaluateMetricsFile, type RunMetricsFile } from '../core/formats/metrics-file.js';
 
 export interface StageTiming {
   id: string;

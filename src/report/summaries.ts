@@ -1,8 +1,8 @@
 // Per-image values -> per-metric summaries (mean, std, seeded bootstrap 95 % interval), the way the
 // evaluate stage writes them. The bootstrap seed is fixed per metric so reruns give identical files.
-import { PAIR_METRICS, type MetricName, type PairMetricName } from '../ml/metrics/definitions.js';
-import { summarize, type Summary } from '../ml/metrics/stats.js';
-import type { SpeedFigures } from './metrics-file.js';
+import { PAIR_METRICS } from '../ml/metrics/definitions.js';
+import type { MetricName, PairMetricName, SpeedFigures, Summary } from '../core/formats/metrics-file.js';
+import { summarize } from '../ml/metrics/stats.js';
 
 export type ImageValues = Record<string, Partial<Record<PairMetricName, number>>>;
 

@@ -1,8 +1,7 @@
 // The report's tables as plain rows, shared by the HTML and Markdown renderers: per-config metrics
 // (best marked, change vs the baseline signed so + is better), seed-averaged groups, paired tests.
-import { METRIC_NAMES, improvement, METRICS, type MetricName } from '../ml/metrics/definitions.js';
-import type { PairedTest, Summary } from '../ml/metrics/stats.js';
-import type { RunMetricsFile } from './metrics-file.js';
+import { METRIC_NAMES, improvement, METRICS } from '../ml/metrics/definitions.js';
+import type { MetricName, PairedTest, RunMetricsFile, Summary } from '../core/formats/metrics-file.js';
 
 export interface MetricCell {
   summary: Summary | null;

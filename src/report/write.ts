@@ -2,7 +2,8 @@
 import path from 'node:path';
 import { renderReportHtml } from './html.js';
 import { renderReportMarkdown } from './markdown.js';
-import { metricsToJson, writeFileAtomic } from './metrics-file.js';
+import { metricsToJson } from '../core/formats/metrics-file.js';
+import { writeFileAtomic } from '../core/fs.js';
 import type { ReportModel } from './model.js';
 
 export const REPORT_OUTPUTS = ['report.html', 'report.md', 'metrics.json'] as const;

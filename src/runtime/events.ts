@@ -1,5 +1,5 @@
 // What the runtime tells the outside world while a run goes; reporters are plug-ins over these.
-import type { StageProgress } from '../stages/types.js';
+import type { StageProgress } from '../core/progress.js';
 
 export type RunEvent =
   | { type: 'runStarted'; pipeline: string; runDir: string; stages: { id: string; kind: string }[] }

@@ -4,8 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { isUserFacing, PipeError } from '../core/errors.js';
 import { loadStageKind } from '../stages/index.js';
-import type { StageProgress, StageResult } from '../stages/types.js';
+import type { StageProgress } from '../core/progress.js';
+import type { StageResult } from '../stages/types.js';
 import { engineVersion } from './engine-version.js';
 import { acquireStageLock, type StageLock } from './stage-lock.js';
 import { DirectoryStore } from './store.js';
@@ -111,6 +113,7 @@ export async function executeStageJob(job: StageJob, store: ArtefactStore, hooks
     log(`${job.stageId}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return outcome('done');
   } catch (err) {
+    // Best-effort cleanup of the failed attempt (stale ones are swept later); the stage's error is what counts.
     if (outDir) await rm(outDir, { recursive: true, force: true }).catch(() => undefined);
     const message = describeStageError(err);
     log(`${job.stageId}: FAILED: ${message}`);
@@ -121,23 +124,16 @@ export async function executeStageJob(job: StageJob, store: ArtefactStore, hooks
   }
 }
 
-class InputMissingError extends Error {
-  readonly code = 'PIPE_INPUT_MISSING';
+class InputMissingError extends PipeError {
   constructor(name: string, fp: string) {
-    super(`input "${name}" (fingerprint ${fp.slice(0, 12)}) is not in the cache; was the cache cleaned while the run was going? Rerun the pipeline.`);
+    super('PIPE_INPUT_MISSING', `input "${name}" (fingerprint ${fp.slice(0, 12)}) is not in the cache; was the cache cleaned while the run was going? Rerun the pipeline.`);
   }
 }
 
-class StageInterruptedError extends Error {
-  readonly code = 'PIPE_INTERRUPTED';
+class StageInterruptedError extends PipeError {
   constructor() {
-    super('interrupted; rerun the pipeline to continue from the last checkpoint');
+    super('PIPE_INTERRUPTED', 'interrupted; rerun the pipeline to continue from the last checkpoint');
   }
-}
-
-/** StageUserError / UserError carry a PIPE_* code: their message is the whole story. */
-function isUserFacing(err: unknown): err is Error & { code: string } {
-  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && (err as unknown as { code: string }).code.startsWith('PIPE_');
 }
 
 export function describeStageError(err: unknown): string {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compilePipelineText } from '../compiler/index.js';
 import type { StageKind } from '../stages/types.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import { FileDigests } from './file-digests.js';
 import { FINGERPRINT_SCHEME, fingerprintDag, fingerprintOf, type FingerprintDetails } from './fingerprint.js';
 

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { Dag } from '../compiler/types.js';
 import type { StageEnv, StageKind } from '../stages/types.js';
-import { canonicalJson, sha256 } from './canonical-json.js';
+import { canonicalJson, sha256 } from '../core/canonical-json.js';
 import type { FileDigests } from './file-digests.js';
 import { topologicalOrder } from './graph.js';
 

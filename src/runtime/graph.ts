@@ -1,33 +1,30 @@
-// Graph algorithms over the compiler's plain-data DAG: free functions, no I/O.
+// The runtime's view of the compiler's DAG (stages with inputs): ordering comes from compiler/dag.ts, the one
+// graph module; this file adds what only the runtime needs (--only selection, dependents). No I/O.
 import picomatch from 'picomatch';
+import { DagError, dependencies, topologicalOrder as orderDeps } from '../compiler/dag.js';
 import type { Dag } from '../compiler/types.js';
+import { PipeError } from '../core/errors.js';
 
-export class DagCycleError extends Error {
-  readonly code = 'PIPE_DAG_CYCLE';
+/** The runtime was handed a DAG it cannot order (a cycle, or a dependency on an unknown stage). */
+export class DagCycleError extends PipeError {
   constructor(readonly stageIds: string[]) {
-    super(`the stage graph has a cycle through: ${stageIds.join(', ')}`);
+    super('PIPE_DAG_CYCLE', `the stage graph has a cycle through: ${stageIds.join(', ')}`);
   }
 }
 
-/** Stage ids, every stage after all of its dependencies (stable: ties keep insertion order). */
+/** Stage ids, every stage after all of its dependencies: the compiler's order (compiler/dag.ts), the one plan shows. */
 export function topologicalOrder(dag: Dag): string[] {
-  const ids = Object.keys(dag.stages);
-  const done = new Set<string>();
-  const order: string[] = [];
-  let progressed = true;
-  while (order.length < ids.length && progressed) {
-    progressed = false;
-    for (const id of ids) {
-      if (done.has(id)) continue;
-      if (depsOf(dag, id).every((d) => done.has(d))) {
-        done.add(id);
-        order.push(id);
-        progressed = true;
-      }
-    }
+  try {
+    return orderDeps(stageDeps(dag));
+  } catch (err) {
+    if (err instanceof DagError) throw new DagCycleError(err.ids);
+    throw err;
   }
-  if (order.length < ids.length) throw new DagCycleError(ids.filter((id) => !done.has(id)));
-  return order;
+}
+
+/** Stage id -> ids it depends on, for every stage. */
+export function stageDeps(dag: Dag): Record<string, string[]> {
+  return Object.fromEntries(Object.keys(dag.stages).map((id) => [id, depsOf(dag, id)]));
 }
 
 export function depsOf(dag: Dag, id: string): string[] {
@@ -44,15 +41,7 @@ export function dependentsMap(dag: Dag): Record<string, string[]> {
 
 /** Every stage `id` needs, transitively (without `id`). */
 export function ancestors(dag: Dag, id: string): Set<string> {
-  const seen = new Set<string>();
-  const stack = [...depsOf(dag, id)];
-  while (stack.length) {
-    const d = stack.pop()!;
-    if (seen.has(d)) continue;
-    seen.add(d);
-    stack.push(...depsOf(dag, d));
-  }
-  return seen;
+  return new Set(dependencies(stageDeps(dag), id));
 }
 
 /** Every stage that depends on `id`, transitively. */

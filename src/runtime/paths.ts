@@ -1,7 +1,7 @@
 // Relative paths written in a pipeline resolve against the pipeline's folder and must stay
 // inside it or the project: a shared pipeline file must not read arbitrary places by accident.
 import path from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { Dag } from '../compiler/types.js';
 
 const PATH_KEY = /^(path|.*_path|.*_dir)$/;

@@ -10,6 +10,7 @@ import { fingerprintDag, type Fingerprint } from './fingerprint.js';
 import { checkPipelinePaths } from './paths.js';
 import { resolveLocations, stageEnv, type LocationOptions, type Locations } from './settings.js';
 import { DirectoryStore } from './store.js';
+import { warn } from './warn.js';
 
 export interface Prepared {
   compiled: Compiled;
@@ -29,8 +30,10 @@ export async function prepareCompiled(compiled: Compiled, opts: LocationOptions 
   const backend = opts.backend ?? ((compiled.config as { backend?: BackendName }).backend ?? undefined);
   const env = stageEnv(loc, compiled.file, backend);
   checkPipelinePaths(compiled.dag, compiled.file, loc.projectDir);
-  const digests = new FileDigests(path.join(loc.cacheDir, 'digests.json'));
+  const digestsFile = path.join(loc.cacheDir, 'digests.json');
+  const digests = new FileDigests(digestsFile);
   const fingerprints = await fingerprintDag(compiled.dag, { env, digests, loadKind: loadStageKind, engine: engineVersion() });
-  await digests.save().catch(() => undefined);
+  // The digest cache only saves re-hashing unchanged files next time; losing it costs time, not correctness.
+  await digests.save().catch((err: unknown) => warn(`could not save the file digest cache ${digestsFile}`, err));
   return { compiled, loc, env, fingerprints, store: new DirectoryStore(loc.cacheDir) };
 }

@@ -4,21 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { STAGE_RECORD } from './store.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { writeFileAtomic } from '../core/fs.js';
+import { RUN_RECORD, safeName, type RunRecord } from '../core/formats/run-record.js';
 
-export { writeFileAtomic };
-
-export const RUN_RECORD = 'run.json';
 /** Files of the report stage's output copied to the top of the run directory. */
 export const REPORT_FILES = ['report.html', 'report.md', 'metrics.json'];
 
 export function newRunId(now = new Date()): string {
   const iso = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${iso}-${randomBytes(2).toString('hex')}`;
-}
-
-export function safeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._=-]+/g, '_').replace(/^\.+/, '_') || 'pipeline';
 }
 
 /** Stage ids contain `/` (train/<config>); each part becomes a folder. */
@@ -58,6 +52,7 @@ export class RunDirectory {
     const dir = stagePath(path.join(this.dir, 'stages'), stageId);
     await mkdir(dir, { recursive: true });
     await replaceSymlink(entryDir, path.join(dir, 'output'));
+    // An entry without stage.json (published by a test, or gc'd meanwhile) still gets its link.
     await cp(path.join(entryDir, STAGE_RECORD), path.join(dir, STAGE_RECORD)).catch(() => undefined);
   }
 
@@ -94,40 +89,6 @@ async function replaceSymlink(target: string, link: string): Promise<void> {
   const tmp = `${link}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
   await symlink(target, tmp);
   await rename(tmp, link);
-}
-
-export interface RunRecordStage {
-  kind: string;
-  configs: string[];
-  status: string;
-  fingerprint: string;
-  seconds?: number;
-  startedAt?: string;
-  finishedAt?: string;
-  backend?: unknown;
-  worker?: string;
-  logFile?: string;
-  error?: string;
-  reason?: string;
-  cacheEntry?: string;
-}
-
-export interface RunRecord {
-  pipeline: string;
-  runId: string;
-  file: string;
-  status: 'running' | 'done' | 'failed' | 'interrupted';
-  startedAt: string;
-  finishedAt?: string;
-  seconds?: number;
-  executor: string;
-  options: Record<string, unknown>;
-  versions: Record<string, string>;
-  locations: Record<string, string | undefined>;
-  stages: Record<string, RunRecordStage>;
-  failed: { stageId: string; error?: string; logFile?: string }[];
-  checks?: { exitCode: number; text: string };
-  pid?: number;
 }
 
 /** Every run directory under runsDir with its record (unreadable ones skipped). */

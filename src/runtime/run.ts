@@ -1,16 +1,19 @@
 // `pipe run`: compile, fingerprint, create the run directory, schedule the stages on an
 // executor, record everything, run the checks, and say how it went (exit code).
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Compiled } from '../compiler/index.js';
+import { UserError } from '../core/errors.js';
 import { runtimeVersions } from './engine-version.js';
 import { CompositeReporter, type Reporter, type RunStatus } from './events.js';
 import { selectStages, topologicalOrder } from './graph.js';
-import { compilePipeline, prepareCompiled } from './prepare.js';
-import { RunDirectory, type RunRecord } from './run-dir.js';
+import { compilePipeline, prepareCompiled, type Prepared } from './prepare.js';
+import { RUN_RECORD, type RunRecord } from '../core/formats/run-record.js';
+import { isFile } from '../core/fs.js';
+import { RunDirectory } from './run-dir.js';
 import { scheduleDag, type OnError, type StageRun } from './scheduler.js';
 import type { LocationOptions } from './settings.js';
 import type { Executor } from './types.js';
+import { warn } from './warn.js';
 import { updateIndex } from './why.js';
 
 export interface RunOptions extends LocationOptions {
@@ -51,27 +54,71 @@ export async function runPipeline(file: string, opts: RunOptions = {}): Promise<
 export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Promise<RunResult> {
   const started = Date.now();
   const prepared = await prepareCompiled(compiled, opts);
-  const { dag } = compiled;
-  const { loc, env, store } = prepared;
-  const fps = Object.fromEntries(Object.entries(prepared.fingerprints).map(([id, f]) => [id, f.value]));
-  const reporter = new CompositeReporter(opts.reporters ?? []);
-  if (opts.only && selectStages(dag, opts.only).size === 0) {
-    const { UserError } = await import('../cli/errors.js');
-    throw new UserError('PIPE_ONLY_MATCHES_NOTHING', `--only "${opts.only}" matches no stage of ${compiled.file}; stages: ${Object.keys(dag.stages).join(', ')}.`, 2);
-  }
-
+  checkOnly(compiled, opts.only);
   // Before any file is written: a bad --executor/--redis is a usage error, not a failed run.
   const executorName = opts.executor ?? 'local';
-  const executor = await createExecutor(executorName, opts, loc.cacheDir, store);
+  const executor = await createExecutor(executorName, opts, prepared.loc.cacheDir, prepared.store);
+  const run = await startRunDirectory(prepared, opts, executorName, started);
+  const stop = stopOnSignals(opts);
+  const { dag } = compiled;
+  run.reporter.event({ type: 'runStarted', pipeline: dag.pipeline, runDir: run.dir.dir, stages: topologicalOrder(dag).map((id) => ({ id, kind: dag.stages[id]!.kind })) });
+  let stages: Record<string, StageRun>;
+  try {
+    stages = await scheduleDag({
+      dag,
+      fingerprints: run.fps,
+      store: prepared.store,
+      executor,
+      env: prepared.env,
+      // The queue's workers limit what runs; the coordinator queues every ready stage at once.
+      jobs: opts.jobs ?? (executorName === 'queue' ? Number.MAX_SAFE_INTEGER : 1),
+      only: opts.only,
+      force: opts.force,
+      onError: opts.onError,
+      signal: stop.signal,
+      logFileFor: (id) => run.dir.logFile(id),
+      emit: (e) => run.reporter.event(e),
+      onSettled: (id, stageRun) => recordSettledStage(run, prepared, id, stageRun),
+    });
+  } catch (err) {
+    await recordCrash(run);
+    throw err;
+  } finally {
+    stop.dispose();
+    await executor.close().catch((err: unknown) => warn(`closing the ${executorName} executor failed`, err));
+  }
+  return finishRun(run, prepared, opts, stages, stop.signal.aborted);
+}
 
-  const runDir = await RunDirectory.create(loc.runsDir, dag.pipeline);
-  await runDir.writeText('pipeline.yaml', compiled.text);
-  await runDir.writeJson('resolved.json', { config: compiled.config, configs: compiled.configs });
-  await runDir.writeJson('dag.json', { ...dag, fingerprints: fps });
+/** A run in progress: its directory, its record (run.json) and where events go. */
+interface ActiveRun {
+  dir: RunDirectory;
+  record: RunRecord;
+  fps: Record<string, string>;
+  reporter: CompositeReporter;
+  started: number;
+  /** Rewrites run.json; writes are queued so they never interleave. A failed write is reported, not fatal. */
+  save(): Promise<void>;
+}
 
+function checkOnly(compiled: Compiled, only: string | undefined): void {
+  if (only && selectStages(compiled.dag, only).size === 0) {
+    throw new UserError('PIPE_ONLY_MATCHES_NOTHING', `--only "${only}" matches no stage of ${compiled.file}; stages: ${Object.keys(compiled.dag.stages).join(', ')}.`, 2);
+  }
+}
+
+/** Creates runs/<pipeline>/<run-id>/ with what was asked (pipeline, resolved config, DAG) and a first run.json. */
+async function startRunDirectory(prepared: Prepared, opts: RunOptions, executorName: string, started: number): Promise<ActiveRun> {
+  const { compiled, loc, env } = prepared;
+  const { dag } = compiled;
+  const fps = Object.fromEntries(Object.entries(prepared.fingerprints).map(([id, f]) => [id, f.value]));
+  const dir = await RunDirectory.create(loc.runsDir, dag.pipeline);
+  await dir.writeText('pipeline.yaml', compiled.text);
+  await dir.writeJson('resolved.json', { config: compiled.config, configs: compiled.configs });
+  await dir.writeJson('dag.json', { ...dag, fingerprints: fps });
   const record: RunRecord = {
     pipeline: dag.pipeline,
-    runId: runDir.runId,
+    runId: dir.runId,
     file: compiled.file,
     status: 'running',
     startedAt: new Date(started).toISOString(),
@@ -80,22 +127,29 @@ export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Pr
     versions: runtimeVersions(),
     locations: { cacheDir: loc.cacheDir, runsDir: loc.runsDir, dataDir: loc.dataDir, weightsDir: loc.weightsDir },
     stages: Object.fromEntries(
-      topologicalOrder(dag).map((id) => [
-        id,
-        { kind: dag.stages[id]!.kind, configs: dag.stages[id]!.configs, status: 'pending', fingerprint: fps[id]! },
-      ]),
+      topologicalOrder(dag).map((id) => [id, { kind: dag.stages[id]!.kind, configs: dag.stages[id]!.configs, status: 'pending', fingerprint: fps[id]! }]),
     ),
     failed: [],
     pid: process.pid,
   };
   // Written first so that `pipe gc` running meanwhile keeps this run's work folders.
-  await runDir.writeJson('run.json', record);
+  await dir.writeJson(RUN_RECORD, record);
+  let writing = Promise.resolve();
+  const save = () =>
+    (writing = writing
+      .then(() => dir.writeJson(RUN_RECORD, record))
+      .catch((err: unknown) => warn(`could not update ${path.join(dir.dir, RUN_RECORD)}; it may not show the latest stage states`, err)));
+  return { dir, record, fps, reporter: new CompositeReporter(opts.reporters ?? []), started, save };
+}
 
+/**
+ * First signal: stop cleanly (children get SIGTERM, run.json is written). Second: leave now; the cache is still
+ * consistent because entries only appear by rename.
+ */
+function stopOnSignals(opts: RunOptions): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const abort = () => controller.abort();
   opts.signal?.addEventListener('abort', abort);
-  // First signal: stop cleanly (children get SIGTERM, run.json is written). Second: leave now; the
-  // cache is still consistent because entries only appear by rename.
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(sig === 'SIGINT' ? 130 : 143);
     process.stderr.write(`pipe: ${sig}: stopping running stages (again to quit at once)\n`);
@@ -105,97 +159,81 @@ export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Pr
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
-
-  reporter.event({ type: 'runStarted', pipeline: dag.pipeline, runDir: runDir.dir, stages: topologicalOrder(dag).map((id) => ({ id, kind: dag.stages[id]!.kind })) });
-
-  let writing = Promise.resolve();
-  const saveRecord = () => (writing = writing.then(() => runDir.writeJson('run.json', record)).catch(() => undefined));
-  let stages: Record<string, StageRun> = {};
-  try {
-    stages = await scheduleDag({
-      dag,
-      fingerprints: fps,
-      store,
-      executor,
-      env,
-      // The queue's workers limit what runs; the coordinator queues every ready stage at once.
-      jobs: opts.jobs ?? (executorName === 'queue' ? Number.MAX_SAFE_INTEGER : 1),
-      only: opts.only,
-      force: opts.force,
-      onError: opts.onError,
-      signal: controller.signal,
-      logFileFor: (id) => runDir.logFile(id),
-      emit: (e) => reporter.event(e),
-      onSettled: async (id, run) => {
-        const entry = record.stages[id]!;
-        // Executors on other machines log elsewhere (e.g. the shared cache): keep a copy with the run.
-        if (run.logFile && run.logFile !== runDir.logFile(id) && (await runDir.copyLog(id, run.logFile))) run.logFile = runDir.logFile(id);
-        if (run.logFile && !(await fileExists(run.logFile))) delete run.logFile;
-        Object.assign(entry, stripUndefined({ status: run.status, seconds: run.seconds, startedAt: run.startedAt, finishedAt: run.finishedAt, worker: run.worker, logFile: run.logFile, error: run.error }));
-        if (run.status === 'done' || run.status === 'cached') {
-          const dir = await store.lookup(run.fingerprint);
-          if (dir) {
-            entry.cacheEntry = dir;
-            entry.backend = (await store.readRecord(run.fingerprint))?.backend ?? undefined;
-            await runDir.linkStage(id, dir);
-            if (dag.stages[id]!.kind === 'report') await runDir.copyReport(dir);
-          }
-        }
-        await saveRecord();
-      },
-    });
-  } catch (err) {
-    // A bug or an unreadable cache: leave a truthful run.json and a usable terminal behind.
-    record.status = 'failed';
-    record.finishedAt = new Date().toISOString();
-    await saveRecord();
-    reporter.event({ type: 'runFinished', status: 'failed', runDir: runDir.dir });
-    await reporter.close();
-    throw err;
-  } finally {
+  const dispose = () => {
     if (opts.handleSignals) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
     opts.signal?.removeEventListener('abort', abort);
-    await executor.close().catch(() => undefined);
-  }
+  };
+  return { signal: controller.signal, dispose };
+}
 
-  for (const [id, run] of Object.entries(stages)) {
+/** A stage finished (or was cached, skipped, failed): record it, link its cache entry, save run.json. */
+async function recordSettledStage(run: ActiveRun, prepared: Prepared, id: string, stageRun: StageRun): Promise<void> {
+  const { dir } = run;
+  const entry = run.record.stages[id]!;
+  // Executors on other machines log elsewhere (e.g. the shared cache): keep a copy with the run.
+  if (stageRun.logFile && stageRun.logFile !== dir.logFile(id) && (await dir.copyLog(id, stageRun.logFile))) stageRun.logFile = dir.logFile(id);
+  if (stageRun.logFile && !(await isFile(stageRun.logFile))) delete stageRun.logFile;
+  const { status, seconds, startedAt, finishedAt, worker, logFile, error } = stageRun;
+  Object.assign(entry, stripUndefined({ status, seconds, startedAt, finishedAt, worker, logFile, error }));
+  if (stageRun.status === 'done' || stageRun.status === 'cached') {
+    const entryDir = await prepared.store.lookup(stageRun.fingerprint);
+    if (entryDir) {
+      entry.cacheEntry = entryDir;
+      entry.backend = (await prepared.store.readRecord(stageRun.fingerprint))?.backend ?? undefined;
+      await dir.linkStage(id, entryDir);
+      if (prepared.compiled.dag.stages[id]!.kind === 'report') await dir.copyReport(entryDir);
+    }
+  }
+  await run.save();
+}
+
+/** A bug or an unreadable cache: leave a truthful run.json and a usable terminal behind. */
+async function recordCrash(run: ActiveRun): Promise<void> {
+  run.record.status = 'failed';
+  run.record.finishedAt = new Date().toISOString();
+  await run.save();
+  run.reporter.event({ type: 'runFinished', status: 'failed', runDir: run.dir.dir });
+  await run.reporter.close();
+}
+
+/** After the schedule: the why-index, the checks, the final run.json, `latest`, and the exit code. */
+async function finishRun(run: ActiveRun, prepared: Prepared, opts: RunOptions, stages: Record<string, StageRun>, interrupted: boolean): Promise<RunResult> {
+  const { record, dir } = run;
+  const { dag } = prepared.compiled;
+  for (const [id, stageRun] of Object.entries(stages)) {
     const entry = record.stages[id]!;
-    entry.status = run.status;
-    if (run.reason) entry.reason = run.reason;
+    entry.status = stageRun.status;
+    if (stageRun.reason) entry.reason = stageRun.reason;
   }
   const failed = Object.entries(stages)
     .filter(([, r]) => r.status === 'failed')
     .map(([stageId, r]) => stripUndefined({ stageId, error: r.error, logFile: r.logFile }));
-  const interrupted = controller.signal.aborted;
   const status: RunStatus = interrupted ? 'interrupted' : failed.length ? 'failed' : 'done';
-  await updateIndex(
-    loc.cacheDir,
-    dag.pipeline,
-    prepared.fingerprints,
-    Object.keys(stages).filter((id) => stages[id]!.status === 'done' || stages[id]!.status === 'cached'),
-  ).catch(() => undefined);
+  const finished = Object.keys(stages).filter((id) => stages[id]!.status === 'done' || stages[id]!.status === 'cached');
+  // The index only speeds up `pipe plan`'s "why" answers; a failed update costs an explanation, not the run.
+  await updateIndex(prepared.loc.cacheDir, dag.pipeline, prepared.fingerprints, finished).catch((err: unknown) => warn('could not update the cache index used by `pipe plan`', err));
 
   const reportStage = Object.keys(dag.stages).find((id) => dag.stages[id]!.kind === 'report');
   let checks: RunResult['checks'];
   const reportReady = reportStage && ['done', 'cached'].includes(stages[reportStage]?.status ?? '');
-  if (opts.checks !== false && !interrupted && reportReady) checks = await runChecks(runDir.dir);
+  if (opts.checks !== false && !interrupted && reportReady) checks = await runChecks(dir.dir);
 
   record.status = status;
   record.finishedAt = new Date().toISOString();
-  record.seconds = (Date.now() - started) / 1000;
+  record.seconds = (Date.now() - run.started) / 1000;
   record.failed = failed;
   if (checks) record.checks = checks;
   delete record.pid;
-  await saveRecord();
-  await runDir.markLatest();
-  reporter.event({ type: 'runFinished', status, runDir: runDir.dir });
-  await reporter.close();
+  await run.save();
+  await dir.markLatest();
+  run.reporter.event({ type: 'runFinished', status, runDir: dir.dir });
+  await run.reporter.close();
 
   const exitCode = interrupted ? 130 : failed.length ? 1 : checks && checks.exitCode !== 0 ? checks.exitCode : 0;
-  return { runDir: runDir.dir, status, exitCode, stages, failed, ...(checks ? { checks } : {}), summary: summarize(runDir.dir, status, stages, failed, checks) };
+  return { runDir: dir.dir, status, exitCode, stages, failed, ...(checks ? { checks } : {}), summary: summarize(dir.dir, status, stages, failed, checks) };
 }
 
 async function createExecutor(name: string, opts: RunOptions, cacheDir: string, store: import('./store.js').DirectoryStore): Promise<Executor> {
@@ -203,28 +241,19 @@ async function createExecutor(name: string, opts: RunOptions, cacheDir: string, 
   if (name === 'queue') {
     const redis = opts.redis ?? process.env.PIPE_REDIS_URL;
     if (!redis) {
-      const { UserError } = await import('../cli/errors.js');
-      throw new UserError('PIPE_QUEUE_NEEDS_REDIS', '--executor queue needs --redis redis://HOST:PORT or PIPE_REDIS_URL (and workers started with `pipe worker` on the same Redis and cache dir).', 2);
+        throw new UserError('PIPE_QUEUE_NEEDS_REDIS', '--executor queue needs --redis redis://HOST:PORT or PIPE_REDIS_URL (and workers started with `pipe worker` on the same Redis and cache dir).', 2);
     }
     const { createQueueExecutor } = await import('./queue/executor.js');
     return createQueueExecutor({ redis, ...(opts.queue ? { queue: opts.queue } : {}), ...(opts.retries !== undefined ? { retries: opts.retries } : {}), store });
   }
-  const { UserError } = await import('../cli/errors.js');
   throw new UserError('PIPE_UNKNOWN_EXECUTOR', `unknown executor "${name}": use --executor local or --executor queue.`, 2);
 }
 
-/** The checks module is optional at this layer: a build without it still runs pipelines. */
-async function runChecks(runDir: string): Promise<{ exitCode: number; text: string } | undefined> {
-  let mod: { runChecksForRun?(dir: string): Promise<{ exitCode: number; text: string }> };
-  try {
-    mod = (await import(/* @vite-ignore */ checksModule)) as typeof mod;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw err;
-  }
-  return mod.runChecksForRun ? mod.runChecksForRun(runDir) : undefined;
+/** Checks load lazily (a literal import, so the type checker and the dependency lint see the edge). */
+async function runChecks(runDir: string): Promise<{ exitCode: number; text: string }> {
+  const { runChecksForRun } = await import('../checks/index.js');
+  return runChecksForRun(runDir);
 }
-const checksModule = '../checks/index.js';
 
 function summarize(
   runDir: string,
@@ -242,13 +271,6 @@ function summarize(
   if (checks?.text) lines.push(checks.text.trimEnd());
   if (checks && checks.exitCode !== 0) lines.push(`checks failed (exit ${checks.exitCode}): see above; rerun them with \`pipe check ${path.relative(process.cwd(), runDir) || runDir}\``);
   return lines.join('\n');
-}
-
-async function fileExists(p: string): Promise<boolean> {
-  return access(p).then(
-    () => true,
-    () => false,
-  );
 }
 
 function stripUndefined<T extends Record<string, unknown>>(o: T): T {

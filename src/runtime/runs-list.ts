@@ -1,6 +1,6 @@
 // Formatting of `pipe runs`: one line per run.
 import path from 'node:path';
-import type { RunRecord } from './run-dir.js';
+import type { RunRecord } from '../core/formats/run-record.js';
 import { formatSeconds } from './events.js';
 import { isProcessAlive } from './process-alive.js';
 

@@ -23,6 +23,7 @@ export type ChildMessage =
 const hasIpc = typeof process.send === 'function';
 
 async function send(msg: ChildMessage): Promise<void> {
+  // A failed send means the parent is gone (a killed run): nobody is left to tell, and the stage's files stand.
   if (hasIpc) await sendMessage(msg as never).catch(() => undefined);
   else if (msg.type === 'progress') process.stdout.write(`progress: ${msg.progress.message ?? JSON.stringify(msg.progress)}\n`);
   else if (msg.type === 'outcome') process.stdout.write(`${JSON.stringify(msg.outcome)}\n`);

@@ -44,6 +44,7 @@ export async function acquireStageLock(file: string, stageId: string, o: LockOpt
       await fh.close();
       const timer = setInterval(() => {
         const now = new Date();
+        // A missed heartbeat is retried on the next tick; others take the lock over only after staleMs.
         utimes(file, now, now).catch(() => undefined);
       }, refreshMs);
       timer.unref();

@@ -7,7 +7,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { ArtefactStore } from './types.js';
-import { pathExists } from '../util/fs.js';
+import { pathExists } from '../core/fs.js';
 
 export const STAGE_RECORD = 'stage.json';
 

@@ -1,5 +1,6 @@
 // Contracts between the scheduler and the executors (local child processes, BullMQ queue).
-import type { StageEnv, StageProgress } from '../stages/types.js';
+import type { StageEnv } from '../stages/types.js';
+import type { StageProgress } from '../core/progress.js';
 
 /** Everything a process needs to run one stage; plain JSON so it can cross a process or a queue. */
 export interface StageJob {

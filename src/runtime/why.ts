@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import type { Fingerprint, FingerprintDetails } from './fingerprint.js';
 
 export type MissReason = 'never-run' | 'params-changed' | 'input-changed' | 'sources-changed' | 'version-changed' | 'evicted';

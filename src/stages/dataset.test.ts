@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_DATA_DIR } from '../../test/shared-paths.js';
-import type { DatasetParams } from '../compiler/types.js';
+import type { DatasetParams } from '../core/stage-params.js';
 import { openPrepared } from '../ml/data/prepared.js';
 import { datasetStage } from './dataset.js';
-import type { StageContext, StageEnv, StageProgress } from './types.js';
+import type { StageContext, StageEnv } from './types.js';
+import type { StageProgress } from '../core/progress.js';
 
 let tmp: string;
 beforeAll(async () => {

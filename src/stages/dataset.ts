@@ -1,11 +1,11 @@
 // The `dataset` stage: a thin adapter from DatasetParams to src/ml/data. Finds the images (path:, mirror,
 // cache, download), prepares the training split at load_size and the evaluation split at crop_size, and
 // publishes the raw uint8 form that train/evaluate open with openPrepared().
-import type { DatasetParams } from '../compiler/types.js';
+import type { DatasetParams } from '../core/stage-params.js';
 import { locateDataset, type LocateOptions } from '../ml/data/locate.js';
 import { planFiles, planSources, prepareDataset, type PrepareSpec } from '../ml/data/prepare.js';
 import type { StageEnv, StageKind } from './types.js';
-import { StageUserError } from './types.js';
+import { StageUserError } from '../core/errors.js';
 
 function specOf(p: DatasetParams): PrepareSpec {
   if (p.crop_size > p.load_size) {

@@ -3,11 +3,11 @@
 // target exists: a content-preservation score), and writes metrics.json with per-image values,
 // mean/std/bootstrap interval per metric and the generator's speed at batch 1.
 import path from 'node:path';
-import type { EvaluateParams } from '../compiler/types.js';
-import type { MetricName, PairMetricName } from '../ml/metrics/definitions.js';
+import type { EvaluateParams } from '../core/stage-params.js';
+import type { Direction, DirectionMetrics, EvaluateMetricsFile, MetricName, PairMetricName } from '../core/formats/metrics-file.js';
 import { PAIR_METRICS } from '../ml/metrics/definitions.js';
-import type { DirectionMetrics, Direction, EvaluateMetricsFile } from '../report/metrics-file.js';
-import { StageUserError, type StageContext, type StageKind } from './types.js';
+import { StageUserError } from '../core/errors.js';
+import type { StageContext, StageKind } from './types.js';
 
 /** Inputs and targets kept for the report's image grid (report.samples reads the first ones). */
 export const REFERENCE_IMAGES = 16;
@@ -28,7 +28,7 @@ export const evaluateStage: StageKind<EvaluateParams> = {
       ]);
     const { createPairScorer } = await import('../ml/metrics/pair-scorer.js');
     const { summarizeImages, summarizeSpeed } = await import('../report/summaries.js');
-    const { writeMetricsJson } = await import('../report/metrics-file.js');
+    const { writeMetricsJson } = await import('../core/formats/metrics-file.js');
     const fs = await import('node:fs/promises');
 
     const ev = ctx.params.evaluate;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { PipeError } from '../core/errors.js';
 import type { StageKind } from './types.js';
 
 // Stage kinds load lazily: `pipe validate` and `pipe plan` must not pay for TensorFlow.js.
@@ -21,12 +22,9 @@ export const stageKindNames = Object.keys(loaders);
 export const STAGE_MODULES_ENV = 'PIPE_STAGE_MODULES';
 
 /** A stage-kind lookup problem the user can fix (bad PIPE_STAGE_MODULES, unknown kind). */
-export class StageKindError extends Error {
-  constructor(
-    readonly code: 'PIPE_STAGE_MODULES' | 'PIPE_UNKNOWN_STAGE_KIND',
-    message: string,
-  ) {
-    super(message);
+export class StageKindError extends PipeError {
+  constructor(code: 'PIPE_STAGE_MODULES' | 'PIPE_UNKNOWN_STAGE_KIND', message: string) {
+    super(code, message);
     this.name = 'StageKindError';
   }
 }

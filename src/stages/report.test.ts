@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReportFixture } from '../../test/fixtures/metrics/report-fixture.js';
-import { readMetricsJson, type RunMetricsFile } from '../report/metrics-file.js';
+import { readMetricsJson, type RunMetricsFile } from '../core/formats/metrics-file.js';
 import { reportStage } from './report.js';
 import type { StageContext } from './types.js';
-import type { ReportParams } from '../compiler/types.js';
+import type { ReportParams } from '../core/stage-params.js';
 
 let tmp: string;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 // The `report` stage: aggregates every config's evaluation into the run's metrics.json and renders
 // report.html (self-contained) and report.md. Inputs are named `train:<configId>` and
 // `evaluate:<configId>`; the runtime copies the three files to the top of the run directory.
-import type { ReportParams } from '../compiler/types.js';
+import type { ReportParams } from '../core/stage-params.js';
 import type { StageContext, StageKind } from './types.js';
 
 /** Splits `train:<id>` / `evaluate:<id>` inputs into per-config folders. */

@@ -3,11 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_DATA_DIR, SHARED_WEIGHTS_DIR } from '../../test/shared-paths.js';
-import type { DatasetParams, TrainParams } from '../compiler/types.js';
+import type { DatasetParams, TrainParams } from '../core/stage-params.js';
 import { trainParams } from '../ml/train/test-params.js';
 import { datasetStage } from './dataset.js';
 import { trainStage } from './train.js';
-import type { StageContext, StageEnv, StageProgress } from './types.js';
+import type { StageContext, StageEnv } from './types.js';
+import type { StageProgress } from '../core/progress.js';
 
 let tmp: string;
 let dataset: string;

@@ -3,8 +3,9 @@
 // go to ctx.workDir, so a killed run resumes from its last checkpoint when rerun.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { TrainParams } from '../compiler/types.js';
-import { StageUserError, type StageContext, type StageKind } from './types.js';
+import type { TrainParams } from '../core/stage-params.js';
+import { StageUserError } from '../core/errors.js';
+import type { StageContext, StageKind } from './types.js';
 
 export const trainStage: StageKind<TrainParams> = {
   kind: 'train',

@@ -1,7 +1,13 @@
 // The one interface between the runtime and the stage kinds (dataset, train, evaluate, report).
 // The runtime knows nothing about ML; a stage knows nothing about DAGs, caches or executors.
+// This file is also the plug-in API (PIPE_STAGE_MODULES): a plug-in kind needs only what it exports.
+import type { BackendName } from '../core/backends.js';
+import type { StageProgress } from '../core/progress.js';
 
-export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type { StageProgress } from '../core/progress.js';
+export { StageUserError } from '../core/errors.js';
+
+export type { BackendName } from '../core/backends.js';
 
 /** Machine-specific settings a stage may use; never part of a fingerprint. */
 export interface StageEnv {
@@ -15,20 +21,6 @@ export interface StageEnv {
   backend: BackendName;
   /** User download cache for datasets/weights fetched from the network. */
   downloadDir: string;
-}
-
-export interface StageProgress {
-  /** Short human text, e.g. "epoch 3/10 step 40/400 loss 1.23". */
-  message?: string;
-  /** 0..1 when known. */
-  fraction?: number;
-  epoch?: number;
-  step?: number;
-  totalSteps?: number;
-  etaSeconds?: number;
-  losses?: Record<string, number>;
-  /** Who runs the stage (hostname:pid), set by the queue executor. */
-  worker?: string;
 }
 
 export interface StageContext<P = Record<string, unknown>> {
@@ -72,14 +64,4 @@ export interface StageKind<P = Record<string, unknown>> {
    * what it downloaded into its outputs).
    */
   sourceFiles?(params: P, env: StageEnv): Promise<string[]>;
-}
-
-/** A user-facing failure inside a stage: printed as one paragraph, no stack trace. */
-export class StageUserError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'StageUserError';
-    this.code = code;
-  }
 }

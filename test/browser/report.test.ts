@@ -6,7 +6,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReportParams } from '../../src/compiler/types.js';
+import type { ReportParams } from '../../src/core/stage-params.js';
 import { reportStage } from '../../src/stages/report.js';
 import type { StageContext } from '../../src/stages/types.js';
 import { makeReportFixture } from '../fixtures/metrics/report-fixture.js';

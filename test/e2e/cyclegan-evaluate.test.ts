@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readMetricsJson, type RunMetricsFile } from '../../src/report/metrics-file.js';
+import { readMetricsJson, type RunMetricsFile } from '../../src/core/formats/metrics-file.js';
 import { runPipeline } from '../../src/runtime/run.js';
 import { SHARED_DATA_DIR, SHARED_WEIGHTS_DIR } from '../shared-paths.js';
 

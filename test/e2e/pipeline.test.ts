@@ -7,7 +7,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stageChildCommand } from '../../src/runtime/child-command.js';
-import { readMetricsJson, type RunMetricsFile } from '../../src/report/metrics-file.js';
+import { readMetricsJson, type RunMetricsFile } from '../../src/core/formats/metrics-file.js';
 import { REPO_DIR, SHARED_DATA_DIR, SHARED_WEIGHTS_DIR } from '../shared-paths.js';
 
 const pipeline = (checks: string) => `

@@ -1,7 +1,7 @@
 // Pretrained feature extractors for perceptual losses: `loadBackbone` picks the weight set, reads only the layers
 // needed, and converts generator-range input ([-1,1] RGB) to the convention those weights were trained with.
 import * as tf from '@tensorflow/tfjs-core';
-import { StageUserError } from '../../stages/types.js';
+import { StageUserError } from '../../core/errors.js';
 import type { DownloadProgress } from '../io/download.js';
 import type { WeightSetId } from '../weights/registry.js';
 import { layerNamesOf, type ArchName } from './architectures.js';

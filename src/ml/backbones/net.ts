@@ -6,7 +6,7 @@ import { disposeFrozenFilters, frozenConv2d, maxPool } from '../ops/index.js';
 import { loadWeightSet, readWeightsFile, takeTensors, formatOfPath } from '../weights/load.js';
 import type { LocateOptions } from '../weights/locate.js';
 import type { WeightSetId } from '../weights/registry.js';
-import { StageUserError } from '../../stages/types.js';
+import { StageUserError } from '../../core/errors.js';
 import type { NamedArray, WeightMap } from '../weights/types.js';
 import { layerNamesOf, opsThrough, type ArchName, type ConvOp, type Op } from './architectures.js';
 

@@ -2,11 +2,11 @@
 // the mirror folder (extracted folder or archive), then the download cache, then the network.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { StageUserError } from '../../stages/types.js';
+import { StageUserError } from '../../core/errors.js';
 import { extractArchive } from '../io/archive.js';
 import { fetchVerified, type DownloadProgress } from '../io/download.js';
 import { archiveFileName, DATASETS, type DatasetEntry } from './registry.js';
-import { isFile } from '../../util/fs.js';
+import { isFile } from '../../core/fs.js';
 
 export interface DatasetSpec {
   source?: string | null;

@@ -5,7 +5,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { StageUserError } from '../../stages/types.js';
+import { StageUserError } from '../../core/errors.js';
 import { cropImage, decodeImage, isImageFile, type RgbImage } from '../io/image.js';
 import { resizeBicubic } from '../io/resize.js';
 import {

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { StageUserError } from '../../stages/types.js';
-import { isFile } from '../../util/fs.js';
+import { StageUserError } from '../../core/errors.js';
+import { isFile } from '../../core/fs.js';
 
 export type DownloadProgress = (bytes: number, total: number | undefined) => void;
 

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import decodeJpegWasm, { init as initJpegWasm } from '@jsquash/jpeg/decode.js';
 import { PNG } from 'pngjs';
-import { StageUserError } from '../../stages/types.js';
+import { StageUserError } from '../../core/errors.js';
 
 export interface RgbImage {
   width: number;

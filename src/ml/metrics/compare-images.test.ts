@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricCases } from '../../../test/fixtures/metrics/cases.js';
-import { parseMetricsJson } from '../../report/metrics-file.js';
+import { parseMetricsJson } from '../../core/formats/metrics-file.js';
 import { writePng } from '../io/image.js';
 import { runMetricsCommand } from './compare-images.js';
 

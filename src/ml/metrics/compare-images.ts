@@ -1,10 +1,10 @@
 // `pipe metrics A B`: pairs two files or two folders (by file name) and scores every pair.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../../cli/errors.js';
-import { metricsToJson } from '../../report/metrics-file.js';
+import { UserError } from '../../core/errors.js';
+import { metricsToJson, type PairMetricName } from '../../core/formats/metrics-file.js';
 import { isImageFile, readImage } from '../io/image.js';
-import { METRICS, formatMetric, type PairMetricName } from './definitions.js';
+import { METRICS, formatMetric } from './definitions.js';
 import { createPairScorer, type LpipsNet } from './pair-scorer.js';
 
 export interface ImagePair {

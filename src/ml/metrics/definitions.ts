@@ -1,7 +1,5 @@
 // What each metric name means to the report and the checks: which way is better, how to print it.
-export type MetricName = 'ssim' | 'psnr' | 'lpips' | 'mae' | 'fps';
-/** Metrics computed per image pair (fps is a property of the generator, not of a pair). */
-export type PairMetricName = Exclude<MetricName, 'fps'>;
+import type { MetricName, PairMetricName } from '../../core/formats/metrics-file.js';
 
 export interface MetricInfo {
   label: string;

@@ -3,7 +3,7 @@
 // squared difference -> 1x1 linear head (no bias) -> spatial mean -> sum over taps. Networks: squeeze (default;
 // torchvision squeezenet1_1), vgg (vgg16), alex (alexnet), each with its v0.1 heads.
 import * as tf from '@tensorflow/tfjs-core';
-import { StageUserError } from '../../stages/types.js';
+import { StageUserError } from '../../core/errors.js';
 import { ARCHITECTURES, type ArchName } from '../backbones/architectures.js';
 import { loadFrozenNet, type FrozenNet } from '../backbones/net.js';
 import { toBackboneInput } from '../backbones/preprocess.js';

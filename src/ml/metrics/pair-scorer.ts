@@ -2,7 +2,7 @@
 // LPIPS needs TensorFlow.js and pretrained weights, so it is imported only when asked for.
 import type * as tfTypes from '@tensorflow/tfjs-core';
 import type { Lpips, LpipsNet } from './lpips.js';
-import type { PairMetricName } from './definitions.js';
+import type { PairMetricName } from '../../core/formats/metrics-file.js';
 import type { RgbImage } from './image.js';
 import { mae, psnr } from './pixel.js';
 import { ssim } from './ssim.js';

@@ -3,16 +3,7 @@
 // Student t comes from the regularized incomplete beta function (Numerical Recipes' continued
 // fraction); stats.test.ts checks it against scipy.
 import seedrandom from 'seedrandom';
-
-export interface Summary {
-  n: number;
-  mean: number;
-  /** Sample standard deviation (n - 1); 0 for n < 2. */
-  std: number;
-  /** 95 % interval: bootstrap over images, or Student t over seed means. */
-  ci_low: number;
-  ci_high: number;
-}
+import type { PairedTest, Summary } from '../../core/formats/metrics-file.js';
 
 export function mean(values: readonly number[]): number {
   if (values.length === 0) return NaN;
@@ -82,16 +73,6 @@ export function aggregateSeeds(seedMeans: readonly number[]): Summary {
   return { n, mean: m, std: sd, ci_low: m - half, ci_high: m + half };
 }
 
-export interface PairedTest {
-  test: 'paired t-test';
-  n: number;
-  /** mean(x - y). */
-  mean_diff: number;
-  t: number;
-  df: number;
-  /** Two-sided p-value. */
-  p: number;
-}
 
 /** Paired two-sided t-test of x against y (as scipy.stats.ttest_rel). */
 export function pairedTTest(x: readonly number[], y: readonly number[]): PairedTest {

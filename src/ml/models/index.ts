@@ -1,5 +1,5 @@
 // Builds the generator / discriminator a train config names.
-import type { TrainParams } from '../../compiler/types.js';
+import type { TrainParams } from '../../core/stage-params.js';
 import { discriminator } from './discriminator.js';
 import type { Layer } from './layers.js';
 import { resnetGenerator } from './resnet.js';

@@ -61,7 +61,7 @@ describe('conv2dTranspose', () => {
   it('propagates NaNs from the input like stock cpu', async () => {
     const c = CASES[0];
     const x = randomArr(c.x, 13);
-    // Interior element: a NaN next to the padding also reaches filter taps that stock skips (0 * NaN); see notes/ops.md.
+    // Interior element: a NaN next to the padding also reaches filter taps that stock skips (0 * NaN); see docs/design.md.
     x.data[22] = NaN;
     const inputs = [x, randomArr(c.f, 14)];
     const stock = (a: tf.Tensor, f: tf.Tensor) => tf.conv2dTranspose(a as tf.Tensor4D, f as tf.Tensor4D, c.out, c.stride, 1);

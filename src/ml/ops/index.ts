@@ -1,7 +1,7 @@
 // Differentiable ops every model and backbone must use instead of calling tf.conv2d & co directly. Their gradients
 // are built from forward convolutions, slices and pads only, because the stock gradient kernels are missing (wasm has
 // no Conv2DBackpropFilter), wrong (wasm MaxPoolGrad, MirrorPad's gradient everywhere) or very slow (cpu
-// Conv2DBackpropFilter). Each op lives in its own file; see notes/ops.md.
+// Conv2DBackpropFilter). Each op lives in its own file; see docs/design.md.
 import './register_gradients.js';
 export type { Padding } from './geometry.js';
 export { conv2d } from './conv2d.js';

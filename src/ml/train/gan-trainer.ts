@@ -1,6 +1,6 @@
 // The interface between the training loop and a model kind.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { TrainParams } from '../../compiler/types.js';
+import type { TrainParams } from '../../core/stage-params.js';
 import type { FeatureCriterion } from '../losses/feature-criterion.js';
 import type { LpipsCriterion } from '../losses/lpips-loss.js';
 import type { NetSet } from './nets.js';

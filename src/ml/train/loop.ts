@@ -3,8 +3,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainParams } from '../../compiler/types.js';
-import type { StageProgress } from '../../stages/types.js';
+import type { TrainParams } from '../../core/stage-params.js';
+import type { StageProgress } from '../../core/progress.js';
 import { unitRangeToRgb, writePng } from '../io/image.js';
 import { loadLatestCheckpoint, saveCheckpoint, type LoopState, type LossRecord } from './checkpoint.js';
 import type { GanTrainer } from './gan-trainer.js';

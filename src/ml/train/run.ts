@@ -4,7 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainParams } from '../../compiler/types.js';
+import type { TrainParams } from '../../core/stage-params.js';
 import type { PreparedSplit } from '../data/types.js';
 import { FeatureCriterion, featureLayers, type FeatureExtractor } from '../losses/feature-criterion.js';
 import { LpipsCriterion, type LpipsFeatureSource } from '../losses/lpips-loss.js';

@@ -1,5 +1,5 @@
 // The published form of a train stage's generators (shared by the writer in run.ts and loadGenerators).
-import type { TrainParams } from '../../compiler/types.js';
+import type { TrainParams } from '../../core/stage-params.js';
 
 export const MODEL_FILE = 'model.json';
 export const WEIGHTS_BASE = 'weights';

@@ -1,5 +1,5 @@
 // Test support: a complete TrainParams with the schema's defaults, overridable per test.
-import type { TrainParams } from '../../compiler/types.js';
+import type { TrainParams } from '../../core/stage-params.js';
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 

@@ -1,5 +1,5 @@
 // Weight problems are the user's to fix (a wrong or damaged file, a missing mirror): one paragraph, a PIPE_* code.
-import { StageUserError } from '../../stages/types.js';
+import { StageUserError } from '../../core/errors.js';
 
 export class WeightsError extends StageUserError {
   constructor(code: `PIPE_WEIGHTS_${string}`, message: string) {

@@ -9,7 +9,7 @@ import { defaultDownloadDir, fetchVerified, sha256File, type DownloadProgress } 
 import { WeightsError } from './errors.js';
 import { WEIGHT_SETS, type WeightSetId } from './registry.js';
 import type { WeightFormat } from './types.js';
-import { isFile } from '../../util/fs.js';
+import { isFile } from '../../core/fs.js';
 
 export interface LocateOptions {
   /** Mirror folder; default env PIPE_WEIGHTS_DIR. */

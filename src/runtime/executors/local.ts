@@ -49,7 +49,7 @@ export function createLocalExecutor(opts: LocalExecutorOptions): Executor {
           else if (msg.type === 'log') hooks.onLog?.(job.stageId, msg.line);
           else if (msg.type === 'outcome') outcome = msg.outcome;
         }
-      })().catch(() => undefined);
+      })().catch(() => undefined); // the channel closes when the child dies; its exit status tells what happened
       const result = await child;
       await reading;
       await rm(jobDir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // clients cannot even be closed while they retry. So one plain connection without retries is tried
 // first, and a failure becomes a message that says what to check.
 import { Redis } from 'ioredis';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import { parseRedisUrl, redactRedisUrl } from './redis-url.js';
 
 export async function probeRedis(url: string, timeoutMs = 15_000): Promise<void> {

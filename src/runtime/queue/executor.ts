@@ -58,7 +58,7 @@ export function createQueueExecutor(opts: QueueExecutorOptions): Executor {
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
     return clients;
   })();
-  ready.catch(() => {}); // reported by every run() that awaits it
+  ready.catch(() => undefined); // reported by every run() that awaits it
 
   async function enqueue(queue: Queue, job: StageJob): Promise<Job> {
     await queue.add(job.kind, job, {
@@ -80,7 +80,8 @@ export function createQueueExecutor(opts: QueueExecutorOptions): Executor {
     const stale = job.force || (opts.store !== undefined && !(await opts.store.lookup(job.fingerprint)));
     if (state === 'completed' && stale) {
       // --force, or Redis remembers a result whose cache entry is gone: run it again.
-      await stored.remove().catch(() => {});
+      // Already removed (another coordinator, Redis retention): enqueueing again is all that matters.
+      await stored.remove().catch(() => undefined);
       stored = await enqueue(queue, job);
     } else if (state === 'failed') {
       // A failure left over from an earlier run: this run asks for the stage again.
@@ -168,7 +169,8 @@ export function createQueueExecutor(opts: QueueExecutorOptions): Executor {
       }
     },
     async close(): Promise<void> {
-      await ready.catch(() => {});
+      // Clients that never connected have nothing to close; run() already reported why.
+      await ready.catch(() => undefined);
       if (clients) await Promise.allSettled([clients.events.close(), clients.queue.close()]);
     },
   };

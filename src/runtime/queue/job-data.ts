@@ -1,7 +1,7 @@
 // What crosses Redis between the coordinator and the workers: a StageJob as plain JSON (stage id,
 // kind, fingerprint, params, input fingerprints, env), never command text. Workers re-check the
 // shape because anyone who can write to the queue can write a job.
-import type { StageProgress } from '../../stages/types.js';
+import type { StageProgress } from '../../core/progress.js';
 import type { StageJob } from '../types.js';
 
 export { DEFAULT_QUEUE_NAME } from './defaults.js';

@@ -1,7 +1,7 @@
 // Turns the user's Redis URL into ioredis connection options. BullMQ needs
 // `maxRetriesPerRequest: null` on connections that block (workers, queue events), so it is set here
 // once for every connection pipe opens.
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 
 /** The subset of ioredis options pipe sets; a type alias so it fits BullMQ's connection type. */
 export type RedisConnectionOptions = {

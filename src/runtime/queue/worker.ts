@@ -97,7 +97,8 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
         signal: controller.signal,
         onProgress: (_stageId, p) => {
           const progress: QueueProgress = { ...p, worker: id };
-          job.updateProgress(progress as unknown as object).catch(() => {});
+          // Progress is best effort: a lost update is replaced by the next one.
+          job.updateProgress(progress as unknown as object).catch(() => undefined);
         },
       });
       const seconds = (Date.now() - started) / 1000;

@@ -46,6 +46,7 @@ export class ListrReporter implements Reporter {
       })),
       { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, collapseSkips: true } },
     );
+    // Stage failures are drawn by the tasks themselves (exitOnError: false); this promise only marks the end of drawing.
     this.done = this.listr.run().catch(() => undefined);
   }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { badFile } from '../errors.js';
 import { numel, type ReadOptions, type WeightMap } from '../types.js';
 import { toFloat32, type StoredDtype } from './dtype.js';
-import { isFile } from '../../../util/fs.js';
+import { isFile } from '../../../core/fs.js';
 
 interface ManifestEntry {
   name: string;

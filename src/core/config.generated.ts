@@ -70,7 +70,7 @@ export interface Dataset {
    */
   load_size?: number;
   /**
-   * Training crop and model input size (<= load_size); evaluation images are resized to crop_size. Must fit the generator: unet_256 needs a multiple of 256, unet_128 of 128, unet a power of two >= 8, resnet_* a multiple of 4.
+   * Training crop and model input size (<= load_size); evaluation images are resized to crop_size. Must fit the generator: unet_256 needs a multiple of 256, unet_128 of 128, unet a power of two >= 32, resnet_* a multiple of 4.
    */
   crop_size?: number;
   /**

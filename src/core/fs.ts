@@ -1,4 +1,4 @@
-// Small file-system helpers shared by the runtime, the engine and the report.
+// Small file-system helpers shared by every layer (runtime, engine, report).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';

@@ -1,5 +1,6 @@
-// Layer names each perceptual/LPIPS backbone exposes; the compiler checks `layers:` against them
-// and the engine's backbones tap the same names.
+// Layer names each perceptual/LPIPS backbone exposes, and the weight sets that exist: the one table the compiler
+// checks `layers:` against. The engine's architectures (src/ml/backbones/architectures.ts) tap the same names;
+// a test there proves they agree.
 
 function vggLayers(convsPerBlock: readonly number[]): string[] {
   return convsPerBlock.flatMap((n, b) => Array.from({ length: n }, (_, i) => `relu${b + 1}_${i + 1}`));

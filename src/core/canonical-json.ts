@@ -1,4 +1,8 @@
-// Canonical JSON: keys sorted at every level, so equal params give equal text whatever the key order.
+// Canonical JSON and its hash: keys sorted at every level and undefined dropped, so equal params give equal
+// text whatever the key order. The compiler's stage dedup and the runtime's cache keys both use it, so they
+// agree on what "equal params" means.
+import { createHash } from 'node:crypto';
+
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
@@ -12,4 +16,8 @@ export function sortKeys(value: unknown): unknown {
     if (v !== undefined) out[k] = sortKeys(v);
   }
   return out;
+}
+
+export function sha256(text: string | Uint8Array): string {
+  return createHash('sha256').update(text).digest('hex');
 }

@@ -3,12 +3,45 @@
 // JSON has no Infinity (PSNR of identical images), so non-finite numbers travel as the strings
 // "Infinity", "-Infinity" and "NaN" and come back as numbers through readMetricsJson.
 import fs from 'node:fs/promises';
-import type { Check } from '../checks/evaluate-checks.js';
-import type { MetricName, PairMetricName } from '../ml/metrics/definitions.js';
-import type { PairedTest, Summary } from '../ml/metrics/stats.js';
-import { writeFileAtomic } from '../util/fs.js';
+import type { Evaluate } from '../config.generated.js';
+import { writeFileAtomic } from '../fs.js';
 
-export { writeFileAtomic };
+/** The metric names the schema allows in `evaluate.metrics`. */
+export type MetricName = NonNullable<Evaluate['metrics']>[number];
+/** Metrics computed per image pair (fps is a property of the generator, not of a pair). */
+export type PairMetricName = Exclude<MetricName, 'fps'>;
+
+export interface Summary {
+  n: number;
+  mean: number;
+  /** Sample standard deviation (n - 1); 0 for n < 2. */
+  std: number;
+  /** 95 % interval: bootstrap over images, or Student t over seed means. */
+  ci_low: number;
+  ci_high: number;
+}
+
+export interface PairedTest {
+  test: 'paired t-test';
+  n: number;
+  /** mean(x - y). */
+  mean_diff: number;
+  t: number;
+  df: number;
+  /** Two-sided p-value. */
+  p: number;
+}
+
+/** A `checks:` entry, as written (optional keys) or after defaults (null for absent keys). */
+export interface Check {
+  variant: string;
+  metric: string;
+  min?: number | null;
+  max?: number | null;
+  max_drop_vs?: string | null;
+  by?: number | null;
+  on?: 'mean' | 'ci_low' | null;
+}
 
 export type Direction = 'AtoB' | 'BtoA';
 
