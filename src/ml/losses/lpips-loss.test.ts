@@ -5,10 +5,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_DIR, SHARED_WEIGHTS_DIR } from '../../../test/shared-paths.js';
+import { REPO_DIR, SHARED_DATA_DIR, SHARED_WEIGHTS_DIR } from '../../../test/shared-paths.js';
 import { initBackend } from '../backend.js';
 import { createLpips, type Lpips } from '../metrics/lpips.js';
+import { batchSource } from '../train/batches.js';
 import { registerGradients } from '../train/gradients.js';
+import { createTrainer } from '../train/run.js';
+import { trainParams } from '../train/test-params.js';
+import { alignedSplit, unalignedSplit } from '../train/test-split.js';
 import { LpipsCriterion } from './lpips-loss.js';
 
 interface Fixture { shape: [number, number, number, number]; fake_u8_base64: string; real_u8_base64: string; loss: number; grad_f32_base64: string }
@@ -57,5 +61,32 @@ describe('loss.lpips', () => {
     const d = await lpips.distance(fake, real);
     expect(Math.abs((d[0]! + d[1]!) / 2 - v)).toBeLessThan(1e-6);
     tf.dispose([fake, real]);
+  });
+});
+
+describe('loss.lpips in the trainers', () => {
+  it('pix2pix logs G_LPIPS and CycleGAN lpips_A / lpips_B, finite and weighted', async () => {
+    const facades = await alignedSplit(path.join(SHARED_DATA_DIR, 'facades/train'), 2, 64);
+    const seasons = await unalignedSplit(path.join(SHARED_DATA_DIR, 'summer2winter_yosemite/trainA'), path.join(SHARED_DATA_DIR, 'summer2winter_yosemite/trainB'), 2, 64);
+    const cases = [
+      { split: facades, o: { model: { ngf: 4, ndf: 4 } }, keys: ['G_LPIPS'] },
+      {
+        split: seasons,
+        o: { dataset: { layout: 'unaligned' as const }, model: { kind: 'cyclegan' as const, generator: 'resnet_6blocks' as const, norm: 'instance' as const, ngf: 4, ndf: 4, dropout: false } },
+        keys: ['lpips_A', 'lpips_B'],
+      },
+    ];
+    for (const { split, o, keys } of cases) {
+      const params = trainParams({ ...o, loss: { lpips: { weight: 2, net: 'squeeze' } } });
+      const trainer = createTrainer(params, undefined, split, lpips);
+      const layout = params.model.kind === 'cyclegan' ? 'unaligned' : 'aligned';
+      const b = batchSource(split, { layout, cropSize: 64, flip: false, batchSize: 1, seed: 1 }).batch(0, 0);
+      const t = await trainer.step(b, 0.0002, 0);
+      tf.dispose([b.A, b.B]);
+      trainer.dispose();
+      // An initialised generator's output is far from the target: LPIPS near its top, times the weight 2.
+      for (const k of keys) expect(t[k], k).toBeGreaterThan(0.5);
+      for (const k of keys) expect(t[k], k).toBeLessThan(4);
+    }
   });
 });
