@@ -17,7 +17,9 @@ export const BALANCE_FACTOR = 100;
  * the Keras VGG19 rows under auto (features over their own RMS: of order 1 on any VGG) and input (the torchvision
  * scale, within the 2x homogeneity residual docs/losses.md reports). Other unmeasured sets give no estimate.
  */
-function layerTable(all: Readonly<Record<string, LayerTable>>, backbone: string, weights: string, normalize: string): LayerTable | undefined {
+function layerTable(
+  all: Readonly<Record<string, LayerTable>>, backbone: string, weights: string, normalize: string,
+): LayerTable | undefined {
   const own = all[`${backbone}/${weights}/${normalize}`];
   if (own) return own;
   const vgg = backbone === 'vgg16' || backbone === 'vgg19';
@@ -35,7 +37,7 @@ function layered(table: LayerTable | undefined, layers: Record<string, number>):
   return sum;
 }
 
-/** Expected weighted value of each active generator term at step 1 (per cycle half for CycleGAN); unknown ones left out. */
+/** Expected weighted value of each active generator term at step 1 (per cycle half for CycleGAN); unknowns left out. */
 export function expectedTerms(c: ResolvedConfig): Record<string, number> {
   const { loss } = c;
   const out: Record<string, number> = {};

@@ -13,7 +13,9 @@ export interface FeatureExtractor {
 }
 
 export interface FeatureLossConfig {
-  perceptual: { weight: number; layers: Record<string, number>; cache_real: boolean; normalize?: 'auto' | 'input' | 'none' };
+  perceptual: {
+    weight: number; layers: Record<string, number>; cache_real: boolean; normalize?: 'auto' | 'input' | 'none';
+  };
   style: { weight: number; layers: Record<string, number> };
 }
 
@@ -80,7 +82,7 @@ export class FeatureCriterion {
     if (this.normalize === 'none') return 1;
     if (this.normalize === 'input') return this.extractor.featureScale ?? 1;
     const s = this.scales[layer];
-    if (s === undefined) throw new Error(`feature criterion: normalize auto needs calibrate() before use (layer ${layer})`);
+    if (s === undefined) throw new Error(`feature criterion: normalize auto needs calibrate() first (layer ${layer})`);
     return s;
   }
 
@@ -90,7 +92,8 @@ export class FeatureCriterion {
    * style term quadratic in the Gram matrices, which are quadratic in the features (s^4).
    */
   private scaled(weights: Record<string, number>, power: number): Record<string, number> {
-    return Object.fromEntries(Object.entries(weights).filter(([, w]) => w !== 0).map(([l, w]) => [l, w * this.featureScale(l) ** power]));
+    const active = Object.entries(weights).filter(([, w]) => w !== 0);
+    return Object.fromEntries(active.map(([l, w]) => [l, w * this.featureScale(l) ** power]));
   }
 
   /** Per-layer-weighted perceptual and style terms of fake against precomputed real features (inside the tape). */

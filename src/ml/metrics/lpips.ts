@@ -103,9 +103,11 @@ export async function createLpips(opts: LpipsOptions = {}): Promise<Lpips> {
 
   const checkInput = (x: tf.Tensor4D, what: string) => {
     if (x.rank !== 4 || x.shape[3] !== 3)
-      throw new StageUserError('PIPE_LPIPS_INPUT', `LPIPS needs [N,H,W,3] RGB batches; got ${what} [${x.shape.join(', ')}].`);
+      throw new StageUserError('PIPE_LPIPS_INPUT',
+        `LPIPS needs [N,H,W,3] RGB batches; got ${what} [${x.shape.join(', ')}].`);
     if (Math.min(x.shape[1], x.shape[2]) < minSize)
-      throw new StageUserError('PIPE_LPIPS_INPUT', `LPIPS (${net}) needs images of at least ${minSize}x${minSize} pixels; got ${x.shape[1]}x${x.shape[2]}.`);
+      throw new StageUserError('PIPE_LPIPS_INPUT',
+        `LPIPS (${net}) needs images of at least ${minSize}x${minSize} pixels; got ${x.shape[1]}x${x.shape[2]}.`);
   };
   // ScalingLayer -> backbone taps -> unit-normalise over channels.
   const unitFeatures = (x: tf.Tensor4D): tf.Tensor4D[] =>
