@@ -43,7 +43,8 @@ describe('loss.lpips', () => {
     const g = await grad.data();
     tf.dispose([value, grad, ...realFeats]);
     expect(tf.memory().numTensors).toBe(before);
-    expect(Math.abs(v - fx.loss) / fx.loss).toBeLessThan(1e-4);
+    // Measured: 2e-7, 8e-7 and 8e-7 (float32 against float64).
+    expect(Math.abs(v - fx.loss) / fx.loss).toBeLessThan(1e-5);
     const ref = floats(fx.grad_f32_base64);
     let err = 0;
     let norm = 0;
@@ -55,8 +56,8 @@ describe('loss.lpips', () => {
       maxRef = Math.max(maxRef, Math.abs(ref[i]!));
       maxErr = Math.max(maxErr, Math.abs(g[i]! - ref[i]!));
     }
-    expect(Math.sqrt(err / norm)).toBeLessThan(1e-3);
-    expect(maxErr / maxRef).toBeLessThan(1e-2);
+    expect(Math.sqrt(err / norm)).toBeLessThan(1e-5);
+    expect(maxErr / maxRef).toBeLessThan(1e-5);
     // The metric and the loss are one implementation: the metric's distance of the same pair is the same number.
     const d = await lpips.distance(fake, real);
     expect(Math.abs((d[0]! + d[1]!) / 2 - v)).toBeLessThan(1e-6);
