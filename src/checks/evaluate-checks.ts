@@ -25,12 +25,16 @@ export interface CheckResult {
 
 /** Finds a variant name or a config id in a run file, or the single config of an evaluate file. */
 export function lookupSummary(file: AnyMetricsFile, name: string, metric: MetricName): Summary | undefined {
-  if (file.format === 'pipe.evaluate/1') return file.summary[metric];
-  return file.variants[name]?.summary[metric] ?? file.configs[name]?.summary[metric];
+  // Own keys only: a variant named `constructor` must not find Object.prototype's member.
+  const own = <T>(m: Record<string, T>, k: string): T | undefined => (Object.hasOwn(m, k) ? m[k] : undefined);
+  if (file.format === 'pipe.evaluate/1') return own(file.summary, metric);
+  const v = own(file.variants, name);
+  const c = own(file.configs, name);
+  return (v && own(v.summary, metric)) ?? (c && own(c.summary, metric));
 }
 
 function knows(file: AnyMetricsFile, name: string): boolean {
-  return file.format === 'pipe.evaluate/1' || name in file.variants || name in file.configs;
+  return file.format === 'pipe.evaluate/1' || Object.hasOwn(file.variants, name) || Object.hasOwn(file.configs, name);
 }
 
 export interface CheckOptions {

@@ -65,8 +65,9 @@ describe('runChecksForRun', () => {
     const broken = path.join(tmp, 'broken.json');
     await fs.writeFile(broken, '{"format": "other"}');
     const r = await runChecksForRun(dir, { baselineFile: broken });
-    expect(r.exitCode).toBe(1);
-    expect(r.text).toContain('broken.json is not a pipe metrics.json');
+    // Issue 14: a damaged or foreign baseline is incomplete data (exit 2), naming the file and field.
+    expect(r.exitCode).toBe(2);
+    expect(r.text).toMatch(/broken\.json: format: expected "pipe\.run\/1" or "pipe\.evaluate\/1"/);
   });
 
   it('exit 2 for a missing or unfinished run, naming what is missing', async () => {

@@ -1,6 +1,7 @@
 // Entry point `pipe run` imports lazily: checks of a finished run, as text plus an exit code.
-import { isUserFacing, UserError } from '../core/errors.js';
-import { readMetricsJson, type AnyMetricsFile } from '../core/formats/metrics-file.js';
+import { isUserFacing } from '../core/errors.js';
+import type { AnyMetricsFile } from '../core/formats/metrics-file.js';
+import { readValidatedMetrics } from '../core/formats/metrics-validate.js';
 import { evaluateChecks, formatChecksMarkdown, formatChecksText, type CheckResult } from './evaluate-checks.js';
 import { loadRunMetrics } from './run-dir.js';
 
@@ -35,17 +36,6 @@ export async function runChecksForRun(runDir: string, options: RunChecksOptions 
 }
 
 async function readBaseline(file: string): Promise<AnyMetricsFile> {
-  let data: AnyMetricsFile;
-  try {
-    data = await readMetricsJson(file);
-  } catch (err) {
-    throw new UserError(
-      'PIPE_BASELINE_UNREADABLE',
-      `Cannot read the baseline ${file}: ${(err as Error).message}. Pass a metrics.json written by a previous run (runs/<name>/<run-id>/metrics.json) or by an evaluate stage.`,
-    );
-  }
-  if (data.format !== 'pipe.run/1' && data.format !== 'pipe.evaluate/1') {
-    throw new UserError('PIPE_BASELINE_UNREADABLE', `${file} is not a pipe metrics.json (no "format": "pipe.run/1" or "pipe.evaluate/1").`);
-  }
-  return data;
+  // Damaged or foreign baselines are exit 2 naming the file and field (a gate never passes on bad data).
+  return readValidatedMetrics(file);
 }

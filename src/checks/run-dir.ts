@@ -4,7 +4,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { safeName } from '../core/formats/run-record.js';
-import { readMetricsJson, type RunMetricsFile } from '../core/formats/metrics-file.js';
+import type { RunMetricsFile } from '../core/formats/metrics-file.js';
+import { readValidatedRunMetrics } from '../core/formats/metrics-validate.js';
 import { pathExists } from '../core/fs.js';
 
 /** Exit code 2: the run is missing or incomplete (not a check failure). */
@@ -87,11 +88,7 @@ export async function findRunMetrics(runDir: string): Promise<string> {
 
 export async function loadRunMetrics(runDir: string): Promise<{ file: string; metrics: RunMetricsFile }> {
   const file = await findRunMetrics(runDir);
-  const metrics = await readMetricsJson<RunMetricsFile>(file);
-  if (metrics.format !== 'pipe.run/1') {
-    throw new RunNotReadyError(`${file} is not a run's metrics.json (format ${String(metrics.format)}); give the run directory instead.`);
-  }
-  return { file, metrics };
+  return { file, metrics: await readValidatedRunMetrics(file) };
 }
 
 /** The newest run directory under `runsRoot/<name>/` (by run.json/folder time), or undefined. */

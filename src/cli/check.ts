@@ -9,11 +9,15 @@ export function register(program: Command): void {
     .option('--md', 'print the table as Markdown (for a CI job summary)')
     .option('--runs-dir <dir>', 'where runs live (default: $PIPE_RUNS_DIR or ./runs)')
     .action(async (run: string | undefined, opts: { baseline?: string; md?: boolean; runsDir?: string }) => {
+      const { checkDirOptions } = await import('./dir-options.js');
+      await checkDirOptions({ runsDir: opts.runsDir }, ['runsDir']);
       const { locateRun } = await import('../checks/locate-run.js');
       const { runChecksForRun } = await import('../checks/index.js');
       const dir = await locateRun(run, opts.runsDir);
       const outcome = await runChecksForRun(dir, { baselineFile: opts.baseline, markdown: opts.md });
-      (outcome.exitCode === 2 ? process.stderr : process.stdout).write(outcome.exitCode === 2 ? outcome.text : `run ${dir}\n\n${outcome.text}`);
+      const { terminalSafe } = await import('../core/user-text.js');
+      const text = terminalSafe(outcome.exitCode === 2 ? outcome.text : `run ${dir}\n\n${outcome.text}`);
+      (outcome.exitCode === 2 ? process.stderr : process.stdout).write(text);
       process.exitCode = outcome.exitCode;
     });
 }

@@ -9,11 +9,14 @@ export function register(program: Command): void {
     .option('--md', 'print the table as Markdown')
     .option('--runs-dir <dir>', 'where runs live (default: $PIPE_RUNS_DIR or ./runs)')
     .action(async (a: string, b: string, opts: { md?: boolean; runsDir?: string }) => {
+      const { checkDirOptions } = await import('./dir-options.js');
+      await checkDirOptions({ runsDir: opts.runsDir }, ['runsDir']);
       const { loadRunOrFile } = await import('../checks/load-run.js');
       const { compareRuns, formatCompare } = await import('../report/compare.js');
       const [ra, rb] = [await loadRunOrFile(a, opts.runsDir), await loadRunOrFile(b, opts.runsDir)];
       const text = formatCompare(compareRuns(ra.metrics, rb.metrics), ['A', 'B'], Boolean(opts.md));
       const head = opts.md ? `A: \`${ra.label}\`  \nB: \`${rb.label}\`\n\n` : `A: ${ra.label}\nB: ${rb.label}\n\n`;
-      process.stdout.write(head + text);
+      const { terminalSafe } = await import('../core/user-text.js');
+      process.stdout.write(terminalSafe(head + text));
     });
 }

@@ -22,6 +22,13 @@ export function backendOption(value: string): BackendName {
   return value;
 }
 
+export const MAX_CONFIGS_HELP = 'most configs a pipeline may expand to (default 10000; env PIPE_MAX_SWEEP_POINTS)';
+
+/** --max-configs: the cap on variants x sweep points (checked before expanding). */
+export function maxConfigsOption(cmd: Command): Command {
+  return cmd.option('--max-configs <n>', MAX_CONFIGS_HELP, positiveInt('--max-configs'));
+}
+
 /** --cache-dir / --data-dir / --weights-dir / --backend, shared by plan and run. */
 export function locationOptions(cmd: Command, which: { runs?: boolean } = {}): Command {
   cmd

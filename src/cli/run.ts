@@ -2,10 +2,11 @@
 // run the checks; exit 1 when a stage failed (naming it and its log), 130 when interrupted.
 import { InvalidArgumentError, type Command } from 'commander';
 import { UserError } from '../core/errors.js';
-import { locationOptions, positiveInt } from './options.js';
+import { locationOptions, maxConfigsOption, positiveInt } from './options.js';
 
 interface RunCliOptions {
   set?: string[];
+  maxConfigs?: number;
   jobs?: number;
   only?: string;
   force?: string;
@@ -32,12 +33,17 @@ export function register(program: Command): void {
     .option('--only <glob>', 'run only stages matching the glob (e.g. "train/perceptual*") and what they need')
     .option('--force <glob>', 'recompute stages matching the glob even when cached')
     .option('--on-error <policy>', 'after a failed stage: skip-dependents (run everything else) or stop (start nothing new)', 'skip-dependents');
-  locationOptions(cmd, { runs: true })
+  maxConfigsOption(locationOptions(cmd, { runs: true }))
     .option('--executor <name>', 'local (child processes) or queue (BullMQ workers)', 'local')
     .option('--redis <url>', 'Redis for --executor queue, e.g. redis://localhost:6379 (env PIPE_REDIS_URL)')
     .option('--queue <name>', 'queue name for --executor queue')
     .option('--retries <n>', 'with --executor queue: attempts after a stage fails, on any worker (default 2)', nonNegativeInt)
-    .option('--progress <mode>', 'auto (listr on a terminal, plain lines otherwise), tty, plain, json, none', 'auto')
+    .option(
+      '--progress <mode>',
+      'auto (listr on a terminal, plain lines otherwise), tty, plain, json, none',
+      progressOption,
+      'auto',
+    )
     .option('--no-checks', 'skip the pipeline checks at the end')
     .action(async (file: string, o: RunCliOptions) => {
       if (o.executor !== 'local' && o.executor !== 'queue') {
@@ -46,6 +52,8 @@ export function register(program: Command): void {
       if (o.onError !== 'skip-dependents' && o.onError !== 'stop') {
         throw new UserError('PIPE_BAD_OPTION', `--on-error must be skip-dependents or stop; got "${o.onError}".`, 2);
       }
+      const { checkDirOptions } = await import('./dir-options.js');
+      await checkDirOptions(o, ['cacheDir', 'runsDir', 'dataDir', 'weightsDir']);
       const { runPipeline } = await import('../runtime/run.js');
       const { createReporter } = await import('../runtime/reporters/index.js');
       const reporter = await createReporter(o.progress);
@@ -54,6 +62,16 @@ export function register(program: Command): void {
       out.write(`${result.summary}\n`);
       process.exitCode = result.exitCode;
     });
+}
+
+const PROGRESS = ['auto', 'tty', 'plain', 'json', 'none'] as const;
+
+function progressOption(value: string): (typeof PROGRESS)[number] {
+  if (!(PROGRESS as readonly string[]).includes(value)) {
+    const got = JSON.stringify(value.slice(0, 40));
+    throw new UserError('PIPE_BAD_OPTION', `--progress must be one of ${PROGRESS.join(', ')}; got ${got}.`, 2);
+  }
+  return value as (typeof PROGRESS)[number];
 }
 
 function nonNegativeInt(value: string): number {

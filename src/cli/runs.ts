@@ -12,8 +12,16 @@ export function register(program: Command): void {
       const { resolveLocations } = await import('../runtime/settings.js');
       const { listRuns } = await import('../runtime/run-dir.js');
       const { formatRuns } = await import('../runtime/runs-list.js');
+      const { checkDirOptions } = await import('./dir-options.js');
+      await checkDirOptions(o, ['runsDir']);
       const loc = resolveLocations({ runsDir: o.runsDir });
       const runs = (await listRuns(loc.runsDir)).filter((r) => !pipeline || r.record.pipeline === pipeline);
+      // A damaged run.json must not make a run vanish silently ("no runs yet").
+      const { scanRuns } = await import('../runtime/run-dir.js');
+      const scan = await scanRuns(loc.runsDir).catch(() => undefined);
+      for (const u of scan?.unreadable ?? []) {
+        process.stderr.write(`pipe: warning: ${u.file} cannot be read (${u.why}); that run is not listed\n`);
+      }
       process.stdout.write(o.json ? `${JSON.stringify(runs, null, 2)}\n` : `${formatRuns(runs, process.cwd())}\n`);
     });
 }

@@ -2,9 +2,12 @@
 // `FILE: ok (N configs, M stages)` or its diagnostics. Exit 1 when any file has errors.
 import type { Command } from 'commander';
 import { isUserFacing } from '../core/errors.js';
+import { terminalSafe } from '../core/user-text.js';
+import { MAX_CONFIGS_HELP, positiveInt } from './options.js';
 
 export interface ValidateOptions {
   set?: string[];
+  maxConfigs?: number;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -15,14 +18,14 @@ function collect(value: string, previous: string[] = []): string[] {
 export async function validateFiles(
   files: readonly string[],
   options: ValidateOptions = {},
-  out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
-  err: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  out: (line: string) => void = (l) => process.stdout.write(`${terminalSafe(l)}\n`),
+  err: (line: string) => void = (l) => process.stderr.write(`${terminalSafe(l)}\n`),
 ): Promise<number> {
   const { compileFile, lossBalanceWarning } = await import('../compiler/index.js');
   let code = 0;
   for (const file of files) {
     try {
-      const compiled = await compileFile(file, { sets: options.set ?? [] });
+      const compiled = await compileFile(file, { sets: options.set ?? [], maxConfigs: options.maxConfigs });
       const n = compiled.configs.length;
       const m = Object.keys(compiled.dag.stages).length;
       out(`${file}: ok (${n} config${n === 1 ? '' : 's'}, ${m} stage${m === 1 ? '' : 's'})`);
@@ -46,6 +49,7 @@ export function register(program: Command): void {
     .description('Check pipeline files (YAML syntax, schema, variants, sweeps, checks) without running anything.')
     .argument('<file...>', 'pipeline YAML files')
     .option('--set <key=value>', 'override a key of the base config, e.g. --set train.epochs=2 (repeatable)', collect)
+    .option('--max-configs <n>', MAX_CONFIGS_HELP, positiveInt('--max-configs'))
     .action(async (files: string[], opts: ValidateOptions) => {
       process.exitCode = await validateFiles(files, opts);
     });

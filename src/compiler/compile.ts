@@ -6,6 +6,7 @@ import { rootValidator } from './schema.js';
 import { translateAjvErrors, type Locate } from './schema-errors.js';
 import { checkPath, isDottedPath, parseSetArg, setPath, splitPath, typeSetValue, validateAt } from './overrides.js';
 import { expandPoints, type Override } from './expand.js';
+import { limit } from '../core/limits.js';
 import { checkConfig, checkReferences, type Issue } from './semantic.js';
 import { buildDag } from './build-dag.js';
 import { canonicalJson } from '../core/canonical-json.js';
@@ -144,8 +145,41 @@ function expandConfigs(base: ResolvedConfig, locate: Locate, report: Report): Ex
   });
 }
 
+export interface CompileLimits {
+  /** Most configs (variants x grid x zip) a pipeline may expand to; default PIPE_MAX_SWEEP_POINTS or 10,000. */
+  maxConfigs?: number;
+}
+
+/**
+ * Counted before anything is expanded: a 1000x1000 grid would otherwise build a million configs (GBs) and
+ * 10^12 runs out of heap. The count is a plain product, so even 10^12 is computed at once.
+ */
+function checkConfigCount(base: ResolvedConfig, max: number, locate: Locate, report: Report): void {
+  const lengths = (m: unknown) => (isMap(m) ? Object.values(m).map((l) => (Array.isArray(l) ? l.length : 1)) : []);
+  const variants = Math.max(1, isMap(base.variants) ? Object.keys(base.variants).length : 0);
+  const grid = lengths(base.sweep?.grid).reduce((a, b) => a * b, 1);
+  const zip = lengths(base.sweep?.zip)[0] ?? 1;
+  const count = variants * grid * zip;
+  if (count <= max) return;
+  const where: PathSegment[] = isMap(base.sweep) ? ['sweep'] : ['variants'];
+  const n = (x: number) => x.toLocaleString('en-US');
+  report({
+    ...locate(where, 'key'),
+    path: formatPath(where),
+    message:
+      `expands to ${n(count)} configs (${n(variants)} variants x ${n(grid)} grid points x ${n(zip)} zip points), ` +
+      `over the limit of ${n(max)}; shorten the lists, or raise the limit with --max-configs N ` +
+      '(env PIPE_MAX_SWEEP_POINTS)',
+  });
+}
+
 /** Compiles pipeline text; `file` is the name diagnostics use. Throws PipelineError. */
-export function compilePipelineText(text: string, file: string, sets: readonly string[] = []): CompiledPipeline {
+export function compilePipelineText(
+  text: string,
+  file: string,
+  sets: readonly string[] = [],
+  limits: CompileLimits = {},
+): CompiledPipeline {
   const parsed = parsePipelineText(text, file);
   if (parsed.diagnostics.length > 0) throw new PipelineError(parsed.diagnostics);
   const diags: Diagnostic[] = [];
@@ -166,6 +200,8 @@ export function compilePipelineText(text: string, file: string, sets: readonly s
   if (diags.length > 0) throw new PipelineError(diags);
 
   const base = raw as unknown as ResolvedConfig;
+  checkConfigCount(base, limits.maxConfigs ?? limit('sweepPoints'), locate, report);
+  if (diags.length > 0) throw new PipelineError(diags);
   const configs = expandConfigs(base, locate, report);
   // After expansion: a variant may change model.kind, so each config resolves its own.
   resolveKindDefaults(base);

@@ -1,4 +1,5 @@
 // variants x sweep.grid (cartesian) x sweep.zip (paired) -> concrete points with readable ids.
+import { createHash } from 'node:crypto';
 import type { PathSegment } from './diagnostics.js';
 import { splitPath } from './overrides.js';
 
@@ -42,6 +43,14 @@ export function valueLabel(v: unknown): string {
 
 export function safeId(s: string): string {
   return s.replace(/[^A-Za-z0-9._+=-]/g, '_');
+}
+
+/** Config ids name folders (runs/<name>/<id>/..., at most 255 bytes each): long ones keep a prefix plus a digest. */
+export const MAX_ID_LENGTH = 120;
+
+export function boundedId(id: string): string {
+  if (id.length <= MAX_ID_LENGTH) return id;
+  return `${id.slice(0, MAX_ID_LENGTH - 13)}-${createHash('sha256').update(id).digest('hex').slice(0, 12)}`;
 }
 
 function cartesian(keys: readonly string[], lists: Lists): Array<Array<[string, number]>> {
@@ -89,7 +98,7 @@ export function expandPoints(input: ExpandInput): Point[] {
           overrides.push({ path: splitPath(k), value: input.zip[k][z], origin: { docPath: ['sweep', 'zip', k, z] } });
           parts.push(`${labels.get(k)}=${valueLabel(input.zip[k][z])}`);
         }
-        const stem = safeId(parts.join('-'));
+        const stem = boundedId(safeId(parts.join('-')));
         let id = stem;
         for (let n = 2; used.has(id); n++) id = `${stem}-${n}`;
         used.add(id);

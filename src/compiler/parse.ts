@@ -1,5 +1,5 @@
 // YAML text -> plain value, keeping node ranges; syntax errors and duplicate keys become diagnostics.
-import { LineCounter, parseDocument } from 'yaml';
+import { isAlias, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { formatPath, type Diagnostic } from './diagnostics.js';
 import { SourceMap } from './source-map.js';
 
@@ -51,5 +51,35 @@ export function parsePipelineText(text: string, file: string): Parsed {
     });
     return { value: undefined, map, diagnostics };
   }
-  return { value: doc.toJS({ maxAliasCount: 1000 }), map, diagnostics };
+  try {
+    return { value: doc.toJS({ maxAliasCount: 1000 }), map, diagnostics };
+  } catch (err) {
+    // yaml throws a ReferenceError when aliases expand past maxAliasCount (a "billion laughs" bomb).
+    if (!(err instanceof ReferenceError) || !/alias/i.test(err.message)) throw err;
+    const at = firstAliasOffset(doc);
+    const { line, col } = lines.linePos(at);
+    diagnostics.push({
+      file,
+      line,
+      col,
+      path: formatPath(map.pathAt(at)),
+      message:
+        'YAML aliases here expand to too many nodes (an alias bomb); write the values out or use fewer nested aliases',
+    });
+    return { value: undefined, map, diagnostics };
+  }
+}
+
+function firstAliasOffset(doc: Document): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      if (isAlias(node) && node.range) {
+        offset = node.range[0];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return offset;
 }

@@ -10,7 +10,7 @@
  */
 export interface PipelineConfig {
   /**
-   * Pipeline name (letters, digits, . _ -); runs are written to runs/<name>/<run-id>/. Required.
+   * Pipeline name (letters, digits, . _ -; at most 100 characters, as it names a folder); runs are written to runs/<name>/<run-id>/. Required.
    */
   name: string;
   /**
@@ -82,7 +82,7 @@ export interface Dataset {
    */
   max_images?: number | null;
   /**
-   * Split (folder) used for training.
+   * Split (folder) used for training: a folder name (letters, digits, _ -), never a path.
    */
   train_split?: string;
 }
@@ -343,7 +343,7 @@ export interface Sweep {
  */
 export interface Evaluate {
   /**
-   * Split to evaluate (facades: test or val; unaligned datasets: test reads testA/testB).
+   * Split to evaluate (facades: test or val; unaligned datasets: test reads testA/testB): a folder name (letters, digits, _ -), never a path.
    */
   split?: string;
   /**

@@ -19,8 +19,8 @@ export function compareRuns(a: RunMetricsFile, b: RunMetricsFile): CompareRow[] 
   const rows: CompareRow[] = [];
   for (const variant of variants) {
     for (const metric of metrics) {
-      const va = a.variants[variant]?.summary[metric]?.mean ?? null;
-      const vb = b.variants[variant]?.summary[metric]?.mean ?? null;
+      const va = meanOf(a, variant, metric);
+      const vb = meanOf(b, variant, metric);
       if (va === null && vb === null) continue;
       let verdict: CompareRow['verdict'];
       let delta: number | null = null;
@@ -36,6 +36,13 @@ export function compareRuns(a: RunMetricsFile, b: RunMetricsFile): CompareRow[] 
     }
   }
   return rows;
+}
+
+/** Own keys only: a variant named `constructor` or `toString` is a name, not an Object member. */
+function meanOf(file: RunMetricsFile, variant: string, metric: MetricName): number | null {
+  const v = Object.hasOwn(file.variants, variant) ? file.variants[variant] : undefined;
+  const s = v && Object.hasOwn(v.summary, metric) ? v.summary[metric] : undefined;
+  return typeof s?.mean === 'number' ? s.mean : null;
 }
 
 function signed(metric: MetricName, d: number | null): string {

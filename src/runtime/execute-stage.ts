@@ -37,9 +37,15 @@ export async function executeStageJob(job: StageJob, store: ArtefactStore, hooks
     worker: workerId(),
   });
 
+  // The entry appeared without this process computing it: say who did, so the run reports it as cached.
+  const byOther = async (): Promise<StageOutcome> => {
+    const rec = store instanceof DirectoryStore ? await store.readRecord(job.fingerprint) : undefined;
+    return { ...outcome('done'), computedBy: typeof rec?.worker === 'string' ? rec.worker : 'another process' };
+  };
+
   if (!job.force && (await store.lookup(job.fingerprint))) {
     log(`${job.stageId}: already in the cache (published by another process)`);
-    return outcome('done');
+    return byOther();
   }
 
   let outDir: string | undefined;
@@ -54,9 +60,9 @@ export async function executeStageJob(job: StageJob, store: ArtefactStore, hooks
       });
       if (!lock) {
         log(`${job.stageId}: published by the other process meanwhile`);
-        return outcome('done');
+        return byOther();
       }
-      if (!job.force && (await store.lookup(job.fingerprint))) return outcome('done');
+      if (!job.force && (await store.lookup(job.fingerprint))) return byOther();
     }
     const kind = await loadStageKind(job.kind);
     const inputs: Record<string, string> = {};

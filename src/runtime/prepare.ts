@@ -20,9 +20,9 @@ export interface Prepared {
   store: DirectoryStore;
 }
 
-export async function compilePipeline(file: string, sets: string[] = []): Promise<Compiled> {
+export async function compilePipeline(file: string, sets: string[] = [], maxConfigs?: number): Promise<Compiled> {
   const { compileFile } = await import('../compiler/index.js');
-  return compileFile(file, { sets });
+  return compileFile(file, { sets, maxConfigs });
 }
 
 export async function prepareCompiled(compiled: Compiled, opts: LocationOptions = {}): Promise<Prepared> {

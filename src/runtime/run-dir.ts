@@ -109,6 +109,37 @@ export async function listRuns(runsDir: string): Promise<{ dir: string; record: 
   return out.sort((a, b) => String(a.record.startedAt ?? '').localeCompare(String(b.record.startedAt ?? '')));
 }
 
+export interface RunsScan {
+  runs: { dir: string; record: RunRecord }[];
+  /** run.json files (or run folders without one) that could not be read: gc must not guess. */
+  unreadable: { file: string; why: string }[];
+}
+
+/** Like listRuns, but says which run folders it could not read instead of skipping them. */
+export async function scanRuns(runsDir: string): Promise<RunsScan> {
+  const scan: RunsScan = { runs: [], unreadable: [] };
+  for (const pipeline of await readdir(runsDir, { withFileTypes: true })) {
+    if (!pipeline.isDirectory()) continue;
+    const pdir = path.join(runsDir, pipeline.name);
+    for (const id of await readdir(pdir, { withFileTypes: true })) {
+      if (!id.isDirectory() || id.name === 'latest') continue;
+      const file = path.join(pdir, id.name, RUN_RECORD);
+      try {
+        const record = JSON.parse(await readFile(file, 'utf8')) as RunRecord;
+        const stages = (record as Partial<RunRecord> | null)?.stages;
+        if (typeof stages !== 'object' || stages === null) {
+          throw new Error('no "stages" object');
+        }
+        scan.runs.push({ dir: path.join(pdir, id.name), record });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        scan.unreadable.push({ file, why: code === 'ENOENT' ? 'missing' : (err as Error).message });
+      }
+    }
+  }
+  return scan;
+}
+
 export async function readLatest(runsDir: string, pipeline: string): Promise<string | undefined> {
   try {
     return path.join(runsDir, safeName(pipeline), await readlink(path.join(runsDir, safeName(pipeline), 'latest')));

@@ -1,5 +1,6 @@
 // `pipe run`: compile, fingerprint, create the run directory, schedule the stages on an
 // executor, record everything, run the checks, and say how it went (exit code).
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Compiled } from '../compiler/index.js';
 import { UserError } from '../core/errors.js';
@@ -10,6 +11,8 @@ import { compilePipeline, prepareCompiled, type Prepared } from './prepare.js';
 import { RUN_RECORD, type RunRecord } from '../core/formats/run-record.js';
 import { isFile } from '../core/fs.js';
 import { RunDirectory } from './run-dir.js';
+import { recordRunsDir } from './runs-dirs-registry.js';
+import { markKilledRuns, sweepStaleJobDirs } from './stale-state.js';
 import { scheduleDag, type OnError, type StageRun } from './scheduler.js';
 import type { LocationOptions } from './settings.js';
 import type { Executor } from './types.js';
@@ -18,6 +21,8 @@ import { updateIndex } from './why.js';
 
 export interface RunOptions extends LocationOptions {
   sets?: string[];
+  /** --max-configs: cap on variants x sweep points. */
+  maxConfigs?: number;
   jobs?: number;
   only?: string;
   force?: string;
@@ -48,7 +53,7 @@ export interface RunResult {
 }
 
 export async function runPipeline(file: string, opts: RunOptions = {}): Promise<RunResult> {
-  return runCompiled(await compilePipeline(file, opts.sets), opts);
+  return runCompiled(await compilePipeline(file, opts.sets, opts.maxConfigs), opts);
 }
 
 export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Promise<RunResult> {
@@ -112,6 +117,11 @@ async function startRunDirectory(prepared: Prepared, opts: RunOptions, executorN
   const { compiled, loc, env } = prepared;
   const { dag } = compiled;
   const fps = Object.fromEntries(Object.entries(prepared.fingerprints).map(([id, f]) => [id, f.value]));
+  // Before the run directory exists: gc from any other runs dir then reads this one too.
+  await recordRunsDir(loc.cacheDir, loc.runsDir);
+  // Leftovers of runs killed with -9: their run.json says interrupted, their job folders go.
+  await markKilledRuns(loc.runsDir);
+  await sweepStaleJobDirs();
   const dir = await RunDirectory.create(loc.runsDir, dag.pipeline);
   await dir.writeText('pipeline.yaml', compiled.text);
   await dir.writeJson('resolved.json', { config: compiled.config, configs: compiled.configs });
@@ -131,6 +141,7 @@ async function startRunDirectory(prepared: Prepared, opts: RunOptions, executorN
     ),
     failed: [],
     pid: process.pid,
+    host: hostname(),
   };
   // Written first so that `pipe gc` running meanwhile keeps this run's work folders.
   await dir.writeJson(RUN_RECORD, record);

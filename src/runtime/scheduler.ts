@@ -112,7 +112,12 @@ export async function scheduleDag(o: ScheduleOptions): Promise<Record<string, St
       .then(async (out) => {
         const finishedAt = new Date().toISOString();
         const base = { fingerprint, seconds: out.seconds, startedAt, finishedAt, worker: out.worker, logFile: out.logFile ?? logFile };
-        if (out.status === 'done') {
+        if (out.status === 'done' && out.computedBy) {
+          // Another run computed it while this one waited for the lock: cached, by that worker.
+          o.emit({ type: 'stageCached', stageId: id, fingerprint });
+          const reason = `computed by ${out.computedBy} while this run waited`;
+          await settle(id, { ...base, status: 'cached', worker: out.computedBy, reason });
+        } else if (out.status === 'done') {
           o.emit({ type: 'stageFinished', stageId: id, fingerprint, seconds: out.seconds });
           await settle(id, { ...base, status: 'done' });
         } else if (signal.aborted) {

@@ -87,3 +87,13 @@ async function isStale(file: string, owner: LockOwner | undefined, staleMs: numb
     return false;
   }
 }
+
+/** Whether someone holds this lock now (it exists and is not stale); gc keeps what a live lock guards. */
+export async function isLockHeld(file: string, staleMs = 120_000): Promise<boolean> {
+  try {
+    await stat(file);
+  } catch {
+    return false;
+  }
+  return !(await isStale(file, await readOwner(file), staleMs));
+}

@@ -28,6 +28,11 @@ export interface StageOutcome {
   seconds: number;
   /** Who ran it (hostname:pid, worker id). */
   worker?: string;
+  /**
+   * Set when this process did not compute the stage: another process published the entry first (while
+   * this one waited for its lock). The other's worker id, or 'another process' when its record lacks one.
+   */
+  computedBy?: string;
 }
 
 export interface ExecutorHooks {

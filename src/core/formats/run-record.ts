@@ -40,4 +40,6 @@ export interface RunRecord {
   failed: { stageId: string; error?: string; logFile?: string }[];
   checks?: { exitCode: number; text: string };
   pid?: number;
+  /** Host of `pid`: a stale `running` record is only judged on the machine that wrote it. */
+  host?: string;
 }

@@ -98,7 +98,12 @@ export async function locateDataset(spec: DatasetSpec, opts: LocateOptions): Pro
     const dir = path.resolve(opts.projectDir, spec.path);
     const root = await findSplitRoot(dir, splitFolders(spec.layout));
     if (!root) {
-      const why = (await isDir(dir)) ? 'has none of the expected split folders' : 'does not exist';
+      const st = await fs.stat(dir).catch(() => undefined);
+      const why = st?.isDirectory()
+        ? 'has none of the expected split folders'
+        : st
+          ? 'is a file, not a folder'
+          : 'does not exist';
       throw new StageUserError(
         'PIPE_DATASET_NOT_FOUND',
         `Dataset folder ${dir} (dataset.path "${spec.path}", relative to ${opts.projectDir}) ${why}. ` +
@@ -139,12 +144,14 @@ export async function locateDataset(spec: DatasetSpec, opts: LocateOptions): Pro
   if (!opts.download) return undefined;
 
   const archive = archiveFileName(entry);
+  // Offline the archive must already be in the mirror (--data-dir) or the download cache: name it exactly.
+  const mirrorArchives = opts.dataDir ? [path.join(path.resolve(opts.dataDir), archive)] : [];
   const dataDirHint = opts.dataDir ? path.resolve(opts.dataDir) : 'a folder you pass as --data-dir (or PIPE_DATA_DIR)';
   const got = await fetchVerified({
     url: entry.url,
     sha256: entry.sha256,
     downloadDir: opts.downloadDir,
-    mirrorCandidates: opts.dataDir ? [path.join(path.resolve(opts.dataDir), archive)] : [],
+    mirrorCandidates: mirrorArchives,
     lookedIn: looked,
     what: `dataset "${entry.name}"`,
     provideHint:

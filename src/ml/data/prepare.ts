@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { StageUserError } from '../../core/errors.js';
+import { readBounded } from '../../core/bounded-read.js';
 import { cropImage, decodeImage, isImageFile, type RgbImage } from '../io/image.js';
 import { resizeBicubic } from '../io/resize.js';
 import {
@@ -54,16 +55,49 @@ async function listImages(dir: string, what: string, root: string): Promise<stri
         'Choose an existing split (dataset.train_split, evaluate.split) or add the folder.',
     );
   }
-  const rel = entries
-    .filter((d) => d.isFile() && isImageFile(d.name))
-    .map((d) => path.relative(dir, path.join(d.parentPath, d.name)))
+  const rel = (await Promise.all(entries.filter((d) => isImageFile(d.name)).map((d) => imageEntry(d, dir))))
+    .filter((r): r is string => r !== undefined)
     .sort(collator.compare);
   if (rel.length === 0)
     throw new StageUserError('PIPE_DATASET_EMPTY', `Dataset folder ${dir} (${what}) holds no .jpg, .jpeg or .png images.`);
   return rel.map((r) => path.join(dir, r));
 }
 
+/**
+ * The relative name of an image entry, or undefined when it is not a file. A symlink is followed (its
+ * target's bytes are what gets digested and fingerprinted); one that dangles or leads to something other
+ * than a regular file is an error, never a silent drop.
+ */
+async function imageEntry(d: import('node:fs').Dirent, dir: string): Promise<string | undefined> {
+  const full = path.join(d.parentPath, d.name);
+  if (d.isSymbolicLink()) {
+    const st = await fs.stat(full).catch(() => undefined);
+    if (!st?.isFile()) {
+      const target = await fs.readlink(full).catch(() => '?');
+      throw new StageUserError(
+        'PIPE_DATASET_BAD_LINK',
+        `Dataset image ${full} is a symbolic link to ${target}, ` +
+          `which ${st ? 'is not a regular file' : 'does not exist'}. ` +
+          'Fix or remove the link (links to image files are followed).',
+      );
+    }
+  } else if (!d.isFile()) return undefined;
+  return path.relative(dir, full);
+}
+
+/** Split names are folder names: "../../x" or "a/b" would read outside the dataset root. */
+function checkSplitName(split: string, root: string): void {
+  if (/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(split)) return;
+  throw new StageUserError(
+    'PIPE_BAD_SPLIT',
+    `Split name ${JSON.stringify(split.slice(0, 100))} (dataset.train_split / evaluate.split) ` +
+      `is not a folder name of ${root}: ` +
+      'use letters, digits, _ and - only (e.g. train, test, val).',
+  );
+}
+
 async function planRole(root: string, layout: PrepareSpec['layout'], split: string, limit: number | null, what: string): Promise<RolePlan> {
+  checkSplitName(split, root);
   const take = (files: string[]) => (limit === null ? files : files.slice(0, limit));
   if (layout === 'aligned') return { layout, split, files: take(await listImages(path.join(root, split), what, root)) };
   return {
@@ -144,12 +178,8 @@ export async function prepareDataset(plan: SourcePlan, spec: PrepareSpec, outDir
 
   const read = async (file: string): Promise<RgbImage> => {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(file);
-    } catch (err) {
-      throw new StageUserError('PIPE_IMAGE_UNREADABLE', `Could not read image ${file}: ${(err as NodeJS.ErrnoException).code ?? err}.`);
-    }
+    // Regular files under PIPE_MAX_IMAGE_BYTES only (a FIFO or device in the dataset must not hang the stage).
+    const bytes = await readBounded(file, { limit: 'imageBytes', what: 'image', code: 'PIPE_IMAGE_UNREADABLE' });
     const digest = createHash('sha256').update(bytes).digest('hex');
     const expected = opts.checksums?.get(file);
     if (expected && expected !== digest) {

@@ -1,12 +1,14 @@
 // Unpacking the official dataset archives (.tar.gz for pix2pix, .zip for CycleGAN) into a folder,
 // refusing anything that could write outside it, and publishing the folder only when complete.
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, mkdirSync, openSync, writeSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Unzip, UnzipInflate, UnzipPassThrough } from 'fflate';
 import * as tar from 'tar';
 import { StageUserError } from '../../core/errors.js';
+import { InputLimitError } from '../../core/limits.js';
+import { ExtractionBudget, stripSpecialModes } from './archive-limits.js';
 
 export type ArchiveKind = 'tar.gz' | 'tar' | 'zip';
 
@@ -42,7 +44,9 @@ export async function extractArchive(archive: string, dest: string): Promise<num
   await fs.mkdir(tmp, { recursive: true });
   let files = 0;
   try {
-    if (kind === 'zip') files = await extractZip(archive, tmp);
+    const budget = new ExtractionBudget(archive, (await fs.stat(archive)).size);
+    let overBudget: unknown;
+    if (kind === 'zip') files = await extractZip(archive, tmp, budget);
     else {
       await tar.x({
         file: archive,
@@ -55,15 +59,34 @@ export async function extractArchive(archive: string, dest: string): Promise<num
         filter: (p, entry) => {
           const type = (entry as { type?: string }).type;
           const ok = (type === 'File' || type === 'OldFile' || type === 'Directory') && safeMemberPath(p) !== undefined;
-          if (ok && type !== 'Directory') files++;
-          return ok;
+          if (ok && type !== 'Directory') {
+            // The header states the size before any byte is written: refuse there (and write nothing more).
+            const size = (entry as { size?: number }).size ?? 0;
+            try {
+              if (!overBudget) budget.add(p, size, size);
+            } catch (e) {
+              overBudget = e;
+            }
+            files++;
+          }
+          return ok && !overBudget;
         },
       });
+      if (overBudget) throw overBudget;
     }
+    await stripSpecialModes(tmp);
     await fs.rename(tmp, dest);
   } catch (err) {
     // node-tar may still be flushing entries after it rejects: retry the cleanup, and never let it mask the cause.
     await fs.rm(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }).catch(() => {});
+    if (err instanceof InputLimitError) throw err;
+    // node-tar's own guard against gzip bombs (ratio > 1000) fires before any entry is seen.
+    if (/decompression ratio/i.test(String((err as Error)?.message))) {
+      throw new InputLimitError(
+        'PIPE_ARCHIVE_TOO_LARGE',
+        `Refusing to unpack ${archive}: ${(err as Error).message}, like a decompression bomb. Nothing was kept.`,
+      );
+    }
     throw new StageUserError(
       'PIPE_ARCHIVE_UNREADABLE',
       `Could not unpack ${archive} (${err instanceof Error ? err.message : String(err)}). ` +
@@ -73,45 +96,55 @@ export async function extractArchive(archive: string, dest: string): Promise<num
   return files;
 }
 
-// fflate's streaming unzip keeps one member in memory at a time, not the whole (hundreds of MB) archive.
-async function extractZip(archive: string, dir: string): Promise<number> {
-  const writes: Promise<void>[] = [];
+// fflate's streaming unzip inflates one member at a time; each chunk goes straight to disk (synchronous
+// writes inside the callback), so memory stays at one chunk whatever the member's size, and the budget
+// stops a bomb at the first chunk over a limit.
+async function extractZip(archive: string, dir: string, budget: ExtractionBudget): Promise<number> {
   let files = 0;
   let failure: unknown;
+  const open = new Set<number>();
   const unzip = new Unzip((member) => {
     const rel = safeMemberPath(member.name);
     if (!rel || member.name.endsWith('/')) return;
-    const chunks: Uint8Array[] = [];
+    const target = path.join(dir, rel);
+    let fd: number | undefined;
+    let written = 0;
     member.ondata = (err, data, final) => {
-      if (err) {
-        failure ??= err;
-        return;
-      }
-      chunks.push(data);
-      if (final) {
-        const target = path.join(dir, rel);
-        files++;
-        writes.push(
-          fs
-            .mkdir(path.dirname(target), { recursive: true })
-            .then(() => fs.writeFile(target, Buffer.concat(chunks)))
-            .catch((e) => {
-              failure ??= e;
-            }),
-        );
+      if (failure) return;
+      try {
+        if (err) throw err;
+        written += data.length;
+        budget.add(member.name, data.length, written);
+        if (fd === undefined) {
+          mkdirSync(path.dirname(target), { recursive: true });
+          fd = openSync(target, 'w', 0o644);
+          open.add(fd);
+        }
+        writeSync(fd, data);
+        if (final) {
+          closeSync(fd);
+          open.delete(fd);
+          files++;
+        }
+      } catch (e) {
+        failure = e;
+        member.terminate();
       }
     };
     member.start();
   });
   unzip.register(UnzipInflate);
   unzip.register(UnzipPassThrough);
-  for await (const chunk of createReadStream(archive)) {
-    unzip.push(chunk as Uint8Array);
+  try {
+    // Small reads: one compressed chunk of zeros can inflate ~1000-fold before the budget sees it.
+    for await (const chunk of createReadStream(archive, { highWaterMark: 16 * 1024 })) {
+      unzip.push(chunk as Uint8Array);
+      if (failure) throw failure;
+    }
+    unzip.push(new Uint8Array(0), true);
     if (failure) throw failure;
+  } finally {
+    for (const fd of open) closeSync(fd);
   }
-  unzip.push(new Uint8Array(0), true);
-  if (failure) throw failure;
-  await Promise.all(writes);
-  if (failure) throw failure;
   return files;
 }

@@ -35,6 +35,8 @@ export interface FetchVerifiedOptions {
   idleTimeoutMs?: number;
   /** Other places the caller already looked (e.g. an extracted folder), listed first in the offline message. */
   lookedIn?: string[];
+  /** Never touch the network, nor delete a cached copy (default: env PIPE_OFFLINE=1). */
+  offline?: boolean;
   signal?: AbortSignal;
 }
 
@@ -94,12 +96,19 @@ export async function fetchVerified(opts: FetchVerifiedOptions): Promise<Fetched
     return { path: candidate, sha256: actual, source: 'mirror' };
   }
 
+  const offline = opts.offline ?? process.env.PIPE_OFFLINE === '1';
   if (await isFile(dest)) {
     const actual = await sha256File(dest);
     if (!expected || actual === expected) return { path: dest, sha256: actual, source: 'cache' };
+    // Offline, a mismatching cached copy is reported, not deleted (nothing could replace it).
+    if (offline) {
+      const extra = ` (${dest} is there but has sha256 ${actual}, expected ${expected})`;
+      throw offlineMissing(opts, what, fileName, dest, extra);
+    }
     // A stale or foreign file in our own cache: replace it.
     await fs.rm(dest, { force: true });
   }
+  if (offline) throw offlineMissing(opts, what, fileName, dest, '');
 
   await fs.mkdir(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -123,6 +132,24 @@ export async function fetchVerified(opts: FetchVerifiedOptions): Promise<Fetched
   }
   await fs.rename(tmp, dest);
   return { path: dest, sha256: actual, source: 'download' };
+}
+
+/** PIPE_OFFLINE=1 and no local copy: say exactly which file to put where. */
+function offlineMissing(
+  opts: FetchVerifiedOptions,
+  what: string,
+  fileName: string,
+  dest: string,
+  extra: string,
+): StageUserError {
+  const mirror = opts.mirrorCandidates?.[0];
+  const looked = [...(opts.lookedIn ?? []), ...(opts.mirrorCandidates ?? []), dest];
+  return new StageUserError(
+    'PIPE_OFFLINE_MISSING',
+    `Offline (PIPE_OFFLINE=1): ${what} has no local copy${extra}; looked for ${looked.join(', ')}. ` +
+      `Put ${fileName} (from ${opts.url}) at ${mirror ?? dest}` +
+      `${opts.provideHint ? `, or ${opts.provideHint}` : ''}; no network call was made.`,
+  );
 }
 
 function describeFailure(err: unknown): string {

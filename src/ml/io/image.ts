@@ -10,6 +10,8 @@ import { createRequire } from 'node:module';
 import decodeJpegWasm, { init as initJpegWasm } from '@jsquash/jpeg/decode.js';
 import { PNG } from 'pngjs';
 import { StageUserError } from '../../core/errors.js';
+import { readBounded } from '../../core/bounded-read.js';
+import { checkImagePixels } from './image-header.js';
 
 export interface RgbImage {
   width: number;
@@ -88,6 +90,7 @@ async function decodeJpeg(bytes: Uint8Array, file: string): Promise<RgbImage> {
 export async function decodeImage(bytes: Uint8Array, file: string): Promise<RgbImage> {
   const kind = kindOf(bytes);
   if (!kind) throw unreadable(file, 'not a JPEG or PNG file');
+  checkImagePixels(bytes, kind, file);
   if (kind === 'jpeg') return decodeJpeg(bytes, file);
   try {
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -99,12 +102,8 @@ export async function decodeImage(bytes: Uint8Array, file: string): Promise<RgbI
 
 /** Reads and decodes an image file; a missing, corrupt or foreign file is a StageUserError naming the path. */
 export async function readImage(file: string): Promise<RgbImage> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (err) {
-    throw unreadable(file, (err as NodeJS.ErrnoException).code ?? String(err));
-  }
+  // Regular files under PIPE_MAX_IMAGE_BYTES only: /dev/zero or a FIFO must not grow or block the process.
+  const bytes = await readBounded(file, { limit: 'imageBytes', what: 'image', code: 'PIPE_IMAGE_UNREADABLE' });
   return decodeImage(bytes, file);
 }
 

@@ -154,6 +154,7 @@ export async function locateWeights(id: WeightSetId, opts: LocateOptions = {}): 
       sha256: set.official.sha256,
       dest,
       what,
+      offline,
       onProgress: opts.onProgress ?? terminalProgress(set.official.fileName),
     });
     if (set.official.md5) {

@@ -25,7 +25,8 @@ export function createLocalExecutor(opts: LocalExecutorOptions): Executor {
       if (job.logFile) await mkdir(path.dirname(job.logFile), { recursive: true });
       const output = job.logFile ? { file: job.logFile, append: true } : ('ignore' as const);
       // The job travels in a file: IPC messages sent before the child listens could be lost.
-      const jobDir = await mkdtemp(path.join(tmpdir(), 'pipe-job-'));
+      // The pid in the name lets the next start sweep folders a kill -9 leaked (stale-state.ts).
+      const jobDir = await mkdtemp(path.join(tmpdir(), `pipe-job-${process.pid}-`));
       const jobFile = path.join(jobDir, 'job.json');
       const message: ChildJobMessage = { type: 'job', job, cacheDir: opts.cacheDir };
       await writeFile(jobFile, JSON.stringify(message));
