@@ -14,6 +14,8 @@ export interface BenchConfig {
   ndf?: number;
   /** ResNet blocks (pytorch_step.py reads it; default 6). */
   blocks?: number;
+  /** train.recompute (activation recomputation). */
+  recompute?: boolean;
 }
 
 function pix2pix(size: number, ngf: number, perceptual: boolean): BenchConfig {
@@ -33,6 +35,8 @@ export const CONFIGS: BenchConfig[] = [
   pix2pix(32, 4, false),
   pix2pix(32, 4, true),
   { name: 'cyclegan-32-resnet9-ngf4', kind: 'cyclegan', generator: 'resnet_9blocks', size: 32, ngf: 4, ndf: 4, perceptual: false, blocks: 9 },
+  // pipelines/summer2winter-cyclegan.yaml's networks: out of the 4 GB wasm heap without recomputation.
+  { name: 'cyclegan-256-resnet9-recompute', kind: 'cyclegan', generator: 'resnet_9blocks', size: 256, ngf: 64, perceptual: false, blocks: 9, recompute: true },
 ];
 
 /** bench/gpu's rows, and the tiny ones its --dry-run times instead. */
@@ -72,9 +76,10 @@ export function trainParamsFor(c: BenchConfig): TrainParams {
       gan: { mode: cyclegan ? 'lsgan' : 'vanilla', weight: 1 },
       l1: { weight: cyclegan ? 0 : 100 },
       cycle: { lambda_A: 10, lambda_B: 10, identity: 0.5 },
-      perceptual: { weight: c.perceptual ? PERCEPTUAL_WEIGHT : 0, backbone: 'vgg16', weights: 'torchvision', layers: { relu3_3: 1 }, cache_real: false },
+      perceptual: { weight: c.perceptual ? PERCEPTUAL_WEIGHT : 0, backbone: 'vgg16', weights: 'torchvision', normalize: 'auto', layers: { relu3_3: 1 }, cache_real: false },
+      lpips: { weight: 0, net: 'squeeze' },
       style: { weight: 0, layers: {} },
     },
-    train: { epochs: 1, epochs_decay: 0, steps_per_epoch: null, batch_size: 1, lr: 0.0002, beta1: 0.5, beta2: 0.999, seed: 1, checkpoint_every: 1, log_every: 1 },
+    train: { epochs: 1, epochs_decay: 0, steps_per_epoch: null, batch_size: 1, lr: 0.0002, beta1: 0.5, beta2: 0.999, seed: 1, checkpoint_every: 1, log_every: 1, recompute: c.recompute === true },
   } as TrainParams;
 }

@@ -159,6 +159,8 @@ interface Row {
   dispatches: number | null;
   skipped?: string;
   max_rss_mb: number;
+  /** wasm only: the WebAssembly memory's high-water mark. */
+  wasm_heap_mb?: number;
 }
 
 /** Times every config on every backend, each thread count right after the previous one (ratios under one load). */
@@ -170,7 +172,7 @@ async function timeOurs(o: Options, backends: string[], log: (s: string) => void
         log(`timing ${c.name} on ${b}, ${t} thread(s) ...`);
         const r = await runWorker(c, b, t, o);
         rows.push(r);
-        log(`  ${fmt(r.median_s)} s/step on ${r.threads ?? 'its own'} thread(s)${r.skipped ? ` (${r.skipped})` : ''}, peak RSS ${r.max_rss_mb} MB`);
+        log(`  ${fmt(r.median_s)} s/step on ${r.threads ?? 'its own'} thread(s)${r.skipped ? ` (${r.skipped})` : ''}, peak RSS ${r.max_rss_mb} MB${r.wasm_heap_mb ? `, wasm heap ${r.wasm_heap_mb} MB` : ''}`);
       }
     }
   }
@@ -201,6 +203,7 @@ function toRows(results: WorkerResult[], py: PytorchTimes, o: Options): Row[] {
       speedup: r.backend === 'wasm' ? ratioOf(base(r), r.median_s) : null,
       pytorch_s: pt, pytorch_speedup: ratioOf(pt1, pt), ratio: ratioOf(r.median_s, pt),
       dispatches: r.dispatches ?? null, ...(r.skipped ? { skipped: r.skipped } : {}), max_rss_mb: r.max_rss_mb,
+      ...(r.wasm_heap_mb ? { wasm_heap_mb: r.wasm_heap_mb } : {}),
     };
   });
 }
@@ -242,7 +245,7 @@ async function main(): Promise<void> {
       const { max_rss_mb: _m, skipped: _s, ...row } = r;
       process.stdout.write(JSON.stringify(row) + '\n');
     }
-    for (const r of rows) process.stdout.write(JSON.stringify({ measure: 'peak_rss', config: r.config, backend: r.backend, threads: r.threads, mb: r.max_rss_mb }) + '\n');
+    for (const r of rows) process.stdout.write(JSON.stringify({ measure: 'peak_rss', config: r.config, backend: r.backend, threads: r.threads, mb: r.max_rss_mb, wasm_heap_mb: r.wasm_heap_mb }) + '\n');
     if (pipeTimes) {
       process.stdout.write(JSON.stringify({ measure: 'validate', seconds: pipeTimes.validate.seconds, how: pipeTimes.validate.how }) + '\n');
       process.stdout.write(JSON.stringify({ measure: 'sweep_cached_rerun', variants: 8, seconds: pipeTimes.sweep.seconds, note: pipeTimes.sweep.note ?? null }) + '\n');

@@ -33,6 +33,8 @@ export interface WorkerResult {
   times_s: number[];
   median_s: number | null;
   max_rss_mb: number;
+  /** wasm only: the WebAssembly memory's final size, which only grows: the heap's high-water mark. */
+  wasm_heap_mb?: number;
   tensors_after: number;
   /** Compute dispatches of the last timed step (webgpu only; null elsewhere), with the busiest programs. */
   dispatches: number | null;
@@ -51,6 +53,11 @@ function median(xs: number[]): number | null {
 /** Random images in [-1, 1]: speed does not depend on the pixels. */
 function randomBatch(size: number, seed: number): Batch {
   return { A: tf.randomUniform([1, size, size, 3], -1, 1, 'float32', seed) as tf.Tensor4D, B: tf.randomUniform([1, size, size, 3], -1, 1, 'float32', seed + 1) as tf.Tensor4D };
+}
+
+function wasmHeap(): { wasm_heap_mb?: number } {
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
+  return heap ? { wasm_heap_mb: Math.round(heap.length / 2 ** 20) } : {};
 }
 
 async function main(): Promise<WorkerResult> {
@@ -74,11 +81,17 @@ async function main(): Promise<WorkerResult> {
   for (let i = 0; i < warmup + steps; i++) {
     const batch = randomBatch(c.size, i);
     const t0 = performance.now();
-    if (profile && i === warmup + steps - 1) {
-      prof = await profileStep(() => trainer.step(batch, 0.0002, i));
-    } else {
-      const counted = await countDispatches(() => trainer.step(batch, 0.0002, i));
-      if (info.name === 'webgpu') lastDispatches = counted.dispatches;
+    try {
+      if (profile && i === warmup + steps - 1) {
+        prof = await profileStep(() => trainer.step(batch, 0.0002, i));
+      } else {
+        const counted = await countDispatches(() => trainer.step(batch, 0.0002, i));
+        if (info.name === 'webgpu') lastDispatches = counted.dispatches;
+      }
+    } catch (err) {
+      // Out of wasm memory is a result here (the recompute rows exist to show it), not a crash.
+      skipped = `step ${i + 1} failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300);
+      break;
     }
     const dt = (performance.now() - t0) / 1000;
     // Heartbeat for bench/run.ts's watchdog.
@@ -99,6 +112,7 @@ async function main(): Promise<WorkerResult> {
     times_s: times.map((t) => Number(t.toFixed(4))),
     median_s: times.length >= Math.min(steps, 5) && !skipped ? Number(median(times)!.toFixed(4)) : null,
     max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    ...wasmHeap(),
     tensors_after: tf.memory().numTensors,
     dispatches: lastDispatches?.total ?? null,
     ...(lastDispatches ? { dispatches_by_program: lastDispatches.byProgram } : {}),

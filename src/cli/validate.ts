@@ -21,7 +21,7 @@ export async function validateFiles(
   out: (line: string) => void = (l) => process.stdout.write(`${terminalSafe(l)}\n`),
   err: (line: string) => void = (l) => process.stderr.write(`${terminalSafe(l)}\n`),
 ): Promise<number> {
-  const { compileFile } = await import('../compiler/index.js');
+  const { compileFile, lossBalanceWarning } = await import('../compiler/index.js');
   let code = 0;
   for (const file of files) {
     try {
@@ -29,6 +29,11 @@ export async function validateFiles(
       const n = compiled.configs.length;
       const m = Object.keys(compiled.dag.stages).length;
       out(`${file}: ok (${n} config${n === 1 ? '' : 's'}, ${m} stage${m === 1 ? '' : 's'})`);
+      // Warnings, not errors: the exit code stays 0.
+      for (const c of compiled.configs) {
+        const w = lossBalanceWarning(c.config);
+        if (w) err(`${file}: warning: config ${c.id}: ${w}`);
+      }
     } catch (e) {
       if (!isUserFacing(e)) throw e;
       err(e.message);

@@ -65,8 +65,9 @@ describe('stage DAG', () => {
       seed: 1,
       checkpoint_every: 5,
       log_every: 10,
+      recompute: false,
     });
-    expect(train.loss.perceptual).toEqual({ weight: 0, backbone: 'vgg16', weights: 'torchvision', layers: { relu3_3: 1 }, cache_real: false });
+    expect(train.loss.perceptual).toEqual({ weight: 0, backbone: 'vgg16', weights: 'torchvision', normalize: 'auto', layers: { relu3_3: 1 }, cache_real: false });
     expect(train.model.discriminator).toEqual({ kind: 'patch', n_layers: 3 });
     expect(a.stages.dataset.params).toEqual({
       source: 'facades',

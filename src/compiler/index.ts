@@ -12,6 +12,7 @@ export { compilePipelineText } from './compile.js';
 export { PipelineError, PIPE_INVALID_PIPELINE, formatDiagnostic, type Diagnostic } from './diagnostics.js';
 export { findCycle, topologicalOrder, topologicalWaves, dependents, dependencies, DagError } from './dag.js';
 export { BACKBONE_LAYERS, BACKBONE_WEIGHTS } from '../core/backbones.js';
+export { lossBalanceWarning, expectedTerms } from './loss-balance.js';
 
 export interface CompileOptions {
   /** `--set a.b=c` overrides, applied to the base config before variants and sweeps. */

@@ -13,9 +13,10 @@ describe('example pipelines', () => {
     'facades-perceptual.yaml': [2, 6],
     'facades-sweep.yaml': [12, 26],
     'summer2winter-cyclegan.yaml': [1, 4],
+    'study-facades-64.yaml': [12, 26],
   };
 
-  it('has the four documented pipelines', () => {
+  it('has the five documented pipelines', () => {
     expect(readdirSync(pipelinesDir).filter((f) => f.endsWith('.yaml')).sort()).toEqual(Object.keys(expected).sort());
   });
 

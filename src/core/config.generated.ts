@@ -214,6 +214,10 @@ export interface Loss {
      * Trained weight set: torchvision (RGB in [0,1], ImageNet mean/std) or keras (VGGs only; BGR 0..255 minus mean, converted from Caffe).
      */
     weights?: "torchvision" | "keras";
+    /**
+     * How feature distances are scaled so one weight means the same loss balance on every backbone, weight set and layer. auto: divide each tapped layer's features by their RMS over the first training targets (up to 8 images, measured once at the start of training), so the perceptual term is a relative squared feature error of order 1 and the style term likewise. input: only bring Caffe-convention weights (keras: BGR, 0..255 minus mean) to the torchvision input scale, dividing their features by 255 * mean ImageNet std = 57.6 (squared-error terms by its square); torchvision weights are unchanged. none: the raw formula on the weights' own scale (the article's). See docs/losses.md.
+     */
+    normalize?: "auto" | "input" | "none";
     layers?: LayerWeights;
     /**
      * Compute phi(real) once per training image and reuse it. Only valid with dataset.flip: false and load_size == crop_size: a random flip or crop changes the real image every epoch, so a cached phi(real) would not match it.
@@ -229,6 +233,19 @@ export interface Loss {
      */
     weight?: number;
     layers?: LayerWeights1;
+  };
+  /**
+   * LPIPS v0.1 (Zhang et al. 2018) as a training loss: frozen backbone, unit-normalised features, squared difference, the published 1x1 heads, spatial mean (the article's section 5.2).
+   */
+  lpips?: {
+    /**
+     * Weight of the mean LPIPS distance between the generator output and its target; 0 disables.
+     */
+    weight?: number;
+    /**
+     * LPIPS network: squeeze (torchvision squeezenet1_1), vgg (vgg16) or alex (alexnet), each with its published v0.1 heads.
+     */
+    net?: "squeeze" | "vgg" | "alex";
   };
 }
 /**
@@ -296,6 +313,10 @@ export interface Train {
    * Append the loss terms to losses.jsonl every N steps.
    */
   log_every?: number;
+  /**
+   * Activation recomputation (gradient checkpointing): keep only each generator segment's input (ResNet block, U-Net level) during the forward pass and recompute the segment in the backward pass. Same results, less memory, about one extra generator forward per step.
+   */
+  recompute?: boolean;
 }
 /**
  * Multiplies every variant: grid is the cartesian product; zip pairs lists of equal length.

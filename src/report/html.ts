@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { formatMetric, METRICS } from '../ml/metrics/definitions.js';
 import type { MetricName } from '../core/formats/metrics-file.js';
 import { hasSeedGroups } from './aggregate.js';
+import { sharesRows } from './loss-shares.js';
 import type { ReportModel, SampleRow } from './model.js';
 import { modelCommands } from './model-commands.js';
 import { configRows, formatP, groupRows, reportMetrics, type MetricRow } from './tables.js';
@@ -122,6 +123,16 @@ thead th{background:#f3f5f9}.metrics td,.metrics th{white-space:nowrap}.mean{fon
 pre{background:#f6f8fa;padding:8px;overflow:auto;font-size:12px}.note{color:#556;font-size:13px}.na{color:#999}
 `;
 
+function sharesSection(model: ReportModel): string {
+  const rows = sharesRows(model);
+  if (!rows.length) return '';
+  const body = rows.map((r) => `<tr><td>${esc(r.id)}</td><td>${r.epoch}</td><td>${esc(r.text)}</td></tr>`).join('\n');
+  return `<h3>Generator loss shares</h3><p class="note">Each weighted term's share of the generator loss, first and last epoch (mean over the epoch's logged steps).</p>
+<table id="loss-shares"><thead><tr><th>config</th><th>epoch</th><th>shares</th></tr></thead><tbody>
+${body}
+</tbody></table>`;
+}
+
 // eslint-disable-next-line max-lines-per-function -- one HTML template
 export function renderReportHtml(model: ReportModel): string {
   const metrics = reportMetrics(model.run);
@@ -169,6 +180,7 @@ ${checksTable(model)}
 <h2>Loss curves</h2>
 <div class="charts">${terms.map((t, i) => `<div class="chart"><canvas id="loss-${i}" class="loss-chart" data-term="${esc(t)}"></canvas></div>`).join('')}</div>
 ${terms.length ? '' : '<p class="note">No losses were logged.</p>'}
+${sharesSection(model)}
 
 <h2>Samples</h2>
 <p class="note">Input | each config's output | target. Unaligned data has no target.</p>

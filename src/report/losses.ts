@@ -6,6 +6,8 @@ export interface LossSeries {
   steps: number[];
   /** term -> value per logged step (NaN where a line lacked the term). */
   terms: Record<string, number[]>;
+  /** Epoch of each logged step, when the lines carry one. */
+  epochs?: number[];
 }
 
 const NOT_TERMS = new Set(['step', 'epoch', 'lr', 'time', 'seconds', 'iter']);
@@ -33,7 +35,9 @@ export function parseLosses(text: string): LossSeries {
       return typeof src[n] === 'number' ? (src[n] as number) : NaN;
     });
   }
-  return { steps: rows.map((r) => r.step as number), terms };
+  const out: LossSeries = { steps: rows.map((r) => r.step as number), terms };
+  if (rows.some((r) => typeof r.epoch === 'number')) out.epochs = rows.map((r) => (typeof r.epoch === 'number' ? r.epoch : NaN));
+  return out;
 }
 
 export async function readLosses(file: string): Promise<LossSeries> {

@@ -6,6 +6,7 @@ import { formatChecksMarkdown } from '../checks/evaluate-checks.js';
 import { hasSeedGroups } from './aggregate.js';
 import type { ReportModel } from './model.js';
 import { modelCommandsMarkdown } from './model-commands.js';
+import { sharesRows } from './loss-shares.js';
 import { configRows, formatP, groupRows, reportMetrics, type MetricRow } from './tables.js';
 
 const cellText = (m: MetricName, r: MetricRow, showTest: boolean): string => {
@@ -53,6 +54,11 @@ export function renderReportMarkdown(model: ReportModel): string {
       table(groupRows(run), metrics, 'group', true, true),
       '',
     );
+  }
+  const shares = sharesRows(model);
+  if (shares.length) {
+    out.push('### Generator loss shares', '', 'Each weighted term\'s share of the generator loss (mean over the epoch\'s logged steps).', '',
+      '| config | epoch | shares |', '|---|---|---|', ...shares.map((r) => `| ${r.id} | ${r.epoch} | ${r.text} |`), '');
   }
   out.push('### Checks', '', formatChecksMarkdown(model.checks));
   out.push('', modelCommandsMarkdown(model.params));

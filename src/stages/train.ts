@@ -50,10 +50,16 @@ export const trainStage: StageKind<TrainParams> = {
       initSha = src.sha256;
       ctx.log(`model.init_from ${src.file} (sha256 ${src.sha256})`);
     }
+    let lpips: import('../ml/metrics/lpips.js').Lpips | undefined;
+    if (p.loss.lpips.weight > 0) {
+      const { createLpips } = await import('../ml/metrics/lpips.js');
+      lpips = await createLpips({ net: p.loss.lpips.net, weightsDir: ctx.env.weightsDir, downloadDir: ctx.env.downloadDir });
+      ctx.log(`LPIPS loss ${lpips.net} (${lpips.sources.backbone}, heads ${lpips.sources.heads})`);
+    }
     const started = Date.now();
     try {
       const r = await run.trainModel({
-        params: p, split: ds.train, extractor, workDir: ctx.workDir, outDir: ctx.outDir, init,
+        params: p, split: ds.train, extractor, lpips, workDir: ctx.workDir, outDir: ctx.outDir, init,
         progress: (x) => ctx.progress(x), log: (l) => ctx.log(l), signal: ctx.signal,
       });
       const summary = {
@@ -71,12 +77,13 @@ export const trainStage: StageKind<TrainParams> = {
       if (info.name === 'wasm' && err instanceof Error && /Aborted\(|memory access out of bounds|out of memory/i.test(err.message)) {
         throw new StageUserError('PIPE_TRAIN_OUT_OF_MEMORY',
           `Training ${ctx.stageId} ran out of WebAssembly memory (the wasm backend has a 4 GB heap): ${p.model.generator} with ngf ${p.model.ngf} at ${p.dataset.crop_size}x${p.dataset.crop_size} ` +
-          `is too large for it. Lower dataset.crop_size or model.ngf, or use a native backend (--backend tensorflow or tensorflow-gpu). ` +
+          `is too large for it. Set train.recompute: true (activation recomputation), lower dataset.crop_size or model.ngf, or use a native backend (--backend tensorflow or tensorflow-gpu). ` +
           `The backend is not part of the fingerprint, so a rerun on another backend continues from the last checkpoint.`);
       }
       throw err;
     } finally {
       extractor?.dispose();
+      lpips?.dispose();
     }
   },
 };

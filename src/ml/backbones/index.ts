@@ -6,7 +6,7 @@ import type { DownloadProgress } from '../io/download.js';
 import type { WeightSetId } from '../weights/registry.js';
 import { layerNamesOf, type ArchName } from './architectures.js';
 import { loadFrozenNet, type FrozenNet } from './net.js';
-import { CONVENTION_TEXT, toBackboneInput, type InputConvention } from './preprocess.js';
+import { CONVENTION_TEXT, FEATURE_SCALE, toBackboneInput, type InputConvention } from './preprocess.js';
 
 export type BackboneName = ArchName;
 export type BackboneWeights = 'torchvision' | 'keras';
@@ -33,6 +33,8 @@ export interface Backbone {
   layerNames: readonly string[];
   /** Human-readable input convention of the weights. */
   inputConvention: string;
+  /** Multiply features by this to put them on the torchvision input scale (1 for torchvision weights). */
+  featureScale: number;
   /** x: NHWC RGB in [-1,1]. Returns the requested layers (default: those given at load). Gradients flow to x. */
   features(x: tf.Tensor4D, layers?: readonly string[]): Record<string, tf.Tensor4D>;
   source: FrozenNet['source'];
@@ -73,6 +75,7 @@ export async function loadBackbone(opts: LoadBackboneOptions): Promise<Backbone>
     weights,
     layerNames: net.layerNames,
     inputConvention: CONVENTION_TEXT[convention],
+    featureScale: FEATURE_SCALE[convention],
     source: net.source,
     features(x, layers = defaultLayers) {
       return tf.tidy(() => net.run(toBackboneInput(x, convention), layers));
@@ -82,5 +85,5 @@ export async function loadBackbone(opts: LoadBackboneOptions): Promise<Backbone>
 }
 
 export { loadFrozenNet, type FrozenNet } from './net.js';
-export { toBackboneInput, CONVENTION_TEXT, type InputConvention } from './preprocess.js';
+export { toBackboneInput, CONVENTION_TEXT, FEATURE_SCALE, type InputConvention } from './preprocess.js';
 export { layerNamesOf } from './architectures.js';

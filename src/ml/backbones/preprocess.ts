@@ -18,6 +18,19 @@ export const CONVENTION_TEXT: Record<InputConvention, string> = {
   lpips: 'RGB in [-1,1], shifted by (-0.030, -0.088, -0.188) and scaled by (0.458, 0.448, 0.450)',
 };
 
+/**
+ * Factor that brings a convention's features to the torchvision input scale (loss.perceptual.normalize: auto).
+ * Caffe input is 255*std times the torchvision input (up to a mean offset under 0.5 grey levels): 127.5*(x+1) - m
+ * against ((x+1)/2 - mean)/std. Conv + ReLU + max-pool are positively homogeneous up to their biases, so features
+ * scale about linearly with the input: dividing them by 255 * mean(std) = 57.6 puts Caffe-convention features where
+ * torchvision-convention features are (docs/losses.md; bench/loss-scales.ts measures the residual).
+ */
+export const FEATURE_SCALE: Record<InputConvention, number> = {
+  torchvision: 1,
+  caffe: 1 / (255 * ((IMAGENET_STD[0] + IMAGENET_STD[1] + IMAGENET_STD[2]) / 3)),
+  lpips: 1,
+};
+
 /** x: NHWC RGB in [-1,1]. */
 export function toBackboneInput(x: tf.Tensor4D, convention: InputConvention): tf.Tensor4D {
   return tf.tidy(() => {

@@ -8,10 +8,14 @@ import { styleLoss } from './style.js';
 /** What the losses need from a backbone: features of NHWC RGB in [-1,1], by layer name. */
 export interface FeatureExtractor {
   features(x: tf.Tensor4D, layers: string[]): Features;
+  /** Multiplier that puts the features on the torchvision input scale; 1 when absent. */
+  featureScale?: number;
 }
 
 export interface FeatureLossConfig {
-  perceptual: { weight: number; layers: Record<string, number>; cache_real: boolean };
+  perceptual: {
+    weight: number; layers: Record<string, number>; cache_real: boolean; normalize?: 'auto' | 'input' | 'none';
+  };
   style: { weight: number; layers: Record<string, number> };
 }
 
@@ -29,6 +33,8 @@ export function featureLayers(cfg: FeatureLossConfig): string[] {
 export class FeatureCriterion {
   readonly layers: string[];
   private readonly cache = new Map<string, Features>();
+  private readonly scales: Record<string, number> = {};
+  private calibrated = false;
 
   constructor(private readonly extractor: FeatureExtractor, private readonly cfg: FeatureLossConfig) {
     this.layers = featureLayers(cfg);
@@ -39,6 +45,8 @@ export class FeatureCriterion {
    * only pass them when crops and flips are off, so an image always yields the same tensor.
    */
   realFeatures(real: tf.Tensor4D, keys?: string[]): Features {
+    // Fallback for callers that skip calibrate() (benchmarks): the first batch's targets.
+    if (this.normalize === 'auto' && !this.calibrated) this.calibrate(real);
     if (!this.cfg.perceptual.cache_real || !keys) return tf.tidy(() => this.extractor.features(real, this.layers));
     const missing = keys.map((k, i) => (this.cache.has(k) ? -1 : i)).filter((i) => i >= 0);
     for (const i of missing) {
@@ -48,13 +56,53 @@ export class FeatureCriterion {
     return tf.tidy(() => Object.fromEntries(this.layers.map((l) => [l, tf.concat(keys.map((k) => this.cache.get(k)![l]), 0)])));
   }
 
-  /** Weighted perceptual and style terms of fake against precomputed real features (inside the tape). */
+  /**
+   * normalize: auto measures each tapped layer's feature RMS on these real images (the first training targets) and
+   * divides the layer's features by it from then on. Call once before the first step; a no-op for input / none.
+   */
+  calibrate(real: tf.Tensor4D): void {
+    if (this.normalize !== 'auto') return;
+    const ms = tf.tidy(() => {
+      const f = this.extractor.features(real, this.layers);
+      return this.layers.map((l) => tf.mean(tf.square(f[l]!)).dataSync()[0]!);
+    });
+    this.calibrated = true;
+    this.layers.forEach((l, i) => {
+      // A layer that is all zeros on every calibration image (a dead ReLU map) keeps its raw scale.
+      this.scales[l] = ms[i]! > 0 ? 1 / Math.sqrt(ms[i]!) : 1;
+    });
+  }
+
+  private get normalize(): 'auto' | 'input' | 'none' {
+    return this.cfg.perceptual.normalize ?? 'auto';
+  }
+
+  /** Multiplier applied to layer l's features (1 under normalize: none). */
+  featureScale(layer: string): number {
+    if (this.normalize === 'none') return 1;
+    if (this.normalize === 'input') return this.extractor.featureScale ?? 1;
+    const s = this.scales[layer];
+    if (s === undefined) throw new Error(`feature criterion: normalize auto needs calibrate() first (layer ${layer})`);
+    return s;
+  }
+
+  /**
+   * The per-layer weights with the feature scale folded in: scaling the loss instead of the features is the same
+   * arithmetic without a copy of every feature map. The perceptual term is quadratic in the features (s^2), the
+   * style term quadratic in the Gram matrices, which are quadratic in the features (s^4).
+   */
+  private scaled(weights: Record<string, number>, power: number): Record<string, number> {
+    const active = Object.entries(weights).filter(([, w]) => w !== 0);
+    return Object.fromEntries(active.map(([l, w]) => [l, w * this.featureScale(l) ** power]));
+  }
+
+  /** Per-layer-weighted perceptual and style terms of fake against precomputed real features (inside the tape). */
   terms(fake: tf.Tensor4D, real: Features): { perceptual: tf.Scalar; style: tf.Scalar } {
     const f = this.extractor.features(fake, this.layers);
     const { perceptual, style } = this.cfg;
     return {
-      perceptual: perceptual.weight > 0 ? perceptualLoss(f, real, perceptual.layers) : tf.scalar(0),
-      style: style.weight > 0 ? styleLoss(f, real, style.layers) : tf.scalar(0),
+      perceptual: perceptual.weight > 0 ? perceptualLoss(f, real, this.scaled(perceptual.layers, 2)) : tf.scalar(0),
+      style: style.weight > 0 ? styleLoss(f, real, this.scaled(style.layers, 4)) : tf.scalar(0),
     };
   }
 

@@ -83,6 +83,7 @@ describe('feature losses', () => {
     const crit = new FeatureCriterion(extractor, cfg);
     const real = tf.randomUniform([2, 8, 8, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
     const direct = tf.tidy(() => extractor.features(real, ['a']));
+    crit.calibrate(real); // normalize: auto's scale, measured once before training
     calls = 0;
     const first = crit.realFeatures(real, ['x0', 'x1']);
     const before = tf.memory().numTensors;

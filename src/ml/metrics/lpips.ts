@@ -40,6 +40,12 @@ export interface Lpips {
   distance(a: tf.Tensor4D, b: tf.Tensor4D): Promise<number[]>;
   /** The same as a differentiable [N] tensor (e.g. as a loss term). */
   distanceTensor(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor1D;
+  /**
+   * The two halves of distanceTensor, for the training loss: unit-normalised tap features of x ([N,H,W,3] in [-1,1];
+   * differentiable), and the distance between two such feature lists. phi(real) can so be computed once, off the tape.
+   */
+  features(x: tf.Tensor4D): tf.Tensor4D[];
+  distanceFromFeatures(fa: tf.Tensor4D[], fb: tf.Tensor4D[]): tf.Tensor1D;
   /** Where the backbone and head weights came from. */
   sources: { backbone: string; heads: string };
   dispose(): void;
@@ -96,27 +102,46 @@ export async function createLpips(opts: LpipsOptions = {}): Promise<Lpips> {
   const w = spec.channels.map((_, i) => tf.tensor1d(headArrays.get(String(i))!.data));
   const minSize = minInputSize(net);
 
+  const checkInput = (x: tf.Tensor4D, what: string) => {
+    if (x.rank !== 4 || x.shape[3] !== 3)
+      throw new StageUserError('PIPE_LPIPS_INPUT',
+        `LPIPS needs [N,H,W,3] RGB batches; got ${what} [${x.shape.join(', ')}].`);
+    if (Math.min(x.shape[1], x.shape[2]) < minSize)
+      throw new StageUserError('PIPE_LPIPS_INPUT',
+        `LPIPS (${net}) needs images of at least ${minSize}x${minSize} pixels; got ${x.shape[1]}x${x.shape[2]}.`);
+  };
+  // ScalingLayer -> backbone taps -> unit-normalise over channels.
+  const unitFeatures = (x: tf.Tensor4D): tf.Tensor4D[] =>
+    tf.tidy(() => {
+      const feats = backbone.run(toBackboneInput(x, 'lpips'), spec.taps);
+      return spec.taps.map((tap) => {
+        const f = feats[tap]!;
+        return tf.div(f, tf.add(tf.sqrt(tf.sum(tf.square(f), 3, true)), EPS)) as tf.Tensor4D;
+      });
+    });
+  // Squared difference -> 1x1 head -> spatial mean -> sum over taps.
+  const distanceFromFeatures = (fa: tf.Tensor4D[], fb: tf.Tensor4D[]): tf.Tensor1D =>
+    tf.tidy(() => {
+      let total: tf.Tensor1D = tf.zeros([fa[0]!.shape[0]]);
+      spec.taps.forEach((_, i) => {
+        const weighted = tf.sum(tf.mul(tf.squaredDifference(fa[i]!, fb[i]!), w[i]!), 3); // [N,H,W]
+        total = tf.add(total, tf.mean(weighted, [1, 2]));
+      });
+      return total;
+    });
+
   const distanceTensor = (a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor1D => {
-    if (a.rank !== 4 || a.shape[3] !== 3 || a.shape.some((d, i) => d !== b.shape[i]))
+    if (a.shape.some((d, i) => d !== b.shape[i]))
       throw new StageUserError(
         'PIPE_LPIPS_INPUT',
         `LPIPS needs two [N,H,W,3] RGB batches of the same shape; got [${a.shape.join(', ')}] and [${b.shape.join(', ')}].`,
       );
-    if (Math.min(a.shape[1], a.shape[2]) < minSize)
-      throw new StageUserError('PIPE_LPIPS_INPUT', `LPIPS (${net}) needs images of at least ${minSize}x${minSize} pixels; got ${a.shape[1]}x${a.shape[2]}.`);
+    checkInput(a, 'a');
     return tf.tidy(() => {
       const n = a.shape[0];
       // One backbone pass over both batches.
-      const feats = backbone.run(toBackboneInput(tf.concat([a, b], 0), 'lpips'), spec.taps);
-      let total: tf.Tensor1D = tf.zeros([n]);
-      spec.taps.forEach((tap, i) => {
-        const f = feats[tap]!;
-        const unit = tf.div(f, tf.add(tf.sqrt(tf.sum(tf.square(f), 3, true)), EPS));
-        const [ua, ub] = tf.split(unit, [n, n], 0);
-        const weighted = tf.sum(tf.mul(tf.squaredDifference(ua!, ub!), w[i]!), 3); // [N,H,W]
-        total = tf.add(total, tf.mean(weighted, [1, 2]));
-      });
-      return total;
+      const halves = unitFeatures(tf.concat([a, b], 0)).map((u) => tf.split(u, [n, n], 0) as tf.Tensor4D[]);
+      return distanceFromFeatures(halves.map((h) => h[0]!), halves.map((h) => h[1]!));
     });
   };
 
@@ -124,6 +149,11 @@ export async function createLpips(opts: LpipsOptions = {}): Promise<Lpips> {
     net,
     sources: { backbone: backbone.source.file, heads: heads.file },
     distanceTensor,
+    features(x) {
+      checkInput(x, 'x');
+      return unitFeatures(x);
+    },
+    distanceFromFeatures,
     // Not `async`: invalid inputs still throw at the call. The read is asynchronous because webgpu in Node has no
     // synchronous one.
     distance(a, b) {

@@ -16,8 +16,16 @@ export function unetDepth(cropSize: number): number {
   return d;
 }
 
-export function generatorFor(m: Pick<ModelConfig, 'generator' | 'ngf' | 'norm' | 'dropout'>, cropSize: number, channels = { in: 3, out: 3 }): Layer {
-  const common = { inChannels: channels.in, outChannels: channels.out, ngf: m.ngf, norm: m.norm, dropout: m.dropout === true };
+/** `recompute`: train.recompute (activation checkpointing; the same parameters and outputs). */
+export function generatorFor(
+  m: Pick<ModelConfig, 'generator' | 'ngf' | 'norm' | 'dropout'>,
+  cropSize: number,
+  channels = { in: 3, out: 3 },
+  recompute = false,
+): Layer {
+  const common = {
+    inChannels: channels.in, outChannels: channels.out, ngf: m.ngf, norm: m.norm, dropout: m.dropout === true, recompute,
+  };
   switch (m.generator) {
     case 'unet_128': return unetGenerator({ ...common, numDowns: 7 });
     case 'unet_256': return unetGenerator({ ...common, numDowns: 8 });

@@ -1,5 +1,6 @@
 // ResNet generator as pytorch-CycleGAN-and-pix2pix's ResnetGenerator (padding_type 'reflect').
 import * as tf from '@tensorflow/tfjs-core';
+import { recomputed } from './recompute.js';
 import { conv, convTranspose, dropout, norm, reflectPad, relu, seq, tanh, useBias, type Layer, type NormKind } from './layers.js';
 
 export interface ResnetOptions {
@@ -9,6 +10,8 @@ export interface ResnetOptions {
   ngf: number;
   norm: NormKind;
   dropout: boolean;
+  /** train.recompute: each segment (stem, each downsampling, each block, each upsampling, head) is checkpointed. */
+  recompute?: boolean;
 }
 
 function resnetBlock(name: string, dim: number, o: ResnetOptions): Layer {
@@ -24,18 +27,18 @@ function resnetBlock(name: string, dim: number, o: ResnetOptions): Layer {
 export function resnetGenerator(o: ResnetOptions): Layer {
   const bias = useBias(o.norm);
   const g = o.ngf;
-  const layers: Layer[] = [reflectPad(3), conv('in', { cin: o.inChannels, cout: g, k: 7, stride: 1, pad: 0, bias }), norm(o.norm, 'in.norm', g), relu()];
+  const segments: Layer[] = [seq(reflectPad(3), conv('in', { cin: o.inChannels, cout: g, k: 7, stride: 1, pad: 0, bias }), norm(o.norm, 'in.norm', g), relu())];
   for (let i = 0; i < 2; i++) {
     const m = 2 ** i;
-    layers.push(conv(`down${i}`, { cin: g * m, cout: g * m * 2, k: 3, stride: 2, pad: 1, bias }), norm(o.norm, `down${i}.norm`, g * m * 2), relu());
+    segments.push(seq(conv(`down${i}`, { cin: g * m, cout: g * m * 2, k: 3, stride: 2, pad: 1, bias }), norm(o.norm, `down${i}.norm`, g * m * 2), relu()));
   }
-  for (let i = 0; i < o.blocks; i++) layers.push(resnetBlock(`block${i}`, g * 4, o));
+  for (let i = 0; i < o.blocks; i++) segments.push(resnetBlock(`block${i}`, g * 4, o));
   for (let i = 0; i < 2; i++) {
     const m = 2 ** (2 - i);
-    layers.push(
+    segments.push(seq(
       convTranspose(`up${i}`, { cin: g * m, cout: (g * m) / 2, k: 3, stride: 2, pad: 1, outPad: 1, bias }),
-      norm(o.norm, `up${i}.norm`, (g * m) / 2), relu());
+      norm(o.norm, `up${i}.norm`, (g * m) / 2), relu()));
   }
-  layers.push(reflectPad(3), conv('out', { cin: g, cout: o.outChannels, k: 7, stride: 1, pad: 0, bias: true }), tanh());
-  return seq(...layers);
+  segments.push(seq(reflectPad(3), conv('out', { cin: g, cout: o.outChannels, k: 7, stride: 1, pad: 0, bias: true }), tanh()));
+  return seq(...(o.recompute ? segments.map(recomputed) : segments));
 }

@@ -1,5 +1,6 @@
 // U-Net generator as pytorch-CycleGAN-and-pix2pix's UnetGenerator / UnetSkipConnectionBlock.
 import * as tf from '@tensorflow/tfjs-core';
+import { recomputed } from './recompute.js';
 import { conv, convTranspose, dropout, leakyRelu, norm, relu, seq, tanh, useBias, type Layer, type NormKind } from './layers.js';
 
 export interface UnetOptions {
@@ -10,6 +11,8 @@ export interface UnetOptions {
   ngf: number;
   norm: NormKind;
   dropout: boolean;
+  /** train.recompute: each level's down path and up path are checkpointed segments. */
+  recompute?: boolean;
 }
 
 type Role = 'outermost' | 'middle' | 'innermost';
@@ -22,17 +25,17 @@ type Role = 'outermost' | 'middle' | 'innermost';
 function block(level: number, outerNc: number, innerNc: number, inputNc: number, role: Role, o: UnetOptions, sub?: Layer, drop = false): Layer {
   const bias = useBias(o.norm);
   const downconv = conv(`down${level}`, { cin: inputNc, cout: innerNc, k: 4, stride: 2, pad: 1, bias });
+  const ck = (l: Layer) => (o.recompute ? recomputed(l) : l);
   if (role === 'outermost') {
     const upconv = convTranspose(`up${level}`, { cin: innerNc * 2, cout: outerNc, k: 4, stride: 2, pad: 1, bias: true });
-    return seq(downconv, sub!, relu(), upconv, tanh());
+    return seq(downconv, sub!, ck(seq(relu(), upconv, tanh())));
   }
-  const layers: Layer[] =
+  const body =
     role === 'innermost'
-      ? [downconv, relu(), convTranspose(`up${level}`, { cin: innerNc, cout: outerNc, k: 4, stride: 2, pad: 1, bias }), norm(o.norm, `upnorm${level}`, outerNc)]
-      : [downconv, norm(o.norm, `downnorm${level}`, innerNc), sub!, relu(),
-         convTranspose(`up${level}`, { cin: innerNc * 2, cout: outerNc, k: 4, stride: 2, pad: 1, bias }), norm(o.norm, `upnorm${level}`, outerNc),
-         ...(drop ? [dropout(0.5)] : [])];
-  const body = seq(...layers);
+      ? ck(seq(downconv, relu(), convTranspose(`up${level}`, { cin: innerNc, cout: outerNc, k: 4, stride: 2, pad: 1, bias }), norm(o.norm, `upnorm${level}`, outerNc)))
+      : seq(ck(seq(downconv, norm(o.norm, `downnorm${level}`, innerNc))), sub!,
+        ck(seq(relu(), convTranspose(`up${level}`, { cin: innerNc * 2, cout: outerNc, k: 4, stride: 2, pad: 1, bias }), norm(o.norm, `upnorm${level}`, outerNc),
+          ...(drop ? [dropout(0.5)] : []))));
   const act = leakyRelu(0.2);
   return {
     specs: body.specs,

@@ -1,5 +1,5 @@
 // cycle_gan_model.py: G step (G_A: A->B, G_B: B->A; GAN + cycle + identity), then D_A / D_B on history
-// pools. Perceptual and style terms compare the cycle reconstructions with the real inputs (rec_A vs
+// pools. Perceptual, style and LPIPS terms compare the cycle reconstructions with the real inputs (rec_A vs
 // A, rec_B vs B): the data is unpaired, so fake_B has no matching real B to compare with.
 import * as tf from '@tensorflow/tfjs-core';
 import { cycleLoss, identityLoss } from '../losses/cycle.js';
@@ -20,7 +20,7 @@ export class CycleGanTrainer implements GanTrainer {
 
   constructor(private readonly cfg: TrainerConfig) {
     const { model, train } = cfg;
-    for (const g of ['G_A', 'G_B']) this.nets.add(g, generatorFor(model, cfg.cropSize), train.seed, model.init_gain);
+    for (const g of ['G_A', 'G_B']) this.nets.add(g, generatorFor(model, cfg.cropSize, undefined, train.recompute), train.seed, model.init_gain);
     for (const d of ['D_A', 'D_B']) this.nets.add(d, discriminatorFor(model, 3), train.seed, model.init_gain);
     const adam = { beta1: train.beta1, beta2: train.beta2 };
     this.nets.optimiser('G', ['G_A', 'G_B'], adam);
@@ -47,12 +47,15 @@ export class CycleGanTrainer implements GanTrainer {
     const feats = this.cfg.features;
     const realA = feats?.realFeatures(A, batch.keysA);
     const realB = feats?.realFeatures(B, batch.keysB);
+    const lp = this.cfg.lpips;
+    const lpA = lp?.realFeatures(A);
+    const lpB = lp?.realFeatures(B);
     // The objective is a sum over the two cycles; each half is taped on its own (same gradient, half
     // the peak memory). A-side: G_A(A) judged by D_A, rec_A = G_B(G_A(A)), identity G_B(A).
     const half = (side: 'A' | 'B') => () => {
-      const [gFwd, gBack, d, real, lambda, feats0] = side === 'A'
-        ? ['G_A', 'G_B', 'D_A', A, lA, realA] as const
-        : ['G_B', 'G_A', 'D_B', B, lB, realB] as const;
+      const [gFwd, gBack, d, real, lambda, feats0, lp0] = side === 'A'
+        ? ['G_A', 'G_B', 'D_A', A, lA, realA, lpA] as const
+        : ['G_B', 'G_A', 'D_B', B, lB, realB, lpB] as const;
       const fake = tf.keep(this.nets.run(gFwd, real, ctx));
       if (side === 'A') fakeB = fake; else fakeA = fake;
       const rec = this.nets.run(gBack, fake, ctx);
@@ -69,10 +72,11 @@ export class CycleGanTrainer implements GanTrainer {
           keep(`perceptual_${side}`, tf.mul(t.perceptual, loss.perceptual.weight)),
           keep(`style_${side}`, tf.mul(t.style, loss.style.weight))));
       }
+      if (lp && lp0) total = tf.add(total, keep(`lpips_${side}`, tf.mul(lp.term(rec, lp0), loss.lpips.weight)));
       return total as tf.Scalar;
     };
     this.nets.minimiseSum('G', lr, [half('A'), half('B')]);
-    tf.dispose([...Object.values(realA ?? {}), ...Object.values(realB ?? {})]);
+    tf.dispose([...Object.values(realA ?? {}), ...Object.values(realB ?? {}), ...(lpA ?? []), ...(lpB ?? [])]);
 
     const poolRng = stepRng(train.seed, 'pool', step);
     const pooledB = this.poolB.query(fakeB, poolRng);

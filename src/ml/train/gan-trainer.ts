@@ -2,6 +2,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { TrainParams } from '../../core/stage-params.js';
 import type { FeatureCriterion } from '../losses/feature-criterion.js';
+import type { LpipsCriterion } from '../losses/lpips-loss.js';
 import type { NetSet } from './nets.js';
 import type { Batch, LossTerms } from './types.js';
 
@@ -12,6 +13,8 @@ export interface TrainerConfig {
   cropSize: number;
   /** Present when the perceptual or style weight is non-zero. */
   features?: FeatureCriterion;
+  /** Present when loss.lpips.weight is non-zero. */
+  lpips?: LpipsCriterion;
 }
 
 export interface GanTrainer {

@@ -14,7 +14,7 @@ export class Pix2pixTrainer implements GanTrainer {
 
   constructor(private readonly cfg: TrainerConfig) {
     const { model, train } = cfg;
-    this.nets.add('G', generatorFor(model, cfg.cropSize), train.seed, model.init_gain);
+    this.nets.add('G', generatorFor(model, cfg.cropSize, undefined, train.recompute), train.seed, model.init_gain);
     this.nets.add('D', discriminatorFor(model, 6), train.seed, model.init_gain);
     const adam = { beta1: train.beta1, beta2: train.beta2 };
     this.nets.optimiser('G', ['G'], adam);
@@ -32,6 +32,7 @@ export class Pix2pixTrainer implements GanTrainer {
     const kept: Record<string, tf.Scalar> = {};
     const keep = (k: string, t: tf.Scalar) => (kept[k] = tf.keep(t));
     const real = this.cfg.features?.realFeatures(B, batch.keysB);
+    const realLpips = this.cfg.lpips?.realFeatures(B);
     // As the reference: fake_B = G(A) once; D is updated on (A, fake_B) vs (A, B); then G's loss uses the
     // updated D on the same fake_B. The D step runs inside the G tape (a nested gradient): D's update is an
     // assignment, which the tape does not record, so G's gradient flows only through fake_B.
@@ -50,9 +51,11 @@ export class Pix2pixTrainer implements GanTrainer {
         const t = this.cfg.features.terms(f, real);
         total = tf.add(total, tf.add(keep('G_perceptual', tf.mul(t.perceptual, loss.perceptual.weight)), keep('G_style', tf.mul(t.style, loss.style.weight))));
       }
+      if (this.cfg.lpips && realLpips) total = tf.add(total, keep('G_LPIPS', tf.mul(this.cfg.lpips.term(f, realLpips), loss.lpips.weight)));
       return total as tf.Scalar;
     });
     if (real) tf.dispose(Object.values(real));
+    if (realLpips) tf.dispose(realLpips);
     return kept;
   }
 

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TrainParams } from '../../core/stage-params.js';
 import type { PreparedSplit } from '../data/types.js';
 import { FeatureCriterion, featureLayers, type FeatureExtractor } from '../losses/feature-criterion.js';
+import { LpipsCriterion, type LpipsFeatureSource } from '../losses/lpips-loss.js';
 import { writeTensors } from '../models/tensor-file.js';
 import type { NamedArray, WeightMap } from '../weights/types.js';
 import { loadInto } from './init-from.js';
@@ -27,6 +28,8 @@ export interface TrainOptions extends Pick<LoopOptions, 'workDir' | 'outDir' | '
   extractor?: FeatureExtractor;
   /** model.init_from, already read: its tensors start the first generator (G / G_A). */
   init?: { file: string; weights: WeightMap };
+  /** The LPIPS network; required when loss.lpips.weight is non-zero. */
+  lpips?: LpipsFeatureSource;
 }
 
 export interface TrainOutcome extends LoopResult {
@@ -39,13 +42,40 @@ export function needsBackbone(loss: TrainParams['loss']): boolean {
 
 const lossFeatureConfig = (loss: TrainParams['loss']) => ({ perceptual: loss.perceptual, style: loss.style });
 
-export function createTrainer(params: TrainParams, extractor?: FeatureExtractor): GanTrainer {
+/** Images the feature scale of normalize: auto is measured on: the first targets (CycleGAN: both domains). */
+export const CALIBRATION_IMAGES = 8;
+
+function calibrationBatch(split: PreparedSplit, cyclegan: boolean): tf.Tensor4D {
+  const take = (imgs: PreparedSplit['A'], n: number) => Array.from({ length: Math.min(n, imgs.count) }, (_, i) => imgs.get(i));
+  const list = cyclegan
+    ? [...take(split.A, CALIBRATION_IMAGES / 2), ...take(split.B, CALIBRATION_IMAGES / 2)]
+    : take(split.B, CALIBRATION_IMAGES);
+  const s = split.B.size;
+  const bytes = new Float32Array(list.length * s * s * 3);
+  list.forEach((img, i) => bytes.set(Float32Array.from(img, (v) => v / 127.5 - 1), i * s * s * 3));
+  return tf.tensor4d(bytes, [list.length, s, s, 3]);
+}
+
+/** `calibration`: the training split, whose first images set normalize: auto's feature scale. */
+export function createTrainer(
+  params: TrainParams, extractor?: FeatureExtractor, calibration?: PreparedSplit, lpipsNet?: LpipsFeatureSource,
+): GanTrainer {
   let features: FeatureCriterion | undefined;
   if (needsBackbone(params.loss)) {
     if (!extractor) throw new Error('the perceptual/style loss needs a backbone feature extractor');
     features = new FeatureCriterion(extractor, lossFeatureConfig(params.loss));
+    if (calibration) {
+      const x = calibrationBatch(calibration, params.model.kind === 'cyclegan');
+      features.calibrate(x);
+      x.dispose();
+    }
   }
-  const cfg: TrainerConfig = { model: params.model, loss: params.loss, train: params.train, cropSize: params.dataset.crop_size, features };
+  let lpips: LpipsCriterion | undefined;
+  if (params.loss.lpips.weight > 0) {
+    if (!lpipsNet) throw new Error('the LPIPS loss needs an LPIPS network');
+    lpips = new LpipsCriterion(lpipsNet);
+  }
+  const cfg: TrainerConfig = { model: params.model, loss: params.loss, train: params.train, cropSize: params.dataset.crop_size, features, lpips };
   const trainer = params.model.kind === 'cyclegan' ? new CycleGanTrainer(cfg) : new Pix2pixTrainer(cfg);
   if (features) {
     const dispose = trainer.dispose.bind(trainer);
@@ -57,7 +87,7 @@ export function createTrainer(params: TrainParams, extractor?: FeatureExtractor)
 export async function trainModel(o: TrainOptions): Promise<TrainOutcome> {
   const { params } = o;
   await registerGradients();
-  const trainer = createTrainer(params, o.extractor);
+  const trainer = createTrainer(params, o.extractor, o.split, o.lpips);
   try {
     let running: Record<string, NamedArray> = {};
     if (o.init) {
