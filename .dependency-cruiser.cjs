@@ -14,7 +14,8 @@
 // Tests (*.test.ts) and test helpers may import across layers to build fixtures; they are never in dist/.
 const LAYERS = [['core'], ['compiler', 'ml'], ['checks'], ['report'], ['stages'], ['runtime'], ['cli']];
 
-const TEST_FILES = '(\\.test\\.ts$|^src/compiler/test-helpers\\.ts$|^src/ml/train/test-params\\.ts$|^src/ml/ops/testing\\.ts$)';
+const TEST_FILES =
+  '(\\.test\\.ts$|^src/compiler/test-helpers\\.ts$|^src/ml/train/test-params\\.ts$|^src/ml/ops/testing\\.ts$)';
 const dir = (name) => (name === 'cli' ? '^src/(cli/|cli\\.ts$)' : `^src/${name}/`);
 const alternatives = (names) => `(${names.map(dir).join('|')})`;
 

@@ -19,7 +19,14 @@ export interface BenchConfig {
 }
 
 function pix2pix(size: number, ngf: number, perceptual: boolean): BenchConfig {
-  return { name: `pix2pix-${size}-ngf${ngf}${perceptual ? '-perceptual' : ''}`, kind: 'pix2pix', generator: 'unet', size, ngf, perceptual };
+  return {
+    name: `pix2pix-${size}-ngf${ngf}${perceptual ? '-perceptual' : ''}`,
+    kind: 'pix2pix',
+    generator: 'unet',
+    size,
+    ngf,
+    perceptual,
+  };
 }
 
 export const CONFIGS: BenchConfig[] = [
@@ -29,14 +36,47 @@ export const CONFIGS: BenchConfig[] = [
   pix2pix(128, 16, true),
   pix2pix(256, 64, false),
   pix2pix(256, 64, true),
-  { name: 'cyclegan-128-resnet6', kind: 'cyclegan', generator: 'resnet_6blocks', size: 128, ngf: 64, perceptual: false },
+  {
+    name: 'cyclegan-128-resnet6',
+    kind: 'cyclegan',
+    generator: 'resnet_6blocks',
+    size: 128,
+    ngf: 64,
+    perceptual: false,
+  },
   // bench/gpu: the full-size rows, and their tiny twins for a dry run on a software rasteriser.
-  { name: 'cyclegan-256-resnet9', kind: 'cyclegan', generator: 'resnet_9blocks', size: 256, ngf: 64, perceptual: false, blocks: 9 },
+  {
+    name: 'cyclegan-256-resnet9',
+    kind: 'cyclegan',
+    generator: 'resnet_9blocks',
+    size: 256,
+    ngf: 64,
+    perceptual: false,
+    blocks: 9,
+  },
   pix2pix(32, 4, false),
   pix2pix(32, 4, true),
-  { name: 'cyclegan-32-resnet9-ngf4', kind: 'cyclegan', generator: 'resnet_9blocks', size: 32, ngf: 4, ndf: 4, perceptual: false, blocks: 9 },
+  {
+    name: 'cyclegan-32-resnet9-ngf4',
+    kind: 'cyclegan',
+    generator: 'resnet_9blocks',
+    size: 32,
+    ngf: 4,
+    ndf: 4,
+    perceptual: false,
+    blocks: 9,
+  },
   // pipelines/summer2winter-cyclegan.yaml's networks: out of the 4 GB wasm heap without recomputation.
-  { name: 'cyclegan-256-resnet9-recompute', kind: 'cyclegan', generator: 'resnet_9blocks', size: 256, ngf: 64, perceptual: false, blocks: 9, recompute: true },
+  {
+    name: 'cyclegan-256-resnet9-recompute',
+    kind: 'cyclegan',
+    generator: 'resnet_9blocks',
+    size: 256,
+    ngf: 64,
+    perceptual: false,
+    blocks: 9,
+    recompute: true,
+  },
 ];
 
 /** bench/gpu's rows, and the tiny ones its --dry-run times instead. */
@@ -60,7 +100,13 @@ export function configByName(name: string): BenchConfig {
 export function trainParamsFor(c: BenchConfig): TrainParams {
   const cyclegan = c.kind === 'cyclegan';
   return {
-    dataset: { layout: cyclegan ? 'unaligned' : 'aligned', direction: 'AtoB', load_size: c.size, crop_size: c.size, flip: false },
+    dataset: {
+      layout: cyclegan ? 'unaligned' : 'aligned',
+      direction: 'AtoB',
+      load_size: c.size,
+      crop_size: c.size,
+      flip: false,
+    },
     model: {
       kind: c.kind,
       generator: c.generator,
@@ -76,10 +122,29 @@ export function trainParamsFor(c: BenchConfig): TrainParams {
       gan: { mode: cyclegan ? 'lsgan' : 'vanilla', weight: 1 },
       l1: { weight: cyclegan ? 0 : 100 },
       cycle: { lambda_A: 10, lambda_B: 10, identity: 0.5 },
-      perceptual: { weight: c.perceptual ? PERCEPTUAL_WEIGHT : 0, backbone: 'vgg16', weights: 'torchvision', normalize: 'auto', layers: { relu3_3: 1 }, cache_real: false },
+      perceptual: {
+        weight: c.perceptual ? PERCEPTUAL_WEIGHT : 0,
+        backbone: 'vgg16',
+        weights: 'torchvision',
+        normalize: 'auto',
+        layers: { relu3_3: 1 },
+        cache_real: false,
+      },
       lpips: { weight: 0, net: 'squeeze' },
       style: { weight: 0, layers: {} },
     },
-    train: { epochs: 1, epochs_decay: 0, steps_per_epoch: null, batch_size: 1, lr: 0.0002, beta1: 0.5, beta2: 0.999, seed: 1, checkpoint_every: 1, log_every: 1, recompute: c.recompute === true },
+    train: {
+      epochs: 1,
+      epochs_decay: 0,
+      steps_per_epoch: null,
+      batch_size: 1,
+      lr: 0.0002,
+      beta1: 0.5,
+      beta2: 0.999,
+      seed: 1,
+      checkpoint_every: 1,
+      log_every: 1,
+      recompute: c.recompute === true,
+    },
   } as TrainParams;
 }

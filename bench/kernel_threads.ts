@@ -30,8 +30,14 @@ function cases(): { list: Case[]; inputs: tf.Tensor[] } {
   const t = r([8192, 1024], 7);
   const s = r([256, 4096], 8);
   const list: Case[] = [
-    { name: 'Conv2D [1,32,32,256] * [4,4,256,512] s2', run: () => tf.conv2d(x1 as tf.Tensor4D, f1 as tf.Tensor4D, 2, 'same') },
-    { name: 'Conv2D [1,128,128,64] * [4,4,64,128] s2', run: () => tf.conv2d(x2 as tf.Tensor4D, f2 as tf.Tensor4D, 2, 'same') },
+    {
+      name: 'Conv2D [1,32,32,256] * [4,4,256,512] s2',
+      run: () => tf.conv2d(x1 as tf.Tensor4D, f1 as tf.Tensor4D, 2, 'same'),
+    },
+    {
+      name: 'Conv2D [1,128,128,64] * [4,4,64,128] s2',
+      run: () => tf.conv2d(x2 as tf.Tensor4D, f2 as tf.Tensor4D, 2, 'same'),
+    },
     { name: 'BatchMatMul [4096,961] x [961,512]', run: () => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D) },
     { name: 'Transpose [8192,1024]', run: () => tf.transpose(t) },
     { name: 'Slice [256,4096] -> [256,2048]', run: () => tf.slice(s, [0, 1024], [256, 2048]) },
@@ -45,7 +51,8 @@ function cases(): { list: Case[]; inputs: tf.Tensor[] } {
 
 async function minTimes(n: number): Promise<Record<string, number>> {
   const info = await initBackend('wasm', { threads: n });
-  if (info.threads !== n) throw new Error(`wanted ${n} wasm threads, got ${info.threads} (${String(info.details?.threadsFallback)})`);
+  if (info.threads !== n)
+    throw new Error(`wanted ${n} wasm threads, got ${info.threads} (${String(info.details?.threadsFallback)})`);
   const { list, inputs } = cases();
   const out: Record<string, number> = {};
   for (const c of list) {
@@ -67,6 +74,9 @@ const load0 = os.loadavg();
 const one = await minTimes(1);
 const many = await minTimes(threads);
 const load1 = os.loadavg();
-console.log(`wasm kernels, minimum of ${repeats} runs, 1 vs ${threads} threads; ${os.cpus()[0]?.model} x${os.cpus().length}; load average ${load0.map((l) => l.toFixed(1)).join(' ')} -> ${load1.map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `wasm kernels, minimum of ${repeats} runs, 1 vs ${threads} threads; ${os.cpus()[0]?.model} x${os.cpus().length}; load average ${load0.map((l) => l.toFixed(1)).join(' ')} -> ${load1.map((l) => l.toFixed(1)).join(' ')}`,
+);
 console.log(`| kernel | 1 thread ms | ${threads} threads ms | speed-up |\n|---|---|---|---|`);
-for (const k of Object.keys(one)) console.log(`| ${k} | ${one[k]!.toFixed(2)} | ${many[k]!.toFixed(2)} | ${(one[k]! / many[k]!).toFixed(2)}× |`);
+for (const k of Object.keys(one))
+  console.log(`| ${k} | ${one[k]!.toFixed(2)} | ${many[k]!.toFixed(2)} | ${(one[k]! / many[k]!).toFixed(2)}× |`);

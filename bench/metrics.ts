@@ -48,7 +48,9 @@ def t(f, n=${reps}):
 print(t(lambda: S(a, b, channel_axis=2, data_range=255, gaussian_weights=True, sigma=1.5, use_sample_covariance=False)))
 print(t(lambda: P(a, b, data_range=255)))`;
   try {
-    const r = await execa('/usr/bin/python3', ['-c', py], { input: Buffer.concat([Buffer.from(a.data), Buffer.from(b.data)]) });
+    const r = await execa('/usr/bin/python3', ['-c', py], {
+      input: Buffer.concat([Buffer.from(a.data), Buffer.from(b.data)]),
+    });
     const [s, p] = r.stdout.trim().split('\n').map(Number);
     rows.push(['SSIM', 'scikit-image', s], ['PSNR', 'scikit-image', p]);
   } catch (err) {
@@ -70,6 +72,11 @@ for (const backend of (arg('lpips-backends') ?? 'wasm').split(',')) {
   scorer.dispose();
 }
 
-console.log(`256x256 RGB pair, ${reps} reps; ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `256x256 RGB pair, ${reps} reps; ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 console.log('metric         implementation       ms/pair');
 for (const [m, impl, ms] of rows) console.log(`${m.padEnd(14)} ${impl.padEnd(20)} ${ms.toFixed(2).padStart(8)}`);

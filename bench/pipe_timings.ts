@@ -8,18 +8,22 @@ import path from 'node:path';
 
 /** The CLI as a user runs it: the compiled build when present, else the sources through tsx. */
 function pipeCommand(root: string): { args: string[]; how: string } {
-  if (existsSync(path.join(root, 'dist/cli.js'))) return { args: ['bin/pipe.js'], how: 'node bin/pipe.js (dist build)' };
+  if (existsSync(path.join(root, 'dist/cli.js')))
+    return { args: ['bin/pipe.js'], how: 'node bin/pipe.js (dist build)' };
   return { args: ['--import', 'tsx', 'src/cli.ts'], how: 'node --import tsx src/cli.ts (no dist build)' };
 }
 
 export async function validateTime(root: string): Promise<{ seconds: number | null; how: string }> {
   const { args, how } = pipeCommand(root);
-  const files = (await fs.readdir(path.join(root, 'pipelines'))).filter((f) => f.endsWith('.yaml')).map((f) => `pipelines/${f}`);
+  const files = (await fs.readdir(path.join(root, 'pipelines')))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => `pipelines/${f}`);
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
     const r = await execa('node', [...args, 'validate', ...files], { cwd: root, reject: false });
-    if (r.exitCode !== 0) return { seconds: null, how: `${how}: validate failed: ${r.stderr.trim().split('\n')[0] ?? ''}` };
+    if (r.exitCode !== 0)
+      return { seconds: null, how: `${how}: validate failed: ${r.stderr.trim().split('\n')[0] ?? ''}` };
     times.push((performance.now() - t0) / 1000);
   }
   times.sort((a, b) => a - b);
@@ -43,7 +47,10 @@ evaluate: { split: test, metrics: [ssim, psnr], max_images: 2 }
 report:   { samples: 2 }
 `;
 
-export async function sweepRerun(root: string, log: (s: string) => void): Promise<{ seconds: number | null; note?: string }> {
+export async function sweepRerun(
+  root: string,
+  log: (s: string) => void,
+): Promise<{ seconds: number | null; note?: string }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pipe-bench-sweep-'));
   try {
     const file = path.join(dir, 'sweep.yaml');
@@ -51,16 +58,42 @@ export async function sweepRerun(root: string, log: (s: string) => void): Promis
     const { args } = pipeCommand(root);
     const shared = path.resolve(root, '../shared');
     const run = () =>
-      execa('node', [...args, 'run', file, '--cache-dir', path.join(dir, 'cache'), '--runs-dir', path.join(dir, 'runs'), '--data-dir',
-        process.env.PIPE_DATA_DIR ?? path.join(shared, 'datasets'), '--weights-dir', process.env.PIPE_WEIGHTS_DIR ?? path.join(shared, 'weights'),
-        '--backend', 'wasm', '--jobs', '2', '--progress', 'none', '--no-checks'], { cwd: root, reject: false, timeout: 900_000 });
+      execa(
+        'node',
+        [
+          ...args,
+          'run',
+          file,
+          '--cache-dir',
+          path.join(dir, 'cache'),
+          '--runs-dir',
+          path.join(dir, 'runs'),
+          '--data-dir',
+          process.env.PIPE_DATA_DIR ?? path.join(shared, 'datasets'),
+          '--weights-dir',
+          process.env.PIPE_WEIGHTS_DIR ?? path.join(shared, 'weights'),
+          '--backend',
+          'wasm',
+          '--jobs',
+          '2',
+          '--progress',
+          'none',
+          '--no-checks',
+        ],
+        { cwd: root, reject: false, timeout: 900_000 },
+      );
     log('filling the cache for the 8-variant sweep (untimed) ...');
     const first = await run();
-    if (first.exitCode !== 0) return { seconds: null, note: `first run failed: ${(first.stderr || first.stdout).trim().split('\n').slice(-2).join(' ').slice(0, 300)}` };
+    if (first.exitCode !== 0)
+      return {
+        seconds: null,
+        note: `first run failed: ${(first.stderr || first.stdout).trim().split('\n').slice(-2).join(' ').slice(0, 300)}`,
+      };
     const t0 = performance.now();
     const again = await run();
     const seconds = (performance.now() - t0) / 1000;
-    if (again.exitCode !== 0) return { seconds: null, note: `rerun failed: ${again.stderr.trim().split('\n').slice(-1)[0]}` };
+    if (again.exitCode !== 0)
+      return { seconds: null, note: `rerun failed: ${again.stderr.trim().split('\n').slice(-1)[0]}` };
     return { seconds: Number(seconds.toFixed(3)) };
   } finally {
     await fs.rm(dir, { recursive: true, force: true });

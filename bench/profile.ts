@@ -96,9 +96,15 @@ export async function profileStep(run: () => unknown): Promise<StepProfile> {
 
 /** Plain-text rendering of a profile (the tables behind docs/performance.md). */
 export function formatProfile(p: StepProfile, top = 15): string {
-  const lines = [`step ${p.total_ms} ms CPU, in kernels ${p.kernel_ms} ms`, '', '| kernel | calls | ms | % |', '|---|---|---|---|'];
+  const lines = [
+    `step ${p.total_ms} ms CPU, in kernels ${p.kernel_ms} ms`,
+    '',
+    '| kernel | calls | ms | % |',
+    '|---|---|---|---|',
+  ];
   for (const r of p.byKernel.slice(0, top)) lines.push(`| ${r.kernel} | ${r.calls} | ${r.ms} | ${r.share} |`);
   lines.push('', '| kernel + shapes | calls | ms | % |', '|---|---|---|---|');
-  for (const r of p.byShape.slice(0, top)) lines.push(`| ${r.kernel} ${r.shapes} | ${r.calls} | ${r.ms} | ${r.share} |`);
+  for (const r of p.byShape.slice(0, top))
+    lines.push(`| ${r.kernel} ${r.shapes} | ${r.calls} | ${r.ms} | ${r.share} |`);
   return lines.join('\n');
 }

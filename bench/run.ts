@@ -42,7 +42,8 @@ function parseArgs(argv: string[]): Options {
   if (only) {
     const names = only.split(',');
     const unknown = names.filter((n) => !CONFIGS.some((c) => c.name === n));
-    if (unknown.length) throw new Error(`unknown config(s) ${unknown.join(', ')}; known: ${CONFIGS.map((c) => c.name).join(', ')}`);
+    if (unknown.length)
+      throw new Error(`unknown config(s) ${unknown.join(', ')}; known: ${CONFIGS.map((c) => c.name).join(', ')}`);
     configs = CONFIGS.filter((c) => names.includes(c.name));
   }
   return {
@@ -62,12 +63,14 @@ function parseArgs(argv: string[]): Options {
 function parseThreads(text: string | undefined): number[] {
   if (text === undefined) return [os.availableParallelism()];
   const counts = text.split(',').map(Number);
-  if (!counts.length || counts.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--threads expects whole numbers >= 1 separated by commas, e.g. 1,2; got "${text}"`);
+  if (!counts.length || counts.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error(`--threads expects whole numbers >= 1 separated by commas, e.g. 1,2; got "${text}"`);
   return [...new Set(counts)];
 }
 
 /** Thread counts a backend is timed at: only wasm's are pipe's to choose. */
-const countsFor = (backend: string, o: Options): number[] => (backend === 'wasm' ? o.threads : [Math.max(...o.threads)]);
+const countsFor = (backend: string, o: Options): number[] =>
+  backend === 'wasm' ? o.threads : [Math.max(...o.threads)];
 
 /** Which backends load here, each probed in a child process (a failed native import can leave state behind). */
 async function loadableBackends(candidates: string[]): Promise<{ ok: string[]; skipped: Record<string, string> }> {
@@ -75,15 +78,38 @@ async function loadableBackends(candidates: string[]): Promise<{ ok: string[]; s
   const skipped: Record<string, string> = {};
   for (const b of candidates) {
     const script = `import { initBackend } from './src/ml/backend.ts'; const i = await initBackend(${JSON.stringify(b)}); console.log(JSON.stringify({ name: i.name }));`;
-    const r = await execa('node', ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, reject: false, timeout: 120_000 });
+    const r = await execa('node', ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      reject: false,
+      timeout: 120_000,
+    });
     if (r.exitCode === 0) ok.push(b);
-    else skipped[b] = (r.stderr.match(/could not be loaded \(([^)]*)\)/)?.[1] ?? r.stderr.split('\n').find((l) => l.trim()) ?? 'failed').slice(0, 200);
+    else
+      skipped[b] = (
+        r.stderr.match(/could not be loaded \(([^)]*)\)/)?.[1] ??
+        r.stderr.split('\n').find((l) => l.trim()) ??
+        'failed'
+      ).slice(0, 200);
   }
   return { ok, skipped };
 }
 
 async function runWorker(c: BenchConfig, backend: string, threads: number, o: Options): Promise<WorkerResult> {
-  const args = ['--import', 'tsx', 'bench/step_worker.ts', c.name, backend, '--threads', String(threads), '--warmup', String(o.warmup), '--steps', String(o.steps), '--max-step-s', String(o.maxStepS)];
+  const args = [
+    '--import',
+    'tsx',
+    'bench/step_worker.ts',
+    c.name,
+    backend,
+    '--threads',
+    String(threads),
+    '--warmup',
+    String(o.warmup),
+    '--steps',
+    String(o.steps),
+    '--max-step-s',
+    String(o.maxStepS),
+  ];
   if (o.profile) args.push('--profile');
   // The worker stops itself after one step over --max-step-s, but cannot interrupt a step that never ends (webgpu on
   // a software rasteriser): a watchdog kills it when no step finishes within twice the limit (plus start-up).
@@ -99,18 +125,37 @@ async function runWorker(c: BenchConfig, backend: string, threads: number, o: Op
   });
   const r = await child;
   clearTimeout(timer);
-  const line = String(r.stdout).split('\n').reverse().find((l) => l.startsWith('{'));
+  const line = String(r.stdout)
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
   if (r.exitCode !== 0 || !line) {
     const stderr = String(r.stderr);
     const errLine = stderr.split('\n').find((l) => /\b\w*Error\b/.test(l));
-    const why = timedOut ? `no step finished within ${Math.round(patience / 1000)} s` : (errLine?.trim() ?? (stderr.trim().split('\n').slice(-1)[0] || `exit ${r.exitCode}`));
-    return { config: c.name, backend, threads, times_s: [], median_s: null, max_rss_mb: 0, tensors_after: 0, dispatches: null, skipped: why.slice(0, 300) };
+    const why = timedOut
+      ? `no step finished within ${Math.round(patience / 1000)} s`
+      : (errLine?.trim() ?? (stderr.trim().split('\n').slice(-1)[0] || `exit ${r.exitCode}`));
+    return {
+      config: c.name,
+      backend,
+      threads,
+      times_s: [],
+      median_s: null,
+      max_rss_mb: 0,
+      tensors_after: 0,
+      dispatches: null,
+      skipped: why.slice(0, 300),
+    };
   }
   return JSON.parse(line) as WorkerResult;
 }
 
 /** PyTorch seconds per step, by config, at `threads` (torch.set_num_threads). */
-async function runPytorch(configs: BenchConfig[], threads: number, o: Options): Promise<{ times: Record<string, number | null>; note?: string }> {
+async function runPytorch(
+  configs: BenchConfig[],
+  threads: number,
+  o: Options,
+): Promise<{ times: Record<string, number | null>; note?: string }> {
   const times: Record<string, number | null> = Object.fromEntries(configs.map((c) => [c.name, null]));
   if (!o.pytorch) return { times, note: 'skipped (--no-pytorch)' };
   const probe = await execa(PYTHON, ['-c', 'import torch'], { reject: false });
@@ -119,22 +164,43 @@ async function runPytorch(configs: BenchConfig[], threads: number, o: Options): 
   // OpenMP's default active waiting collapses when the cores are shared (20x slower steps measured here); passive
   // waiting costs nothing on an idle machine. An explicit OMP_WAIT_POLICY in the environment wins.
   const env = { OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
-  const r = await execa(PYTHON, ['bench/pytorch_step.py', payload, '--threads', String(threads), '--warmup', String(o.warmup), '--steps', String(o.steps)], {
-    cwd: ROOT,
-    reject: false,
-    env,
-  });
+  const r = await execa(
+    PYTHON,
+    [
+      'bench/pytorch_step.py',
+      payload,
+      '--threads',
+      String(threads),
+      '--warmup',
+      String(o.warmup),
+      '--steps',
+      String(o.steps),
+    ],
+    {
+      cwd: ROOT,
+      reject: false,
+      env,
+    },
+  );
   for (const line of r.stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
     const row = JSON.parse(line) as { config: string; pytorch_s: number };
     times[row.config] = row.pytorch_s;
   }
-  return { times, note: r.exitCode === 0 ? undefined : `pytorch_step.py failed: ${r.stderr.trim().split('\n').slice(-1)[0]}` };
+  return {
+    times,
+    note: r.exitCode === 0 ? undefined : `pytorch_step.py failed: ${r.stderr.trim().split('\n').slice(-1)[0]}`,
+  };
 }
 
 function machine(): Record<string, unknown> {
   const cpus = os.cpus();
-  return { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, node: process.version, loadavg: os.loadavg().map((x) => Number(x.toFixed(2))) };
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    node: process.version,
+    loadavg: os.loadavg().map((x) => Number(x.toFixed(2))),
+  };
 }
 
 const fmt = (x: number | null | undefined, digits = 3): string => (x == null ? '—' : x.toFixed(digits));
@@ -172,7 +238,9 @@ async function timeOurs(o: Options, backends: string[], log: (s: string) => void
         log(`timing ${c.name} on ${b}, ${t} thread(s) ...`);
         const r = await runWorker(c, b, t, o);
         rows.push(r);
-        log(`  ${fmt(r.median_s)} s/step on ${r.threads ?? 'its own'} thread(s)${r.skipped ? ` (${r.skipped})` : ''}, peak RSS ${r.max_rss_mb} MB${r.wasm_heap_mb ? `, wasm heap ${r.wasm_heap_mb} MB` : ''}`);
+        log(
+          `  ${fmt(r.median_s)} s/step on ${r.threads ?? 'its own'} thread(s)${r.skipped ? ` (${r.skipped})` : ''}, peak RSS ${r.max_rss_mb} MB${r.wasm_heap_mb ? `, wasm heap ${r.wasm_heap_mb} MB` : ''}`,
+        );
       }
     }
   }
@@ -192,23 +260,37 @@ async function timePytorch(o: Options, log: (s: string) => void): Promise<Pytorc
 
 function toRows(results: WorkerResult[], py: PytorchTimes, o: Options): Row[] {
   const first = o.threads[0]!;
-  const base = (r: WorkerResult) => results.find((x) => x.config === r.config && x.backend === r.backend && x.threads === first)?.median_s;
+  const base = (r: WorkerResult) =>
+    results.find((x) => x.config === r.config && x.backend === r.backend && x.threads === first)?.median_s;
   return results.map((r) => {
     // Compared with PyTorch at the count the backend ran on (the requested one where it chooses its own).
     const at = r.threads ?? Math.max(...o.threads);
     const pt = py.get(at)?.times[r.config] ?? null;
     const pt1 = py.get(first)?.times[r.config] ?? null;
     return {
-      config: r.config, backend: r.backend, threads: r.threads, ours_s: r.median_s,
+      config: r.config,
+      backend: r.backend,
+      threads: r.threads,
+      ours_s: r.median_s,
       speedup: r.backend === 'wasm' ? ratioOf(base(r), r.median_s) : null,
-      pytorch_s: pt, pytorch_speedup: ratioOf(pt1, pt), ratio: ratioOf(r.median_s, pt),
-      dispatches: r.dispatches ?? null, ...(r.skipped ? { skipped: r.skipped } : {}), max_rss_mb: r.max_rss_mb,
+      pytorch_s: pt,
+      pytorch_speedup: ratioOf(pt1, pt),
+      ratio: ratioOf(r.median_s, pt),
+      dispatches: r.dispatches ?? null,
+      ...(r.skipped ? { skipped: r.skipped } : {}),
+      max_rss_mb: r.max_rss_mb,
       ...(r.wasm_heap_mb ? { wasm_heap_mb: r.wasm_heap_mb } : {}),
     };
   });
 }
 
-function table(rows: Row[], py: PytorchTimes, o: Options, m0: Record<string, unknown>, m1: Record<string, unknown>): string[] {
+function table(
+  rows: Row[],
+  py: PytorchTimes,
+  o: Options,
+  m0: Record<string, unknown>,
+  m1: Record<string, unknown>,
+): string[] {
   const notes = [...py.entries()].filter(([, p]) => p.note).map(([t, p]) => `${t} thread(s): ${p.note}`);
   const lines = [
     `Seconds per training step (median of ${o.steps} after ${o.warmup} warm-up; batch 1). PyTorch (CPU) at the same thread count${notes.length ? ` — ${notes.join('; ')}` : ''}.`,
@@ -220,7 +302,9 @@ function table(rows: Row[], py: PytorchTimes, o: Options, m0: Record<string, unk
   ];
   const x = (v: number | null) => (v == null ? '—' : `${v.toFixed(2)}×`);
   for (const r of rows) {
-    lines.push(`| ${r.config} | ${r.backend} | ${r.threads ?? '—'} | ${fmt(r.ours_s)}${r.skipped ? ` (${r.skipped})` : ''} | ${x(r.speedup)} | ${fmt(r.pytorch_s)} | ${x(r.pytorch_speedup)} | ${x(r.ratio)} | ${r.max_rss_mb || '—'} |`);
+    lines.push(
+      `| ${r.config} | ${r.backend} | ${r.threads ?? '—'} | ${fmt(r.ours_s)}${r.skipped ? ` (${r.skipped})` : ''} | ${x(r.speedup)} | ${fmt(r.pytorch_s)} | ${x(r.pytorch_speedup)} | ${x(r.ratio)} | ${r.max_rss_mb || '—'} |`,
+    );
   }
   return lines;
 }
@@ -231,7 +315,9 @@ async function main(): Promise<void> {
     if (!o.json) process.stderr.write(`${s}\n`);
   };
   const m0 = machine();
-  log(`machine: ${m0.cpu}, ${m0.cores} cores, Node ${m0.node}, load ${(m0.loadavg as number[]).join(' ')}; threads ${o.threads.join(', ')}`);
+  log(
+    `machine: ${m0.cpu}, ${m0.cores} cores, Node ${m0.node}, load ${(m0.loadavg as number[]).join(' ')}; threads ${o.threads.join(', ')}`,
+  );
   const { ok: backends, skipped } = await loadableBackends(o.backends ?? ALL_BACKENDS);
   for (const [b, why] of Object.entries(skipped)) log(`backend ${b}: not available (${why})`);
   const results = await timeOurs(o, backends, log);
@@ -245,10 +331,30 @@ async function main(): Promise<void> {
       const { max_rss_mb: _m, skipped: _s, ...row } = r;
       process.stdout.write(JSON.stringify(row) + '\n');
     }
-    for (const r of rows) process.stdout.write(JSON.stringify({ measure: 'peak_rss', config: r.config, backend: r.backend, threads: r.threads, mb: r.max_rss_mb, wasm_heap_mb: r.wasm_heap_mb }) + '\n');
+    for (const r of rows)
+      process.stdout.write(
+        JSON.stringify({
+          measure: 'peak_rss',
+          config: r.config,
+          backend: r.backend,
+          threads: r.threads,
+          mb: r.max_rss_mb,
+          wasm_heap_mb: r.wasm_heap_mb,
+        }) + '\n',
+      );
     if (pipeTimes) {
-      process.stdout.write(JSON.stringify({ measure: 'validate', seconds: pipeTimes.validate.seconds, how: pipeTimes.validate.how }) + '\n');
-      process.stdout.write(JSON.stringify({ measure: 'sweep_cached_rerun', variants: 8, seconds: pipeTimes.sweep.seconds, note: pipeTimes.sweep.note ?? null }) + '\n');
+      process.stdout.write(
+        JSON.stringify({ measure: 'validate', seconds: pipeTimes.validate.seconds, how: pipeTimes.validate.how }) +
+          '\n',
+      );
+      process.stdout.write(
+        JSON.stringify({
+          measure: 'sweep_cached_rerun',
+          variants: 8,
+          seconds: pipeTimes.sweep.seconds,
+          note: pipeTimes.sweep.note ?? null,
+        }) + '\n',
+      );
     }
     process.stdout.write(JSON.stringify({ measure: 'machine', ...m1, loadavg_start: m0.loadavg }) + '\n');
     return;
@@ -256,13 +362,21 @@ async function main(): Promise<void> {
 
   const lines = table(rows, py, o, m0, m1);
   if (pipeTimes) {
-    lines.push('', `pipe validate pipelines/*.yaml: ${fmt(pipeTimes.validate.seconds, 2)} s (${pipeTimes.validate.how})`);
-    lines.push(`cached rerun of an 8-variant sweep: ${fmt(pipeTimes.sweep.seconds, 2)} s${pipeTimes.sweep.note ? ` (${pipeTimes.sweep.note})` : ''}`);
+    lines.push(
+      '',
+      `pipe validate pipelines/*.yaml: ${fmt(pipeTimes.validate.seconds, 2)} s (${pipeTimes.validate.how})`,
+    );
+    lines.push(
+      `cached rerun of an 8-variant sweep: ${fmt(pipeTimes.sweep.seconds, 2)} s${pipeTimes.sweep.note ? ` (${pipeTimes.sweep.note})` : ''}`,
+    );
   }
   process.stdout.write(lines.join('\n') + '\n');
   if (o.profile) {
     for (const r of results) {
-      if (r.profile) process.stdout.write(`\n### ${r.config} on ${r.backend}, ${r.threads ?? '—'} thread(s)\n\n${formatProfile(r.profile as StepProfile)}\n`);
+      if (r.profile)
+        process.stdout.write(
+          `\n### ${r.config} on ${r.backend}, ${r.threads ?? '—'} thread(s)\n\n${formatProfile(r.profile as StepProfile)}\n`,
+        );
     }
   }
 }

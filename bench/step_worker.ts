@@ -52,7 +52,10 @@ function median(xs: number[]): number | null {
 
 /** Random images in [-1, 1]: speed does not depend on the pixels. */
 function randomBatch(size: number, seed: number): Batch {
-  return { A: tf.randomUniform([1, size, size, 3], -1, 1, 'float32', seed) as tf.Tensor4D, B: tf.randomUniform([1, size, size, 3], -1, 1, 'float32', seed + 1) as tf.Tensor4D };
+  return {
+    A: tf.randomUniform([1, size, size, 3], -1, 1, 'float32', seed) as tf.Tensor4D,
+    B: tf.randomUniform([1, size, size, 3], -1, 1, 'float32', seed + 1) as tf.Tensor4D,
+  };
 }
 
 function wasmHeap(): { wasm_heap_mb?: number } {

@@ -13,19 +13,38 @@ import { alignedSplit, unalignedSplit } from '../src/ml/train/test-split.js';
 import { trainParams } from '../src/ml/train/test-params.js';
 
 const [backend, kind, generator, sizeS, ngfS, stepsS, layer] = process.argv.slice(2);
-const size = Number(sizeS), ngf = Number(ngfS), steps = Number(stepsS ?? 4);
+const size = Number(sizeS),
+  ngf = Number(ngfS),
+  steps = Number(stepsS ?? 4);
 const info = await initBackend(backend as 'wasm');
 await registerGradients();
 const cyc = kind === 'cyclegan';
 const params = trainParams({
   dataset: { layout: cyc ? 'unaligned' : 'aligned', load_size: size, crop_size: size },
-  model: { kind: cyc ? 'cyclegan' : 'pix2pix', generator: generator as 'unet', norm: cyc ? 'instance' : 'batch', ngf, ndf: 64 === ngf ? 64 : ngf, dropout: !cyc },
-  loss: { gan: { mode: cyc ? 'lsgan' : 'vanilla' }, perceptual: layer ? { weight: 10, backbone: 'vgg19', weights: 'keras', layers: { [layer]: 1 } } : {} },
+  model: {
+    kind: cyc ? 'cyclegan' : 'pix2pix',
+    generator: generator as 'unet',
+    norm: cyc ? 'instance' : 'batch',
+    ngf,
+    ndf: 64 === ngf ? 64 : ngf,
+    dropout: !cyc,
+  },
+  loss: {
+    gan: { mode: cyc ? 'lsgan' : 'vanilla' },
+    perceptual: layer ? { weight: 10, backbone: 'vgg19', weights: 'keras', layers: { [layer]: 1 } } : {},
+  },
 });
 const split = cyc
-  ? await unalignedSplit(path.join(SHARED_DATA_DIR, 'summer2winter_yosemite/trainA'), path.join(SHARED_DATA_DIR, 'summer2winter_yosemite/trainB'), 4, size)
+  ? await unalignedSplit(
+      path.join(SHARED_DATA_DIR, 'summer2winter_yosemite/trainA'),
+      path.join(SHARED_DATA_DIR, 'summer2winter_yosemite/trainB'),
+      4,
+      size,
+    )
   : await alignedSplit(path.join(SHARED_DATA_DIR, 'facades/train'), 4, size);
-const extractor = layer ? await loadBackbone({ name: 'vgg19', weights: 'keras', weightsDir: SHARED_WEIGHTS_DIR, layers: [layer] }) : undefined;
+const extractor = layer
+  ? await loadBackbone({ name: 'vgg19', weights: 'keras', weightsDir: SHARED_WEIGHTS_DIR, layers: [layer] })
+  : undefined;
 const trainer = createTrainer(params, extractor);
 const data = batchSource(split, { layout: params.dataset.layout, cropSize: size, flip: true, batchSize: 1, seed: 1 });
 const times: number[] = [];
@@ -38,4 +57,6 @@ for (let s = 0; s < steps; s++) {
   console.error(`  step ${s + 1}: ${times[s].toFixed(2)} s`);
 }
 const rest = times.slice(1);
-console.log(`${info.name} ${kind} ${generator}${layer ? `+vgg19/${layer}` : ''} ${size}px ngf${ngf}: first ${times[0].toFixed(2)} s, then ${(rest.reduce((a, b) => a + b, 0) / rest.length).toFixed(3)} s/step (${rest.map((t) => t.toFixed(2)).join(' ')})`);
+console.log(
+  `${info.name} ${kind} ${generator}${layer ? `+vgg19/${layer}` : ''} ${size}px ngf${ngf}: first ${times[0].toFixed(2)} s, then ${(rest.reduce((a, b) => a + b, 0) / rest.length).toFixed(3)} s/step (${rest.map((t) => t.toFixed(2)).join(' ')})`,
+);

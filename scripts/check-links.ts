@@ -14,7 +14,11 @@ const repoRoot = path.resolve(here, '..');
 /** The pages whose links are checked: README.md, CONTRIBUTING.md and every docs/*.md. */
 export function manualPages(root = repoRoot): string[] {
   const docs = path.join(root, 'docs');
-  const inDocs = existsSync(docs) ? readdirSync(docs).filter((f) => f.endsWith('.md')).sort() : [];
+  const inDocs = existsSync(docs)
+    ? readdirSync(docs)
+        .filter((f) => f.endsWith('.md'))
+        .sort()
+    : [];
   const top = ['README.md', 'CONTRIBUTING.md'].map((f) => path.join(root, f));
   return [...top, ...inDocs.map((f) => path.join(docs, f))].filter((f) => existsSync(f));
 }
@@ -29,7 +33,11 @@ export function slug(heading: string): string {
   const text = heading
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1') // a link shows its text
     .replace(/[`*]/g, ''); // code and emphasis marks are not text
-  return text.trim().toLowerCase().replace(/[^\p{L}\p{N}\p{M}\p{Pc} -]/gu, '').replace(/ /g, '-');
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\p{M}\p{Pc} -]/gu, '')
+    .replace(/ /g, '-');
 }
 
 /** Every anchor a page offers: its headings (with GitHub's -1, -2 suffixes for repeats). */

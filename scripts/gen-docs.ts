@@ -64,7 +64,11 @@ function mapValues(node: SchemaNode): SchemaNode | undefined {
 
 const code = (v: unknown): string => `\`${JSON.stringify(v)}\``;
 /** Table cells must not break the row (pipes, newlines), and `<name>` must not read as an HTML tag. */
-const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\s*\n\s*/g, ' ');
+const cell = (s: string): string =>
+  s
+    .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;')
+    .replace(/\s*\n\s*/g, ' ');
 const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
 function typeOf(root: SchemaNode, n: SchemaNode): string {

@@ -12,20 +12,28 @@ const [kind = 'pix2pix', sizeS = '32', ngfS = '8'] = process.argv.slice(2);
 const size = Number(sizeS);
 const ngf = Number(ngfS);
 await initBackend('webgpu');
-const params = kind === 'cyclegan'
-  ? trainParams({
-    dataset: { crop_size: size, load_size: size, layout: 'unaligned' },
-    model: { kind: 'cyclegan', generator: 'resnet_9blocks', norm: 'instance', ngf, ndf: ngf, pool_size: 2 },
-    loss: { gan: { mode: 'lsgan' } },
-  })
-  : trainParams({ dataset: { crop_size: size, load_size: size }, model: { ngf, ndf: ngf } });
+const params =
+  kind === 'cyclegan'
+    ? trainParams({
+        dataset: { crop_size: size, load_size: size, layout: 'unaligned' },
+        model: { kind: 'cyclegan', generator: 'resnet_9blocks', norm: 'instance', ngf, ndf: ngf, pool_size: 2 },
+        loss: { gan: { mode: 'lsgan' } },
+      })
+    : trainParams({ dataset: { crop_size: size, load_size: size }, model: { ngf, ndf: ngf } });
 const trainer = createTrainer(params);
 for (let s = 0; s < 3; s++) {
   const A = tf.randomUniform([1, size, size, 3], -1, 1, 'float32', s) as tf.Tensor4D;
   const B = tf.randomUniform([1, size, size, 3], -1, 1, 'float32', s + 9) as tf.Tensor4D;
   const t0 = performance.now();
   const { result, dispatches } = await countDispatches(() => trainer.step({ A, B }, 2e-4, s));
-  console.log(JSON.stringify({ step: s + 1, ms: Math.round(performance.now() - t0), dispatches: dispatches.total, losses: result }));
+  console.log(
+    JSON.stringify({
+      step: s + 1,
+      ms: Math.round(performance.now() - t0),
+      dispatches: dispatches.total,
+      losses: result,
+    }),
+  );
   if (s === 2) console.log(JSON.stringify(dispatches.byProgram));
   tf.dispose([A, B]);
 }

@@ -29,12 +29,30 @@ function nodeArgs(tsFile: string, mjsFile: string): string[] {
 }
 
 async function pytorchTimes(configs: string[]): Promise<{ times: Record<string, number>; note?: string }> {
-  const probe = await execa(python, ['-c', 'import torch; print(torch.__version__, torch.cuda.is_available())'], { reject: false });
+  const probe = await execa(python, ['-c', 'import torch; print(torch.__version__, torch.cuda.is_available())'], {
+    reject: false,
+  });
   if (probe.exitCode !== 0 || !/ True$/.test(probe.stdout.trim())) {
-    return { times: {}, note: `no CUDA PyTorch via ${python} (${(probe.stdout || probe.stderr).trim().split('\n').at(-1)}): pytorch_s is null` };
+    return {
+      times: {},
+      note: `no CUDA PyTorch via ${python} (${(probe.stdout || probe.stderr).trim().split('\n').at(-1)}): pytorch_s is null`,
+    };
   }
   const payload = JSON.stringify(configs.map((n) => ({ ...configByName(n), perceptual_weight: 15 })));
-  const r = await execa(python, [path.join(here, bundled ? 'pytorch_step.py' : '../pytorch_step.py'), payload, '--device', 'cuda', '--warmup', '3', '--steps', String(steps)], { reject: false });
+  const r = await execa(
+    python,
+    [
+      path.join(here, bundled ? 'pytorch_step.py' : '../pytorch_step.py'),
+      payload,
+      '--device',
+      'cuda',
+      '--warmup',
+      '3',
+      '--steps',
+      String(steps),
+    ],
+    { reject: false },
+  );
   const times: Record<string, number> = {};
   for (const line of r.stdout.split('\n').filter(Boolean)) {
     const o = JSON.parse(line) as { config: string; pytorch_s: number };
@@ -45,22 +63,60 @@ async function pytorchTimes(configs: string[]): Promise<{ times: Record<string, 
 
 async function ours(config: string): Promise<Record<string, unknown>> {
   const env = { ...process.env, PIPE_WEIGHTS_DIR: weightsDir };
-  const r = await execa(process.execPath, [...nodeArgs('bench/gpu/step.ts', 'step.mjs'), config, backend, '--steps', String(steps)], { env, reject: false, timeout: 30 * 60_000 });
+  const r = await execa(
+    process.execPath,
+    [...nodeArgs('bench/gpu/step.ts', 'step.mjs'), config, backend, '--steps', String(steps)],
+    { env, reject: false, timeout: 30 * 60_000 },
+  );
   if (r.exitCode !== 0) return { error: r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 400) };
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
 
 async function pipeline(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pipe-bench-gpu-'));
-  const tiny = ['dataset.load_size=36', 'dataset.crop_size=32', 'dataset.max_images=4', 'model.generator=unet', 'model.ngf=4', 'model.ndf=4', 'evaluate.max_images=4', 'evaluate.metrics=[ssim, psnr, fps]'];
+  const tiny = [
+    'dataset.load_size=36',
+    'dataset.crop_size=32',
+    'dataset.max_images=4',
+    'model.generator=unet',
+    'model.ngf=4',
+    'model.ndf=4',
+    'evaluate.max_images=4',
+    'evaluate.metrics=[ssim, psnr, fps]',
+  ];
   const cli = bundled ? [path.join(here, '../../dist/cli.js')] : ['--import', 'tsx', path.join(repo, 'src/cli.ts')];
-  const args = [...cli, 'run', path.join(here, 'facades-gpu-check.yaml'), '--backend', backend, '--data-dir', dataDir, '--weights-dir', weightsDir,
-    '--cache-dir', path.join(work, 'cache'), '--runs-dir', path.join(work, 'runs'), '--progress', 'plain', ...(dry ? tiny.flatMap((s) => ['--set', s]) : [])];
+  const args = [
+    ...cli,
+    'run',
+    path.join(here, 'facades-gpu-check.yaml'),
+    '--backend',
+    backend,
+    '--data-dir',
+    dataDir,
+    '--weights-dir',
+    weightsDir,
+    '--cache-dir',
+    path.join(work, 'cache'),
+    '--runs-dir',
+    path.join(work, 'runs'),
+    '--progress',
+    'plain',
+    ...(dry ? tiny.flatMap((s) => ['--set', s]) : []),
+  ];
   log(`pipeline: ${dry ? 'tiny (dry run)' : 'facades 256x256, 50 images, 1 epoch, 2 variants'} in ${work}`);
   const t0 = performance.now();
   const r = await execa(process.execPath, args, { reject: false, all: true });
   const wall = (performance.now() - t0) / 1000;
-  emit({ measure: 'pipeline', pipeline: 'bench/gpu/facades-gpu-check.yaml', dry_run: dry, backend, exit: r.exitCode, wall_s: Number(wall.toFixed(1)), runs_dir: path.join(work, 'runs'), ...(r.exitCode ? { tail: r.all?.split('\n').slice(-5) } : {}) });
+  emit({
+    measure: 'pipeline',
+    pipeline: 'bench/gpu/facades-gpu-check.yaml',
+    dry_run: dry,
+    backend,
+    exit: r.exitCode,
+    wall_s: Number(wall.toFixed(1)),
+    runs_dir: path.join(work, 'runs'),
+    ...(r.exitCode ? { tail: r.all?.split('\n').slice(-5) } : {}),
+  });
 }
 
 const configs = dry ? GPU_DRY_RUN : GPU;
@@ -71,6 +127,15 @@ for (const config of configs) {
   const o = await ours(config);
   const pytorch = pt.times[config] ?? null;
   const oursS = typeof o.ours_s === 'number' ? o.ours_s : null;
-  emit({ config, backend: o.backend ?? backend, ours_s: oursS, pytorch_s: pytorch, ratio: oursS && pytorch ? Number((oursS / pytorch).toFixed(2)) : null, dispatches: o.dispatches ?? null, ...(o.error ? { error: o.error } : {}), adapter: o.adapter ?? null });
+  emit({
+    config,
+    backend: o.backend ?? backend,
+    ours_s: oursS,
+    pytorch_s: pytorch,
+    ratio: oursS && pytorch ? Number((oursS / pytorch).toFixed(2)) : null,
+    dispatches: o.dispatches ?? null,
+    ...(o.error ? { error: o.error } : {}),
+    adapter: o.adapter ?? null,
+  });
 }
 await pipeline();

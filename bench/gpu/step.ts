@@ -14,12 +14,18 @@ import { countDispatches } from '../../src/ml/webgpu/dispatches.js';
 import { configByName, trainParamsFor } from '../configs.js';
 
 const argv = process.argv.slice(2);
-const flag = (name: string, def: number) => (argv.includes(`--${name}`) ? Number(argv[argv.indexOf(`--${name}`) + 1]) : def);
+const flag = (name: string, def: number) =>
+  argv.includes(`--${name}`) ? Number(argv[argv.indexOf(`--${name}`) + 1]) : def;
 const [configName, backend] = argv as [string, string];
 const c = configByName(configName);
 const info = await initBackend(backend as BackendRequest);
 const extractor = c.perceptual
-  ? await loadBackbone({ name: 'vgg19', weights: 'keras', layers: ['relu3_3'], weightsDir: process.env.PIPE_WEIGHTS_DIR ?? path.resolve(import.meta.dirname, '../../../shared/weights') })
+  ? await loadBackbone({
+      name: 'vgg19',
+      weights: 'keras',
+      layers: ['relu3_3'],
+      weightsDir: process.env.PIPE_WEIGHTS_DIR ?? path.resolve(import.meta.dirname, '../../../shared/weights'),
+    })
   : undefined;
 const trainer = createTrainer(trainParamsFor(c), extractor);
 const batches: Batch[] = [0, 1].map((s) => ({
@@ -41,11 +47,17 @@ for (let i = 0; i < steps; i++) {
 }
 const losses = await readTerms(last);
 const perStep = (performance.now() - t1) / 1000 / steps;
-process.stdout.write(JSON.stringify({
-  config: c.name, backend: info.name, ours_s: Number(perStep.toFixed(4)),
-  dispatches: info.name === 'webgpu' ? counted.dispatches.total : null,
-  dispatches_by_program: info.name === 'webgpu' ? counted.dispatches.byProgram : undefined,
-  warmup_s: Number(warmupS.toFixed(2)), steps, finite: Object.values(losses).every(Number.isFinite),
-  adapter: info.details?.adapterInfo ?? null,
-}) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    config: c.name,
+    backend: info.name,
+    ours_s: Number(perStep.toFixed(4)),
+    dispatches: info.name === 'webgpu' ? counted.dispatches.total : null,
+    dispatches_by_program: info.name === 'webgpu' ? counted.dispatches.byProgram : undefined,
+    warmup_s: Number(warmupS.toFixed(2)),
+    steps,
+    finite: Object.values(losses).every(Number.isFinite),
+    adapter: info.details?.adapterInfo ?? null,
+  }) + '\n',
+);
 trainer.dispose();

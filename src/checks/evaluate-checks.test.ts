@@ -13,7 +13,10 @@ const run = aggregateRun({
   ],
   evaluations: {
     l1: fakeEvaluation(base, [0.3, 0.3, 0.3, 0.3, 0.3]),
-    perc: fakeEvaluation(base.map((v) => v - 0.03), [0.2, 0.25, 0.2, 0.22, 0.21]),
+    perc: fakeEvaluation(
+      base.map((v) => v - 0.03),
+      [0.2, 0.25, 0.2, 0.22, 0.21],
+    ),
   },
 });
 
@@ -56,7 +59,10 @@ describe('evaluateChecks', () => {
 
   it('max_drop_vs a stored baseline file instead of this run', () => {
     const stored = fakeEvaluation(base.map((v) => v - 0.05));
-    const r = evaluateChecks([{ variant: 'perc', metric: 'ssim', max_drop_vs: 'whatever', by: 0 }], run, { baseline: stored, baselineLabel: 'old.json' });
+    const r = evaluateChecks([{ variant: 'perc', metric: 'ssim', max_drop_vs: 'whatever', by: 0 }], run, {
+      baseline: stored,
+      baselineLabel: 'old.json',
+    });
     expect(r[0].pass).toBe(true);
     expect(r[0].thresholdText).toContain('old.json:whatever 0.5500');
   });
@@ -77,7 +83,13 @@ describe('evaluateChecks', () => {
   });
 
   it('renders text and Markdown tables', () => {
-    const r = evaluateChecks([{ variant: 'perc', metric: 'ssim', min: 0.55 }, { variant: 'perc', metric: 'ssim', min: 0.9 }], run);
+    const r = evaluateChecks(
+      [
+        { variant: 'perc', metric: 'ssim', min: 0.55 },
+        { variant: 'perc', metric: 'ssim', min: 0.9 },
+      ],
+      run,
+    );
     const text = formatChecksText(r);
     expect(text).toMatch(/perc ssim >= 0.55\s+0.5700\s+>= 0.5500\s+PASS/);
     expect(text).toMatch(/1 of 2 checks FAILED/);
@@ -88,7 +100,10 @@ describe('evaluateChecks', () => {
 
 describe('checks after defaults', () => {
   it('treats null keys (as the compiler resolves absent ones) as absent', () => {
-    const r = evaluateChecks([{ variant: 'perc', metric: 'ssim', min: 0.5, max: null, max_drop_vs: null, by: 0, on: 'mean' }], run);
+    const r = evaluateChecks(
+      [{ variant: 'perc', metric: 'ssim', min: 0.5, max: null, max_drop_vs: null, by: 0, on: 'mean' }],
+      run,
+    );
     expect(r).toHaveLength(1);
     expect(r[0].kind).toBe('min');
   });

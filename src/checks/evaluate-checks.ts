@@ -5,7 +5,6 @@
 import { METRICS, formatMetric, isMetricName } from '../ml/metrics/definitions.js';
 import type { AnyMetricsFile, Check, MetricName, RunMetricsFile, Summary } from '../core/formats/metrics-file.js';
 
-
 export interface CheckResult {
   /** e.g. `perceptual ssim >= 0.3`. */
   label: string;
@@ -44,7 +43,11 @@ export interface CheckOptions {
 }
 
 // eslint-disable-next-line max-lines-per-function -- one loop; the three gate kinds share its lookups
-export function evaluateChecks(checks: readonly Check[], run: RunMetricsFile, options: CheckOptions = {}): CheckResult[] {
+export function evaluateChecks(
+  checks: readonly Check[],
+  run: RunMetricsFile,
+  options: CheckOptions = {},
+): CheckResult[] {
   const results: CheckResult[] = [];
   for (const check of checks) {
     const on = check.on ?? 'mean';
@@ -66,7 +69,12 @@ export function evaluateChecks(checks: readonly Check[], run: RunMetricsFile, op
     if (check.max != null) kinds.push('max');
     if (check.max_drop_vs != null) kinds.push('max_drop_vs');
     for (const kind of kinds) {
-      const op = kind === 'min' ? `>= ${check.min}` : kind === 'max' ? `<= ${check.max}` : `drop vs ${check.max_drop_vs} <= ${check.by ?? 0}`;
+      const op =
+        kind === 'min'
+          ? `>= ${check.min}`
+          : kind === 'max'
+            ? `<= ${check.max}`
+            : `drop vs ${check.max_drop_vs} <= ${check.by ?? 0}`;
       const label = `${check.variant} ${metric}${on === 'ci_low' ? ' (ci)' : ''} ${op}`;
       if (!isMetricName(metric)) {
         results.push(missing(kind, label, `unknown metric "${metric}"`));
@@ -74,12 +82,20 @@ export function evaluateChecks(checks: readonly Check[], run: RunMetricsFile, op
       }
       const info = METRICS[metric];
       if (!knows(run, check.variant)) {
-        results.push(missing(kind, label, `no variant or config "${check.variant}" in this run (have: ${Object.keys(run.variants).join(', ')})`));
+        results.push(
+          missing(
+            kind,
+            label,
+            `no variant or config "${check.variant}" in this run (have: ${Object.keys(run.variants).join(', ')})`,
+          ),
+        );
         continue;
       }
       const s = lookupSummary(run, check.variant, metric);
       if (!s) {
-        results.push(missing(kind, label, `metric ${metric} was not computed for "${check.variant}" (add it to evaluate.metrics)`));
+        results.push(
+          missing(kind, label, `metric ${metric} was not computed for "${check.variant}" (add it to evaluate.metrics)`),
+        );
         continue;
       }
       const fmt = (v: number) => formatMetric(metric, v);
@@ -88,7 +104,16 @@ export function evaluateChecks(checks: readonly Check[], run: RunMetricsFile, op
         const value = s[field];
         const threshold = kind === 'min' ? check.min! : check.max!;
         const pass = kind === 'min' ? value >= threshold : value <= threshold;
-        results.push({ ...base, kind, label, field, value, threshold, thresholdText: `${kind === 'min' ? '>=' : '<='} ${fmt(threshold)}`, pass });
+        results.push({
+          ...base,
+          kind,
+          label,
+          field,
+          value,
+          threshold,
+          thresholdText: `${kind === 'min' ? '>=' : '<='} ${fmt(threshold)}`,
+          pass,
+        });
         continue;
       }
       const refName = check.max_drop_vs!;
@@ -123,7 +148,13 @@ function valueText(r: CheckResult): string {
 }
 
 export function checkRows(results: readonly CheckResult[]): string[][] {
-  return results.map((r) => [r.label, valueText(r), r.thresholdText || (r.note ?? ''), r.pass ? 'PASS' : 'FAIL', r.value === null ? '' : (r.note ?? '')]);
+  return results.map((r) => [
+    r.label,
+    valueText(r),
+    r.thresholdText || (r.note ?? ''),
+    r.pass ? 'PASS' : 'FAIL',
+    r.value === null ? '' : (r.note ?? ''),
+  ]);
 }
 
 const HEADER = ['check', 'value', 'threshold', 'result', 'note'];
@@ -133,7 +164,11 @@ export function formatChecksText(results: readonly CheckResult[]): string {
   if (results.length === 0) return 'No checks defined (add a `checks:` list to the pipeline).\n';
   const rows = [HEADER, ...checkRows(results)];
   const widths = HEADER.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const failed = results.filter((r) => !r.pass).length;
   return [
     line(rows[0]),

@@ -76,7 +76,12 @@ describe('runChecksForRun', () => {
     expect(missing.text).toMatch(/does not exist/);
     const partial = path.join(tmp, 'runs/q/r1');
     await fs.mkdir(partial, { recursive: true });
-    await fs.writeFile(path.join(partial, 'run.json'), JSON.stringify({ stages: { 'train/l1': { status: 'failed', error: 'out of memory' }, dataset: { status: 'done' } } }));
+    await fs.writeFile(
+      path.join(partial, 'run.json'),
+      JSON.stringify({
+        stages: { 'train/l1': { status: 'failed', error: 'out of memory' }, dataset: { status: 'done' } },
+      }),
+    );
     const r = await runChecksForRun(partial);
     expect(r.exitCode).toBe(2);
     expect(r.text).toMatch(/incomplete.*train\/l1 \(failed: out of memory\)/);

@@ -2,7 +2,10 @@
 import path from 'node:path';
 import type { RunMetricsFile } from '../core/formats/metrics-file.js';
 
-export async function loadRunOrFile(arg: string, runsDir?: string): Promise<{ label: string; metrics: RunMetricsFile }> {
+export async function loadRunOrFile(
+  arg: string,
+  runsDir?: string,
+): Promise<{ label: string; metrics: RunMetricsFile }> {
   if (arg.endsWith('.json')) {
     const { readValidatedRunMetrics } = await import('../core/formats/metrics-validate.js');
     return { label: arg, metrics: await readValidatedRunMetrics(arg) };

@@ -20,19 +20,33 @@ export async function locateRun(arg: string | undefined, runsDir?: string): Prom
     } catch (err) {
       throw new UserError('PIPE_PIPELINE_UNREADABLE', `Cannot read pipeline ${arg}: ${(err as Error).message}.`, 2);
     }
-    if (typeof name !== 'string') throw new UserError('PIPE_PIPELINE_UNREADABLE', `Pipeline ${arg} has no \`name:\`, so its runs cannot be found.`, 2);
+    if (typeof name !== 'string')
+      throw new UserError(
+        'PIPE_PIPELINE_UNREADABLE',
+        `Pipeline ${arg} has no \`name:\`, so its runs cannot be found.`,
+        2,
+      );
     const pipelineRuns = path.join(root, safeName(name));
     // `latest` is the runtime's pointer to the newest finished run.
     const latest = await fs.realpath(path.join(pipelineRuns, LATEST_LINK)).catch(() => undefined); // none yet
     const dir = latest ?? (await newestRunDir(await runDirsOf(pipelineRuns)));
     if (!dir) {
-      throw new UserError('PIPE_RUN_INCOMPLETE', `No runs of pipeline "${name}" under ${pipelineRuns}. Run it first with \`pipe run ${arg}\` (or point --runs-dir at where its runs are).`, 2);
+      throw new UserError(
+        'PIPE_RUN_INCOMPLETE',
+        `No runs of pipeline "${name}" under ${pipelineRuns}. Run it first with \`pipe run ${arg}\` (or point --runs-dir at where its runs are).`,
+        2,
+      );
     }
     return dir;
   }
   if (arg) return path.resolve(arg);
   const all = (await Promise.all((await runDirsOf(root)).map(runDirsOf))).flat();
   const dir = await newestRunDir(all);
-  if (!dir) throw new UserError('PIPE_RUN_INCOMPLETE', `No runs under ${root}. Give a run directory or a pipeline file, or start a run with \`pipe run FILE\`.`, 2);
+  if (!dir)
+    throw new UserError(
+      'PIPE_RUN_INCOMPLETE',
+      `No runs under ${root}. Give a run directory or a pipeline file, or start a run with \`pipe run FILE\`.`,
+      2,
+    );
   return dir;
 }

@@ -62,7 +62,9 @@ async function readRunRecord(runDir: string): Promise<RunRecord | undefined> {
 
 function unfinishedStages(record: RunRecord | undefined): string[] {
   if (!record?.stages) return [];
-  const list = Array.isArray(record.stages) ? record.stages : Object.entries(record.stages).map(([id, s]) => ({ id, ...s }));
+  const list = Array.isArray(record.stages)
+    ? record.stages
+    : Object.entries(record.stages).map(([id, s]) => ({ id, ...s }));
   return list
     .filter((s) => s.status && !['done', 'cached', 'succeeded', 'success', 'skipped-cached'].includes(s.status))
     .map((s) => `${s.id} (${s.status}${s.error ? `: ${s.error.split('\n')[0]}` : ''})`);
@@ -71,17 +73,24 @@ function unfinishedStages(record: RunRecord | undefined): string[] {
 /** Path of the run's metrics.json; RunNotReadyError (exit 2) when the run is absent or unfinished. */
 export async function findRunMetrics(runDir: string): Promise<string> {
   if (!(await pathExists(runDir))) {
-    throw new RunNotReadyError(`Run ${runDir} does not exist. Give a run directory (runs/<name>/<run-id>) or a pipeline file, or start one with \`pipe run\`.`);
+    throw new RunNotReadyError(
+      `Run ${runDir} does not exist. Give a run directory (runs/<name>/<run-id>) or a pipeline file, or start one with \`pipe run\`.`,
+    );
   }
   const direct = path.join(runDir, 'metrics.json');
   if (await pathExists(direct)) return direct;
   const reportDir = await resolveStageDir(runDir, 'report');
-  if (reportDir && (await pathExists(path.join(reportDir, 'metrics.json')))) return path.join(reportDir, 'metrics.json');
+  if (reportDir && (await pathExists(path.join(reportDir, 'metrics.json'))))
+    return path.join(reportDir, 'metrics.json');
   const record = await readRunRecord(runDir);
   const pending = unfinishedStages(record);
   throw new RunNotReadyError(
     `Run ${runDir} is incomplete: it has no metrics.json yet` +
-      (pending.length ? ` (unfinished stages: ${pending.join(', ')})` : record?.status ? ` (run status: ${record.status})` : '') +
+      (pending.length
+        ? ` (unfinished stages: ${pending.join(', ')})`
+        : record?.status
+          ? ` (run status: ${record.status})`
+          : '') +
       '. Finish it with `pipe run` on the same pipeline (finished stages come from the cache).',
   );
 }

@@ -18,7 +18,9 @@ export function register(program: Command): void {
       const { checkDirOptions } = await import('./dir-options.js');
       await checkDirOptions({ cacheDir: o.cacheDir }, ['cacheDir']);
       const loc = resolveLocations({ cacheDir: o.cacheDir });
-      const runsDirs = o.runsDir?.length ? o.runsDir.map((d) => resolveLocations({ runsDir: d }).runsDir) : [loc.runsDir];
+      const runsDirs = o.runsDir?.length
+        ? o.runsDir.map((d) => resolveLocations({ runsDir: d }).runsDir)
+        : [loc.runsDir];
       const r = await collectGarbage(loc.cacheDir, runsDirs, { dryRun: o.dryRun, force: o.force });
       const verb = r.dryRun ? 'would delete' : 'deleted';
       const say = (s: string) => process.stdout.write(`${s}\n`);

@@ -10,7 +10,8 @@ export function collect(value: string, previous: string[] = []): string[] {
 export function positiveInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new UserError('PIPE_BAD_OPTION', `${name} expects a whole number >= 1, got "${value}".`, 2);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UserError('PIPE_BAD_OPTION', `${name} expects a whole number >= 1, got "${value}".`, 2);
     return n;
   };
 }
@@ -36,7 +37,11 @@ export function locationOptions(cmd: Command, which: { runs?: boolean } = {}): C
     .option('--cache-dir <dir>', 'stage cache (default .pipe/cache; env PIPE_CACHE_DIR)')
     .option('--data-dir <dir>', 'dataset mirror folder (env PIPE_DATA_DIR)')
     .option('--weights-dir <dir>', 'pretrained weights mirror folder (env PIPE_WEIGHTS_DIR)')
-    .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')} (default: the pipeline's, else auto)`, backendOption);
+    .option(
+      '--backend <name>',
+      `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')} (default: the pipeline's, else auto)`,
+      backendOption,
+    );
   if (which.runs) cmd.option('--runs-dir <dir>', 'where run directories go (default runs; env PIPE_RUNS_DIR)');
   return cmd;
 }

@@ -15,7 +15,9 @@ interface PlanCliOptions {
 export function register(program: Command): void {
   const cmd = program
     .command('plan')
-    .description('Show the stages a run would execute: id, kind, configs, dependencies, fingerprint, cached or why not.')
+    .description(
+      'Show the stages a run would execute: id, kind, configs, dependencies, fingerprint, cached or why not.',
+    )
     .argument('<file>', 'pipeline YAML file')
     .option('--json', 'print the plan as JSON');
   maxConfigsOption(locationOptions(cmd)).action(async (file: string, o: PlanCliOptions) => {

@@ -43,6 +43,7 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr) {
   };
 }
 
+// eslint-disable-next-line max-lines-per-function -- one commander definition: the option list is the length
 export function register(program: Command): void {
   program
     .command('predict')

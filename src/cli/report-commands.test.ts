@@ -35,7 +35,10 @@ async function fakeRun(dir: string, checks?: Check[]) {
 }
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const r = await execa('node', [...stageChildCommand().nodeOptions, path.join(REPO_DIR, 'src/cli.ts'), ...argv], { cwd: tmp, reject: false });
+  const r = await execa('node', [...stageChildCommand().nodeOptions, path.join(REPO_DIR, 'src/cli.ts'), ...argv], {
+    cwd: tmp,
+    reject: false,
+  });
   return { code: r.exitCode ?? -1, out: r.stdout, err: r.stderr };
 }
 
@@ -62,7 +65,9 @@ describe('pipe report / check / compare', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/report\.html/);
     for (const f of ['report.html', 'report.md', 'metrics.json']) await fs.access(path.join(runA, f));
-    expect(await fs.readFile(path.join(runA, 'report.html'), 'utf8')).toMatch(/<td>train\/l1<\/td><td>train<\/td><td>done<\/td><td>12.5<\/td><td>wasm<\/td>/);
+    expect(await fs.readFile(path.join(runA, 'report.html'), 'utf8')).toMatch(
+      /<td>train\/l1<\/td><td>train<\/td><td>done<\/td><td>12.5<\/td><td>wasm<\/td>/,
+    );
     expect((await cli('check', runA)).code).toBe(0);
 
     expect((await cli('report', runB)).code).toBe(0);

@@ -4,7 +4,10 @@ export function register(program: Command): void {
   program
     .command('report')
     .description("Re-render a run's report.html, report.md and metrics.json from its stage outputs.")
-    .argument('[run]', 'run directory (runs/<name>/<run-id>) or pipeline file (its newest run); default: the newest run')
+    .argument(
+      '[run]',
+      'run directory (runs/<name>/<run-id>) or pipeline file (its newest run); default: the newest run',
+    )
     .option('--out <dir>', 'write the files here instead of into the run directory')
     .option('--runs-dir <dir>', 'where runs live (default: $PIPE_RUNS_DIR or ./runs)')
     .action(async (run: string | undefined, opts: { out?: string; runsDir?: string }) => {

@@ -31,16 +31,32 @@ export function register(program: Command): void {
     .command('run')
     .description('Run a pipeline: every stage not in the cache, in dependency order, then the checks.')
     .argument('<file>', 'pipeline YAML file')
-    .option('-j, --jobs <n>', 'stages run side by side (each in its own process; default 1, with --executor queue every ready stage is queued)', positiveInt('--jobs'))
-    .option('--threads <n>', "compute threads per stage on wasm (env PIPE_THREADS; default: the pipeline's backend_options.threads, else cores / --jobs)", positiveInt('--threads'))
+    .option(
+      '-j, --jobs <n>',
+      'stages run side by side (each in its own process; default 1, with --executor queue every ready stage is queued)',
+      positiveInt('--jobs'),
+    )
+    .option(
+      '--threads <n>',
+      "compute threads per stage on wasm (env PIPE_THREADS; default: the pipeline's backend_options.threads, else cores / --jobs)",
+      positiveInt('--threads'),
+    )
     .option('--only <glob>', 'run only stages matching the glob (e.g. "train/perceptual*") and what they need')
     .option('--force <glob>', 'recompute stages matching the glob even when cached')
-    .option('--on-error <policy>', 'after a failed stage: skip-dependents (run everything else) or stop (start nothing new)', 'skip-dependents');
+    .option(
+      '--on-error <policy>',
+      'after a failed stage: skip-dependents (run everything else) or stop (start nothing new)',
+      'skip-dependents',
+    );
   maxConfigsOption(locationOptions(cmd, { runs: true }))
     .option('--executor <name>', 'local (child processes) or queue (BullMQ workers)', 'local')
     .option('--redis <url>', 'Redis for --executor queue, e.g. redis://localhost:6379 (env PIPE_REDIS_URL)')
     .option('--queue <name>', 'queue name for --executor queue')
-    .option('--retries <n>', 'with --executor queue: attempts after a stage fails, on any worker (default 2)', nonNegativeInt)
+    .option(
+      '--retries <n>',
+      'with --executor queue: attempts after a stage fails, on any worker (default 2)',
+      nonNegativeInt,
+    )
     .option(
       '--progress <mode>',
       'auto (listr on a terminal, plain lines otherwise), tty, plain, json, none',
@@ -60,7 +76,14 @@ export function register(program: Command): void {
       const { runPipeline } = await import('../runtime/run.js');
       const { createReporter } = await import('../runtime/reporters/index.js');
       const reporter = await createReporter(o.progress);
-      const result = await runPipeline(file, { ...o, onError: o.onError, sets: o.set, reporters: [reporter], handleSignals: true, checks: o.checks !== false });
+      const result = await runPipeline(file, {
+        ...o,
+        onError: o.onError,
+        sets: o.set,
+        reporters: [reporter],
+        handleSignals: true,
+        checks: o.checks !== false,
+      });
       const out = result.exitCode === 0 ? process.stdout : process.stderr;
       out.write(`${result.summary}\n`);
       process.exitCode = result.exitCode;

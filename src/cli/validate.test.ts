@@ -10,7 +10,12 @@ const quickstart = fileURLToPath(new URL('../../pipelines/quickstart.yaml', impo
 async function run(files: string[], set?: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await validateFiles(files, { set }, (l) => out.push(l), (l) => err.push(l));
+  const code = await validateFiles(
+    files,
+    { set },
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
   return { code, out, err };
 }
 
@@ -25,7 +30,9 @@ describe('pipe validate', () => {
     writeFileSync(bad, 'name: x\ndataset: { source: facades, crop_size: 300 }\ntrain: { epocs: 1 }\n');
     const r = await run([bad, quickstart]);
     expect(r.code).toBe(1);
-    expect(r.err.join('\n').split('\n')).toEqual([`${bad}:3:10: train.epocs: unknown key "epocs" (did you mean "epochs"?)`]);
+    expect(r.err.join('\n').split('\n')).toEqual([
+      `${bad}:3:10: train.epocs: unknown key "epocs" (did you mean "epochs"?)`,
+    ]);
     expect(r.out).toEqual([`${quickstart}: ok (2 configs, 6 stages)`]);
   });
 
@@ -33,6 +40,10 @@ describe('pipe validate', () => {
     const r = await run([quickstart], ['sweep.grid={train.seed: [1, 2]}']);
     expect(r.out).toEqual([`${quickstart}: ok (4 configs, 10 stages)`]);
     const missing = await run(['/nonexistent/p.yaml']);
-    expect(missing).toEqual({ code: 1, out: [], err: ['/nonexistent/p.yaml: cannot read the pipeline file (no such file); check the path'] });
+    expect(missing).toEqual({
+      code: 1,
+      out: [],
+      err: ['/nonexistent/p.yaml: cannot read the pipeline file (no such file); check the path'],
+    });
   });
 });

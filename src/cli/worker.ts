@@ -30,20 +30,50 @@ export function register(program: Command): void {
     .option('--redis <url>', 'Redis URL: redis://[:password@]host[:port][/db], rediss:// for TLS (env PIPE_REDIS_URL)')
     .option('--queue <name>', `queue name; the same as the coordinator's --queue (default ${DEFAULT_QUEUE_NAME})`)
     .option('--concurrency <n>', 'stages run side by side on this machine', positiveInt('--concurrency'), 1)
-    .option('--threads <n>', 'compute threads per stage on this machine (env PIPE_THREADS; default cores / --concurrency)', positiveInt('--threads'))
-    .option('--backend <name>', `TensorFlow.js backend on this machine: ${BACKEND_NAMES.join(', ')} (default: the coordinator's)`, backendOption)
-    .option('--cache-dir <dir>', 'shared artefact store, the same storage on every machine (env PIPE_CACHE_DIR; default .pipe/cache)')
+    .option(
+      '--threads <n>',
+      'compute threads per stage on this machine (env PIPE_THREADS; default cores / --concurrency)',
+      positiveInt('--threads'),
+    )
+    .option(
+      '--backend <name>',
+      `TensorFlow.js backend on this machine: ${BACKEND_NAMES.join(', ')} (default: the coordinator's)`,
+      backendOption,
+    )
+    .option(
+      '--cache-dir <dir>',
+      'shared artefact store, the same storage on every machine (env PIPE_CACHE_DIR; default .pipe/cache)',
+    )
     .option('--data-dir <dir>', 'dataset mirror folder on this machine (env PIPE_DATA_DIR)')
     .option('--weights-dir <dir>', 'pretrained weights mirror folder on this machine (env PIPE_WEIGHTS_DIR)')
-    .option('--project-dir <dir>', 'where this machine has the pipeline\'s folder, when not at the coordinator\'s path (relative `path:` values resolve against it)')
+    .option(
+      '--project-dir <dir>',
+      "where this machine has the pipeline's folder, when not at the coordinator's path (relative `path:` values resolve against it)",
+    )
     .option('--name <id>', 'worker name in progress lines and run.json (default hostname:pid)')
-    .option('--lock-duration <ms>', `a job whose worker is silent this long goes to another worker (default ${WORKER_DEFAULTS.lockDurationMs})`, positiveInt('--lock-duration'))
-    .option('--stalled-interval <ms>', `how often to look for jobs of dead workers (default ${WORKER_DEFAULTS.stalledIntervalMs})`, positiveInt('--stalled-interval'))
-    .option('--max-stalled <n>', `times a job may lose its worker before it fails (default ${WORKER_DEFAULTS.maxStalledCount})`, positiveInt('--max-stalled'))
+    .option(
+      '--lock-duration <ms>',
+      `a job whose worker is silent this long goes to another worker (default ${WORKER_DEFAULTS.lockDurationMs})`,
+      positiveInt('--lock-duration'),
+    )
+    .option(
+      '--stalled-interval <ms>',
+      `how often to look for jobs of dead workers (default ${WORKER_DEFAULTS.stalledIntervalMs})`,
+      positiveInt('--stalled-interval'),
+    )
+    .option(
+      '--max-stalled <n>',
+      `times a job may lose its worker before it fails (default ${WORKER_DEFAULTS.maxStalledCount})`,
+      positiveInt('--max-stalled'),
+    )
     .action(async (flags: WorkerFlags) => {
       const redis = flags.redis ?? process.env.PIPE_REDIS_URL;
       if (!redis) {
-        throw new UserError('PIPE_WORKER_NO_REDIS', 'pipe worker needs a Redis URL: pass --redis redis://HOST:PORT (or set PIPE_REDIS_URL), the same one the coordinator uses with `pipe run --executor queue`.', 2);
+        throw new UserError(
+          'PIPE_WORKER_NO_REDIS',
+          'pipe worker needs a Redis URL: pass --redis redis://HOST:PORT (or set PIPE_REDIS_URL), the same one the coordinator uses with `pipe run --executor queue`.',
+          2,
+        );
       }
       const path = await import('node:path');
       const { startQueueWorker } = await import('../runtime/queue/worker.js');
@@ -56,7 +86,8 @@ export function register(program: Command): void {
         queue: flags.queue,
         concurrency: flags.concurrency,
         // This machine's cores, shared by the stages it runs side by side, replace the coordinator's count.
-        threads: resolveThreads({ flag: flags.threads, env: process.env.PIPE_THREADS, jobs: flags.concurrency }).threads,
+        threads: resolveThreads({ flag: flags.threads, env: process.env.PIPE_THREADS, jobs: flags.concurrency })
+          .threads,
         backend: flags.backend,
         cacheDir: loc.cacheDir,
         dataDir: loc.dataDir,

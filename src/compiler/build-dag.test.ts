@@ -6,7 +6,14 @@ import type { TrainParams } from '../core/stage-params.js';
 describe('stage DAG', () => {
   it('builds dataset -> train -> evaluate per config -> one report', () => {
     const { dag } = compile(minimal('variants: { l1: {}, perceptual: { loss.perceptual.weight: 1 } }'));
-    expect(Object.keys(dag.stages)).toEqual(['dataset', 'train/l1', 'evaluate/l1', 'train/perceptual', 'evaluate/perceptual', 'report']);
+    expect(Object.keys(dag.stages)).toEqual([
+      'dataset',
+      'train/l1',
+      'evaluate/l1',
+      'train/perceptual',
+      'evaluate/perceptual',
+      'report',
+    ]);
     expect(dag.deps).toEqual({
       dataset: [],
       'train/l1': ['dataset'],
@@ -26,7 +33,9 @@ describe('stage DAG', () => {
   });
 
   it('shares the train stage between variants that differ only in evaluation', () => {
-    const { dag } = compile(minimal('variants: { full: {}, quick: { evaluate.max_images: 5, evaluate.lpips_net: vgg } }'));
+    const { dag } = compile(
+      minimal('variants: { full: {}, quick: { evaluate.max_images: 5, evaluate.lpips_net: vgg } }'),
+    );
     expect(Object.keys(dag.stages)).toEqual(['dataset', 'train/full', 'evaluate/full', 'evaluate/quick', 'report']);
     expect(dag.stages['train/full'].configs).toEqual(['full', 'quick']);
     expect(dag.stages['evaluate/quick'].inputs).toEqual({ dataset: 'dataset', train: 'train/full' });
@@ -50,8 +59,20 @@ describe('stage DAG', () => {
   });
 
   it('writes canonical params with every default, whatever the key order in the file', () => {
-    const a = compile(yaml('name: t', 'dataset: { source: facades, load_size: 64, crop_size: 64 }', 'model: { generator: unet, ngf: 16 }')).dag;
-    const b = compile(yaml('model: { ngf: 16, generator: unet }', 'dataset: { crop_size: 64, source: facades, load_size: 64 }', 'name: t')).dag;
+    const a = compile(
+      yaml(
+        'name: t',
+        'dataset: { source: facades, load_size: 64, crop_size: 64 }',
+        'model: { generator: unet, ngf: 16 }',
+      ),
+    ).dag;
+    const b = compile(
+      yaml(
+        'model: { ngf: 16, generator: unet }',
+        'dataset: { crop_size: 64, source: facades, load_size: 64 }',
+        'name: t',
+      ),
+    ).dag;
     expect(canonicalJson(a.stages)).toBe(canonicalJson(b.stages));
     const train = a.stages['train/base'].params as unknown as TrainParams;
     expect(train.train).toEqual({
@@ -67,7 +88,14 @@ describe('stage DAG', () => {
       log_every: 10,
       recompute: false,
     });
-    expect(train.loss.perceptual).toEqual({ weight: 0, backbone: 'vgg16', weights: 'torchvision', normalize: 'auto', layers: { relu3_3: 1 }, cache_real: false });
+    expect(train.loss.perceptual).toEqual({
+      weight: 0,
+      backbone: 'vgg16',
+      weights: 'torchvision',
+      normalize: 'auto',
+      layers: { relu3_3: 1 },
+      cache_real: false,
+    });
     expect(train.model.discriminator).toEqual({ kind: 'patch', n_layers: 3 });
     expect(a.stages.dataset.params).toEqual({
       source: 'facades',
@@ -83,13 +111,17 @@ describe('stage DAG', () => {
   });
 
   it('gives the report every config with its overrides and the base without variants', () => {
-    const { dag } = compile(minimal('variants: { a: {}, b: { train.seed: 2 } }', 'checks: [{ variant: b, metric: ssim, min: 0.1 }]'));
+    const { dag } = compile(
+      minimal('variants: { a: {}, b: { train.seed: 2 } }', 'checks: [{ variant: b, metric: ssim, min: 0.1 }]'),
+    );
     const p = dag.stages.report.params as Record<string, unknown>;
     expect(p.configs).toEqual([
       { id: 'a', variant: 'a', overrides: {} },
       { id: 'b', variant: 'b', overrides: { 'train.seed': 2 } },
     ]);
-    expect(p.checks).toEqual([{ variant: 'b', metric: 'ssim', min: 0.1, max: null, max_drop_vs: null, by: 0, on: 'mean' }]);
+    expect(p.checks).toEqual([
+      { variant: 'b', metric: 'ssim', min: 0.1, max: null, max_drop_vs: null, by: 0, on: 'mean' },
+    ]);
     expect(Object.keys(p.base as object)).not.toContain('variants');
     expect(dag.stages.report.configs).toEqual(['a', 'b']);
   });

@@ -61,7 +61,13 @@ class StageTable {
   private readonly byKey = new Map<string, Stage>();
 
   /** Returns the stage id; `name` is used only if the stage is new. */
-  add(kind: StageKindName, name: string, configId: string, params: Record<string, unknown>, inputs: Record<string, string>): string {
+  add(
+    kind: StageKindName,
+    name: string,
+    configId: string,
+    params: Record<string, unknown>,
+    inputs: Record<string, string>,
+  ): string {
     const key = stageKey(kind, params, inputs);
     const existing = this.byKey.get(key);
     if (existing) {
@@ -84,7 +90,13 @@ export function buildDag(base: ResolvedConfig, configs: readonly ExpandedConfig[
     const dsName = distinctDatasets === 1 ? 'dataset' : `dataset/${c.id}`;
     const ds = table.add('dataset', dsName, c.id, { ...datasetParams(c.config) }, {});
     const train = table.add('train', `train/${c.id}`, c.id, { ...trainParams(c.config) }, { dataset: ds });
-    const evaluate = table.add('evaluate', `evaluate/${c.id}`, c.id, { ...evaluateParams(c.config) }, { dataset: ds, train });
+    const evaluate = table.add(
+      'evaluate',
+      `evaluate/${c.id}`,
+      c.id,
+      { ...evaluateParams(c.config) },
+      { dataset: ds, train },
+    );
     reportInputs[`train:${c.id}`] = train;
     reportInputs[`evaluate:${c.id}`] = evaluate;
   }

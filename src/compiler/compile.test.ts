@@ -3,7 +3,13 @@ import { PipelineError, PIPE_INVALID_PIPELINE } from './diagnostics.js';
 import { compile, diagnostics, FILE, minimal, yaml } from './test-helpers.js';
 
 const at = (line: number, col: number, path: string, message: RegExp | string) =>
-  expect.objectContaining({ file: FILE, line, col, path, message: typeof message === 'string' ? message : expect.stringMatching(message) });
+  expect.objectContaining({
+    file: FILE,
+    line,
+    col,
+    path,
+    message: typeof message === 'string' ? message : expect.stringMatching(message),
+  });
 
 /** 1-based column of the n-th occurrence of `token` on `line` of `text`: the oracle for positions. */
 function col(text: string, line: number, token: string, nth = 0): number {
@@ -17,8 +23,12 @@ function col(text: string, line: number, token: string, nth = 0): number {
 describe('YAML syntax', () => {
   it('reports a syntax error with line and column, and where an unclosed { opened', () => {
     const d = diagnostics(yaml('name: t', 'dataset: { source: facades', 'model: {}'));
-    expect(d).toEqual([at(3, 1, 'dataset.source', /^YAML syntax error: .*end with a \} \(the \{ opened at line 2, column 10\)$/)]);
-    expect(diagnostics('name: t\n\tdataset: x\n')).toEqual([at(2, 1, 'name', 'YAML syntax error: tabs are not allowed as indentation')]);
+    expect(d).toEqual([
+      at(3, 1, 'dataset.source', /^YAML syntax error: .*end with a \} \(the \{ opened at line 2, column 10\)$/),
+    ]);
+    expect(diagnostics('name: t\n\tdataset: x\n')).toEqual([
+      at(2, 1, 'name', 'YAML syntax error: tabs are not allowed as indentation'),
+    ]);
   });
 
   it('points an unclosed quote at where the string starts', () => {
@@ -28,7 +38,9 @@ describe('YAML syntax', () => {
 
   it('reports a duplicate key at the second one and names the first', () => {
     const d = diagnostics(yaml('name: t', 'dataset:', '  source: facades', '  crop_size: 64', '  source: other'));
-    expect(d).toEqual([at(5, 3, 'dataset.source', 'duplicate key "source" (first defined at line 3); remove one of them')]);
+    expect(d).toEqual([
+      at(5, 3, 'dataset.source', 'duplicate key "source" (first defined at line 3); remove one of them'),
+    ]);
   });
 
   it('rejects an empty file and one with only comments', () => {
@@ -63,27 +75,58 @@ describe('schema errors', () => {
   });
 
   it('points at a value of the wrong type', () => {
-    expect(diagnostics(minimal('train: { epochs: two }'))).toEqual([at(4, 18, 'train.epochs', 'expected integer, got string "two"')]);
+    expect(diagnostics(minimal('train: { epochs: two }'))).toEqual([
+      at(4, 18, 'train.epochs', 'expected integer, got string "two"'),
+    ]);
   });
 
   it('lists allowed values of an enum, with a did-you-mean', () => {
     const text = minimal('loss: { gan: { mode: lsgna } }');
     expect(diagnostics(text)).toEqual([
-      at(4, col(text, 4, 'lsgna'), 'loss.gan.mode', 'string "lsgna" is not allowed (did you mean "lsgan"?); allowed values: vanilla, lsgan'),
+      at(
+        4,
+        col(text, 4, 'lsgna'),
+        'loss.gan.mode',
+        'string "lsgna" is not allowed (did you mean "lsgan"?); allowed values: vanilla, lsgan',
+      ),
     ]);
   });
 
   it('reports range violations and a missing required key', () => {
     const d = diagnostics(yaml('dataset:', '  source: facades', '  crop_size: 4'));
-    expect(d).toEqual([at(1, 1, '', 'missing required key "name"'), at(3, 14, 'dataset.crop_size', 'must be >= 8, got 4')]);
+    expect(d).toEqual([
+      at(1, 1, '', 'missing required key "name"'),
+      at(3, 14, 'dataset.crop_size', 'must be >= 8, got 4'),
+    ]);
   });
 
   it('explains patterns in words', () => {
-    const text = yaml('name: my pipeline', 'dataset: { source: facades }', 'variants:', '  "bad name": {}', '  ok: { Loss.l1.weight: 0 }');
+    const text = yaml(
+      'name: my pipeline',
+      'dataset: { source: facades }',
+      'variants:',
+      '  "bad name": {}',
+      '  ok: { Loss.l1.weight: 0 }',
+    );
     expect(diagnostics(text)).toEqual([
-      at(1, 7, 'name', 'invalid string "my pipeline": use letters, digits, ".", "_" and "-", starting with a letter or digit'),
-      at(4, 3, 'variants.bad name', 'invalid key "bad name": use letters, digits, "_" and "-", starting with a letter or digit'),
-      at(5, 9, 'variants.ok.Loss.l1.weight', 'invalid key "Loss.l1.weight": use a dotted key path such as loss.perceptual.weight'),
+      at(
+        1,
+        7,
+        'name',
+        'invalid string "my pipeline": use letters, digits, ".", "_" and "-", starting with a letter or digit',
+      ),
+      at(
+        4,
+        3,
+        'variants.bad name',
+        'invalid key "bad name": use letters, digits, "_" and "-", starting with a letter or digit',
+      ),
+      at(
+        5,
+        9,
+        'variants.ok.Loss.l1.weight',
+        'invalid key "Loss.l1.weight": use a dotted key path such as loss.perceptual.weight',
+      ),
     ]);
   });
 
@@ -120,7 +163,12 @@ describe('variant and sweep paths', () => {
   it('points at a variant path that names no key, with a did-you-mean', () => {
     const text = minimal('variants:', '  a: { loss.perceptual.wieght: 1 }');
     expect(diagnostics(text)).toEqual([
-      at(5, col(text, 5, 'loss.'), 'variants.a.loss.perceptual.wieght', 'unknown key "wieght" in loss.perceptual (did you mean "weight"?)'),
+      at(
+        5,
+        col(text, 5, 'loss.'),
+        'variants.a.loss.perceptual.wieght',
+        'unknown key "wieght" in loss.perceptual (did you mean "weight"?)',
+      ),
     ]);
   });
 
@@ -142,7 +190,14 @@ describe('variant and sweep paths', () => {
 
   it('checks object values inside a variant (layer names)', () => {
     const text = minimal('variants:', '  a: { loss.perceptual.layers: { relu3_3: 1, rleu2_2: 1 } }');
-    expect(diagnostics(text)).toEqual([at(5, col(text, 5, 'rleu2_2'), 'variants.a.loss.perceptual.layers.rleu2_2', /unknown key "rleu2_2" \(did you mean "relu2_2"\?\)/)]);
+    expect(diagnostics(text)).toEqual([
+      at(
+        5,
+        col(text, 5, 'rleu2_2'),
+        'variants.a.loss.perceptual.layers.rleu2_2',
+        /unknown key "rleu2_2" \(did you mean "relu2_2"\?\)/,
+      ),
+    ]);
   });
 
   it('points at a sweep path that names no key and at each bad sweep value', () => {
@@ -162,51 +217,108 @@ describe('variant and sweep paths', () => {
 
 describe('semantic checks', () => {
   it('requires exactly one of dataset.source and dataset.path', () => {
-    expect(diagnostics(yaml('name: t', 'dataset: { crop_size: 64, load_size: 64 }', 'model: { generator: unet }'))).toEqual([
-      at(2, 1, 'dataset', /missing dataset source/),
-    ]);
-    expect(diagnostics(yaml('name: t', 'dataset:', '  source: facades', '  path: ./mine', '  crop_size: 64', 'model: { generator: unet }'))).toEqual([
-      at(4, 3, 'dataset.path', /either source .* or path .*, not both/),
-    ]);
+    expect(
+      diagnostics(yaml('name: t', 'dataset: { crop_size: 64, load_size: 64 }', 'model: { generator: unet }')),
+    ).toEqual([at(2, 1, 'dataset', /missing dataset source/)]);
+    expect(
+      diagnostics(
+        yaml(
+          'name: t',
+          'dataset:',
+          '  source: facades',
+          '  path: ./mine',
+          '  crop_size: 64',
+          'model: { generator: unet }',
+        ),
+      ),
+    ).toEqual([at(4, 3, 'dataset.path', /either source .* or path .*, not both/)]);
   });
 
   it('rejects crop_size larger than load_size', () => {
-    const text = yaml('name: t', 'dataset: { source: facades, load_size: 64, crop_size: 128 }', 'model: { generator: unet }');
-    expect(diagnostics(text)).toEqual([at(2, col(text, 2, '128'), 'dataset.crop_size', /crop_size 128 is larger than load_size 64/)]);
+    const text = yaml(
+      'name: t',
+      'dataset: { source: facades, load_size: 64, crop_size: 128 }',
+      'model: { generator: unet }',
+    );
+    expect(diagnostics(text)).toEqual([
+      at(2, col(text, 2, '128'), 'dataset.crop_size', /crop_size 128 is larger than load_size 64/),
+    ]);
   });
 
   it('checks that the generator fits the crop size', () => {
     const gen = (g: string, crop: number) =>
-      diagnostics(yaml('name: t', `dataset: { source: facades, load_size: 300, crop_size: ${crop} }`, `model: { generator: ${g} }`));
+      diagnostics(
+        yaml(
+          'name: t',
+          `dataset: { source: facades, load_size: 300, crop_size: ${crop} }`,
+          `model: { generator: ${g} }`,
+        ),
+      );
     expect(gen('unet_256', 128)).toEqual([at(3, 21, 'model.generator', /unet_256 .* divisible by 256, got 128/)]);
     expect(gen('unet_128', 192)).toEqual([at(3, 21, 'model.generator', /unet_128 .* divisible by 128, got 192/)]);
     expect(gen('unet', 96)).toEqual([at(3, 21, 'model.generator', /power of two >= 32, got 96/)]);
     expect(gen('unet', 16)).toContainEqual(at(3, 21, 'model.generator', /power of two >= 32, got 16/));
     expect(gen('resnet_9blocks', 66)).toEqual([at(3, 21, 'model.generator', /divisible by 4, got 66/)]);
-    expect(() => compile(yaml('name: t', 'dataset: { source: facades, load_size: 256, crop_size: 256 }', 'model: { generator: unet_128 }'))).not.toThrow();
-    expect(() => compile(yaml('name: t', 'dataset: { source: facades, load_size: 260, crop_size: 260 }', 'model: { generator: resnet_6blocks }'))).not.toThrow();
+    expect(() =>
+      compile(
+        yaml(
+          'name: t',
+          'dataset: { source: facades, load_size: 256, crop_size: 256 }',
+          'model: { generator: unet_128 }',
+        ),
+      ),
+    ).not.toThrow();
+    expect(() =>
+      compile(
+        yaml(
+          'name: t',
+          'dataset: { source: facades, load_size: 260, crop_size: 260 }',
+          'model: { generator: resnet_6blocks }',
+        ),
+      ),
+    ).not.toThrow();
   });
 
   it('checks that the PatchGAN has an output at this crop size', () => {
-    const text = yaml('name: t', 'dataset: { source: facades, load_size: 64, crop_size: 64 }', 'model: { generator: unet, discriminator: { n_layers: 5 } }');
-    expect(diagnostics(text)).toEqual([at(3, col(text, 3, '5'), 'model.discriminator.n_layers', /PatchGAN with 5 layers has no output left for crop_size 64/)]);
+    const text = yaml(
+      'name: t',
+      'dataset: { source: facades, load_size: 64, crop_size: 64 }',
+      'model: { generator: unet, discriminator: { n_layers: 5 } }',
+    );
+    expect(diagnostics(text)).toEqual([
+      at(
+        3,
+        col(text, 3, '5'),
+        'model.discriminator.n_layers',
+        /PatchGAN with 5 layers has no output left for crop_size 64/,
+      ),
+    ]);
   });
 
   it('checks layer names against the chosen backbone', () => {
     const loss = (backbone: string, layers: string) =>
       minimal(`loss: { perceptual: { weight: 1, backbone: ${backbone}, layers: { ${layers} } } }`);
     const t16 = loss('vgg16', 'relu5_3: 1, relu5_4: 1');
-    expect(diagnostics(t16)).toEqual([at(4, col(t16, 4, 'relu5_4'), 'loss.perceptual.layers.relu5_4', /vgg16 has no layer "relu5_4"/)]);
+    expect(diagnostics(t16)).toEqual([
+      at(4, col(t16, 4, 'relu5_4'), 'loss.perceptual.layers.relu5_4', /vgg16 has no layer "relu5_4"/),
+    ]);
     expect(() => compile(loss('vgg19', 'relu5_4: 1, relu1_1: 0.5'))).not.toThrow();
     const tsq = loss('squeezenet1_1', 'relu3_3: 1');
     expect(diagnostics(tsq)).toEqual([
-      at(4, col(tsq, 4, 'relu3_3'), 'loss.perceptual.layers.relu3_3', 'squeezenet1_1 has no layer "relu3_3"; squeezenet1_1 layers: conv1, fire3, fire5, fire6, fire7, fire8, fire9'),
+      at(
+        4,
+        col(tsq, 4, 'relu3_3'),
+        'loss.perceptual.layers.relu3_3',
+        'squeezenet1_1 has no layer "relu3_3"; squeezenet1_1 layers: conv1, fire3, fire5, fire6, fire7, fire8, fire9',
+      ),
     ]);
     expect(() => compile(loss('squeezenet1_1', 'conv1: 1, fire9: 1'))).not.toThrow();
     // A disabled term's layers are not built, so they are not checked.
     expect(() => compile(minimal('loss: { perceptual: { weight: 0, backbone: squeezenet1_1 } }'))).not.toThrow();
     // Style layers use the perceptual backbone.
-    const tst = minimal('loss: { perceptual: { backbone: squeezenet1_1 }, style: { weight: 1, layers: { fire3: 1, relu1_2: 1 } } }');
+    const tst = minimal(
+      'loss: { perceptual: { backbone: squeezenet1_1 }, style: { weight: 1, layers: { fire3: 1, relu1_2: 1 } } }',
+    );
     expect(diagnostics(tst)).toEqual([
       at(4, col(tst, 4, 'relu1_2'), 'loss.style.layers.relu1_2', /squeezenet1_1 has no layer "relu1_2"/),
     ]);
@@ -214,58 +326,123 @@ describe('semantic checks', () => {
 
   it('rejects a batch larger than the training images', () => {
     const text = minimal('train: { batch_size: 8 }').replace('crop_size: 64 }', 'crop_size: 64, max_images: 4 }');
-    expect(diagnostics(text)).toEqual([at(4, col(text, 4, '8'), 'train.batch_size', /batch_size 8 is larger than the 4 training images/)]);
+    expect(diagnostics(text)).toEqual([
+      at(4, col(text, 4, '8'), 'train.batch_size', /batch_size 8 is larger than the 4 training images/),
+    ]);
   });
 
   it('rejects keras weights for squeezenet1_1', () => {
-    const text = minimal('loss: { perceptual: { weight: 1, backbone: squeezenet1_1, weights: keras, layers: { fire3: 1 } } }');
-    expect(diagnostics(text)).toEqual([at(4, col(text, 4, 'keras'), 'loss.perceptual.weights', /no keras weights exist for squeezenet1_1; use torchvision/)]);
+    const text = minimal(
+      'loss: { perceptual: { weight: 1, backbone: squeezenet1_1, weights: keras, layers: { fire3: 1 } } }',
+    );
+    expect(diagnostics(text)).toEqual([
+      at(
+        4,
+        col(text, 4, 'keras'),
+        'loss.perceptual.weights',
+        /no keras weights exist for squeezenet1_1; use torchvision/,
+      ),
+    ]);
   });
 
   it('rejects cache_real with random flips or random crops, and says why', () => {
-    const flipText = yaml('name: t', 'dataset: { source: facades, load_size: 64, crop_size: 64, flip: true }', 'model: { generator: unet }', 'loss: { perceptual: { weight: 1, cache_real: true } }');
-    expect(diagnostics(flipText)).toEqual([at(4, col(flipText, 4, 'true'), 'loss.perceptual.cache_real', /flip is true, so the real image is mirrored at random every epoch/)]);
-    const withCrop = diagnostics(
-      yaml('name: t', 'dataset: { source: facades, load_size: 72, crop_size: 64, flip: false }', 'model: { generator: unet }', 'loss: { perceptual: { weight: 1, cache_real: true } }'),
+    const flipText = yaml(
+      'name: t',
+      'dataset: { source: facades, load_size: 64, crop_size: 64, flip: true }',
+      'model: { generator: unet }',
+      'loss: { perceptual: { weight: 1, cache_real: true } }',
     );
-    expect(withCrop[0].message).toMatch(/load_size 72 != crop_size 64, so the real image is cropped at a random offset/);
+    expect(diagnostics(flipText)).toEqual([
+      at(
+        4,
+        col(flipText, 4, 'true'),
+        'loss.perceptual.cache_real',
+        /flip is true, so the real image is mirrored at random every epoch/,
+      ),
+    ]);
+    const withCrop = diagnostics(
+      yaml(
+        'name: t',
+        'dataset: { source: facades, load_size: 72, crop_size: 64, flip: false }',
+        'model: { generator: unet }',
+        'loss: { perceptual: { weight: 1, cache_real: true } }',
+      ),
+    );
+    expect(withCrop[0].message).toMatch(
+      /load_size 72 != crop_size 64, so the real image is cropped at a random offset/,
+    );
     expect(() =>
-      compile(yaml('name: t', 'dataset: { source: facades, load_size: 64, crop_size: 64, flip: false }', 'model: { generator: unet }', 'loss: { perceptual: { weight: 1, cache_real: true } }')),
+      compile(
+        yaml(
+          'name: t',
+          'dataset: { source: facades, load_size: 64, crop_size: 64, flip: false }',
+          'model: { generator: unet }',
+          'loss: { perceptual: { weight: 1, cache_real: true } }',
+        ),
+      ),
     ).not.toThrow();
   });
 
   it('rejects pix2pix on unaligned data but allows cyclegan on aligned data', () => {
-    const unaligned = yaml('name: t', 'dataset: { source: s2w, layout: unaligned, load_size: 64, crop_size: 64 }', 'model: { kind: pix2pix, generator: unet }');
-    expect(diagnostics(unaligned)).toEqual([at(3, col(unaligned, 3, 'pix2pix'), 'model.kind', /pix2pix needs paired images/)]);
-    expect(() => compile(minimal().replace('{ generator: unet }', '{ kind: cyclegan, generator: resnet_6blocks }'))).not.toThrow();
+    const unaligned = yaml(
+      'name: t',
+      'dataset: { source: s2w, layout: unaligned, load_size: 64, crop_size: 64 }',
+      'model: { kind: pix2pix, generator: unet }',
+    );
+    expect(diagnostics(unaligned)).toEqual([
+      at(3, col(unaligned, 3, 'pix2pix'), 'model.kind', /pix2pix needs paired images/),
+    ]);
+    expect(() =>
+      compile(minimal().replace('{ generator: unet }', '{ kind: cyclegan, generator: resnet_6blocks }')),
+    ).not.toThrow();
   });
 
   it('checks names in checks and report.baseline against variants and metrics', () => {
     const text = minimal(
-        'variants: { l1: {}, perceptual: { loss.perceptual.weight: 1 } }',
-        'evaluate: { metrics: [ssim, psnr] }',
-        'report: { baseline: l2 }',
-        'checks:',
-        '  - { variant: perceptul, metric: ssim, min: 0.3 }',
-        '  - { variant: perceptual, metric: lpips, max: 0.3 }',
-        '  - { variant: perceptual, metric: ssim, max_drop_vs: l3, by: 0.1 }',
-        '  - { variant: l1, metric: ssim }',
+      'variants: { l1: {}, perceptual: { loss.perceptual.weight: 1 } }',
+      'evaluate: { metrics: [ssim, psnr] }',
+      'report: { baseline: l2 }',
+      'checks:',
+      '  - { variant: perceptul, metric: ssim, min: 0.3 }',
+      '  - { variant: perceptual, metric: lpips, max: 0.3 }',
+      '  - { variant: perceptual, metric: ssim, max_drop_vs: l3, by: 0.1 }',
+      '  - { variant: l1, metric: ssim }',
     );
     expect(diagnostics(text)).toEqual([
       at(6, col(text, 6, 'l2'), 'report.baseline', 'no variant or config named "l2"; variants: l1, perceptual'),
-      at(8, col(text, 8, 'perceptul'), 'checks[0].variant', 'no variant or config named "perceptul" (did you mean "perceptual"?)'),
-      at(9, col(text, 9, 'lpips'), 'checks[1].metric', /"lpips" is not in evaluate.metrics of perceptual \(ssim, psnr\)/),
+      at(
+        8,
+        col(text, 8, 'perceptul'),
+        'checks[0].variant',
+        'no variant or config named "perceptul" (did you mean "perceptual"?)',
+      ),
+      at(
+        9,
+        col(text, 9, 'lpips'),
+        'checks[1].metric',
+        /"lpips" is not in evaluate.metrics of perceptual \(ssim, psnr\)/,
+      ),
       at(10, col(text, 10, 'l3'), 'checks[2].max_drop_vs', /no variant or config named "l3"/),
       at(11, 5, 'checks[3]', 'a check needs min, max or max_drop_vs'),
     ]);
   });
 
   it('points at the variant that causes a problem, not at the base', () => {
-    const text = minimal('variants:', '  ok: {}', '  big: { dataset.crop_size: 96 }', '  sq: { loss.perceptual.backbone: squeezenet1_1, loss.perceptual.weight: 1 }');
+    const text = minimal(
+      'variants:',
+      '  ok: {}',
+      '  big: { dataset.crop_size: 96 }',
+      '  sq: { loss.perceptual.backbone: squeezenet1_1, loss.perceptual.weight: 1 }',
+    );
     expect(diagnostics(text)).toEqual([
       at(6, col(text, 6, '96'), 'variants.big.dataset.crop_size', /crop_size 96 is larger than load_size 64/),
       at(6, col(text, 6, '96'), 'variants.big.dataset.crop_size', /power of two >= 32, got 96/),
-      at(7, col(text, 7, 'squeezenet1_1'), 'variants.sq.loss.perceptual.backbone', /squeezenet1_1 has no layer "relu3_3"/),
+      at(
+        7,
+        col(text, 7, 'squeezenet1_1'),
+        'variants.sq.loss.perceptual.backbone',
+        /squeezenet1_1 has no layer "relu3_3"/,
+      ),
     ]);
   });
 });
@@ -274,7 +451,9 @@ describe('document shape', () => {
   it('rejects a document that is not a map, and a null section with a hint', () => {
     expect(diagnostics('- a\n- b\n')).toEqual([at(1, 1, '', 'expected object, got a list')]);
     const text = minimal('variants:', '  l1:', '  p: { train.seed: 2 }');
-    expect(diagnostics(text)).toEqual([at(5, 3, 'variants.l1', 'expected object, got null (write {} for an empty map)')]);
+    expect(diagnostics(text)).toEqual([
+      at(5, 3, 'variants.l1', 'expected object, got null (write {} for an empty map)'),
+    ]);
   });
 });
 
@@ -290,6 +469,10 @@ describe('kind-dependent defaults', () => {
       '  c_drop: { model.kind: cyclegan, dataset.layout: unaligned, model.dropout: true }',
     ].join('\n');
     const { configs } = compile(text);
-    expect(Object.fromEntries(configs.map((c) => [c.id, c.config.model.dropout]))).toEqual({ p: true, c: false, c_drop: true });
+    expect(Object.fromEntries(configs.map((c) => [c.id, c.config.model.dropout]))).toEqual({
+      p: true,
+      c: false,
+      c_drop: true,
+    });
   });
 });

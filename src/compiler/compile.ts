@@ -54,7 +54,11 @@ function readSets(sets: readonly string[], report: Report): AppliedSet[] {
     const inner = p.path[0] === 'variants' && p.path.length === 3 ? checkPath(splitPath(p.path[2]), true) : undefined;
     const typed = typeSetValue(inner?.ok ? inner.pointer : check.pointer, p.raw);
     if (typed.errors.length > 0) {
-      translateAjvErrors(typed.errors, () => setLocation(arg), (rel) => formatPath([...p.path, ...rel])).forEach(report);
+      translateAjvErrors(
+        typed.errors,
+        () => setLocation(arg),
+        (rel) => formatPath([...p.path, ...rel]),
+      ).forEach(report);
     } else {
       applied.push({ path: p.path, value: typed.value, arg });
     }
@@ -73,13 +77,18 @@ function checkVariantsAndSweep(raw: Record<string, unknown>, locate: Locate, rep
     if (!check.ok) return at(docPath, 'key', check.message);
     for (const [valuePath, value] of values) {
       const errors = validateAt(check.pointer, value);
-      translateAjvErrors(errors, (rel, anchor) => locate([...valuePath, ...rel], anchor), (rel) => formatPath([...valuePath, ...rel])).forEach(report);
+      translateAjvErrors(
+        errors,
+        (rel, anchor) => locate([...valuePath, ...rel], anchor),
+        (rel) => formatPath([...valuePath, ...rel]),
+      ).forEach(report);
     }
   };
   if (isMap(raw.variants)) {
     for (const [name, body] of Object.entries(raw.variants)) {
       if (!isMap(body)) continue;
-      for (const [key, value] of Object.entries(body)) checkOverride(['variants', name, key], key, [[['variants', name, key], value]]);
+      for (const [key, value] of Object.entries(body))
+        checkOverride(['variants', name, key], key, [[['variants', name, key], value]]);
     }
   }
   if (!isMap(raw.sweep)) return;
@@ -90,19 +99,33 @@ function checkVariantsAndSweep(raw: Record<string, unknown>, locate: Locate, rep
     for (const [key, list] of Object.entries(sweep[kind])) {
       if (!Array.isArray(list)) continue;
       const docPath: PathSegment[] = ['sweep', kind, key];
-      checkOverride(docPath, key, list.map((v, i) => [[...docPath, i], v]));
+      checkOverride(
+        docPath,
+        key,
+        list.map((v, i) => [[...docPath, i], v]),
+      );
       const seen = new Map<string, number>();
       list.forEach((v, i) => {
         const k = canonicalJson(v);
-        if (seen.has(k)) at([...docPath, i], 'value', `repeats item ${seen.get(k)} of the list; each value gives one config, so list it once`);
+        if (seen.has(k))
+          at(
+            [...docPath, i],
+            'value',
+            `repeats item ${seen.get(k)} of the list; each value gives one config, so list it once`,
+          );
         else seen.set(k, i);
       });
       if (kind !== 'zip') continue;
       if (!zipRef) zipRef = [key, list.length];
       else if (list.length !== zipRef[1]) {
-        at(docPath, 'key', `has ${list.length} values but sweep.zip.${zipRef[0]} has ${zipRef[1]}; zip pairs the i-th values of every list, so all lists need the same length`);
+        at(
+          docPath,
+          'key',
+          `has ${list.length} values but sweep.zip.${zipRef[0]} has ${zipRef[1]}; zip pairs the i-th values of every list, so all lists need the same length`,
+        );
       }
-      if (isMap(sweep.grid) && key in sweep.grid) at(docPath, 'key', `"${key}" is in both sweep.grid and sweep.zip; keep it in one`);
+      if (isMap(sweep.grid) && key in sweep.grid)
+        at(docPath, 'key', `"${key}" is in both sweep.grid and sweep.zip; keep it in one`);
     }
   }
 }
@@ -112,9 +135,14 @@ function locateIssue(issue: Issue, overrides: readonly Override[], locate: Locat
   for (const cand of [issue.path, ...(issue.related ?? [])]) {
     const o = [...overrides].reverse().find((x) => isPrefix(x.path, cand) || isPrefix(cand, x.path));
     if (!o) continue;
-    if ('setArg' in o.origin) return { ...setLocation(o.origin.setArg), path: formatPath(cand), message: issue.message };
+    if ('setArg' in o.origin)
+      return { ...setLocation(o.origin.setArg), path: formatPath(cand), message: issue.message };
     const docPath = [...o.origin.docPath, ...cand.slice(o.path.length)];
-    return { ...locate(docPath, cand === issue.path ? issue.anchor : 'value'), path: formatPath(docPath), message: issue.message };
+    return {
+      ...locate(docPath, cand === issue.path ? issue.anchor : 'value'),
+      path: formatPath(docPath),
+      message: issue.message,
+    };
   }
   return { ...locate(issue.path, issue.anchor), path: formatPath(issue.path), message: issue.message };
 }
@@ -206,7 +234,8 @@ export function compilePipelineText(
   const configs = expandConfigs(base, locate, report);
   // After expansion: a variant may change model.kind, so each config resolves its own.
   resolveKindDefaults(base);
-  for (const issue of checkReferences(base, configs)) report({ ...locate(issue.path, issue.anchor), path: formatPath(issue.path), message: issue.message });
+  for (const issue of checkReferences(base, configs))
+    report({ ...locate(issue.path, issue.anchor), path: formatPath(issue.path), message: issue.message });
   if (diags.length > 0) throw new PipelineError(diags);
 
   const dag = buildDag(base, configs);

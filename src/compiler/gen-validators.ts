@@ -37,7 +37,10 @@ export function generateValidatorsSource(schemaText: string): string {
   });
   // Node gives a CommonJS module's exports object as the default; bundlers (vitest) its `default`.
   const imports = [...helpers]
-    .map(([mod, name]) => `import * as ${name}ns from '${mod}.js';\nconst ${name} = { default: ${name}ns.default?.default ?? ${name}ns.default };`)
+    .map(
+      ([mod, name]) =>
+        `import * as ${name}ns from '${mod}.js';\nconst ${name} = { default: ${name}ns.default?.default ?? ${name}ns.default };`,
+    )
     .join('\n');
   const table = pointers.map((p, i) => `  ${JSON.stringify(p)}: v${i},`).join('\n');
   return [

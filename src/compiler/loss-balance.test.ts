@@ -19,14 +19,25 @@ describe('loss-balance warning (pipe validate)', () => {
   });
 
   it('names the raw Keras perceptual term as drowning the others (normalize: none), and a negligible style term', () => {
-    expect(lossBalanceWarning(perceptual(['loss.perceptual.normalize=none']))).toMatch(/loss\.perceptual is expected at over 100x/);
+    expect(lossBalanceWarning(perceptual(['loss.perceptual.normalize=none']))).toMatch(
+      /loss\.perceptual is expected at over 100x/,
+    );
     expect(lossBalanceWarning(perceptual(['loss.style.weight=1']))).toMatch(/loss\.style at under 1\/100/);
   });
 
   it('estimates CycleGAN terms and leaves unmeasured weight sets out', () => {
-    const c = perceptual(['model.kind=cyclegan', 'dataset.layout=unaligned', 'model.generator=resnet_6blocks', 'loss.lpips.weight=1']);
+    const c = perceptual([
+      'model.kind=cyclegan',
+      'dataset.layout=unaligned',
+      'model.generator=resnet_6blocks',
+      'loss.lpips.weight=1',
+    ]);
     expect(Object.keys(expectedTerms(c)).sort()).toEqual(['cycle', 'gan', 'identity', 'lpips', 'perceptual']);
-    const raw = perceptual(['loss.perceptual.backbone=vgg16', 'loss.perceptual.weights=torchvision', 'loss.perceptual.normalize=none']);
+    const raw = perceptual([
+      'loss.perceptual.backbone=vgg16',
+      'loss.perceptual.weights=torchvision',
+      'loss.perceptual.normalize=none',
+    ]);
     expect(expectedTerms(raw).perceptual).toBeUndefined();
   });
 });

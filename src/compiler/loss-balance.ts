@@ -18,7 +18,10 @@ export const BALANCE_FACTOR = 100;
  * scale, within the 2x homogeneity residual docs/losses.md reports). Other unmeasured sets give no estimate.
  */
 function layerTable(
-  all: Readonly<Record<string, LayerTable>>, backbone: string, weights: string, normalize: string,
+  all: Readonly<Record<string, LayerTable>>,
+  backbone: string,
+  weights: string,
+  normalize: string,
 ): LayerTable | undefined {
   const own = all[`${backbone}/${weights}/${normalize}`];
   if (own) return own;
@@ -76,6 +79,8 @@ export function lossBalanceWarning(c: ResolvedConfig): string | undefined {
     ...small.map((k) => `loss.${k} at under 1/${BALANCE_FACTOR} of the others`),
   ].join('; ');
   const sizes = keys.map((k) => `${k} ${fmt(terms[k]!)}`).join(', ');
-  return `${what} (expected weighted terms at step 1: ${sizes}; measured, see docs/losses.md). ` +
-    'Adjust the weights, or check loss.perceptual.normalize.';
+  return (
+    `${what} (expected weighted terms at step 1: ${sizes}; measured, see docs/losses.md). ` +
+    'Adjust the weights, or check loss.perceptual.normalize.'
+  );
 }

@@ -36,13 +36,54 @@ describe('--set overrides', () => {
   });
 
   it('reports unknown paths, bad values and malformed arguments against the --set argument', () => {
-    const d = diagnostics(minimal(), ['train.epoch=2', 'dataset.flip=maybe', 'oops', 'train.epochs.x=1', 'dataset.crop_size=4']);
+    const d = diagnostics(minimal(), [
+      'train.epoch=2',
+      'dataset.flip=maybe',
+      'oops',
+      'train.epochs.x=1',
+      'dataset.crop_size=4',
+    ]);
     expect(d).toEqual([
-      { file: '--set', line: 0, col: 0, arg: 'train.epoch=2', path: 'train.epoch', message: 'unknown key "epoch" in train (did you mean "epochs"?)' },
-      { file: '--set', line: 0, col: 0, arg: 'dataset.flip=maybe', path: 'dataset.flip', message: 'expected boolean, got string "maybe"' },
-      { file: '--set', line: 0, col: 0, arg: 'oops', path: 'oops', message: 'expected KEY=VALUE, e.g. --set train.epochs=2' },
-      { file: '--set', line: 0, col: 0, arg: 'train.epochs.x=1', path: 'train.epochs.x', message: '"train.epochs" is an integer, not a map; it has no key "x"' },
-      { file: '--set', line: 0, col: 0, arg: 'dataset.crop_size=4', path: 'dataset.crop_size', message: 'must be >= 8, got 4' },
+      {
+        file: '--set',
+        line: 0,
+        col: 0,
+        arg: 'train.epoch=2',
+        path: 'train.epoch',
+        message: 'unknown key "epoch" in train (did you mean "epochs"?)',
+      },
+      {
+        file: '--set',
+        line: 0,
+        col: 0,
+        arg: 'dataset.flip=maybe',
+        path: 'dataset.flip',
+        message: 'expected boolean, got string "maybe"',
+      },
+      {
+        file: '--set',
+        line: 0,
+        col: 0,
+        arg: 'oops',
+        path: 'oops',
+        message: 'expected KEY=VALUE, e.g. --set train.epochs=2',
+      },
+      {
+        file: '--set',
+        line: 0,
+        col: 0,
+        arg: 'train.epochs.x=1',
+        path: 'train.epochs.x',
+        message: '"train.epochs" is an integer, not a map; it has no key "x"',
+      },
+      {
+        file: '--set',
+        line: 0,
+        col: 0,
+        arg: 'dataset.crop_size=4',
+        path: 'dataset.crop_size',
+        message: 'must be >= 8, got 4',
+      },
     ]);
   });
 
@@ -56,7 +97,9 @@ describe('--set overrides', () => {
     try {
       compile(minimal(), ['train.epoch=2']);
     } catch (e) {
-      expect((e as Error).message).toBe('--set train.epoch=2: train.epoch: unknown key "epoch" in train (did you mean "epochs"?)');
+      expect((e as Error).message).toBe(
+        '--set train.epoch=2: train.epoch: unknown key "epoch" in train (did you mean "epochs"?)',
+      );
     }
     expect.assertions(1);
   });
@@ -71,7 +114,9 @@ describe('--set into variants and sweeps', () => {
   });
 
   it('types a key inside a variant body by the schema at that key', () => {
-    const { configs } = compile(minimal('variants: { a: {} }').replace('source: facades', 'source: null, path: x'), ['variants.a.dataset.path=2007']);
+    const { configs } = compile(minimal('variants: { a: {} }').replace('source: facades', 'source: null, path: x'), [
+      'variants.a.dataset.path=2007',
+    ]);
     expect(configs[0].config.dataset.path).toBe('2007');
   });
 

@@ -24,7 +24,8 @@ export type PathCheck = { ok: true; pointer: string | undefined } | { ok: false;
  * keys may be named (name, report, checks, ... are the same for every config).
  */
 export function checkPath(segments: readonly string[], varying: boolean): PathCheck {
-  if (segments.some((s) => s === '')) return { ok: false, message: `"${segments.join('.')}" is not a key path (empty part)` };
+  if (segments.some((s) => s === ''))
+    return { ok: false, message: `"${segments.join('.')}" is not a key path (empty part)` };
   if (varying && !(VARYING_SECTIONS as readonly string[]).includes(segments[0])) {
     const known = resolveSchemaPath(segments.slice(0, 1)).ok;
     return {

@@ -12,7 +12,10 @@ export interface Parsed {
 
 /** YAML's own messages end with " at line L, column C" (or more); we print positions ourselves. */
 function plainMessage(message: string): string {
-  const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '').trim();
+  const first = message
+    .split('\n')[0]
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .trim();
   return first.charAt(0).toLowerCase() + first.slice(1);
 }
 
@@ -29,15 +32,25 @@ export function parsePipelineText(text: string, file: string): Parsed {
     if (err.code === 'DUPLICATE_KEY') {
       const key = path[path.length - 1];
       const first = map.firstKeyPosition(path.slice(0, -1), String(key));
-      message = `duplicate key "${String(key)}"` + (first ? ` (first defined at line ${first.line}); remove one of them` : '');
+      message =
+        `duplicate key "${String(key)}"` + (first ? ` (first defined at line ${first.line}); remove one of them` : '');
     } else if (err.code === 'MISSING_CHAR' && /quote/.test(message) && path.length > 0) {
       // YAML notices a missing quote at the end of the file; point at where the string starts.
       const start = map.locate(path, 'value');
-      diagnostics.push({ file, ...start, path: formatPath(path), message: `YAML syntax error: this quoted string is never closed (${message})` });
+      diagnostics.push({
+        file,
+        ...start,
+        path: formatPath(path),
+        message: `YAML syntax error: this quoted string is never closed (${message})`,
+      });
       continue;
     } else {
       const opened = /end with a [}\]]/.test(message) ? map.flowCollectionStart(err.pos[0]) : undefined;
-      message = `YAML syntax error: ${message}` + (opened ? ` (the ${message.includes('}') ? '{' : '['} opened at line ${opened.line}, column ${opened.col})` : '');
+      message =
+        `YAML syntax error: ${message}` +
+        (opened
+          ? ` (the ${message.includes('}') ? '{' : '['} opened at line ${opened.line}, column ${opened.col})`
+          : '');
     }
     diagnostics.push({ file, line, col, path: formatPath(path), message });
   }

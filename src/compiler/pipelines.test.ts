@@ -17,7 +17,11 @@ describe('example pipelines', () => {
   };
 
   it('has the five documented pipelines', () => {
-    expect(readdirSync(pipelinesDir).filter((f) => f.endsWith('.yaml')).sort()).toEqual(Object.keys(expected).sort());
+    expect(
+      readdirSync(pipelinesDir)
+        .filter((f) => f.endsWith('.yaml'))
+        .sort(),
+    ).toEqual(Object.keys(expected).sort());
   });
 
   for (const [file, [configs, stages]] of Object.entries(expected)) {

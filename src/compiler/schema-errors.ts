@@ -66,7 +66,8 @@ export function translateAjvErrors(
     const keyName = (e as { propertyName?: string }).propertyName;
     if (keyName !== undefined) {
       const path = [...at, keyName];
-      if (e.keyword === 'enum') add(path, 'key', `unknown key "${keyName}"${unknownNameHint(keyName, p.allowedValues as string[])}`);
+      if (e.keyword === 'enum')
+        add(path, 'key', `unknown key "${keyName}"${unknownNameHint(keyName, p.allowedValues as string[])}`);
       else if (e.keyword === 'pattern') add(path, 'key', `invalid key "${keyName}": ${patternHint(p.pattern)}`);
       else add(path, 'key', `invalid key "${keyName}": ${e.message ?? 'invalid'}`);
       continue;
@@ -95,11 +96,19 @@ export function translateAjvErrors(
       }
       case 'enum': {
         const allowed = p.allowedValues as unknown[];
-        const best = typeof e.data === 'string' ? didYouMean(e.data, allowed.filter((a): a is string => typeof a === 'string')) : undefined;
+        const best =
+          typeof e.data === 'string'
+            ? didYouMean(
+                e.data,
+                allowed.filter((a): a is string => typeof a === 'string'),
+              )
+            : undefined;
         add(
           at,
           'value',
-          `${describeValue(e.data)} is not allowed` + (best ? ` (did you mean "${best}"?)` : '') + `; allowed values: ${listValues(allowed)}`,
+          `${describeValue(e.data)} is not allowed` +
+            (best ? ` (did you mean "${best}"?)` : '') +
+            `; allowed values: ${listValues(allowed)}`,
         );
         break;
       }

@@ -14,7 +14,12 @@ describe('precompiled validators', () => {
   it('behave like validators compiled at run time, defaults and errors included', () => {
     const fast = buildValidators(text, true);
     const slow = buildValidators(text, false);
-    const sample = () => ({ name: 't', dataset: { source: 'facades', crop_size: 4 }, train: { epochs: 'x', lerning_rate: 1 }, checks: [{ variant: 'a' }] });
+    const sample = () => ({
+      name: 't',
+      dataset: { source: 'facades', crop_size: 4 },
+      train: { epochs: 'x', lerning_rate: 1 },
+      checks: [{ variant: 'a' }],
+    });
     for (const pointer of pathTargetPointers(fast.schema)) {
       expect(fast.validatorAt(pointer), pointer).toBeTypeOf('function');
     }
@@ -25,7 +30,8 @@ describe('precompiled validators', () => {
     expect(va(a)).toBe(false);
     vb(b);
     expect(a).toEqual(b);
-    const strip = (errs: typeof va.errors) => errs?.map(({ instancePath, keyword, params }) => ({ instancePath, keyword, params }));
+    const strip = (errs: typeof va.errors) =>
+      errs?.map(({ instancePath, keyword, params }) => ({ instancePath, keyword, params }));
     expect(strip(va.errors)).toEqual(strip(vb.errors));
     expect(strip(va.errors)?.length).toBeGreaterThan(3);
     const layers = '/$defs/layerWeights';

@@ -134,7 +134,14 @@ export function resolveSchemaPath(segments: readonly string[]): SchemaPathResult
   return { ok: true, pointer: d.pointer ?? pointer, schema: d.schema };
 }
 
-const TYPE_WORDS: Record<string, string> = { integer: 'an integer', number: 'a number', boolean: 'a boolean', string: 'a string', array: 'a list', null: 'null' };
+const TYPE_WORDS: Record<string, string> = {
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'a boolean',
+  string: 'a string',
+  array: 'a list',
+  null: 'null',
+};
 
 function describeSchemaType(s: JsonSchema): string {
   if (Array.isArray(s.enum)) return 'a choice';

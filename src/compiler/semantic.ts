@@ -20,16 +20,22 @@ const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
 export function generatorMisfit(generator: string, crop: number): string | undefined {
   switch (generator) {
     case 'unet_256':
-      return crop % 256 === 0 ? undefined : `unet_256 down-samples 8 times and needs crop_size divisible by 256, got ${crop}`;
+      return crop % 256 === 0
+        ? undefined
+        : `unet_256 down-samples 8 times and needs crop_size divisible by 256, got ${crop}`;
     case 'unet_128':
-      return crop % 128 === 0 ? undefined : `unet_128 down-samples 7 times and needs crop_size divisible by 128, got ${crop}`;
+      return crop % 128 === 0
+        ? undefined
+        : `unet_128 down-samples 7 times and needs crop_size divisible by 128, got ${crop}`;
     case 'unet':
       // The U-Net's five fixed outer levels need at least 5 down-samplings: crop >= 32.
       return isPowerOfTwo(crop) && crop >= 32
         ? undefined
         : `unet picks its depth as log2(crop_size) and needs a power of two >= 32, got ${crop}`;
     default:
-      return crop % 4 === 0 ? undefined : `${generator} down-samples twice and needs crop_size divisible by 4, got ${crop}`;
+      return crop % 4 === 0
+        ? undefined
+        : `${generator} down-samples twice and needs crop_size divisible by 4, got ${crop}`;
   }
 }
 
@@ -65,7 +71,13 @@ export function checkConfig(c: ResolvedConfig): Issue[] {
     });
   }
   const misfit = generatorMisfit(c.model.generator, d.crop_size);
-  if (misfit) issues.push({ path: ['model', 'generator'], related: [['dataset', 'crop_size']], anchor: 'value', message: misfit });
+  if (misfit)
+    issues.push({
+      path: ['model', 'generator'],
+      related: [['dataset', 'crop_size']],
+      anchor: 'value',
+      message: misfit,
+    });
   const disc = c.model.discriminator;
   if (disc.kind === 'patch' && patchOutputSize(d.crop_size, disc.n_layers) < 1) {
     issues.push({
@@ -124,7 +136,12 @@ export function checkConfig(c: ResolvedConfig): Issue[] {
       : `load_size ${d.load_size} != crop_size ${d.crop_size}, so the real image is cropped at a random offset`;
     issues.push({
       path: ['loss', 'perceptual', 'cache_real'],
-      related: d.flip ? [['dataset', 'flip']] : [['dataset', 'load_size'], ['dataset', 'crop_size']],
+      related: d.flip
+        ? [['dataset', 'flip']]
+        : [
+            ['dataset', 'load_size'],
+            ['dataset', 'crop_size'],
+          ],
       anchor: 'value',
       message: `cache_real reuses phi(real) computed once per image, but ${why} every epoch and the cached features would not match it; set flip: false and load_size equal to crop_size, or cache_real: false`,
     });

@@ -1,6 +1,16 @@
 // Maps a key path of the parsed YAML document to a line and column, so that every diagnostic
 // points at the offending key or value in the user's file.
-import { isCollection, isMap, isScalar, isSeq, visit, type Document, type LineCounter, type Node, type Pair } from 'yaml';
+import {
+  isCollection,
+  isMap,
+  isScalar,
+  isSeq,
+  visit,
+  type Document,
+  type LineCounter,
+  type Node,
+  type Pair,
+} from 'yaml';
 import type { PathSegment } from './diagnostics.js';
 
 export interface Position {
@@ -50,7 +60,11 @@ export class SourceMap {
         const valueStart = rangeOf(pair.value)?.[0];
         // A key without a value (`flip:`) has a null scalar placed after the colon: point at the key.
         const valueRange = rangeOf(pair.value);
-        const valueIsEmpty = isScalar(pair.value) && pair.value.value === null && valueRange !== undefined && valueRange[0] === valueRange[1];
+        const valueIsEmpty =
+          isScalar(pair.value) &&
+          pair.value.value === null &&
+          valueRange !== undefined &&
+          valueRange[0] === valueRange[1];
         if (last && anchor === 'key') return this.pos(keyStart ?? best);
         best = valueStart !== undefined && !valueIsEmpty ? valueStart : (keyStart ?? best);
         if (last) return this.pos(best);
@@ -103,7 +117,15 @@ export class SourceMap {
     visit(this.doc, {
       Collection: (_key, node) => {
         const r = rangeOf(node);
-        if (isCollection(node) && node.flow && r && r[0] < offset && offset <= r[2] && (best === undefined || r[0] > best)) best = r[0];
+        if (
+          isCollection(node) &&
+          node.flow &&
+          r &&
+          r[0] < offset &&
+          offset <= r[2] &&
+          (best === undefined || r[0] > best)
+        )
+          best = r[0];
       },
     });
     return best === undefined ? undefined : this.pos(best);

@@ -8,7 +8,10 @@ function vggLayers(convsPerBlock: readonly number[]): string[] {
 
 /** conv1, maxpool, then per stage K each block `layerK[i]` and the stage output `layerK` (= its last block). */
 function resnetLayers(blocks: readonly number[]): string[] {
-  const stage = (n: number, s: number) => [...Array.from({ length: n }, (_, i) => `layer${s + 1}[${i}]`), `layer${s + 1}`];
+  const stage = (n: number, s: number) => [
+    ...Array.from({ length: n }, (_, i) => `layer${s + 1}[${i}]`),
+    `layer${s + 1}`,
+  ];
   return ['conv1', 'maxpool', ...blocks.flatMap(stage)];
 }
 

@@ -7,7 +7,14 @@ import type { PipelineConfig } from './config.generated.js';
 export type BackendName = NonNullable<PipelineConfig['backend']>;
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
 
-export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const satisfies readonly BackendName[];
+export const BACKEND_NAMES = [
+  'auto',
+  'tensorflow-gpu',
+  'tensorflow',
+  'webgpu',
+  'wasm',
+  'cpu',
+] as const satisfies readonly BackendName[];
 
 export function isBackendName(value: string): value is BackendName {
   return (BACKEND_NAMES as readonly string[]).includes(value);

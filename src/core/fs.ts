@@ -4,11 +4,17 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 
 export async function isFile(p: string): Promise<boolean> {
-  return fs.stat(p).then((s) => s.isFile(), () => false);
+  return fs.stat(p).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 
 export async function pathExists(p: string): Promise<boolean> {
-  return fs.stat(p).then(() => true, () => false);
+  return fs.stat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Write to a temp file beside `file`, then rename: readers never see a half-written file. */

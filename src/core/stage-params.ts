@@ -19,7 +19,10 @@ export type ResolvedConfig = Resolved<PipelineConfig>;
 type C = ResolvedConfig;
 
 /** dataset: decode, resize, split. Flip/crop happen at train time, so they are not here. */
-export type DatasetParams = Pick<C['dataset'], 'source' | 'path' | 'layout' | 'direction' | 'load_size' | 'crop_size' | 'max_images' | 'train_split'> & {
+export type DatasetParams = Pick<
+  C['dataset'],
+  'source' | 'path' | 'layout' | 'direction' | 'load_size' | 'crop_size' | 'max_images' | 'train_split'
+> & {
   /** Split prepared for evaluation (resized to crop_size). */
   eval_split: string;
 };

@@ -14,12 +14,18 @@ export function webgpuVerdict(probe: ProbeResult): { use: true } | { use: false;
   if (!probe.found) return { use: false, reason: probe.reason };
   const a = probe.adapter;
   if (isSoftwareAdapter(a)) {
-    return { use: false, reason: `the WebGPU adapter is a software rasteriser (${a.device || a.description}); ask for it with --backend webgpu` };
+    return {
+      use: false,
+      reason: `the WebGPU adapter is a software rasteriser (${a.device || a.description}); ask for it with --backend webgpu`,
+    };
   }
   return { use: true };
 }
 
-export interface LoadOutcome { loads: boolean; reason?: string }
+export interface LoadOutcome {
+  loads: boolean;
+  reason?: string;
+}
 
 /**
  * The backend `auto` lands on given what loads (as `pipe doctor` found it) and the adapter probe, with the reason

@@ -62,7 +62,9 @@ function expectTermsClose(r: { cpu: LossTerms[]; webgpu: LossTerms[] }, tol: num
     expect(Object.keys(r.webgpu[s]!).sort()).toEqual(Object.keys(c).sort());
     for (const [k, v] of Object.entries(c)) {
       const g = r.webgpu[s]![k]!;
-      expect(Math.abs(g - v) / Math.max(Math.abs(v), 1e-6), `step ${s + 1} ${k}: cpu ${v} webgpu ${g}`).toBeLessThan(tol);
+      expect(Math.abs(g - v) / Math.max(Math.abs(v), 1e-6), `step ${s + 1} ${k}: cpu ${v} webgpu ${g}`).toBeLessThan(
+        tol,
+      );
     }
   });
 }
@@ -81,7 +83,15 @@ describe.skipIf(skipped !== null)(title, () => {
   it('CycleGAN (ResNet, instance norm, image pools): one training step gives the same losses', async () => {
     const p = trainParams({
       dataset: { crop_size: 32, load_size: 32, layout: 'unaligned' },
-      model: { kind: 'cyclegan', generator: 'resnet_6blocks', norm: 'instance', ngf: 4, ndf: 4, pool_size: 2, discriminator: { n_layers: 1 } },
+      model: {
+        kind: 'cyclegan',
+        generator: 'resnet_6blocks',
+        norm: 'instance',
+        ngf: 4,
+        ndf: 4,
+        pool_size: 2,
+        discriminator: { n_layers: 1 },
+      },
       loss: { gan: { mode: 'lsgan' } },
     });
     expectTermsClose(await onBoth(() => steps(p, 1, 32)), 1e-3);
@@ -93,7 +103,9 @@ describe.skipIf(skipped !== null)(title, () => {
     let reads = 0;
     backend.read = (id) => (reads++, read.call(backend, id));
     backend.readSync = (id) => (reads++, readSync.call(backend, id));
-    const trainer = createTrainer(trainParams({ dataset: { crop_size: 32, load_size: 32 }, model: { ngf: 4, ndf: 4 } }));
+    const trainer = createTrainer(
+      trainParams({ dataset: { crop_size: 32, load_size: 32 }, model: { ngf: 4, ndf: 4 } }),
+    );
     try {
       const A = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
       const B = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
@@ -116,7 +128,9 @@ describe.skipIf(skipped !== null)(title, () => {
   it('a device error (invalid pipeline, command...) makes the next read fail instead of returning garbage', async () => {
     await initBackend('webgpu');
     try {
-      const device = (tf.backend() as unknown as { device: { createBuffer(d: { size: number; usage: number }): unknown } }).device;
+      const device = (
+        tf.backend() as unknown as { device: { createBuffer(d: { size: number; usage: number }): unknown } }
+      ).device;
       device.createBuffer({ size: 4, usage: 0xffffff }); // no such usage flags: a validation error
       await new Promise((resolve) => setTimeout(resolve, 50));
       const t = tf.square(tf.tensor1d([2]));

@@ -49,7 +49,8 @@ const INSTALL_HINT: Record<ConcreteBackend, string> = {
   'tensorflow-gpu':
     'install it with `npm i @tensorflow/tfjs-node-gpu` and approve its install script (it downloads libtensorflow 2.9.1, ' +
     'built for CUDA 11.2 / cuDNN 8.1; for CUDA 12 see docs/gpu.md); `pipe doctor` says what is missing',
-  tensorflow: 'install it with `npm i @tensorflow/tfjs-node` (it downloads libtensorflow during install and needs network access)',
+  tensorflow:
+    'install it with `npm i @tensorflow/tfjs-node` (it downloads libtensorflow during install and needs network access)',
   webgpu:
     'install `webgpu` and `@tensorflow/tfjs-backend-webgpu` (`npm i webgpu @tensorflow/tfjs-backend-webgpu`) and make sure a Vulkan (or OpenGL ES) driver is present',
   wasm: 'reinstall the project dependencies (`npm ci`): @tensorflow/tfjs-backend-wasm and its .wasm files should be in node_modules',
@@ -136,7 +137,8 @@ async function loadWebgpu(): Promise<BackendInfo> {
     // No Vulkan adapter Dawn accepts (Debian's lavapipe is refused): Dawn's OpenGL backend in compatibility mode.
     const compat = dawn.create(['backend=opengl']);
     const request = compat.requestAdapter.bind(compat);
-    compat.requestAdapter = (options?: Record<string, unknown>) => request({ ...options, featureLevel: 'compatibility' });
+    compat.requestAdapter = (options?: Record<string, unknown>) =>
+      request({ ...options, featureLevel: 'compatibility' });
     gpu = compat;
     adapterKind = 'opengl-compatibility';
   }
@@ -175,7 +177,8 @@ async function loadWebgpu(): Promise<BackendInfo> {
  */
 function chunkAddN(): void {
   const stock = tf.getKernel('AddN', 'webgpu');
-  const device = (tf.backend() as unknown as { device?: { limits?: { maxStorageBuffersPerShaderStage?: number } } }).device;
+  const device = (tf.backend() as unknown as { device?: { limits?: { maxStorageBuffersPerShaderStage?: number } } })
+    .device;
   const limit = (device?.limits?.maxStorageBuffersPerShaderStage ?? 8) - 1; // one binding is the output
   if (!stock || limit < 2) return;
   tf.unregisterKernel('AddN', 'webgpu');

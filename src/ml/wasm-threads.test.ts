@@ -30,19 +30,31 @@ describe('threaded wasm', () => {
 
   it('has the 4 GB heap maximum that PIPE_TRAIN_OUT_OF_MEMORY names', async () => {
     // The threaded build declares its shared Memory in the glue (the stock build's is inside its .wasm).
-    const glue = await fs.readFile(createRequire(import.meta.url).resolve(`@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js`), 'utf8');
+    const glue = await fs.readFile(
+      createRequire(import.meta.url).resolve(
+        `@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js`,
+      ),
+      'utf8',
+    );
     expect(glue).toContain('"maximum":4294967296/65536,"shared":true');
   });
 
   it('runs XNNPACK on the requested threads and records them, then goes back to the stock build', async () => {
     const two = await initBackend('wasm', { threads: 2 });
-    expect(two).toMatchObject({ name: 'wasm', threads: 2, simd: true, details: { build: 'threaded-simd', threadsRequested: 2 } });
+    expect(two).toMatchObject({
+      name: 'wasm',
+      threads: 2,
+      simd: true,
+      details: { build: 'threaded-simd', threadsRequested: 2 },
+    });
     // The threaded build's heap is shared memory (its maximum, 4 GB, is the stock build's: see the glue's Memory).
     const heap = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer;
     expect(heap).toBeInstanceOf(SharedArrayBuffer);
     const one = await initBackend('wasm', { threads: 1 });
     expect(one).toMatchObject({ threads: 1, details: { build: 'simd', threadsRequested: 1 } });
-    expect((tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer).toBeInstanceOf(ArrayBuffer);
+    expect((tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer).toBeInstanceOf(
+      ArrayBuffer,
+    );
   });
 
   it("gives pipe's conv2d the same value and gradients on 1 and 2 threads", async () => {

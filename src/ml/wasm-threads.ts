@@ -41,7 +41,10 @@ interface ThreadedModule {
 interface FactoryConfig {
   locateFile(file: string): string | URL;
   mainScriptUrlOrBlob: string;
-  instantiateWasm(imports: { env: Record<string, unknown> }, receive: (i: WebAssembly.Instance, m: WebAssembly.Module) => void): object;
+  instantiateWasm(
+    imports: { env: Record<string, unknown> },
+    receive: (i: WebAssembly.Instance, m: WebAssembly.Module) => void,
+  ): object;
   onAbort(what: unknown): void;
 }
 
@@ -65,7 +68,9 @@ function wasmOutDir(): string {
 
 /** The pthread worker: an ES module (data: URLs always are) that gives the package's CommonJS worker script what it uses. */
 function workerUrl(mainScript: string): URL {
-  const { wasmWorkerContents } = requireHere(path.join(wasmOutDir(), `${BUILD}.worker.js`)) as { wasmWorkerContents: string };
+  const { wasmWorkerContents } = requireHere(path.join(wasmOutDir(), `${BUILD}.worker.js`)) as {
+    wasmWorkerContents: string;
+  };
   // The package keeps the script in a template literal, which turned its "\n" escapes into raw newlines inside string
   // literals; tfjs's browser loader escapes them back the same way.
   const script = wasmWorkerContents.replace(/\n/g, '\\n');
@@ -85,7 +90,10 @@ async function startModule(threads: number): Promise<ThreadedModule> {
   const factory = requireHere(mainScript) as (c: FactoryConfig) => Promise<ThreadedModule>;
   const worker = workerUrl(mainScript);
   return new Promise<ThreadedModule>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the threaded wasm build did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`the threaded wasm build did not start within ${START_TIMEOUT_MS / 1000} s`)),
+      START_TIMEOUT_MS,
+    );
     timer.unref();
     const fail = (err: unknown) => {
       clearTimeout(timer);

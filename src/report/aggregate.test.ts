@@ -35,7 +35,13 @@ describe('aggregateRun', () => {
         return [c.id, fakeEvaluation(base.map((v) => v + shift))];
       }),
     );
-    const run = aggregateRun({ pipeline: 'p', baseline: 'a', configs, evaluations, checks: [{ variant: 'b', metric: 'ssim', min: 0.5 }] });
+    const run = aggregateRun({
+      pipeline: 'p',
+      baseline: 'a',
+      configs,
+      evaluations,
+      checks: [{ variant: 'b', metric: 'ssim', min: 0.5 }],
+    });
     expect(hasSeedGroups(run)).toBe(true);
     expect(Object.keys(run.groups)).toEqual(['a', 'b']);
     const b = run.groups.b.summary.ssim!;
@@ -50,11 +56,18 @@ describe('aggregateRun', () => {
 
   it('labels groups by the non-seed overrides that vary inside a variant', () => {
     const configs = ['relu2_2', 'relu3_3'].flatMap((layer) =>
-      [1, 2].map((seed) => ({ id: `p-${layer}-${seed}`, variant: 'p', overrides: { 'loss.perceptual.layers': { [layer]: 1 }, 'train.seed': seed } })),
+      [1, 2].map((seed) => ({
+        id: `p-${layer}-${seed}`,
+        variant: 'p',
+        overrides: { 'loss.perceptual.layers': { [layer]: 1 }, 'train.seed': seed },
+      })),
     );
     const evaluations = Object.fromEntries(configs.map((c) => [c.id, fakeEvaluation(base)]));
     const run = aggregateRun({ pipeline: 'p', baseline: null, configs, evaluations });
-    expect(Object.keys(run.groups).sort()).toEqual(['p loss.perceptual.layers={"relu2_2":1}', 'p loss.perceptual.layers={"relu3_3":1}']);
+    expect(Object.keys(run.groups).sort()).toEqual([
+      'p loss.perceptual.layers={"relu2_2":1}',
+      'p loss.perceptual.layers={"relu3_3":1}',
+    ]);
     expect(run.variants.p.configs).toHaveLength(4);
   });
 });

@@ -1,6 +1,16 @@
 // Builds the run-level metrics.json from the evaluate stages' files: per config, per seed group
 // (configs differing only by train.seed) and per variant, plus paired tests against the baseline.
-import type { AggregateMetrics, Check, ConfigMetrics, EvaluateMetricsFile, MetricName, PairedTest, PairMetricName, RunMetricsFile, Summary } from '../core/formats/metrics-file.js';
+import type {
+  AggregateMetrics,
+  Check,
+  ConfigMetrics,
+  EvaluateMetricsFile,
+  MetricName,
+  PairedTest,
+  PairMetricName,
+  RunMetricsFile,
+  Summary,
+} from '../core/formats/metrics-file.js';
 import { PAIR_METRICS } from '../ml/metrics/definitions.js';
 import { aggregateSeeds, mean, pairedTTest } from '../ml/metrics/stats.js';
 
@@ -31,11 +41,12 @@ function groupLabels(configs: ConfigRef[]): Map<string, string> {
   const labels = new Map<string, string>();
   for (const [variant, list] of byVariant) {
     const keys = new Set(list.flatMap((c) => Object.keys(c.overrides)).filter((k) => k !== SEED_KEY));
-    const varying = [...keys]
-      .filter((k) => new Set(list.map((c) => formatValue(c.overrides[k]))).size > 1)
-      .sort();
+    const varying = [...keys].filter((k) => new Set(list.map((c) => formatValue(c.overrides[k]))).size > 1).sort();
     for (const c of list) {
-      labels.set(c.id, varying.length ? `${variant} ${varying.map((k) => `${k}=${formatValue(c.overrides[k])}`).join(' ')}` : variant);
+      labels.set(
+        c.id,
+        varying.length ? `${variant} ${varying.map((k) => `${k}=${formatValue(c.overrides[k])}`).join(' ')}` : variant,
+      );
     }
   }
   return labels;
@@ -72,8 +83,14 @@ function pairedVs(
   const out: Partial<Record<MetricName, PairedTest>> = {};
   for (const m of PAIR_METRICS) {
     if (!metrics.includes(m)) continue;
-    const a = perImageMeans(ids.map((id) => configs[id]), m);
-    const b = perImageMeans(baselineIds.map((id) => configs[id]), m);
+    const a = perImageMeans(
+      ids.map((id) => configs[id]),
+      m,
+    );
+    const b = perImageMeans(
+      baselineIds.map((id) => configs[id]),
+      m,
+    );
     const names = [...a.keys()].filter((n) => b.has(n));
     if (names.length < 2) continue;
     out[m] = pairedTTest(

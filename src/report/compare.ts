@@ -30,7 +30,12 @@ export function compareRuns(a: RunMetricsFile, b: RunMetricsFile): CompareRow[] 
         delta = vb - va;
         const gain = improvement(metric, vb, va);
         // Differences below the printed precision are "same".
-        verdict = Math.abs(gain) < 0.5 * 10 ** -METRICS[metric].digits || Number.isNaN(gain) ? 'same' : gain > 0 ? 'better' : 'worse';
+        verdict =
+          Math.abs(gain) < 0.5 * 10 ** -METRICS[metric].digits || Number.isNaN(gain)
+            ? 'same'
+            : gain > 0
+              ? 'better'
+              : 'worse';
       }
       rows.push({ variant, metric, a: va, b: vb, delta, verdict });
     }
@@ -64,10 +69,19 @@ export function formatCompare(rows: CompareRow[], labels: [string, string], mark
   if (rows.length === 0) return 'No metrics in common.\n';
   if (markdown) {
     const esc = (s: string) => s.replace(/\|/g, '\\|');
-    return [`| ${header.map(esc).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.map(esc).join(' | ')} |`), ''].join('\n');
+    return [
+      `| ${header.map(esc).join(' | ')} |`,
+      `|${header.map(() => '---').join('|')}|`,
+      ...body.map((r) => `| ${r.map(esc).join(' | ')} |`),
+      '',
+    ].join('\n');
   }
   const all = [header, ...body];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line), ''].join('\n');
 }

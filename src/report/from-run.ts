@@ -9,7 +9,10 @@ import { buildReportModel, type ReportModel, type StageTiming } from './model.js
 import { writeReport } from './write.js';
 
 interface RunRecordLike {
-  stages?: Record<string, { kind?: string; status?: string; seconds?: number; backend?: { name?: string } | null; cacheEntry?: string }>;
+  stages?: Record<
+    string,
+    { kind?: string; status?: string; seconds?: number; backend?: { name?: string } | null; cacheEntry?: string }
+  >;
 }
 
 async function readJson<T>(file: string): Promise<T | undefined> {
@@ -20,9 +23,13 @@ async function readJson<T>(file: string): Promise<T | undefined> {
   }
 }
 
-export async function renderRunReport(runDir: string, outDir = runDir): Promise<{ model: ReportModel; files: string[] }> {
+export async function renderRunReport(
+  runDir: string,
+  outDir = runDir,
+): Promise<{ model: ReportModel; files: string[] }> {
   const dag = await readJson<Dag>(path.join(runDir, 'dag.json'));
-  if (!dag) throw new RunNotReadyError(`${runDir} is not a run directory (no readable dag.json). Give runs/<name>/<run-id>.`);
+  if (!dag)
+    throw new RunNotReadyError(`${runDir} is not a run directory (no readable dag.json). Give runs/<name>/<run-id>.`);
   const report = Object.values(dag.stages).find((s) => s.kind === 'report');
   if (!report) throw new RunNotReadyError(`The pipeline of ${runDir} has no report stage.`);
   const record = (await readJson<RunRecordLike>(path.join(runDir, 'run.json'))) ?? {};
@@ -31,7 +38,9 @@ export async function renderRunReport(runDir: string, outDir = runDir): Promise<
   const missing: string[] = [];
   for (const [name, stageId] of Object.entries(report.inputs)) {
     const cacheEntry = record.stages?.[stageId]?.cacheEntry;
-    const dir = (await resolveStageDir(runDir, stageId)) ?? (cacheEntry && (await fs.stat(cacheEntry).catch(() => undefined)) ? cacheEntry : undefined);
+    const dir =
+      (await resolveStageDir(runDir, stageId)) ??
+      (cacheEntry && (await fs.stat(cacheEntry).catch(() => undefined)) ? cacheEntry : undefined);
     if (!dir) {
       missing.push(`${stageId} (${record.stages?.[stageId]?.status ?? 'no output'})`);
       continue;

@@ -39,14 +39,25 @@ function summaryCell(metric: MetricName, row: MetricRow, showTest: boolean): str
     c.delta === null
       ? ''
       : `<span class="delta ${c.delta > 0 ? 'better' : c.delta < 0 ? 'worse' : ''}">${c.delta > 0 ? '+' : ''}${formatMetric(metric, c.delta)}</span>`;
-  const test = showTest && c.test ? `<span class="p" title="paired t-test vs baseline, n=${c.test.n}">p ${formatP(c.test.p)}</span>` : '';
+  const test =
+    showTest && c.test
+      ? `<span class="p" title="paired t-test vs baseline, n=${c.test.n}">p ${formatP(c.test.p)}</span>`
+      : '';
   // Mean, star and change on the first line, interval (and p) below: keeps wide tables on screen.
   return `<td class="${c.best ? 'best' : ''}"><span class="mean">${formatMetric(metric, s.mean)}</span>${c.best ? ' <span class="star" title="best">★</span>' : ''} ${delta}<br>${interval} ${test}</td>`;
 }
 
-function metricsTable(id: string, rows: MetricRow[], metrics: MetricName[], opts: { nLabel?: string; showTest?: boolean }): string {
+function metricsTable(
+  id: string,
+  rows: MetricRow[],
+  metrics: MetricName[],
+  opts: { nLabel?: string; showTest?: boolean },
+): string {
   const head = metrics
-    .map((m) => `<th title="${esc(METRICS[m].description)}">${esc(METRICS[m].label)} ${METRICS[m].higherIsBetter ? '↑' : '↓'}</th>`)
+    .map(
+      (m) =>
+        `<th title="${esc(METRICS[m].description)}">${esc(METRICS[m].label)} ${METRICS[m].higherIsBetter ? '↑' : '↓'}</th>`,
+    )
     .join('');
   const body = rows
     .map(
@@ -90,7 +101,8 @@ function checksTable(model: ReportModel): string {
 }
 
 function samplesGrid(direction: string, rows: SampleRow[], configs: string[]): string {
-  const img = (src: string | null, alt: string) => (src ? `<img src="${src}" alt="${esc(alt)}" loading="eager">` : '<span class="na">n/a</span>');
+  const img = (src: string | null, alt: string) =>
+    src ? `<img src="${src}" alt="${esc(alt)}" loading="eager">` : '<span class="na">n/a</span>';
   const head = `<tr><th>image</th><th>input</th>${configs.map((c) => `<th>${esc(c)}</th>`).join('')}<th>target</th></tr>`;
   const body = rows
     .map(
@@ -106,7 +118,9 @@ function samplesGrid(direction: string, rows: SampleRow[], configs: string[]): s
 
 function overridesText(o: Record<string, unknown>): string {
   const entries = Object.entries(o);
-  return entries.length ? entries.map(([k, v]) => `${k} = ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('; ') : '(base config)';
+  return entries.length
+    ? entries.map(([k, v]) => `${k} = ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('; ')
+    : '(base config)';
 }
 
 const STYLE = `
@@ -152,11 +166,17 @@ export function renderReportHtml(model: ReportModel): string {
     ? `<h3>Seed-averaged</h3><p class="note">Mean of the seed means with a 95 % Student-t interval across seeds; p: paired t-test vs the baseline on per-image values.</p><div class="scroll">${metricsTable('seed-table', groupRows(run), metrics, { nLabel: 'seeds', showTest: true })}</div>`
     : '';
   const stageRows = model.stages
-    .map((s) => `<tr><td>${esc(s.id)}</td><td>${esc(s.kind)}</td><td>${esc(s.status)}</td><td>${s.seconds === null ? '' : s.seconds.toFixed(1)}</td><td>${esc(s.backend ?? '')}</td></tr>`)
+    .map(
+      (s) =>
+        `<tr><td>${esc(s.id)}</td><td>${esc(s.kind)}</td><td>${esc(s.status)}</td><td>${s.seconds === null ? '' : s.seconds.toFixed(1)}</td><td>${esc(s.backend ?? '')}</td></tr>`,
+    )
     .join('\n');
   const speedRows = Object.entries(run.configs)
     .filter(([, c]) => c.speed)
-    .map(([id, c]) => `<tr><td>${esc(id)}</td><td>${c.speed!.images_per_second.toFixed(2)}</td><td>${c.speed!.ms_per_image.toFixed(1)}</td><td>${esc(c.speed!.backend)}</td></tr>`)
+    .map(
+      ([id, c]) =>
+        `<tr><td>${esc(id)}</td><td>${c.speed!.images_per_second.toFixed(2)}</td><td>${c.speed!.ms_per_image.toFixed(1)}</td><td>${esc(c.speed!.backend)}</td></tr>`,
+    )
     .join('\n');
 
   return `<!doctype html>
@@ -170,7 +190,9 @@ ${model.description ? `<p>${esc(model.description)}</p>` : ''}
 <h2>Metrics</h2>
 <p class="note">Mean over the evaluation images with the 95 % bootstrap interval; ★ best per column; the coloured number is the change vs the baseline, signed so that + is better (↑ higher is better, ↓ lower is better).</p>
 <div class="scroll">${metricsTable('metrics-table', configRows(run), metrics, {})}</div>
-${distributionNotes(run).map((n) => `<p class="note distribution">${esc(n)}</p>`).join('\n')}
+${distributionNotes(run)
+  .map((n) => `<p class="note distribution">${esc(n)}</p>`)
+  .join('\n')}
 ${seedSection}
 ${pairedTable(model, metrics)}
 
@@ -190,7 +212,9 @@ ${Object.entries(model.samples)
 
 <h2>Use the models</h2>
 <p class="note">From the pipeline's folder: apply a config's generator to new images, or export it (see docs/models-in-and-out.md).</p>
-<div id="model-commands">${modelCommands(model.params).map((m) => `<h3>${esc(m.config)}</h3><pre>${esc([m.predict, ...m.exports].join('\n'))}</pre>`).join('\n')}</div>
+<div id="model-commands">${modelCommands(model.params)
+    .map((m) => `<h3>${esc(m.config)}</h3><pre>${esc([m.predict, ...m.exports].join('\n'))}</pre>`)
+    .join('\n')}</div>
 
 <h2>Pipeline</h2>
 <table id="variants"><thead><tr><th>config</th><th>variant</th><th>differences from the base</th></tr></thead><tbody>

@@ -26,7 +26,9 @@ function epochShares(s: LossSeries, terms: string[], epoch: number): EpochShares
 /** First and last epoch's shares; empty without epoch information or generator terms. */
 export function lossShares(s: LossSeries): EpochShares[] {
   if (!s.epochs?.length) return [];
-  const terms = Object.keys(s.terms).filter((t) => isGeneratorTerm(t) && s.terms[t]!.some((v) => Number.isFinite(v) && v !== 0));
+  const terms = Object.keys(s.terms).filter(
+    (t) => isGeneratorTerm(t) && s.terms[t]!.some((v) => Number.isFinite(v) && v !== 0),
+  );
   if (!terms.length) return [];
   const epochs = s.epochs.filter((e) => Number.isFinite(e));
   if (!epochs.length) return [];
@@ -37,12 +39,16 @@ export function lossShares(s: LossSeries): EpochShares[] {
 
 /** "G_GAN 2.1 % · G_L1 80.3 % · G_perceptual 17.6 %" */
 export function formatShares(e: EpochShares): string {
-  return Object.entries(e.shares).map(([t, v]) => `${t} ${pct(v)}`).join(' · ');
+  return Object.entries(e.shares)
+    .map(([t, v]) => `${t} ${pct(v)}`)
+    .join(' · ');
 }
 
 const pct = (v: number) => (v >= 0.001 || v === 0 ? `${(100 * v).toFixed(1)} %` : `${(100 * v).toExponential(0)} %`);
 
 /** One row per config and epoch (first, last) for the report's table. */
 export function sharesRows(model: Pick<ReportModel, 'losses'>): { id: string; epoch: number; text: string }[] {
-  return Object.entries(model.losses).flatMap(([id, s]) => lossShares(s).map((e) => ({ id, epoch: e.epoch, text: formatShares(e) })));
+  return Object.entries(model.losses).flatMap(([id, s]) =>
+    lossShares(s).map((e) => ({ id, epoch: e.epoch, text: formatShares(e) })),
+  );
 }

@@ -36,7 +36,8 @@ export function parseLosses(text: string): LossSeries {
     });
   }
   const out: LossSeries = { steps: rows.map((r) => r.step as number), terms };
-  if (rows.some((r) => typeof r.epoch === 'number')) out.epochs = rows.map((r) => (typeof r.epoch === 'number' ? r.epoch : NaN));
+  if (rows.some((r) => typeof r.epoch === 'number'))
+    out.epochs = rows.map((r) => (typeof r.epoch === 'number' ? r.epoch : NaN));
   return out;
 }
 

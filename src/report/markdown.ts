@@ -22,13 +22,23 @@ const cellText = (m: MetricName, r: MetricRow, showTest: boolean): string => {
 };
 
 function table(rows: MetricRow[], metrics: MetricName[], first: string, showN: boolean, showTest: boolean): string {
-  const head = [first, ...(showN ? ['seeds'] : []), ...metrics.map((m) => `${METRICS[m].label} ${METRICS[m].higherIsBetter ? '↑' : '↓'}`)];
+  const head = [
+    first,
+    ...(showN ? ['seeds'] : []),
+    ...metrics.map((m) => `${METRICS[m].label} ${METRICS[m].higherIsBetter ? '↑' : '↓'}`),
+  ];
   const lines = rows.map((r) =>
-    [`${r.label}${r.isBaseline ? ' (baseline)' : ''}`, ...(showN ? [String(r.n)] : []), ...metrics.map((m) => cellText(m, r, showTest))]
+    [
+      `${r.label}${r.isBaseline ? ' (baseline)' : ''}`,
+      ...(showN ? [String(r.n)] : []),
+      ...metrics.map((m) => cellText(m, r, showTest)),
+    ]
       .map((s) => s.replace(/\|/g, '\\|'))
       .join(' | '),
   );
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...lines.map((l) => `| ${l} |`)].join('\n');
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...lines.map((l) => `| ${l} |`)].join(
+    '\n',
+  );
 }
 
 export function renderReportMarkdown(model: ReportModel): string {
@@ -57,8 +67,16 @@ export function renderReportMarkdown(model: ReportModel): string {
   }
   const shares = sharesRows(model);
   if (shares.length) {
-    out.push('### Generator loss shares', '', 'Each weighted term\'s share of the generator loss (mean over the epoch\'s logged steps).', '',
-      '| config | epoch | shares |', '|---|---|---|', ...shares.map((r) => `| ${r.id} | ${r.epoch} | ${r.text} |`), '');
+    out.push(
+      '### Generator loss shares',
+      '',
+      "Each weighted term's share of the generator loss (mean over the epoch's logged steps).",
+      '',
+      '| config | epoch | shares |',
+      '|---|---|---|',
+      ...shares.map((r) => `| ${r.id} | ${r.epoch} | ${r.text} |`),
+      '',
+    );
   }
   out.push('### Checks', '', formatChecksMarkdown(model.checks));
   out.push('', modelCommandsMarkdown(model.params));

@@ -6,7 +6,12 @@ import type { ReportParams } from '../core/stage-params.js';
 import { evaluateChecks, type CheckResult } from '../checks/evaluate-checks.js';
 import { aggregateRun, type ConfigRef } from './aggregate.js';
 import { readLosses, type LossSeries } from './losses.js';
-import { readMetricsFile, type Direction, type EvaluateMetricsFile, type RunMetricsFile } from '../core/formats/metrics-file.js';
+import {
+  readMetricsFile,
+  type Direction,
+  type EvaluateMetricsFile,
+  type RunMetricsFile,
+} from '../core/formats/metrics-file.js';
 
 export interface StageTiming {
   id: string;
@@ -95,7 +100,13 @@ export async function timingsFromStageRecords(dirs: Record<string, string>): Pro
         seconds?: number;
         backend?: { name?: string } | null;
       };
-      out.push({ id, kind: rec.kind ?? id.split('/')[0], status: 'done', seconds: rec.seconds ?? null, backend: rec.backend?.name ?? null });
+      out.push({
+        id,
+        kind: rec.kind ?? id.split('/')[0],
+        status: 'done',
+        seconds: rec.seconds ?? null,
+        backend: rec.backend?.name ?? null,
+      });
     } catch {
       // inputs published without a record (tests): no timing
     }
@@ -111,9 +122,16 @@ export async function buildReportModel(src: ReportSources): Promise<ReportModel>
     if (!dir) throw new Error(`report: no evaluate output for config "${c.id}"`);
     evaluations[c.id] = await readMetricsFile(path.join(dir, 'metrics.json'), ['pipe.evaluate/1']);
   }
-  const run = aggregateRun({ pipeline: p.name, baseline: p.report.baseline, configs: p.configs, evaluations, checks: p.checks });
+  const run = aggregateRun({
+    pipeline: p.name,
+    baseline: p.report.baseline,
+    configs: p.configs,
+    evaluations,
+    checks: p.checks,
+  });
   const losses: Record<string, LossSeries> = {};
-  for (const c of p.configs) if (src.trainDirs[c.id]) losses[c.id] = await readLosses(path.join(src.trainDirs[c.id], 'losses.jsonl'));
+  for (const c of p.configs)
+    if (src.trainDirs[c.id]) losses[c.id] = await readLosses(path.join(src.trainDirs[c.id], 'losses.jsonl'));
   const samples: ReportModel['samples'] = {};
   for (const d of ['AtoB', 'BtoA'] as const) {
     const rows = await sampleRows(d, p.configs, evaluations, src.evaluateDirs, p.report.samples);

@@ -33,7 +33,9 @@ function baselineMean(run: RunMetricsFile, metric: MetricName): number | null {
 
 function markBest(rows: MetricRow[], metrics: MetricName[]): void {
   for (const m of metrics) {
-    const values = rows.map((r) => r.cells[m]?.summary?.mean).filter((v): v is number => typeof v === 'number' && !Number.isNaN(v));
+    const values = rows
+      .map((r) => r.cells[m]?.summary?.mean)
+      .filter((v): v is number => typeof v === 'number' && !Number.isNaN(v));
     if (values.length < 2) continue;
     const best = METRICS[m].higherIsBetter ? Math.max(...values) : Math.min(...values);
     for (const r of rows) if (r.cells[m] && r.cells[m]!.summary?.mean === best) r.cells[m]!.best = true;

@@ -19,7 +19,12 @@ export function engineVersion(): string {
 export function runtimeVersions(): Record<string, string> {
   const out: Record<string, string> = { pipe: engineVersion(), node: process.version };
   const require = createRequire(import.meta.url);
-  for (const pkg of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu']) {
+  for (const pkg of [
+    '@tensorflow/tfjs-core',
+    '@tensorflow/tfjs-backend-wasm',
+    '@tensorflow/tfjs-node',
+    '@tensorflow/tfjs-node-gpu',
+  ]) {
     try {
       out[pkg] = (require(`${pkg}/package.json`) as { version: string }).version;
     } catch {

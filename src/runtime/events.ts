@@ -51,11 +51,19 @@ export class RecordingReporter implements Reporter {
 
 /** One line for a progress update: the stage's own message, else epoch/step, loss and ETA. */
 export function progressText(p: StageProgress): string {
-  if (p.message) return p.etaSeconds !== undefined && !/eta/i.test(p.message) ? `${p.message} ETA ${formatSeconds(p.etaSeconds)}` : p.message;
+  if (p.message)
+    return p.etaSeconds !== undefined && !/eta/i.test(p.message)
+      ? `${p.message} ETA ${formatSeconds(p.etaSeconds)}`
+      : p.message;
   const parts: string[] = [];
   if (p.epoch !== undefined) parts.push(`epoch ${p.epoch}`);
   if (p.step !== undefined) parts.push(p.totalSteps ? `step ${p.step}/${p.totalSteps}` : `step ${p.step}`);
-  if (p.losses) parts.push(Object.entries(p.losses).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(' '));
+  if (p.losses)
+    parts.push(
+      Object.entries(p.losses)
+        .map(([k, v]) => `${k} ${v.toPrecision(3)}`)
+        .join(' '),
+    );
   if (p.fraction !== undefined) parts.push(`${Math.round(p.fraction * 100)}%`);
   if (p.etaSeconds !== undefined) parts.push(`ETA ${formatSeconds(p.etaSeconds)}`);
   return parts.join(' ');

@@ -25,7 +25,11 @@ export function workerId(): string {
 }
 
 // eslint-disable-next-line max-lines-per-function -- lock, work dir, run, rename: one publish sequence; to split next
-export async function executeStageJob(job: StageJob, store: ArtefactStore, hooks: ExecuteHooks = {}): Promise<StageOutcome> {
+export async function executeStageJob(
+  job: StageJob,
+  store: ArtefactStore,
+  hooks: ExecuteHooks = {},
+): Promise<StageOutcome> {
   const started = Date.now();
   const log = (line: string) => hooks.onLog?.(line);
   const outcome = (status: 'done' | 'failed', error?: string): StageOutcome => ({
@@ -55,7 +59,10 @@ export async function executeStageJob(job: StageJob, store: ArtefactStore, hooks
     if (store instanceof DirectoryStore) {
       lock = await acquireStageLock(store.lockPath(job.fingerprint), job.stageId, {
         signal: hooks.signal,
-        onWait: (owner) => log(`${job.stageId}: waiting for ${owner ? `${owner.host}:${owner.pid}` : 'another process'}, which is computing the same stage`),
+        onWait: (owner) =>
+          log(
+            `${job.stageId}: waiting for ${owner ? `${owner.host}:${owner.pid}` : 'another process'}, which is computing the same stage`,
+          ),
         // A forced recompute waits for the lock; otherwise the other process's entry will do.
         ...(job.force ? {} : { done: async () => !!(await store.lookup(job.fingerprint)) }),
       });
@@ -79,18 +86,19 @@ export async function executeStageJob(job: StageJob, store: ArtefactStore, hooks
 
     log(`${job.stageId}: ${job.kind} v${kind.version} fingerprint ${job.fingerprint} worker ${workerId()}`);
     const startedAt = new Date().toISOString();
-    const result: StageResult = (await kind.run({
-      stageId: job.stageId,
-      fingerprint: job.fingerprint,
-      params: job.params,
-      inputs,
-      outDir,
-      workDir,
-      env: job.env,
-      progress: (p) => hooks.onProgress?.(p),
-      log,
-      signal: hooks.signal ?? new AbortController().signal,
-    })) ?? {};
+    const result: StageResult =
+      (await kind.run({
+        stageId: job.stageId,
+        fingerprint: job.fingerprint,
+        params: job.params,
+        inputs,
+        outDir,
+        workDir,
+        env: job.env,
+        progress: (p) => hooks.onProgress?.(p),
+        log,
+        signal: hooks.signal ?? new AbortController().signal,
+      })) ?? {};
     if (hooks.signal?.aborted) throw new StageInterruptedError();
 
     const finishedAt = new Date().toISOString();
@@ -133,7 +141,10 @@ export async function executeStageJob(job: StageJob, store: ArtefactStore, hooks
 
 class InputMissingError extends PipeError {
   constructor(name: string, fp: string) {
-    super('PIPE_INPUT_MISSING', `input "${name}" (fingerprint ${fp.slice(0, 12)}) is not in the cache; was the cache cleaned while the run was going? Rerun the pipeline.`);
+    super(
+      'PIPE_INPUT_MISSING',
+      `input "${name}" (fingerprint ${fp.slice(0, 12)}) is not in the cache; was the cache cleaned while the run was going? Rerun the pipeline.`,
+    );
   }
 }
 

@@ -11,7 +11,16 @@ import { FINGERPRINT_SCHEME, fingerprintDag, fingerprintOf, type FingerprintDeta
 const env = { projectDir: '/p', backend: 'auto' as const, downloadDir: '/d' };
 
 function details(over: Partial<FingerprintDetails> = {}): FingerprintDetails {
-  return { scheme: FINGERPRINT_SCHEME, kind: 'train', kindVersion: 1, params: { a: 1, b: { c: [1, 2], d: 'x' } }, inputs: { dataset: 'f'.repeat(64) }, sources: {}, engine: '0.1.0', ...over };
+  return {
+    scheme: FINGERPRINT_SCHEME,
+    kind: 'train',
+    kindVersion: 1,
+    params: { a: 1, b: { c: [1, 2], d: 'x' } },
+    inputs: { dataset: 'f'.repeat(64) },
+    sources: {},
+    engine: '0.1.0',
+    ...over,
+  };
 }
 
 const yaml = (train: string) => `name: fp
@@ -54,13 +63,22 @@ describe('fingerprints', () => {
     const implicit = await fingerprintsOf(yaml('{ epochs: 3 }'));
     const explicit = await fingerprintsOf(yaml('{ seed: 1, lr: 0.0002, epochs: 3, batch_size: 1, beta1: 0.5 }'));
     expect(explicit).toEqual(implicit);
-    expect(Object.keys(implicit).sort()).toEqual(['dataset', 'evaluate/a', 'evaluate/b', 'report', 'train/a', 'train/b']);
+    expect(Object.keys(implicit).sort()).toEqual([
+      'dataset',
+      'evaluate/a',
+      'evaluate/b',
+      'report',
+      'train/a',
+      'train/b',
+    ]);
   });
 
   it('one changed param reruns that stage and its downstream only', async () => {
     const before = await fingerprintsOf(yaml('{ epochs: 3 }'));
     const after = await fingerprintsOf(yaml('{ epochs: 3 }').replace('train.seed: 2', 'train.seed: 3'));
-    const changed = Object.keys(before).filter((id) => before[id] !== after[id]).sort();
+    const changed = Object.keys(before)
+      .filter((id) => before[id] !== after[id])
+      .sort();
     expect(changed).toEqual(['evaluate/b', 'report', 'train/b']);
   });
 

@@ -5,7 +5,13 @@ import { DagCycleError, descendants, selectStages, topologicalOrder } from './gr
 function dag(edges: Record<string, string[]>): Dag {
   const stages: Record<string, Stage> = {};
   for (const [id, deps] of Object.entries(edges)) {
-    stages[id] = { id, kind: 'train', configs: [], params: {}, inputs: Object.fromEntries(deps.map((d, i) => [`in${i}`, d])) };
+    stages[id] = {
+      id,
+      kind: 'train',
+      configs: [],
+      params: {},
+      inputs: Object.fromEntries(deps.map((d, i) => [`in${i}`, d])),
+    };
   }
   return { pipeline: 'g', configs: [], stages, deps: edges };
 }
@@ -22,7 +28,8 @@ const pipeline = dag({
 describe('graph', () => {
   it('orders every stage after its dependencies', () => {
     const order = topologicalOrder(pipeline);
-    for (const [id, deps] of Object.entries(pipeline.deps)) for (const d of deps) expect(order.indexOf(d)).toBeLessThan(order.indexOf(id));
+    for (const [id, deps] of Object.entries(pipeline.deps))
+      for (const d of deps) expect(order.indexOf(d)).toBeLessThan(order.indexOf(id));
   });
 
   it('names the stages of a cycle', () => {

@@ -59,7 +59,10 @@ export function descendants(dag: Dag, id: string, dependents = dependentsMap(dag
 
 export function globMatcher(glob: string | undefined): (id: string) => boolean {
   if (!glob) return () => false;
-  const patterns = glob.split(',').map((s) => s.trim()).filter(Boolean);
+  const patterns = glob
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const m = picomatch(patterns, { dot: true });
   return (id) => m(id);
 }

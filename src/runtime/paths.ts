@@ -9,13 +9,14 @@ const PATH_KEY = /^(path|.*_path|.*_dir)$/;
 export function checkPipelinePaths(dag: Dag, pipelineFile: string, projectDir: string): void {
   const pipelineDir = path.dirname(path.resolve(pipelineFile));
   const problems = new Set<string>();
-  for (const stage of Object.values(dag.stages)) walk(stage.params, '', (key, value) => {
-    if (path.isAbsolute(value)) return;
-    const abs = path.resolve(pipelineDir, value);
-    if (!isInside(abs, pipelineDir) && !isInside(abs, path.resolve(projectDir))) {
-      problems.add(`${key}: "${value}" resolves to ${abs}, outside ${pipelineDir} and the project ${projectDir}`);
-    }
-  });
+  for (const stage of Object.values(dag.stages))
+    walk(stage.params, '', (key, value) => {
+      if (path.isAbsolute(value)) return;
+      const abs = path.resolve(pipelineDir, value);
+      if (!isInside(abs, pipelineDir) && !isInside(abs, path.resolve(projectDir))) {
+        problems.add(`${key}: "${value}" resolves to ${abs}, outside ${pipelineDir} and the project ${projectDir}`);
+      }
+    });
   if (problems.size) {
     throw new UserError(
       'PIPE_PATH_OUTSIDE_PROJECT',

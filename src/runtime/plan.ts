@@ -35,7 +35,15 @@ export async function planCompiled(compiled: Compiled, opts: LocationOptions = {
     const stage = compiled.dag.stages[id]!;
     const fp = p.fingerprints[id]!;
     const cached = !!(await p.store.lookup(fp.value));
-    const row: PlanRow = { id, kind: stage.kind, configs: stage.configs, variants: [...new Set(stage.configs.map((c) => variantOf.get(c) ?? c))], deps: depsOf(compiled.dag, id), fingerprint: fp.value, cached };
+    const row: PlanRow = {
+      id,
+      kind: stage.kind,
+      configs: stage.configs,
+      variants: [...new Set(stage.configs.map((c) => variantOf.get(c) ?? c))],
+      deps: depsOf(compiled.dag, id),
+      fingerprint: fp.value,
+      cached,
+    };
     if (!cached) {
       const why = explainMiss(index[id], fp);
       row.why = why.text;
@@ -49,7 +57,9 @@ export async function planCompiled(compiled: Compiled, opts: LocationOptions = {
 
 export function formatPlan(plan: Plan): string {
   const todo = plan.stages.filter((s) => !s.cached).length;
-  const lines = [`${plan.pipeline}: ${plan.stages.length} stages, ${plan.stages.length - todo} cached, ${todo} to run (cache ${plan.cacheDir})`];
+  const lines = [
+    `${plan.pipeline}: ${plan.stages.length} stages, ${plan.stages.length - todo} cached, ${todo} to run (cache ${plan.cacheDir})`,
+  ];
   const idWidth = Math.max(...plan.stages.map((s) => s.id.length), 5);
   for (const s of plan.stages) {
     const state = s.cached ? 'cached' : `run    ${s.why ?? ''}`;

@@ -30,12 +30,22 @@ export async function prepareCompiled(compiled: Compiled, opts: LocationOptions 
   const loc = resolveLocations(opts);
   const config = compiled.config as { backend?: BackendName; backend_options?: { threads?: number | 'auto' } };
   const backend = opts.backend ?? config.backend ?? undefined;
-  const { threads } = resolveThreads({ flag: opts.threads, env: process.env.PIPE_THREADS, pipeline: config.backend_options?.threads, jobs: opts.jobs });
+  const { threads } = resolveThreads({
+    flag: opts.threads,
+    env: process.env.PIPE_THREADS,
+    pipeline: config.backend_options?.threads,
+    jobs: opts.jobs,
+  });
   const env = stageEnv(loc, compiled.file, backend, threads);
   checkPipelinePaths(compiled.dag, compiled.file, loc.projectDir);
   const digestsFile = path.join(loc.cacheDir, 'digests.json');
   const digests = new FileDigests(digestsFile);
-  const fingerprints = await fingerprintDag(compiled.dag, { env, digests, loadKind: loadStageKind, engine: engineVersion() });
+  const fingerprints = await fingerprintDag(compiled.dag, {
+    env,
+    digests,
+    loadKind: loadStageKind,
+    engine: engineVersion(),
+  });
   // The digest cache only saves re-hashing unchanged files next time; losing it costs time, not correctness.
   await digests.save().catch((err: unknown) => warn(`could not save the file digest cache ${digestsFile}`, err));
   return { compiled, loc, env, fingerprints, store: new DirectoryStore(loc.cacheDir) };

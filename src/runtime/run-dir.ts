@@ -70,7 +70,15 @@ export class RunDirectory {
   /** The report stage's files, copied so the run directory stands alone. */
   async copyReport(entryDir: string): Promise<string[]> {
     const copied: string[] = [];
-    const reserved = new Set([STAGE_RECORD, RUN_RECORD, 'stages', 'logs', 'pipeline.yaml', 'resolved.json', 'dag.json']);
+    const reserved = new Set([
+      STAGE_RECORD,
+      RUN_RECORD,
+      'stages',
+      'logs',
+      'pipeline.yaml',
+      'resolved.json',
+      'dag.json',
+    ]);
     for (const name of await readdir(entryDir).catch(() => [] as string[])) {
       if (reserved.has(name)) continue;
       await cp(path.join(entryDir, name), path.join(this.dir, name), { recursive: true });

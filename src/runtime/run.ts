@@ -66,7 +66,12 @@ export async function runCompiled(compiled: Compiled, opts: RunOptions = {}): Pr
   const run = await startRunDirectory(prepared, opts, executorName, started);
   const stop = stopOnSignals(opts);
   const { dag } = compiled;
-  run.reporter.event({ type: 'runStarted', pipeline: dag.pipeline, runDir: run.dir.dir, stages: topologicalOrder(dag).map((id) => ({ id, kind: dag.stages[id]!.kind })) });
+  run.reporter.event({
+    type: 'runStarted',
+    pipeline: dag.pipeline,
+    runDir: run.dir.dir,
+    stages: topologicalOrder(dag).map((id) => ({ id, kind: dag.stages[id]!.kind })),
+  });
   let stages: Record<string, StageRun>;
   try {
     stages = await scheduleDag({
@@ -108,12 +113,21 @@ interface ActiveRun {
 
 function checkOnly(compiled: Compiled, only: string | undefined): void {
   if (only && selectStages(compiled.dag, only).size === 0) {
-    throw new UserError('PIPE_ONLY_MATCHES_NOTHING', `--only "${only}" matches no stage of ${compiled.file}; stages: ${Object.keys(compiled.dag.stages).join(', ')}.`, 2);
+    throw new UserError(
+      'PIPE_ONLY_MATCHES_NOTHING',
+      `--only "${only}" matches no stage of ${compiled.file}; stages: ${Object.keys(compiled.dag.stages).join(', ')}.`,
+      2,
+    );
   }
 }
 
 /** Creates runs/<pipeline>/<run-id>/ with what was asked (pipeline, resolved config, DAG) and a first run.json. */
-async function startRunDirectory(prepared: Prepared, opts: RunOptions, executorName: string, started: number): Promise<ActiveRun> {
+async function startRunDirectory(
+  prepared: Prepared,
+  opts: RunOptions,
+  executorName: string,
+  started: number,
+): Promise<ActiveRun> {
   const { compiled, loc, env } = prepared;
   const { dag } = compiled;
   const fps = Object.fromEntries(Object.entries(prepared.fingerprints).map(([id, f]) => [id, f.value]));
@@ -133,11 +147,22 @@ async function startRunDirectory(prepared: Prepared, opts: RunOptions, executorN
     status: 'running',
     startedAt: new Date(started).toISOString(),
     executor: executorName,
-    options: { sets: opts.sets ?? [], jobs: opts.jobs ?? 1, only: opts.only, force: opts.force, onError: opts.onError ?? 'skip-dependents', backend: env.backend, threads: env.threads },
+    options: {
+      sets: opts.sets ?? [],
+      jobs: opts.jobs ?? 1,
+      only: opts.only,
+      force: opts.force,
+      onError: opts.onError ?? 'skip-dependents',
+      backend: env.backend,
+      threads: env.threads,
+    },
     versions: runtimeVersions(),
     locations: { cacheDir: loc.cacheDir, runsDir: loc.runsDir, dataDir: loc.dataDir, weightsDir: loc.weightsDir },
     stages: Object.fromEntries(
-      topologicalOrder(dag).map((id) => [id, { kind: dag.stages[id]!.kind, configs: dag.stages[id]!.configs, status: 'pending', fingerprint: fps[id]! }]),
+      topologicalOrder(dag).map((id) => [
+        id,
+        { kind: dag.stages[id]!.kind, configs: dag.stages[id]!.configs, status: 'pending', fingerprint: fps[id]! },
+      ]),
     ),
     failed: [],
     pid: process.pid,
@@ -149,7 +174,9 @@ async function startRunDirectory(prepared: Prepared, opts: RunOptions, executorN
   const save = () =>
     (writing = writing
       .then(() => dir.writeJson(RUN_RECORD, record))
-      .catch((err: unknown) => warn(`could not update ${path.join(dir.dir, RUN_RECORD)}; it may not show the latest stage states`, err)));
+      .catch((err: unknown) =>
+        warn(`could not update ${path.join(dir.dir, RUN_RECORD)}; it may not show the latest stage states`, err),
+      ));
   return { dir, record, fps, reporter: new CompositeReporter(opts.reporters ?? []), started, save };
 }
 
@@ -185,7 +212,8 @@ async function recordSettledStage(run: ActiveRun, prepared: Prepared, id: string
   const { dir } = run;
   const entry = run.record.stages[id]!;
   // Executors on other machines log elsewhere (e.g. the shared cache): keep a copy with the run.
-  if (stageRun.logFile && stageRun.logFile !== dir.logFile(id) && (await dir.copyLog(id, stageRun.logFile))) stageRun.logFile = dir.logFile(id);
+  if (stageRun.logFile && stageRun.logFile !== dir.logFile(id) && (await dir.copyLog(id, stageRun.logFile)))
+    stageRun.logFile = dir.logFile(id);
   if (stageRun.logFile && !(await isFile(stageRun.logFile))) delete stageRun.logFile;
   const { status, seconds, startedAt, finishedAt, worker, logFile, error } = stageRun;
   Object.assign(entry, stripUndefined({ status, seconds, startedAt, finishedAt, worker, logFile, error }));
@@ -211,7 +239,13 @@ async function recordCrash(run: ActiveRun): Promise<void> {
 }
 
 /** After the schedule: the why-index, the checks, the final run.json, `latest`, and the exit code. */
-async function finishRun(run: ActiveRun, prepared: Prepared, opts: RunOptions, stages: Record<string, StageRun>, interrupted: boolean): Promise<RunResult> {
+async function finishRun(
+  run: ActiveRun,
+  prepared: Prepared,
+  opts: RunOptions,
+  stages: Record<string, StageRun>,
+  interrupted: boolean,
+): Promise<RunResult> {
   const { record, dir } = run;
   const { dag } = prepared.compiled;
   for (const [id, stageRun] of Object.entries(stages)) {
@@ -225,7 +259,9 @@ async function finishRun(run: ActiveRun, prepared: Prepared, opts: RunOptions, s
   const status: RunStatus = interrupted ? 'interrupted' : failed.length ? 'failed' : 'done';
   const finished = Object.keys(stages).filter((id) => stages[id]!.status === 'done' || stages[id]!.status === 'cached');
   // The index only speeds up `pipe plan`'s "why" answers; a failed update costs an explanation, not the run.
-  await updateIndex(prepared.loc.cacheDir, dag.pipeline, prepared.fingerprints, finished).catch((err: unknown) => warn('could not update the cache index used by `pipe plan`', err));
+  await updateIndex(prepared.loc.cacheDir, dag.pipeline, prepared.fingerprints, finished).catch((err: unknown) =>
+    warn('could not update the cache index used by `pipe plan`', err),
+  );
 
   const reportStage = Object.keys(dag.stages).find((id) => dag.stages[id]!.kind === 'report');
   let checks: RunResult['checks'];
@@ -244,20 +280,46 @@ async function finishRun(run: ActiveRun, prepared: Prepared, opts: RunOptions, s
   await run.reporter.close();
 
   const exitCode = interrupted ? 130 : failed.length ? 1 : checks && checks.exitCode !== 0 ? checks.exitCode : 0;
-  return { runDir: dir.dir, status, exitCode, stages, failed, ...(checks ? { checks } : {}), summary: summarize(dir.dir, status, stages, failed, checks) };
+  return {
+    runDir: dir.dir,
+    status,
+    exitCode,
+    stages,
+    failed,
+    ...(checks ? { checks } : {}),
+    summary: summarize(dir.dir, status, stages, failed, checks),
+  };
 }
 
-async function createExecutor(name: string, opts: RunOptions, cacheDir: string, store: import('./store.js').DirectoryStore): Promise<Executor> {
+async function createExecutor(
+  name: string,
+  opts: RunOptions,
+  cacheDir: string,
+  store: import('./store.js').DirectoryStore,
+): Promise<Executor> {
   if (name === 'local') return (await import('./executors/local.js')).createLocalExecutor({ cacheDir });
   if (name === 'queue') {
     const redis = opts.redis ?? process.env.PIPE_REDIS_URL;
     if (!redis) {
-        throw new UserError('PIPE_QUEUE_NEEDS_REDIS', '--executor queue needs --redis redis://HOST:PORT or PIPE_REDIS_URL (and workers started with `pipe worker` on the same Redis and cache dir).', 2);
+      throw new UserError(
+        'PIPE_QUEUE_NEEDS_REDIS',
+        '--executor queue needs --redis redis://HOST:PORT or PIPE_REDIS_URL (and workers started with `pipe worker` on the same Redis and cache dir).',
+        2,
+      );
     }
     const { createQueueExecutor } = await import('./queue/executor.js');
-    return createQueueExecutor({ redis, ...(opts.queue ? { queue: opts.queue } : {}), ...(opts.retries !== undefined ? { retries: opts.retries } : {}), store });
+    return createQueueExecutor({
+      redis,
+      ...(opts.queue ? { queue: opts.queue } : {}),
+      ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
+      store,
+    });
   }
-  throw new UserError('PIPE_UNKNOWN_EXECUTOR', `unknown executor "${name}": use --executor local or --executor queue.`, 2);
+  throw new UserError(
+    'PIPE_UNKNOWN_EXECUTOR',
+    `unknown executor "${name}": use --executor local or --executor queue.`,
+    2,
+  );
 }
 
 /** Checks load lazily (a literal import, so the type checker and the dependency lint see the edge). */
@@ -277,10 +339,17 @@ function summarize(
   const lines = [
     `${status}: ${count('done')} ran, ${count('cached')} cached, ${count('failed')} failed, ${count('skipped')} skipped${count('interrupted') ? `, ${count('interrupted')} interrupted` : ''}${count('not-selected') ? `, ${count('not-selected')} not selected` : ''} -> ${path.relative(process.cwd(), runDir) || runDir}`,
   ];
-  for (const f of failed) lines.push(`  failed ${f.stageId}: ${f.error ?? ''}${f.logFile ? `\n    log: ${f.logFile}` : ''}`);
-  if (status === 'interrupted') lines.push('  interrupted: rerun the same command to continue (finished stages are cached, training resumes from its checkpoint)');
+  for (const f of failed)
+    lines.push(`  failed ${f.stageId}: ${f.error ?? ''}${f.logFile ? `\n    log: ${f.logFile}` : ''}`);
+  if (status === 'interrupted')
+    lines.push(
+      '  interrupted: rerun the same command to continue (finished stages are cached, training resumes from its checkpoint)',
+    );
   if (checks?.text) lines.push(checks.text.trimEnd());
-  if (checks && checks.exitCode !== 0) lines.push(`checks failed (exit ${checks.exitCode}): see above; rerun them with \`pipe check ${path.relative(process.cwd(), runDir) || runDir}\``);
+  if (checks && checks.exitCode !== 0)
+    lines.push(
+      `checks failed (exit ${checks.exitCode}): see above; rerun them with \`pipe check ${path.relative(process.cwd(), runDir) || runDir}\``,
+    );
   return lines.join('\n');
 }
 

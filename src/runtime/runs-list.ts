@@ -10,11 +10,16 @@ export function formatRuns(runs: { dir: string; record: RunRecord }[], cwd: stri
     .map(({ dir, record }) => {
       const counts: Record<string, number> = {};
       for (const s of Object.values(record.stages ?? {})) counts[s.status] = (counts[s.status] ?? 0) + 1;
-      const stages = Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ');
+      const stages = Object.entries(counts)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ');
       const took = record.seconds !== undefined ? formatSeconds(record.seconds) : '';
-      const status = record.status === 'running' && record.pid && !isProcessAlive(record.pid) ? 'killed' : record.status;
+      const status =
+        record.status === 'running' && record.pid && !isProcessAlive(record.pid) ? 'killed' : record.status;
       const checks = record.checks ? (record.checks.exitCode === 0 ? ' checks ok' : ' checks FAILED') : '';
-      return `${String(record.startedAt ?? '').slice(0, 19).replace('T', ' ')}  ${status.padEnd(11)} ${took.padStart(7)}  ${shortPath(cwd, dir)}  (${stages})${checks}`;
+      return `${String(record.startedAt ?? '')
+        .slice(0, 19)
+        .replace('T', ' ')}  ${status.padEnd(11)} ${took.padStart(7)}  ${shortPath(cwd, dir)}  (${stages})${checks}`;
     })
     .join('\n');
 }

@@ -6,7 +6,8 @@ import type { RunEvent } from './events.js';
 import { dependentsMap, depsOf, descendants, globMatcher, selectStages, topologicalOrder } from './graph.js';
 import type { ArtefactStore, Executor, StageJob, StageOutcome } from './types.js';
 
-export type StageStatus = 'pending' | 'running' | 'done' | 'cached' | 'failed' | 'skipped' | 'not-selected' | 'interrupted';
+export type StageStatus =
+  'pending' | 'running' | 'done' | 'cached' | 'failed' | 'skipped' | 'not-selected' | 'interrupted';
 
 export type OnError = 'skip-dependents' | 'stop';
 
@@ -102,18 +103,23 @@ export async function scheduleDag(o: ScheduleOptions): Promise<Record<string, St
           onProgress: (stageId, progress) => o.emit({ type: 'stageProgress', stageId, progress }),
         }),
       )
-      .catch(
-        (err: unknown): StageOutcome => ({
-          stageId: id,
-          fingerprint,
-          status: 'failed',
-          error: `executor ${o.executor.name} failed: ${err instanceof Error ? err.message : String(err)}`,
-          seconds: 0,
-        }),
-      )
+      .catch((err: unknown): StageOutcome => ({
+        stageId: id,
+        fingerprint,
+        status: 'failed',
+        error: `executor ${o.executor.name} failed: ${err instanceof Error ? err.message : String(err)}`,
+        seconds: 0,
+      }))
       .then(async (out) => {
         const finishedAt = new Date().toISOString();
-        const base = { fingerprint, seconds: out.seconds, startedAt, finishedAt, worker: out.worker, logFile: out.logFile ?? logFile };
+        const base = {
+          fingerprint,
+          seconds: out.seconds,
+          startedAt,
+          finishedAt,
+          worker: out.worker,
+          logFile: out.logFile ?? logFile,
+        };
         if (out.status === 'done' && out.computedBy) {
           // Another run computed it while this one waited for the lock: cached, by that worker.
           o.emit({ type: 'stageCached', stageId: id, fingerprint });
@@ -126,7 +132,13 @@ export async function scheduleDag(o: ScheduleOptions): Promise<Record<string, St
           o.emit({ type: 'stageSkipped', stageId: id, reason: 'interrupted' });
           await settle(id, { ...base, status: 'interrupted', error: out.error });
         } else {
-          o.emit({ type: 'stageFailed', stageId: id, fingerprint, error: out.error ?? 'failed', logFile: base.logFile });
+          o.emit({
+            type: 'stageFailed',
+            stageId: id,
+            fingerprint,
+            error: out.error ?? 'failed',
+            logFile: base.logFile,
+          });
           await settle(id, { ...base, status: 'failed', error: out.error });
         }
       })
@@ -157,7 +169,11 @@ export async function scheduleDag(o: ScheduleOptions): Promise<Record<string, St
 
   for (const id of order) {
     if (runs[id]!.status === 'pending') {
-      const reason = o.signal?.aborted ? 'interrupted' : stopped() ? 'run stopped after a failure (--on-error stop)' : 'not reachable';
+      const reason = o.signal?.aborted
+        ? 'interrupted'
+        : stopped()
+          ? 'run stopped after a failure (--on-error stop)'
+          : 'not reachable';
       runs[id] = { ...runs[id]!, status: o.signal?.aborted ? 'interrupted' : 'skipped', reason };
       o.emit({ type: 'stageSkipped', stageId: id, reason });
     }

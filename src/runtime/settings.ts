@@ -44,7 +44,12 @@ export function resolveLocations(o: LocationOptions, env: NodeJS.ProcessEnv = pr
 }
 
 /** What a stage sees of this machine; `backend` comes from --backend, else the pipeline, else auto. */
-export function stageEnv(loc: Locations, pipelineFile: string, backend: BackendName | undefined, threads?: number): StageEnv {
+export function stageEnv(
+  loc: Locations,
+  pipelineFile: string,
+  backend: BackendName | undefined,
+  threads?: number,
+): StageEnv {
   return {
     projectDir: path.dirname(path.resolve(pipelineFile)),
     ...(loc.dataDir ? { dataDir: loc.dataDir } : {}),

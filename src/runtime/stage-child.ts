@@ -25,14 +25,17 @@ const hasIpc = typeof process.send === 'function';
 async function send(msg: ChildMessage): Promise<void> {
   // A failed send means the parent is gone (a killed run): nobody is left to tell, and the stage's files stand.
   if (hasIpc) await sendMessage(msg as never).catch(() => undefined);
-  else if (msg.type === 'progress') process.stdout.write(`progress: ${msg.progress.message ?? JSON.stringify(msg.progress)}\n`);
+  else if (msg.type === 'progress')
+    process.stdout.write(`progress: ${msg.progress.message ?? JSON.stringify(msg.progress)}\n`);
   else if (msg.type === 'outcome') process.stdout.write(`${JSON.stringify(msg.outcome)}\n`);
 }
 
 async function readJob(): Promise<ChildJobMessage> {
   const i = process.argv.indexOf('--job');
   if (i >= 0) return JSON.parse(readFileSync(process.argv[i + 1]!, 'utf8')) as ChildJobMessage;
-  return (await getOneMessage({ filter: (m) => (m as { type?: string })?.type === 'job' })) as unknown as ChildJobMessage;
+  return (await getOneMessage({
+    filter: (m) => (m as { type?: string })?.type === 'job',
+  })) as unknown as ChildJobMessage;
 }
 
 async function main(): Promise<number> {

@@ -30,7 +30,11 @@ export interface LockOptions {
 }
 
 /** Resolves with the lock, or undefined when `done()` turned true while waiting. */
-export async function acquireStageLock(file: string, stageId: string, o: LockOptions = {}): Promise<StageLock | undefined> {
+export async function acquireStageLock(
+  file: string,
+  stageId: string,
+  o: LockOptions = {},
+): Promise<StageLock | undefined> {
   const staleMs = o.staleMs ?? 120_000;
   const refreshMs = o.refreshMs ?? Math.min(30_000, staleMs / 4);
   let waited = false;

@@ -44,7 +44,9 @@ describe('DirectoryStore', () => {
 
   it('treats an entry without stage.json as a miss, removes it and warns', async () => {
     const warnings: string[] = [];
-    const store = new DirectoryStore(await mkdtemp(path.join(tmpdir(), 'pipe-store-')), { warn: (m) => warnings.push(m) });
+    const store = new DirectoryStore(await mkdtemp(path.join(tmpdir(), 'pipe-store-')), {
+      warn: (m) => warnings.push(m),
+    });
     await mkdir(store.entryDir(FP), { recursive: true });
     await writeFile(path.join(store.entryDir(FP), 'half.bin'), 'x');
     expect(await store.lookup(FP)).toBeUndefined();

@@ -50,7 +50,10 @@ export class DirectoryStore implements ArtefactStore {
 
   async readRecord(fingerprint: string): Promise<Record<string, unknown> | undefined> {
     try {
-      return JSON.parse(await readFile(path.join(this.entryDir(fingerprint), STAGE_RECORD), 'utf8')) as Record<string, unknown>;
+      return JSON.parse(await readFile(path.join(this.entryDir(fingerprint), STAGE_RECORD), 'utf8')) as Record<
+        string,
+        unknown
+      >;
     } catch {
       return undefined;
     }
@@ -66,7 +69,12 @@ export class DirectoryStore implements ArtefactStore {
     await rm(this.workPath(fingerprint), { recursive: true, force: true });
   }
 
-  async publish(fingerprint: string, dir: string, record: Record<string, unknown>, opts: PublishOptions = {}): Promise<string> {
+  async publish(
+    fingerprint: string,
+    dir: string,
+    record: Record<string, unknown>,
+    opts: PublishOptions = {},
+  ): Promise<string> {
     await writeFile(path.join(dir, STAGE_RECORD), JSON.stringify(record, null, 2));
     const target = this.entryDir(fingerprint);
     await mkdir(path.dirname(target), { recursive: true });
@@ -108,7 +116,11 @@ export class DirectoryStore implements ArtefactStore {
 
   /** Moves a folder out of the way first so readers never see it half-deleted. */
   async discard(dir: string): Promise<void> {
-    const trash = path.join(this.root, 'trash', `${path.basename(dir)}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`);
+    const trash = path.join(
+      this.root,
+      'trash',
+      `${path.basename(dir)}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    );
     await mkdir(path.dirname(trash), { recursive: true });
     try {
       await rename(dir, trash);

@@ -12,7 +12,10 @@ describe('resolveThreads', () => {
     expect(resolveThreads(all)).toEqual({ threads: 3, source: 'flag' });
     expect(resolveThreads({ ...all, flag: undefined })).toEqual({ threads: 5, source: 'env' });
     expect(resolveThreads({ ...all, flag: undefined, env: 'auto' })).toEqual({ threads: 7, source: 'pipeline' });
-    expect(resolveThreads({ ...all, flag: undefined, env: '', pipeline: 'auto' })).toEqual({ threads: 4, source: 'default' });
+    expect(resolveThreads({ ...all, flag: undefined, env: '', pipeline: 'auto' })).toEqual({
+      threads: 4,
+      source: 'default',
+    });
   });
 
   it('by default never gives side-by-side stages more threads than there are cores', () => {
@@ -29,7 +32,9 @@ describe('resolveThreads', () => {
 
   it('rejects a PIPE_THREADS that is not a whole number >= 1 as a usage error', () => {
     for (const env of ['0', '-1', '1.5', 'many']) {
-      expect(() => resolveThreads({ env }), env).toThrow(expect.objectContaining({ code: 'PIPE_BAD_THREADS', exitCode: 2 }));
+      expect(() => resolveThreads({ env }), env).toThrow(
+        expect.objectContaining({ code: 'PIPE_BAD_THREADS', exitCode: 2 }),
+      );
     }
   });
 });
@@ -47,7 +52,10 @@ describe('the thread count', () => {
     await writeFile(path.join(dir, 'th.yaml'), text);
     const compiled = await compilePipeline(path.join(dir, 'th.yaml'));
     const p = await prepareCompiled(compiled, { cacheDir: path.join(dir, 'cache'), ...opts });
-    return { threads: p.env.threads, fps: Object.fromEntries(Object.entries(p.fingerprints).map(([id, f]) => [id, f.value])) };
+    return {
+      threads: p.env.threads,
+      fps: Object.fromEntries(Object.entries(p.fingerprints).map(([id, f]) => [id, f.value])),
+    };
   }
 
   it('reaches the stage environment but no fingerprint (--threads, PIPE_THREADS, backend_options.threads, --jobs)', async () => {
@@ -64,9 +72,13 @@ describe('the thread count', () => {
     for (const other of [flag, key, jobs, env]) expect(other.fps).toEqual(base.fps);
   });
 
-  it('is replaced by the queue worker\'s own count', () => {
+  it("is replaced by the queue worker's own count", () => {
     const job = {
-      stageId: 'train/a', kind: 'train', fingerprint: 'a'.repeat(64), params: {}, inputs: {},
+      stageId: 'train/a',
+      kind: 'train',
+      fingerprint: 'a'.repeat(64),
+      params: {},
+      inputs: {},
       env: { projectDir: '/p', backend: 'auto' as const, downloadDir: '/d', threads: 16 },
     };
     expect(localise(job, { redis: 'redis://x', cacheDir: '/c', threads: 2 }).env.threads).toBe(2);

@@ -58,5 +58,10 @@ export interface ArtefactStore {
   /** Persistent scratch directory for an unfinished stage (checkpoints survive a kill). */
   workDir(fingerprint: string): Promise<string>;
   /** Atomically publish `dir` (filled by the stage) as the entry for `fingerprint`. */
-  publish(fingerprint: string, dir: string, record: Record<string, unknown>, opts?: { replace?: boolean }): Promise<string>;
+  publish(
+    fingerprint: string,
+    dir: string,
+    record: Record<string, unknown>,
+    opts?: { replace?: boolean },
+  ): Promise<string>;
 }

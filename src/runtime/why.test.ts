@@ -18,11 +18,20 @@ describe('explainMiss', () => {
   it('says never run, evicted, params (with keys), upstream, sources and versions', () => {
     expect(explainMiss(undefined, fingerprintOf(d())).reason).toBe('never-run');
     expect(explainMiss(entry(d()), fingerprintOf(d())).reason).toBe('evicted');
-    const params = explainMiss(entry(d()), fingerprintOf(d({ params: { train: { epochs: 4, seed: 1 }, loss: { l1: { weight: 100 } } } })));
+    const params = explainMiss(
+      entry(d()),
+      fingerprintOf(d({ params: { train: { epochs: 4, seed: 1 }, loss: { l1: { weight: 100 } } } })),
+    );
     expect(params).toMatchObject({ reason: 'params-changed', keys: ['train.epochs'] });
     expect(params.text).toBe('params changed: train.epochs');
-    expect(explainMiss(entry(d()), fingerprintOf(d({ inputs: { dataset: 'b'.repeat(64) } })))).toMatchObject({ reason: 'input-changed', keys: ['dataset'] });
-    expect(explainMiss(entry(d()), fingerprintOf(d({ sources: { '1.jpg': 'x' } })))).toMatchObject({ reason: 'sources-changed', keys: ['1.jpg'] });
+    expect(explainMiss(entry(d()), fingerprintOf(d({ inputs: { dataset: 'b'.repeat(64) } })))).toMatchObject({
+      reason: 'input-changed',
+      keys: ['dataset'],
+    });
+    expect(explainMiss(entry(d()), fingerprintOf(d({ sources: { '1.jpg': 'x' } })))).toMatchObject({
+      reason: 'sources-changed',
+      keys: ['1.jpg'],
+    });
     expect(explainMiss(entry(d()), fingerprintOf(d({ kindVersion: 2 }))).reason).toBe('version-changed');
   });
 

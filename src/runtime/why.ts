@@ -6,7 +6,8 @@ import path from 'node:path';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Fingerprint, FingerprintDetails } from './fingerprint.js';
 
-export type MissReason = 'never-run' | 'params-changed' | 'input-changed' | 'sources-changed' | 'version-changed' | 'evicted';
+export type MissReason =
+  'never-run' | 'params-changed' | 'input-changed' | 'sources-changed' | 'version-changed' | 'evicted';
 
 export interface Why {
   reason: MissReason;

@@ -45,7 +45,12 @@ function context(p: DatasetParams, env: StageEnv, outDir: string, seen: StagePro
 }
 
 describe('dataset stage', () => {
-  const env = (): StageEnv => ({ projectDir: tmp, dataDir: SHARED_DATA_DIR, backend: 'cpu', downloadDir: path.join(tmp, 'dl') });
+  const env = (): StageEnv => ({
+    projectDir: tmp,
+    dataDir: SHARED_DATA_DIR,
+    backend: 'cpu',
+    downloadDir: path.join(tmp, 'dl'),
+  });
 
   it('lists the source images it will read, for the fingerprint', async () => {
     const files = await datasetStage.sourceFiles!(params, env());
@@ -53,7 +58,9 @@ describe('dataset stage', () => {
     expect(files[0]).toBe(path.join(SHARED_DATA_DIR, 'facades/train/1.jpg'));
     expect(files).toContain(path.join(SHARED_DATA_DIR, 'facades/val/100.jpg'));
     // Not local and no downloads while fingerprinting: nothing to list.
-    expect(await datasetStage.sourceFiles!({ ...params, source: 'horse2zebra', layout: 'unaligned' }, env())).toEqual([]);
+    expect(await datasetStage.sourceFiles!({ ...params, source: 'horse2zebra', layout: 'unaligned' }, env())).toEqual(
+      [],
+    );
   });
 
   it('publishes a prepared dataset train/evaluate can open, reporting progress', async () => {
@@ -61,16 +68,27 @@ describe('dataset stage', () => {
     await fs.mkdir(out);
     const seen: StageProgress[] = [];
     const result = await datasetStage.run(context(params, env(), out, seen));
-    expect(result?.summary).toMatchObject({ train: { split: 'train', size: 36, A: 2, B: 2 }, eval: { split: 'val', size: 32, A: 100 } });
+    expect(result?.summary).toMatchObject({
+      train: { split: 'train', size: 36, A: 2, B: 2 },
+      eval: { split: 'val', size: 32, A: 100 },
+    });
     expect(seen.at(-1)).toMatchObject({ fraction: 1, step: 102, totalSteps: 102 });
     const ds = await openPrepared(out);
     expect(ds.direction).toBe('BtoA');
     expect(ds.train.A.get(1)).toHaveLength(36 * 36 * 3);
     expect(ds.eval.B.names[99]).toBe('100.jpg');
-    expect((await fs.readdir(out)).sort()).toEqual(['dataset.json', 'eval.A.u8', 'eval.B.u8', 'train.A.u8', 'train.B.u8']);
+    expect((await fs.readdir(out)).sort()).toEqual([
+      'dataset.json',
+      'eval.A.u8',
+      'eval.B.u8',
+      'train.A.u8',
+      'train.B.u8',
+    ]);
   });
 
   it('refuses a crop larger than the load size', async () => {
-    await expect(datasetStage.sourceFiles!({ ...params, crop_size: 64 }, env())).rejects.toThrow(/crop_size \(64\) is larger than dataset.load_size \(36\)/);
+    await expect(datasetStage.sourceFiles!({ ...params, crop_size: 64 }, env())).rejects.toThrow(
+      /crop_size \(64\) is larger than dataset.load_size \(36\)/,
+    );
   });
 });

@@ -65,16 +65,36 @@ export const datasetStage: StageKind<DatasetParams> = {
     const manifest = await prepareDataset(plan, spec, ctx.outDir, {
       checksums: found.checksums,
       signal: ctx.signal,
-      source: { name: found.name ?? null, root: found.root, how: found.how, verifiedBySha256Sums: found.checksums.size > 0 },
+      source: {
+        name: found.name ?? null,
+        root: found.root,
+        how: found.how,
+        verifiedBySha256Sums: found.checksums.size > 0,
+      },
       onProgress: (done, total) =>
-        ctx.progress({ message: `preparing images ${done}/${total}`, fraction: done / total, step: done, totalSteps: total }),
+        ctx.progress({
+          message: `preparing images ${done}/${total}`,
+          fraction: done / total,
+          step: done,
+          totalSteps: total,
+        }),
     });
     return {
       summary: {
         layout: manifest.layout,
         direction: manifest.direction,
-        train: { split: manifest.train.split, size: manifest.train.size, A: manifest.train.A.count, B: manifest.train.B.count },
-        eval: { split: manifest.eval.split, size: manifest.eval.size, A: manifest.eval.A.count, B: manifest.eval.B.count },
+        train: {
+          split: manifest.train.split,
+          size: manifest.train.size,
+          A: manifest.train.A.count,
+          B: manifest.train.B.count,
+        },
+        eval: {
+          split: manifest.eval.split,
+          size: manifest.eval.size,
+          A: manifest.eval.A.count,
+          B: manifest.eval.B.count,
+        },
         sourceDigest: manifest.sourceDigest,
       },
     };

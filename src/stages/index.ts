@@ -34,7 +34,13 @@ let pluginsFor: string | undefined;
 
 function isStageKind(v: unknown): v is StageKind<any> {
   const k = v as StageKind<any> | undefined;
-  return !!k && typeof k === 'object' && typeof k.kind === 'string' && typeof k.version === 'number' && typeof k.run === 'function';
+  return (
+    !!k &&
+    typeof k === 'object' &&
+    typeof k.kind === 'string' &&
+    typeof k.version === 'number' &&
+    typeof k.run === 'function'
+  );
 }
 
 async function loadPlugins(): Promise<Map<string, StageKind<any>>> {
@@ -43,17 +49,27 @@ async function loadPlugins(): Promise<Map<string, StageKind<any>>> {
   pluginsFor = spec;
   plugins = (async () => {
     const out = new Map<string, StageKind<any>>();
-    for (const entry of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const entry of spec
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const url = /^(file|node|data):/.test(entry) ? entry : pathToFileURL(path.resolve(entry)).href;
       let mod: Record<string, unknown>;
       try {
         // eslint-disable-next-line no-restricted-syntax -- the declared plug-in point (PIPE_STAGE_MODULES)
         mod = (await import(url)) as Record<string, unknown>;
       } catch (err) {
-        throw new StageKindError('PIPE_STAGE_MODULES', `${STAGE_MODULES_ENV}: cannot load ${entry} (${(err as Error).message.split('\n')[0]}); fix the path or unset the variable.`);
+        throw new StageKindError(
+          'PIPE_STAGE_MODULES',
+          `${STAGE_MODULES_ENV}: cannot load ${entry} (${(err as Error).message.split('\n')[0]}); fix the path or unset the variable.`,
+        );
       }
       const kinds = Object.values(mod).filter(isStageKind);
-      if (kinds.length === 0) throw new StageKindError('PIPE_STAGE_MODULES', `${STAGE_MODULES_ENV}: module ${entry} exports no stage kind (an object with kind, version and run); export one or unset the variable.`);
+      if (kinds.length === 0)
+        throw new StageKindError(
+          'PIPE_STAGE_MODULES',
+          `${STAGE_MODULES_ENV}: module ${entry} exports no stage kind (an object with kind, version and run); export one or unset the variable.`,
+        );
       for (const k of kinds) out.set(k.kind, k);
     }
     return out;
@@ -67,7 +83,10 @@ export async function loadStageKind(kind: string): Promise<StageKind<any>> {
   const load = loaders[kind];
   if (!load) {
     const known = [...new Set([...stageKindNames, ...(await loadPlugins()).keys()])].join(', ');
-    throw new StageKindError('PIPE_UNKNOWN_STAGE_KIND', `unknown stage kind "${kind}" (known: ${known}); add it to src/stages/index.ts or load it with ${STAGE_MODULES_ENV}.`);
+    throw new StageKindError(
+      'PIPE_UNKNOWN_STAGE_KIND',
+      `unknown stage kind "${kind}" (known: ${known}); add it to src/stages/index.ts or load it with ${STAGE_MODULES_ENV}.`,
+    );
   }
   return load();
 }

@@ -72,8 +72,15 @@ describe('report stage', () => {
     const outDir = path.join(root, 'out');
     await fs.mkdir(outDir, { recursive: true });
     await reportStage.run({
-      stageId: 'report', fingerprint: 'f', params: fx.params, inputs: fx.inputs, outDir, workDir: root,
-      env: { projectDir: root, backend: 'cpu', downloadDir: root }, progress: () => {}, log: () => {},
+      stageId: 'report',
+      fingerprint: 'f',
+      params: fx.params,
+      inputs: fx.inputs,
+      outDir,
+      workDir: root,
+      env: { projectDir: root, backend: 'cpu', downloadDir: root },
+      progress: () => {},
+      log: () => {},
       signal: new AbortController().signal,
     });
     const html = await fs.readFile(path.join(outDir, 'report.html'), 'utf8');

@@ -5,7 +5,10 @@ import type { ReportParams } from '../core/stage-params.js';
 import type { StageContext, StageKind } from './types.js';
 
 /** Splits `train:<id>` / `evaluate:<id>` inputs into per-config folders. */
-export function inputsByConfig(inputs: Record<string, string>): { trainDirs: Record<string, string>; evaluateDirs: Record<string, string> } {
+export function inputsByConfig(inputs: Record<string, string>): {
+  trainDirs: Record<string, string>;
+  evaluateDirs: Record<string, string>;
+} {
   const trainDirs: Record<string, string> = {};
   const evaluateDirs: Record<string, string> = {};
   for (const [name, dir] of Object.entries(inputs)) {
@@ -36,10 +39,15 @@ export const reportStage: StageKind<ReportParams> = {
     });
     await writeReport(model, ctx.outDir);
     const failed = model.checks.filter((c) => !c.pass).length;
-    ctx.log(`report: ${Object.keys(model.run.configs).length} configs, ${model.checks.length} checks (${failed} failing)`);
+    ctx.log(
+      `report: ${Object.keys(model.run.configs).length} configs, ${model.checks.length} checks (${failed} failing)`,
+    );
     return {
       summary: Object.fromEntries(
-        Object.entries(model.run.variants).map(([v, a]) => [v, Object.fromEntries(Object.entries(a.summary).map(([m, s]) => [m, s!.mean]))]),
+        Object.entries(model.run.variants).map(([v, a]) => [
+          v,
+          Object.fromEntries(Object.entries(a.summary).map(([m, s]) => [m, s!.mean])),
+        ]),
       ),
     };
   },

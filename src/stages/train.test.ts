@@ -12,32 +12,65 @@ import type { StageProgress } from '../core/progress.js';
 
 let tmp: string;
 let dataset: string;
-const env = (): StageEnv => ({ projectDir: tmp, dataDir: SHARED_DATA_DIR, weightsDir: SHARED_WEIGHTS_DIR, backend: 'wasm', downloadDir: path.join(tmp, 'dl') });
+const env = (): StageEnv => ({
+  projectDir: tmp,
+  dataDir: SHARED_DATA_DIR,
+  weightsDir: SHARED_WEIGHTS_DIR,
+  backend: 'wasm',
+  downloadDir: path.join(tmp, 'dl'),
+});
 
-function context<P>(params: P, inputs: Record<string, string>, name: string, seen: StageProgress[] = []): StageContext<P> {
+function context<P>(
+  params: P,
+  inputs: Record<string, string>,
+  name: string,
+  seen: StageProgress[] = [],
+): StageContext<P> {
   return {
-    stageId: name, fingerprint: name, params, inputs,
-    outDir: path.join(tmp, name, 'out'), workDir: path.join(tmp, name, 'work'), env: env(),
-    progress: (p) => seen.push(p), log: () => {}, signal: new AbortController().signal,
+    stageId: name,
+    fingerprint: name,
+    params,
+    inputs,
+    outDir: path.join(tmp, name, 'out'),
+    workDir: path.join(tmp, name, 'work'),
+    env: env(),
+    progress: (p) => seen.push(p),
+    log: () => {},
+    signal: new AbortController().signal,
   };
 }
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pipe-trainstage-'));
-  const params: DatasetParams = { source: 'facades', path: null, layout: 'aligned', direction: 'BtoA', load_size: 36, crop_size: 32, max_images: 2, train_split: 'train', eval_split: 'val' };
+  const params: DatasetParams = {
+    source: 'facades',
+    path: null,
+    layout: 'aligned',
+    direction: 'BtoA',
+    load_size: 36,
+    crop_size: 32,
+    max_images: 2,
+    train_split: 'train',
+    eval_split: 'val',
+  };
   const ctx = context(params, {}, 'dataset');
   await fs.mkdir(ctx.outDir, { recursive: true });
   await datasetStage.run(ctx);
   dataset = ctx.outDir;
 });
-afterAll(async () => { await fs.rm(tmp, { recursive: true, force: true }); });
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
 
 describe('train stage', () => {
   it('trains with a perceptual term through the vgg19/keras backbone and publishes its outputs', async () => {
     const params: TrainParams = trainParams({
       dataset: { load_size: 36, crop_size: 32 },
       model: { ngf: 4, ndf: 4 },
-      loss: { l1: { weight: 0 }, perceptual: { weight: 1, backbone: 'vgg19', weights: 'keras', layers: { relu2_2: 1 } } },
+      loss: {
+        l1: { weight: 0 },
+        perceptual: { weight: 1, backbone: 'vgg19', weights: 'keras', layers: { relu2_2: 1 } },
+      },
       train: { epochs: 1, epochs_decay: 1, steps_per_epoch: 2 },
     });
     const seen: StageProgress[] = [];

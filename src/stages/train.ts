@@ -35,8 +35,10 @@ export const trainStage: StageKind<TrainParams> = {
     if (run.needsBackbone(p.loss)) {
       const { loadBackbone } = await import('../ml/backbones/index.js');
       extractor = await loadBackbone({
-        name: p.loss.perceptual.backbone, weights: p.loss.perceptual.weights,
-        weightsDir: ctx.env.weightsDir, downloadDir: ctx.env.downloadDir,
+        name: p.loss.perceptual.backbone,
+        weights: p.loss.perceptual.weights,
+        weightsDir: ctx.env.weightsDir,
+        downloadDir: ctx.env.downloadDir,
         layers: featureLayers({ perceptual: p.loss.perceptual, style: p.loss.style }),
       });
       ctx.log(`perceptual backbone ${extractor.name}/${extractor.weights} (${extractor.inputConvention})`);
@@ -53,19 +55,37 @@ export const trainStage: StageKind<TrainParams> = {
     let lpips: import('../ml/metrics/lpips.js').Lpips | undefined;
     if (p.loss.lpips.weight > 0) {
       const { createLpips } = await import('../ml/metrics/lpips.js');
-      lpips = await createLpips({ net: p.loss.lpips.net, weightsDir: ctx.env.weightsDir, downloadDir: ctx.env.downloadDir });
+      lpips = await createLpips({
+        net: p.loss.lpips.net,
+        weightsDir: ctx.env.weightsDir,
+        downloadDir: ctx.env.downloadDir,
+      });
       ctx.log(`LPIPS loss ${lpips.net} (${lpips.sources.backbone}, heads ${lpips.sources.heads})`);
     }
     const started = Date.now();
     try {
       const r = await run.trainModel({
-        params: p, split: ds.train, extractor, lpips, workDir: ctx.workDir, outDir: ctx.outDir, init,
-        progress: (x) => ctx.progress(x), log: (l) => ctx.log(l), signal: ctx.signal,
+        params: p,
+        split: ds.train,
+        extractor,
+        lpips,
+        workDir: ctx.workDir,
+        outDir: ctx.outDir,
+        init,
+        progress: (x) => ctx.progress(x),
+        log: (l) => ctx.log(l),
+        signal: ctx.signal,
       });
       const summary = {
-        steps: r.steps, epochs: r.epochs, stepsPerEpoch: r.stepsPerEpoch,
-        secondsPerStep: r.secondsPerStep, trainSeconds: r.seconds, wallSecondsThisRun: (Date.now() - started) / 1000,
-        resumedFromEpoch: r.resumedFromEpoch, parameterCounts: r.paramCounts, finalLosses: r.finalLosses,
+        steps: r.steps,
+        epochs: r.epochs,
+        stepsPerEpoch: r.stepsPerEpoch,
+        secondsPerStep: r.secondsPerStep,
+        trainSeconds: r.seconds,
+        wallSecondsThisRun: (Date.now() - started) / 1000,
+        resumedFromEpoch: r.resumedFromEpoch,
+        parameterCounts: r.paramCounts,
+        finalLosses: r.finalLosses,
         trainImages: { A: ds.train.A.count, B: ds.train.B.count, size: ds.train.A.size, crop: p.dataset.crop_size },
         ...(initSha ? { initFrom: { source: p.model.init_from, sha256: initSha } } : {}),
       };
@@ -74,11 +94,17 @@ export const trainStage: StageKind<TrainParams> = {
       return { backend, summary };
     } catch (err) {
       // Running out of the 4 GB wasm heap shows up as an emscripten abort or an out-of-bounds access in a kernel.
-      if (info.name === 'wasm' && err instanceof Error && /Aborted\(|memory access out of bounds|out of memory/i.test(err.message)) {
-        throw new StageUserError('PIPE_TRAIN_OUT_OF_MEMORY',
+      if (
+        info.name === 'wasm' &&
+        err instanceof Error &&
+        /Aborted\(|memory access out of bounds|out of memory/i.test(err.message)
+      ) {
+        throw new StageUserError(
+          'PIPE_TRAIN_OUT_OF_MEMORY',
           `Training ${ctx.stageId} ran out of WebAssembly memory (the wasm backend has a 4 GB heap): ${p.model.generator} with ngf ${p.model.ngf} at ${p.dataset.crop_size}x${p.dataset.crop_size} ` +
-          `is too large for it. Set train.recompute: true (activation recomputation), lower dataset.crop_size or model.ngf, or use a native backend (--backend tensorflow or tensorflow-gpu). ` +
-          `The backend is not part of the fingerprint, so a rerun on another backend continues from the last checkpoint.`);
+            `is too large for it. Set train.recompute: true (activation recomputation), lower dataset.crop_size or model.ngf, or use a native backend (--backend tensorflow or tensorflow-gpu). ` +
+            `The backend is not part of the fingerprint, so a rerun on another backend continues from the last checkpoint.`,
+        );
       }
       throw err;
     } finally {
@@ -91,14 +117,29 @@ export const trainStage: StageKind<TrainParams> = {
 function checkCompatible(p: TrainParams, layout: 'aligned' | 'unaligned', size: number): void {
   const kind = p.model.kind;
   if (kind === 'pix2pix' && layout !== 'aligned')
-    throw new StageUserError('PIPE_TRAIN_LAYOUT', `model.kind pix2pix needs paired data (dataset.layout: aligned) but the dataset is ${layout}; use model.kind: cyclegan for unpaired folders.`);
+    throw new StageUserError(
+      'PIPE_TRAIN_LAYOUT',
+      `model.kind pix2pix needs paired data (dataset.layout: aligned) but the dataset is ${layout}; use model.kind: cyclegan for unpaired folders.`,
+    );
   if (p.dataset.crop_size > size)
-    throw new StageUserError('PIPE_TRAIN_CROP', `dataset.crop_size ${p.dataset.crop_size} is larger than the prepared images (${size}); set crop_size <= load_size.`);
+    throw new StageUserError(
+      'PIPE_TRAIN_CROP',
+      `dataset.crop_size ${p.dataset.crop_size} is larger than the prepared images (${size}); set crop_size <= load_size.`,
+    );
   if (p.model.generator === 'unet') {
     const d = Math.log2(p.dataset.crop_size);
     if (!Number.isInteger(d) || d < 5)
-      throw new StageUserError('PIPE_TRAIN_UNET_SIZE', `generator "unet" needs a power-of-two dataset.crop_size of at least 32 (got ${p.dataset.crop_size}); change crop_size or pick unet_128/unet_256/resnet_*.`);
+      throw new StageUserError(
+        'PIPE_TRAIN_UNET_SIZE',
+        `generator "unet" needs a power-of-two dataset.crop_size of at least 32 (got ${p.dataset.crop_size}); change crop_size or pick unet_128/unet_256/resnet_*.`,
+      );
   }
-  if (p.model.generator === 'unet_256' && p.dataset.crop_size < 256 || p.model.generator === 'unet_128' && p.dataset.crop_size < 128)
-    throw new StageUserError('PIPE_TRAIN_UNET_SIZE', `generator ${p.model.generator} needs dataset.crop_size >= ${p.model.generator.slice(5)} (got ${p.dataset.crop_size}); use generator: unet to pick the depth from the crop.`);
+  if (
+    (p.model.generator === 'unet_256' && p.dataset.crop_size < 256) ||
+    (p.model.generator === 'unet_128' && p.dataset.crop_size < 128)
+  )
+    throw new StageUserError(
+      'PIPE_TRAIN_UNET_SIZE',
+      `generator ${p.model.generator} needs dataset.crop_size >= ${p.model.generator.slice(5)} (got ${p.dataset.crop_size}); use generator: unet to pick the depth from the crop.`,
+    );
 }

@@ -14,7 +14,10 @@ import { REPO_DIR } from '../shared-paths.js';
 
 const CHROMIUM = process.env.PIPE_CHROMIUM ?? '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`[browser test] skipped: no Chromium at ${CHROMIUM} (install Debian's chromium, as .ci/run does, or set PIPE_CHROMIUM)`);
+if (!haveChromium)
+  console.warn(
+    `[browser test] skipped: no Chromium at ${CHROMIUM} (install Debian's chromium, as .ci/run does, or set PIPE_CHROMIUM)`,
+  );
 
 let tmp: string;
 let reportFile: string;
@@ -50,7 +53,14 @@ describe.skipIf(!haveChromium)('report.html in headless Chromium', () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -61,10 +71,14 @@ describe.skipIf(!haveChromium)('report.html in headless Chromium', () => {
       });
       page.on('pageerror', (e) => errors.push(String(e)));
       await page.goto(`file://${reportFile}`, { waitUntil: 'load' });
-      await page.waitForFunction(() => (window as unknown as { __pipeReport?: { charts: number } }).__pipeReport !== undefined);
+      await page.waitForFunction(
+        () => (window as unknown as { __pipeReport?: { charts: number } }).__pipeReport !== undefined,
+      );
 
       const state = await page.evaluate(() => {
-        const rows = [...document.querySelectorAll('#metrics-table tbody tr')].map((tr) => tr.querySelector('th')?.textContent ?? '');
+        const rows = [...document.querySelectorAll('#metrics-table tbody tr')].map(
+          (tr) => tr.querySelector('th')?.textContent ?? '',
+        );
         const charts = [...document.querySelectorAll<HTMLCanvasElement>('canvas.loss-chart')].map((c) => {
           const ctx = c.getContext('2d')!;
           const { data } = ctx.getImageData(0, 0, c.width, c.height);

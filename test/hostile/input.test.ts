@@ -125,8 +125,8 @@ describe('options', () => {
         ['run', p.file, '--cache-dir', path.join(file, 'sub')],
         ['gc', '--cache-dir', file],
         ['runs', '--runs-dir', file],
-      ['check', '--runs-dir', file],
-      ['compare', 'a', 'b', '--runs-dir', '/proc/x'],
+        ['check', '--runs-dir', file],
+        ['compare', 'a', 'b', '--runs-dir', '/proc/x'],
       ]) {
         const r = await cli(...args, ...(args[0] === 'run' ? ['--progress', 'none'] : []));
         expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(2);

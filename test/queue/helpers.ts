@@ -20,11 +20,15 @@ export interface WorkerProcess {
 
 export async function startWorker(name: string, args: string[], env: Record<string, string>): Promise<WorkerProcess> {
   const { nodeOptions } = stageChildCommand();
-  const proc = spawn(process.execPath, [...nodeOptions, path.join(REPO_DIR, 'src/cli.ts'), 'worker', '--name', name, ...args], {
-    cwd: REPO_DIR,
-    env: { ...process.env, PIPE_CLI_ENTRY: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [...nodeOptions, path.join(REPO_DIR, 'src/cli.ts'), 'worker', '--name', name, ...args],
+    {
+      cwd: REPO_DIR,
+      env: { ...process.env, PIPE_CLI_ENTRY: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
@@ -63,7 +67,14 @@ export interface TestDag {
 /** data -> qtrain x variants -> qeval x variants. */
 export function sweepDag(tag: string, variants: number[], projectDir: string, steps = 12, stepMs = 120): TestDag {
   const env = { projectDir, backend: 'cpu' as const, downloadDir: path.join(projectDir, 'downloads') };
-  const data: StageJob = { stageId: 'data', kind: 'qdata', fingerprint: fp(`${tag}/data`), params: { size: 17 }, inputs: {}, env };
+  const data: StageJob = {
+    stageId: 'data',
+    kind: 'qdata',
+    fingerprint: fp(`${tag}/data`),
+    params: { size: 17 },
+    inputs: {},
+    env,
+  };
   const jobs: StageJob[] = [data];
   const deps: Record<string, string[]> = { data: [] };
   for (const lr of variants) {
@@ -107,7 +118,13 @@ export async function runDag(
         const before = await Promise.all(dag.deps[id]!.map(runOne));
         const failed = before.find((o) => o.status !== 'done');
         const outcome: StageOutcome = failed
-          ? { stageId: id, fingerprint: job.fingerprint, status: 'failed', error: `skipped: ${failed.stageId} failed`, seconds: 0 }
+          ? {
+              stageId: id,
+              fingerprint: job.fingerprint,
+              status: 'failed',
+              error: `skipped: ${failed.stageId} failed`,
+              seconds: 0,
+            }
           : await executor.run(job, { onProgress, signal });
         outcomes[id] = outcome;
         return outcome;

@@ -7,7 +7,16 @@ import { executeStageJob } from '../../src/runtime/execute-stage.js';
 import { createQueueExecutor } from '../../src/runtime/queue/executor.js';
 import { DirectoryStore } from '../../src/runtime/store.js';
 import type { Executor, StageOutcome } from '../../src/runtime/types.js';
-import { fp, readStarts, runDag, startWorker, stopWorker, sweepDag, TEST_STAGES, type WorkerProcess } from './helpers.js';
+import {
+  fp,
+  readStarts,
+  runDag,
+  startWorker,
+  stopWorker,
+  sweepDag,
+  TEST_STAGES,
+  type WorkerProcess,
+} from './helpers.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 
 const VARIANTS = [1, 2, 3, 4].map((i) => i / 10);
@@ -23,7 +32,18 @@ function workerEnv(): Record<string, string> {
   return { PIPE_STAGE_MODULES: TEST_STAGES, PIPE_TEST_STAGE_LOG: stageLog };
 }
 
-const workerArgs = () => ['--redis', redis.url, '--queue', queue, '--cache-dir', cacheDir, '--lock-duration', '2000', '--stalled-interval', '1000'];
+const workerArgs = () => [
+  '--redis',
+  redis.url,
+  '--queue',
+  queue,
+  '--cache-dir',
+  cacheDir,
+  '--lock-duration',
+  '2000',
+  '--stalled-interval',
+  '1000',
+];
 
 function metricsOf(store: DirectoryStore, outcomes: Record<string, StageOutcome>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -41,7 +61,10 @@ beforeAll(async () => {
   // The coordinator's own children (local reference run) load the same test stages.
   process.env.PIPE_STAGE_MODULES = TEST_STAGES;
   redis = await startRedis();
-  workers = await Promise.all([startWorker('w1', workerArgs(), workerEnv()), startWorker('w2', workerArgs(), workerEnv())]);
+  workers = await Promise.all([
+    startWorker('w1', workerArgs(), workerEnv()),
+    startWorker('w2', workerArgs(), workerEnv()),
+  ]);
 });
 
 afterAll(async () => {
@@ -95,7 +118,11 @@ describe('queue executor with two workers', () => {
     // The same DAG run in this process into a separate cache gives the same metrics (the real
     // pipeline against the local executor is in real-pipeline.test.ts).
     const localStore = new DirectoryStore(path.join(dir, 'local-cache'));
-    const inProcess: Executor = { name: 'in-process', run: (job) => executeStageJob(job, localStore), close: async () => {} };
+    const inProcess: Executor = {
+      name: 'in-process',
+      run: (job) => executeStageJob(job, localStore),
+      close: async () => {},
+    };
     const localOutcomes = await runDag(sweepDag('sweep', VARIANTS, dir), inProcess);
     for (const o of Object.values(localOutcomes)) expect(o.status, `${o.stageId}: ${o.error}`).toBe('done');
     const metrics = metricsOf(store, outcomes);
@@ -132,7 +159,9 @@ describe('queue executor with two workers', () => {
     const store = new DirectoryStore(cacheDir);
     // The data stage first, so that the train job can start right away.
     const first = createQueueExecutor({ redis: redis.url, queue, store });
-    expect((await first.run(dag.jobs[0]!, { onProgress: () => {}, signal: new AbortController().signal })).status).toBe('done');
+    expect((await first.run(dag.jobs[0]!, { onProgress: () => {}, signal: new AbortController().signal })).status).toBe(
+      'done',
+    );
     const stop = new AbortController();
     const gone = await first.run(train!, {
       onProgress: (_id, p) => {
@@ -154,7 +183,14 @@ describe('queue executor with two workers', () => {
 
   it('retries a failing stage, then reports its error', async () => {
     const executor = createQueueExecutor({ redis: redis.url, queue, retries: 1, backoffMs: 100 });
-    const job = { stageId: 'broken', kind: 'qfail', fingerprint: fp('qfail'), params: {}, inputs: {}, env: { projectDir: dir, backend: 'cpu' as const, downloadDir: dir } };
+    const job = {
+      stageId: 'broken',
+      kind: 'qfail',
+      fingerprint: fp('qfail'),
+      params: {},
+      inputs: {},
+      env: { projectDir: dir, backend: 'cpu' as const, downloadDir: dir },
+    };
     const outcome = await executor.run(job, { onProgress: () => {}, signal: new AbortController().signal });
     await executor.close();
     expect(outcome.status).toBe('failed');
@@ -172,7 +208,14 @@ describe('queue executor with two workers', () => {
 
   it('tells a worker whose cache lacks the inputs to use the shared cache dir', async () => {
     const executor = createQueueExecutor({ redis: redis.url, queue, retries: 0 });
-    const job = { stageId: 'evaluate/x', kind: 'qeval', fingerprint: fp('orphan-eval'), params: {}, inputs: { train: fp('never-trained') }, env: { projectDir: dir, backend: 'cpu' as const, downloadDir: dir } };
+    const job = {
+      stageId: 'evaluate/x',
+      kind: 'qeval',
+      fingerprint: fp('orphan-eval'),
+      params: {},
+      inputs: { train: fp('never-trained') },
+      env: { projectDir: dir, backend: 'cpu' as const, downloadDir: dir },
+    };
     const outcome = await executor.run(job, { onProgress: () => {}, signal: new AbortController().signal });
     await executor.close();
     expect(outcome.status).toBe('failed');

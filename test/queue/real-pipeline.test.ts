@@ -34,12 +34,24 @@ interface RunJson {
 }
 
 /** Runs the CLI; `onEvent` sees each --progress json event as it arrives. */
-function pipe(args: string[], onEvent: (e: Record<string, any>) => void = () => {}): Promise<{ code: number | null; out: string }> {
-  const proc = spawn(process.execPath, [...stageChildCommand().nodeOptions, path.join(REPO_DIR, 'src/cli.ts'), ...args], {
-    cwd: dir,
-    env: { ...process.env, PIPE_CLI_ENTRY: '1', PIPE_DATA_DIR: SHARED_DATA_DIR, PIPE_WEIGHTS_DIR: SHARED_WEIGHTS_DIR },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function pipe(
+  args: string[],
+  onEvent: (e: Record<string, any>) => void = () => {},
+): Promise<{ code: number | null; out: string }> {
+  const proc = spawn(
+    process.execPath,
+    [...stageChildCommand().nodeOptions, path.join(REPO_DIR, 'src/cli.ts'), ...args],
+    {
+      cwd: dir,
+      env: {
+        ...process.env,
+        PIPE_CLI_ENTRY: '1',
+        PIPE_DATA_DIR: SHARED_DATA_DIR,
+        PIPE_WEIGHTS_DIR: SHARED_WEIGHTS_DIR,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   createInterface({ input: proc.stdout }).on('line', (line) => {
     out += `${line}\n`;
@@ -57,7 +69,10 @@ function runJson(runsDir: string): RunJson {
 function imageMetrics(run: RunJson): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [id, s] of Object.entries(run.stages)) {
-    if (id.startsWith('evaluate/')) out[id] = (JSON.parse(readFileSync(path.join(s.cacheEntry!, 'metrics.json'), 'utf8')) as { images: unknown }).images;
+    if (id.startsWith('evaluate/'))
+      out[id] = (
+        JSON.parse(readFileSync(path.join(s.cacheEntry!, 'metrics.json'), 'utf8')) as { images: unknown }
+      ).images;
   }
   return out;
 }
@@ -67,7 +82,20 @@ beforeAll(async () => {
   pipeline = path.join(dir, 'qreal.yaml');
   writeFileSync(pipeline, PIPELINE);
   redis = await startRedis();
-  const args = ['--redis', redis.url, '--cache-dir', path.join(dir, 'shared-cache'), '--data-dir', SHARED_DATA_DIR, '--weights-dir', SHARED_WEIGHTS_DIR, '--lock-duration', '2000', '--stalled-interval', '1000'];
+  const args = [
+    '--redis',
+    redis.url,
+    '--cache-dir',
+    path.join(dir, 'shared-cache'),
+    '--data-dir',
+    SHARED_DATA_DIR,
+    '--weights-dir',
+    SHARED_WEIGHTS_DIR,
+    '--lock-duration',
+    '2000',
+    '--stalled-interval',
+    '1000',
+  ];
   workers = await Promise.all([startWorker('w1', args, {}), startWorker('w2', args, {})]);
 });
 
@@ -78,7 +106,16 @@ afterAll(async () => {
 });
 
 it('survives a worker killed mid-train with the metrics of a local run, then finds everything cached', async () => {
-  const queueArgs = ['--executor', 'queue', '--redis', redis.url, '--cache-dir', path.join(dir, 'shared-cache'), '--progress', 'json'];
+  const queueArgs = [
+    '--executor',
+    'queue',
+    '--redis',
+    redis.url,
+    '--cache-dir',
+    path.join(dir, 'shared-cache'),
+    '--progress',
+    'json',
+  ];
   let killed: string | undefined;
   const first = await pipe(['run', pipeline, ...queueArgs, '--runs-dir', path.join(dir, 'runs-q')], (e) => {
     if (killed || e.type !== 'stageProgress' || e.progress.worker !== 'w1' || !e.stageId.startsWith('train/')) return;
@@ -93,14 +130,31 @@ it('survives a worker killed mid-train with the metrics of a local run, then fin
   for (const [id, s] of Object.entries(run.stages)) expect(s.status, id).toBe('done');
   expect(run.stages[killed!]!.worker).toBe('w2');
   expect(workers[1]!.output()).toContain('lost its worker');
-  const train = JSON.parse(readFileSync(path.join(run.stages[killed!]!.cacheEntry!, 'stage.json'), 'utf8')) as { summary: { resumedFromEpoch: number | null } };
+  const train = JSON.parse(readFileSync(path.join(run.stages[killed!]!.cacheEntry!, 'stage.json'), 'utf8')) as {
+    summary: { resumedFromEpoch: number | null };
+  };
   expect(train.summary.resumedFromEpoch, 'the killed stage started over instead of resuming').toBeGreaterThanOrEqual(1);
 
   // The local run starts from the same prepared dataset (copied, so only training and evaluation
   // are compared) and skips the report.
   const dataset = run.stages.dataset!.cacheEntry!;
-  cpSync(dataset, path.join(dir, 'local-cache', path.relative(path.join(dir, 'shared-cache'), dataset)), { recursive: true });
-  const local = await pipe(['run', pipeline, '--jobs', '2', '--only', 'evaluate/*', '--cache-dir', path.join(dir, 'local-cache'), '--runs-dir', path.join(dir, 'runs-l'), '--progress', 'none']);
+  cpSync(dataset, path.join(dir, 'local-cache', path.relative(path.join(dir, 'shared-cache'), dataset)), {
+    recursive: true,
+  });
+  const local = await pipe([
+    'run',
+    pipeline,
+    '--jobs',
+    '2',
+    '--only',
+    'evaluate/*',
+    '--cache-dir',
+    path.join(dir, 'local-cache'),
+    '--runs-dir',
+    path.join(dir, 'runs-l'),
+    '--progress',
+    'none',
+  ]);
   expect(local.code, local.out).toBe(0);
   const metrics = imageMetrics(run);
   expect(Object.keys(metrics)).toHaveLength(VARIANTS.length);

@@ -33,7 +33,14 @@ it('connects with a password and database from the URL', async () => {
   const lines: string[] = [];
   worker = await startQueueWorker({ redis: url, queue: 'auth', cacheDir, name: 'wa', log: (l) => lines.push(l) });
   const executor = createQueueExecutor({ redis: url, queue: 'auth' });
-  const job = { stageId: 'data', kind: 'qdata', fingerprint: fp('auth/data'), params: { size: 3 }, inputs: {}, env: { projectDir: dir, backend: 'cpu' as const, downloadDir: dir } };
+  const job = {
+    stageId: 'data',
+    kind: 'qdata',
+    fingerprint: fp('auth/data'),
+    params: { size: 3 },
+    inputs: {},
+    env: { projectDir: dir, backend: 'cpu' as const, downloadDir: dir },
+  };
   const outcome = await executor.run(job, { onProgress: () => {}, signal: new AbortController().signal });
   await executor.close();
   expect(outcome.status, outcome.error).toBe('done');
@@ -46,7 +53,14 @@ it('connects with a password and database from the URL', async () => {
 
 it('refuses a wrong password with the Redis error', async () => {
   const executor = createQueueExecutor({ redis: `redis://:wrong@127.0.0.1:${redis.port}`, queue: 'auth' });
-  const job = { stageId: 'data', kind: 'qdata', fingerprint: fp('auth/wrong'), params: { size: 3 }, inputs: {}, env: { projectDir: dir, backend: 'cpu' as const, downloadDir: dir } };
+  const job = {
+    stageId: 'data',
+    kind: 'qdata',
+    fingerprint: fp('auth/wrong'),
+    params: { size: 3 },
+    inputs: {},
+    env: { projectDir: dir, backend: 'cpu' as const, downloadDir: dir },
+  };
   const outcome = await executor.run(job, { onProgress: () => {}, signal: new AbortController().signal });
   await executor.close();
   expect(outcome.status).toBe('failed');
@@ -61,12 +75,45 @@ describe('rediss:// (TLS)', () => {
   beforeAll(async () => {
     // A throwaway self-signed certificate for localhost, made at test time (no key in the repo).
     ca = path.join(dir, 'cert.pem');
-    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', ca,
-      '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { encoding: 'utf8' });
+    const made = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        ca,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      ],
+      { encoding: 'utf8' },
+    );
     if (made.status !== 0) throw new Error(`openssl could not make a test certificate: ${made.stderr || made.error}`);
     tlsPort = await freePort();
     // --port 0: TLS only, so a plain connection cannot succeed by accident.
-    tlsRedis = await startRedis(['--tls-port', String(tlsPort), '--tls-cert-file', ca, '--tls-key-file', path.join(dir, 'key.pem'), '--tls-auth-clients', 'no', '--requirepass', 'tlspw'], 0);
+    tlsRedis = await startRedis(
+      [
+        '--tls-port',
+        String(tlsPort),
+        '--tls-cert-file',
+        ca,
+        '--tls-key-file',
+        path.join(dir, 'key.pem'),
+        '--tls-auth-clients',
+        'no',
+        '--requirepass',
+        'tlspw',
+      ],
+      0,
+    );
   });
 
   afterAll(async () => {

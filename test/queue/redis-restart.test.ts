@@ -31,7 +31,15 @@ it('completes a stage whose job Redis lost in a restart', async () => {
   const cacheDir = path.join(dir, 'cache');
   const store = new DirectoryStore(cacheDir);
   const lines: string[] = [];
-  worker = await startQueueWorker({ redis: redis.url, queue: 'r', cacheDir, name: 'wr', lockDurationMs: 2000, stalledIntervalMs: 1000, log: (l) => lines.push(l) });
+  worker = await startQueueWorker({
+    redis: redis.url,
+    queue: 'r',
+    cacheDir,
+    name: 'wr',
+    lockDurationMs: 2000,
+    stalledIntervalMs: 1000,
+    log: (l) => lines.push(l),
+  });
   const executor = createQueueExecutor({ redis: redis.url, queue: 'r', store, checkIntervalMs: 300 });
   const [data, train] = sweepDag('restart', [0.3], dir, 20, 100).jobs;
   const signal = new AbortController().signal;
@@ -55,6 +63,8 @@ it('completes a stage whose job Redis lost in a restart', async () => {
   expect(outcome.status, `${outcome.error}\n${lines.join('\n')}`).toBe('done');
   expect(await store.lookup(train!.fingerprint)).toBeDefined();
   // Trained to the end once: a second attempt, if the job was queued again, found it published.
-  const finishes = readStarts(path.join(dir, 'stages.jsonl')).filter((s) => s.fp === train!.fingerprint && s.event === 'finish');
+  const finishes = readStarts(path.join(dir, 'stages.jsonl')).filter(
+    (s) => s.fp === train!.fingerprint && s.event === 'finish',
+  );
   expect(finishes).toHaveLength(1);
 });

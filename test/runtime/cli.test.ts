@@ -47,8 +47,22 @@ describe('pipe plan / run / runs / gc', () => {
     const before = await cli('plan', file, '--json');
     expect(before.code).toBe(0);
     const plan = JSON.parse(before.out);
-    expect(plan.stages.map((s: { id: string }) => s.id)).toEqual(['dataset', 'train/a', 'evaluate/a', 'train/b', 'evaluate/b', 'report']);
-    expect(plan.stages[1]).toMatchObject({ kind: 'train', configs: ['a'], variants: ['a'], deps: ['dataset'], cached: false, reason: 'never-run' });
+    expect(plan.stages.map((s: { id: string }) => s.id)).toEqual([
+      'dataset',
+      'train/a',
+      'evaluate/a',
+      'train/b',
+      'evaluate/b',
+      'report',
+    ]);
+    expect(plan.stages[1]).toMatchObject({
+      kind: 'train',
+      configs: ['a'],
+      variants: ['a'],
+      deps: ['dataset'],
+      cached: false,
+      reason: 'never-run',
+    });
     expect(plan.stages[1].fingerprint).toMatch(/^[0-9a-f]{64}$/);
 
     const run = await cli('run', file, '--jobs', '2', '--progress', 'plain');

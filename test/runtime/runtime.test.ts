@@ -36,8 +36,12 @@ afterAll(async () => {
 /** tiny.yaml with its variants block replaced, written as <dir>/<name>.yaml. */
 function pipelineFile(name: string, variants: Record<string, string>): string {
   const base = readFileSync(path.join(here, 'fixtures', 'tiny.yaml'), 'utf8');
-  const block = Object.entries(variants).map(([v, body]) => `  ${v}: ${body}`).join('\n');
-  const text = base.replace(/^variants:\n(?: {2}.*\n)+/m, `variants:\n${block}\n`).replace('name: tiny', `name: ${name}`);
+  const block = Object.entries(variants)
+    .map(([v, body]) => `  ${v}: ${body}`)
+    .join('\n');
+  const text = base
+    .replace(/^variants:\n(?: {2}.*\n)+/m, `variants:\n${block}\n`)
+    .replace('name: tiny', `name: ${name}`);
   const file = path.join(dir, `${name}.yaml`);
   writeFileSync(file, text);
   return file;
@@ -55,7 +59,14 @@ function opts(name: string, extra: Record<string, unknown> = {}) {
   const reporter = new RecordingReporter();
   return {
     reporter,
-    options: { cwd: dir, cacheDir: path.join(dir, name, 'cache'), runsDir: path.join(dir, name, 'runs'), jobs: 2, reporters: [reporter], ...extra },
+    options: {
+      cwd: dir,
+      cacheDir: path.join(dir, name, 'cache'),
+      runsDir: path.join(dir, name, 'runs'),
+      jobs: 2,
+      reporters: [reporter],
+      ...extra,
+    },
   };
 }
 
@@ -65,7 +76,8 @@ async function assertCacheConsistent(cacheDir: string): Promise<string[]> {
   const entries = await store.listEntries();
   for (const fp of entries) expect(existsSync(path.join(store.entryDir(fp), 'stage.json')), fp).toBe(true);
   for (const shard of readdirSync(cacheDir)) {
-    if (/^[0-9a-f]{2}$/.test(shard)) for (const name of readdirSync(path.join(cacheDir, shard))) expect(name).toMatch(/^[0-9a-f]{64}$/);
+    if (/^[0-9a-f]{2}$/.test(shard))
+      for (const name of readdirSync(path.join(cacheDir, shard))) expect(name).toMatch(/^[0-9a-f]{64}$/);
   }
   return entries;
 }
@@ -84,13 +96,17 @@ describe('runtime with real child processes', () => {
     const run = JSON.parse(await readFile(path.join(r1.runDir, 'run.json'), 'utf8'));
     expect(run.status).toBe('done');
     expect(run.stages['train/a']).toMatchObject({ status: 'done', kind: 'train', backend: { name: 'test' } });
-    expect(readFileSync(path.join(r1.runDir, 'stages', 'train', 'a', 'output', 'model.json'), 'utf8')).toContain('"seed": 1');
+    expect(readFileSync(path.join(r1.runDir, 'stages', 'train', 'a', 'output', 'model.json'), 'utf8')).toContain(
+      '"seed": 1',
+    );
     expect(existsSync(path.join(r1.runDir, 'stages', 'train', 'a', 'stage.json'))).toBe(true);
     expect(readFileSync(path.join(r1.runDir, 'logs', 'train', 'a.log'), 'utf8')).toContain('done in');
     expect(existsSync(path.join(r1.runDir, 'report.html'))).toBe(true);
     expect(JSON.parse(readFileSync(path.join(r1.runDir, 'metrics.json'), 'utf8'))).toHaveProperty('test.a.ssim');
     expect(readFileSync(path.join(r1.runDir, 'pipeline.yaml'), 'utf8')).toBe(readFileSync(file, 'utf8'));
-    expect(JSON.parse(readFileSync(path.join(r1.runDir, 'dag.json'), 'utf8')).fingerprints.report).toBe(run.stages.report.fingerprint);
+    expect(JSON.parse(readFileSync(path.join(r1.runDir, 'dag.json'), 'utf8')).fingerprints.report).toBe(
+      run.stages.report.fingerprint,
+    );
     expect(existsSync(path.join(dir, 'incremental', 'runs', 'incr', 'latest', 'run.json'))).toBe(true);
     // Work folders are gone once a stage is published.
     expect(await new DirectoryStore(first.options.cacheDir).listWork()).toEqual([]);

@@ -44,7 +44,13 @@ function compiled(variants: string, name = 'sched'): Compiled {
 async function schedule(
   c: Compiled,
   cacheDir: string,
-  extra: { only?: string; force?: string; jobs?: number; signal?: AbortSignal; onError?: 'stop' | 'skip-dependents' } = {},
+  extra: {
+    only?: string;
+    force?: string;
+    jobs?: number;
+    signal?: AbortSignal;
+    onError?: 'stop' | 'skip-dependents';
+  } = {},
 ) {
   const p = await prepareCompiled(c, { cwd: dir, cacheDir });
   const rec = new RecordingReporter();
@@ -105,13 +111,33 @@ describe('scheduler', () => {
 
   it('skips only the dependents of a failed stage', async () => {
     const r = await schedule(compiled('  a: {}\n  bad: { train.seed: 13 }'), path.join(dir, 'fail'), { jobs: 2 });
-    expect(r.status).toEqual({ dataset: 'done', 'train/a': 'done', 'evaluate/a': 'done', 'train/bad': 'failed', 'evaluate/bad': 'skipped', report: 'skipped' });
-    expect(r.rec.ofType('stageSkipped').map((e) => e.reason)).toEqual(['dependency train/bad failed', 'dependency train/bad failed']);
+    expect(r.status).toEqual({
+      dataset: 'done',
+      'train/a': 'done',
+      'evaluate/a': 'done',
+      'train/bad': 'failed',
+      'evaluate/bad': 'skipped',
+      report: 'skipped',
+    });
+    expect(r.rec.ofType('stageSkipped').map((e) => e.reason)).toEqual([
+      'dependency train/bad failed',
+      'dependency train/bad failed',
+    ]);
   });
 
   it('--on-error stop starts nothing new after a failure', async () => {
-    const r = await schedule(compiled('  bad: { train.seed: 13 }\n  z: {}'), path.join(dir, 'stop'), { jobs: 1, onError: 'stop' });
-    expect(r.status).toEqual({ dataset: 'done', 'train/bad': 'failed', 'evaluate/bad': 'skipped', 'train/z': 'skipped', 'evaluate/z': 'skipped', report: 'skipped' });
+    const r = await schedule(compiled('  bad: { train.seed: 13 }\n  z: {}'), path.join(dir, 'stop'), {
+      jobs: 1,
+      onError: 'stop',
+    });
+    expect(r.status).toEqual({
+      dataset: 'done',
+      'train/bad': 'failed',
+      'evaluate/bad': 'skipped',
+      'train/z': 'skipped',
+      'evaluate/z': 'skipped',
+      report: 'skipped',
+    });
     expect(r.rec.ofType('stageSkipped').find((e) => e.stageId === 'train/z')!.reason).toMatch(/--on-error stop/);
   });
 
@@ -126,7 +152,13 @@ describe('scheduler', () => {
       const ckpt = path.join(store.workPath(trainFp), 'checkpoint.json');
       if (existsSync(ckpt) && JSON.parse(readFileSync(ckpt, 'utf8')).step >= 3) controller.abort();
     }, 20);
-    const first = await runCompiled(c, { cwd: dir, cacheDir: cache, runsDir: path.join(dir, 'runs'), signal: controller.signal, executor: 'local' });
+    const first = await runCompiled(c, {
+      cwd: dir,
+      cacheDir: cache,
+      runsDir: path.join(dir, 'runs'),
+      signal: controller.signal,
+      executor: 'local',
+    });
     clearInterval(timer);
     expect(first.status).toBe('interrupted');
     expect(first.exitCode).toBe(130);
@@ -148,7 +180,14 @@ describe('scheduler', () => {
     const p = await prepareCompiled(c, { cwd: dir, cacheDir: cache });
     const execLog = path.join(dir, 'lock-exec.log');
     process.env.PIPE_TEST_EXEC_LOG = execLog;
-    const job = { stageId: 'dataset', kind: 'dataset', fingerprint: p.fingerprints.dataset!.value, params: c.dag.stages.dataset!.params, inputs: {}, env: p.env };
+    const job = {
+      stageId: 'dataset',
+      kind: 'dataset',
+      fingerprint: p.fingerprints.dataset!.value,
+      params: c.dag.stages.dataset!.params,
+      inputs: {},
+      env: p.env,
+    };
     const logs: string[] = [];
     const [one, two] = await Promise.all([
       executeStageJob(job, p.store, { onLog: (l) => logs.push(l) }),
@@ -164,11 +203,18 @@ describe('scheduler', () => {
   it('gc keeps what run directories reference and drops the rest', async () => {
     const cache = path.join(dir, 'gc');
     const runsDir = path.join(dir, 'gc-runs');
-    const kept = await runCompiled(compiled('  a: {}', 'gc'), { cwd: dir, cacheDir: cache, runsDir, executor: 'local' });
+    const kept = await runCompiled(compiled('  a: {}', 'gc'), {
+      cwd: dir,
+      cacheDir: cache,
+      runsDir,
+      executor: 'local',
+    });
     expect(kept.exitCode).toBe(0);
     const orphan = await schedule(compiled('  a: { train.seed: 9 }', 'gc'), cache);
     const dry = await collectGarbage(cache, [runsDir], { dryRun: true });
-    expect(dry.removedEntries.sort()).toEqual([orphan.fingerprints['train/a'], orphan.fingerprints['evaluate/a'], orphan.fingerprints.report].sort());
+    expect(dry.removedEntries.sort()).toEqual(
+      [orphan.fingerprints['train/a'], orphan.fingerprints['evaluate/a'], orphan.fingerprints.report].sort(),
+    );
     expect(await orphan.store.lookup(orphan.fingerprints['train/a']!)).toBeDefined();
     await collectGarbage(cache, [runsDir]);
     expect(await orphan.store.lookup(orphan.fingerprints['train/a']!)).toBeUndefined();

@@ -31,7 +31,11 @@ describe('readMetricsFile', () => {
     const cases: [string, string | undefined, RegExp][] = [
       ['absent.json', undefined, /absent\.json as a metrics\.json \(pipe\.run\/1\): it does not exist/],
       ['torn.json', '{"format": "pipe.run/1", ', /torn\.json .*it is not JSON/],
-      ['eval.json', metricsToJson({ format: 'pipe.evaluate/1', summary: {}, images: {}, directions: {} }), /eval\.json .*its format is "pipe\.evaluate\/1", not pipe\.run\/1/],
+      [
+        'eval.json',
+        metricsToJson({ format: 'pipe.evaluate/1', summary: {}, images: {}, directions: {} }),
+        /eval\.json .*its format is "pipe\.evaluate\/1", not pipe\.run\/1/,
+      ],
       ['old.json', '{"configs": {}}', /old\.json .*it has no "format" field/],
       ['partial.json', '{"format": "pipe.run/1", "configs": {}}', /partial\.json .*it has no variants, groups section/],
     ];

@@ -188,7 +188,10 @@ export async function readMetricsFile<F extends MetricsFormat>(
 }
 
 function missingSection(file: AnyMetricsFile): string | undefined {
-  const sections = file.format === 'pipe.run/1' ? (['configs', 'variants', 'groups'] as const) : (['summary', 'images', 'directions'] as const);
+  const sections =
+    file.format === 'pipe.run/1'
+      ? (['configs', 'variants', 'groups'] as const)
+      : (['summary', 'images', 'directions'] as const);
   const missing = sections.filter((k) => typeof (file as unknown as Record<string, unknown>)[k] !== 'object');
   return missing.length ? `it has no ${missing.join(', ')} section` : undefined;
 }

@@ -32,7 +32,12 @@ export async function readJsonFile<T>(file: string, format: JsonFormat): Promise
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new FileFormatError(file, format.what, code === 'ENOENT' ? 'it does not exist' : (err as Error).message, format.hint);
+    throw new FileFormatError(
+      file,
+      format.what,
+      code === 'ENOENT' ? 'it does not exist' : (err as Error).message,
+      format.hint,
+    );
   }
   let value: unknown;
   try {
@@ -50,5 +55,7 @@ export function checkFormatField(value: unknown, accepted: readonly string[]): s
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'it is not a JSON object';
   const format = (value as { format?: unknown }).format;
   if (accepted.includes(format as string)) return undefined;
-  return format === undefined ? 'it has no "format" field' : `its format is ${JSON.stringify(format)}, not ${accepted.join(' or ')}`;
+  return format === undefined
+    ? 'it has no "format" field'
+    : `its format is ${JSON.stringify(format)}, not ${accepted.join(' or ')}`;
 }

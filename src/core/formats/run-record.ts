@@ -9,7 +9,11 @@ export const RUN_RECORD = 'run.json';
 export const LATEST_LINK = 'latest';
 
 /** The runs folder: --runs-dir, else PIPE_RUNS_DIR, else runs/ (relative ones against the project directory). */
-export function resolveRunsDir(option: string | undefined, projectDir: string, env: NodeJS.ProcessEnv = process.env): string {
+export function resolveRunsDir(
+  option: string | undefined,
+  projectDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   return path.resolve(projectDir, option || env.PIPE_RUNS_DIR || 'runs'); // an empty value counts as unset
 }
 
@@ -27,7 +31,8 @@ export async function newestRunDir(dirs: readonly string[]): Promise<string | un
   let best: { dir: string; time: number } | undefined;
   for (const dir of dirs) {
     // A folder that vanished meanwhile (pipe gc) is simply not a candidate.
-    const st = (await stat(path.join(dir, RUN_RECORD)).catch(() => undefined)) ?? (await stat(dir).catch(() => undefined));
+    const st =
+      (await stat(path.join(dir, RUN_RECORD)).catch(() => undefined)) ?? (await stat(dir).catch(() => undefined));
     if (!st) continue;
     const time = st.birthtimeMs || st.mtimeMs;
     if (!best || time > best.time || (time === best.time && dir > best.dir)) best = { dir, time };

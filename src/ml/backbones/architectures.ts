@@ -87,15 +87,7 @@ export interface ConvNextBlockOp {
   dim: number;
 }
 export type Op =
-  | ConvOp
-  | FireOp
-  | PoolOp
-  | TapOp
-  | ConvBnOp
-  | BottleneckOp
-  | InvertedResidualOp
-  | ConvLayerNormOp
-  | ConvNextBlockOp;
+  ConvOp | FireOp | PoolOp | TapOp | ConvBnOp | BottleneckOp | InvertedResidualOp | ConvLayerNormOp | ConvNextBlockOp;
 
 function vgg(convsPerBlock: number[]): Op[] {
   const ops: Op[] = [];
@@ -104,7 +96,16 @@ function vgg(convsPerBlock: number[]): Op[] {
   convsPerBlock.forEach((n, b) => {
     const cout = [64, 128, 256, 512, 512][b]!;
     for (let i = 0; i < n; i++) {
-      ops.push({ kind: 'conv', torchKey: `features.${index}`, kerasName: `block${b + 1}_conv${i + 1}`, cin, cout, k: 3, stride: 1, pad: 1 });
+      ops.push({
+        kind: 'conv',
+        torchKey: `features.${index}`,
+        kerasName: `block${b + 1}_conv${i + 1}`,
+        cin,
+        cout,
+        k: 3,
+        stride: 1,
+        pad: 1,
+      });
       ops.push({ kind: 'tap', name: `relu${b + 1}_${i + 1}` });
       cin = cout;
       index += 2; // conv, relu
@@ -116,7 +117,13 @@ function vgg(convsPerBlock: number[]): Op[] {
   return ops;
 }
 
-const fire = (i: number, cin: number, squeeze: number, expand: number): FireOp => ({ kind: 'fire', torchKey: `features.${i}`, cin, squeeze, expand });
+const fire = (i: number, cin: number, squeeze: number, expand: number): FireOp => ({
+  kind: 'fire',
+  torchKey: `features.${i}`,
+  cin,
+  squeeze,
+  expand,
+});
 const pool3 = (ceil: boolean): PoolOp => ({ kind: 'pool', size: 3, stride: 2, ceil });
 
 /**
@@ -135,7 +142,15 @@ function resnet50(): Op[] {
     const width = 64 << s;
     for (let i = 0; i < blocks; i++) {
       const stride = i === 0 && s > 0 ? 2 : 1;
-      ops.push({ kind: 'bottleneck', torchKey: `layer${s + 1}.${i}`, cin, width, cout: width * 4, stride, downsample: i === 0 });
+      ops.push({
+        kind: 'bottleneck',
+        torchKey: `layer${s + 1}.${i}`,
+        cin,
+        width,
+        cout: width * 4,
+        stride,
+        downsample: i === 0,
+      });
       ops.push({ kind: 'tap', name: `layer${s + 1}[${i}]` });
       cin = width * 4;
     }
@@ -146,16 +161,40 @@ function resnet50(): Op[] {
 
 /** torchvision mobilenet_v2 (width 1.0). Taps: `features.N` = output of features[N] (the article's conv_13 = features.13). */
 function mobilenetV2(): Op[] {
-  const cbr = (i: number, cin: number, cout: number, k: number, stride: number): ConvBnOp =>
-    ({ kind: 'convbn', conv: `features.${i}.0`, bn: `features.${i}.1`, cin, cout, k, stride, pad: (k - 1) / 2, act: 'relu6' });
+  const cbr = (i: number, cin: number, cout: number, k: number, stride: number): ConvBnOp => ({
+    kind: 'convbn',
+    conv: `features.${i}.0`,
+    bn: `features.${i}.1`,
+    cin,
+    cout,
+    k,
+    stride,
+    pad: (k - 1) / 2,
+    act: 'relu6',
+  });
   const ops: Op[] = [cbr(0, 3, 32, 3, 2), { kind: 'tap', name: 'features.0' }];
   // (expand ratio t, channels c, repeats n, first stride s), torchvision's inverted_residual_setting.
-  const setting = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]];
+  const setting = [
+    [1, 16, 1, 1],
+    [6, 24, 2, 2],
+    [6, 32, 3, 2],
+    [6, 64, 4, 2],
+    [6, 96, 3, 1],
+    [6, 160, 3, 2],
+    [6, 320, 1, 1],
+  ];
   let cin = 32;
   let index = 1;
   for (const [t, c, n, s] of setting as [number, number, number, number][]) {
     for (let i = 0; i < n; i++) {
-      ops.push({ kind: 'invres', torchKey: `features.${index}`, cin, hidden: cin * t, cout: c, stride: i === 0 ? s : 1 });
+      ops.push({
+        kind: 'invres',
+        torchKey: `features.${index}`,
+        cin,
+        hidden: cin * t,
+        cout: c,
+        stride: i === 0 ? s : 1,
+      });
       ops.push({ kind: 'tap', name: `features.${index}` });
       cin = c;
       index++;
@@ -190,21 +229,40 @@ export const ARCHITECTURES: Record<ArchName, Op[]> = {
   vgg19: vgg([2, 2, 4, 4, 4]),
   // torchvision squeezenet1_1.features; taps as LPIPS slices it (conv1 = features.1, fire3 = features.4, ...).
   squeezenet1_1: [
-    { kind: 'conv', torchKey: 'features.0', cin: 3, cout: 64, k: 3, stride: 2, pad: 0 }, { kind: 'tap', name: 'conv1' },
-    pool3(true), fire(3, 64, 16, 64), fire(4, 128, 16, 64), { kind: 'tap', name: 'fire3' },
-    pool3(true), fire(6, 128, 32, 128), fire(7, 256, 32, 128), { kind: 'tap', name: 'fire5' },
-    pool3(true), fire(9, 256, 48, 192), { kind: 'tap', name: 'fire6' },
-    fire(10, 384, 48, 192), { kind: 'tap', name: 'fire7' },
-    fire(11, 384, 64, 256), { kind: 'tap', name: 'fire8' },
-    fire(12, 512, 64, 256), { kind: 'tap', name: 'fire9' },
+    { kind: 'conv', torchKey: 'features.0', cin: 3, cout: 64, k: 3, stride: 2, pad: 0 },
+    { kind: 'tap', name: 'conv1' },
+    pool3(true),
+    fire(3, 64, 16, 64),
+    fire(4, 128, 16, 64),
+    { kind: 'tap', name: 'fire3' },
+    pool3(true),
+    fire(6, 128, 32, 128),
+    fire(7, 256, 32, 128),
+    { kind: 'tap', name: 'fire5' },
+    pool3(true),
+    fire(9, 256, 48, 192),
+    { kind: 'tap', name: 'fire6' },
+    fire(10, 384, 48, 192),
+    { kind: 'tap', name: 'fire7' },
+    fire(11, 384, 64, 256),
+    { kind: 'tap', name: 'fire8' },
+    fire(12, 512, 64, 256),
+    { kind: 'tap', name: 'fire9' },
   ],
   // torchvision alexnet.features; taps as LPIPS slices it.
   alexnet: [
-    { kind: 'conv', torchKey: 'features.0', cin: 3, cout: 64, k: 11, stride: 4, pad: 2 }, { kind: 'tap', name: 'relu1' },
-    pool3(false), { kind: 'conv', torchKey: 'features.3', cin: 64, cout: 192, k: 5, stride: 1, pad: 2 }, { kind: 'tap', name: 'relu2' },
-    pool3(false), { kind: 'conv', torchKey: 'features.6', cin: 192, cout: 384, k: 3, stride: 1, pad: 1 }, { kind: 'tap', name: 'relu3' },
-    { kind: 'conv', torchKey: 'features.8', cin: 384, cout: 256, k: 3, stride: 1, pad: 1 }, { kind: 'tap', name: 'relu4' },
-    { kind: 'conv', torchKey: 'features.10', cin: 256, cout: 256, k: 3, stride: 1, pad: 1 }, { kind: 'tap', name: 'relu5' },
+    { kind: 'conv', torchKey: 'features.0', cin: 3, cout: 64, k: 11, stride: 4, pad: 2 },
+    { kind: 'tap', name: 'relu1' },
+    pool3(false),
+    { kind: 'conv', torchKey: 'features.3', cin: 64, cout: 192, k: 5, stride: 1, pad: 2 },
+    { kind: 'tap', name: 'relu2' },
+    pool3(false),
+    { kind: 'conv', torchKey: 'features.6', cin: 192, cout: 384, k: 3, stride: 1, pad: 1 },
+    { kind: 'tap', name: 'relu3' },
+    { kind: 'conv', torchKey: 'features.8', cin: 384, cout: 256, k: 3, stride: 1, pad: 1 },
+    { kind: 'tap', name: 'relu4' },
+    { kind: 'conv', torchKey: 'features.10', cin: 256, cout: 256, k: 3, stride: 1, pad: 1 },
+    { kind: 'tap', name: 'relu5' },
   ],
   resnet50: resnet50(),
   mobilenet_v2: mobilenetV2(),

@@ -28,7 +28,13 @@ beforeAll(async () => {
   await initBackend('wasm');
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pipe-backbones-'));
   const rgb = Buffer.from(ref.input.rgb_base64, 'base64');
-  x = tf.tidy(() => tf.sub(tf.div(tf.tensor4d(Float32Array.from(rgb), [1, ref.input.height, ref.input.width, 3]), 127.5), 1) as tf.Tensor4D);
+  x = tf.tidy(
+    () =>
+      tf.sub(
+        tf.div(tf.tensor4d(Float32Array.from(rgb), [1, ref.input.height, ref.input.width, 3]), 127.5),
+        1,
+      ) as tf.Tensor4D,
+  );
 });
 afterAll(async () => {
   x.dispose();
@@ -81,7 +87,9 @@ describe('vgg19 (Keras weights from the partial tfjs mirror)', () => {
     const { readTfjsManifest } = await import('../weights/readers/tfjs.js');
     const h5 = await import('h5wasm/node');
     await h5.ready;
-    const { weights } = await readTfjsManifest(path.join(SHARED_WEIGHTS_DIR, 'vgg19-keras/model.json'), { only: (n) => /^block[12]_/.test(n) });
+    const { weights } = await readTfjsManifest(path.join(SHARED_WEIGHTS_DIR, 'vgg19-keras/model.json'), {
+      only: (n) => /^block[12]_/.test(n),
+    });
     const file = path.join(tmp, 'vgg19_keras_layout.h5');
     const f = new h5.File(file, 'w');
     for (const [name, t] of weights) {
@@ -89,7 +97,12 @@ describe('vgg19 (Keras weights from the partial tfjs mirror)', () => {
       if (!f.keys().includes(layer)) f.create_group(layer).create_group(layer);
       // block1: the Keras 1 era names of the original release files (block1_conv1_W_1:0); block2: Keras 2 (kernel:0).
       const dsName = layer.startsWith('block1') ? `${layer}_${kind === 'kernel' ? 'W' : 'b'}_1:0` : `${kind}:0`;
-      (f.get(`${layer}/${layer}`) as InstanceType<typeof h5.Group>).create_dataset({ name: dsName, data: t.data, shape: t.shape, dtype: '<f' });
+      (f.get(`${layer}/${layer}`) as InstanceType<typeof h5.Group>).create_dataset({
+        name: dsName,
+        data: t.data,
+        shape: t.shape,
+        dtype: '<f',
+      });
     }
     f.close();
     const b = await loadBackbone({ name: 'vgg19', weights: 'keras', file, layers: ['relu2_2'] });
@@ -101,9 +114,13 @@ describe('vgg19 (Keras weights from the partial tfjs mirror)', () => {
   });
 
   it('names the layers and shards the mirror lacks when a deeper layer is asked for', async () => {
-    await expect(loadBackbone({ name: 'vgg19', weights: 'keras', weightsDir: SHARED_WEIGHTS_DIR, layers: ['relu4_1'] })).rejects.toMatchObject({
+    await expect(
+      loadBackbone({ name: 'vgg19', weights: 'keras', weightsDir: SHARED_WEIGHTS_DIR, layers: ['relu4_1'] }),
+    ).rejects.toMatchObject({
       code: 'PIPE_WEIGHTS_MISSING_TENSORS',
-      message: expect.stringMatching(/model\.json lacks the tensors block4_conv1\/kernel, block4_conv1\/bias\..*group9-shard1of2/),
+      message: expect.stringMatching(
+        /model\.json lacks the tensors block4_conv1\/kernel, block4_conv1\/bias\..*group9-shard1of2/,
+      ),
     });
   });
 });
@@ -134,7 +151,8 @@ describe('backbone behaviour', () => {
     const before = tf.memory().numTensors;
     const b = await loadBackbone({ name: 'squeezenet1_1', weightsDir: SHARED_WEIGHTS_DIR, layers: ['fire5'] });
     expect(tf.engine().state.registeredVariables).toEqual({});
-    const loss = (inp: tf.Tensor) => tf.tidy(() => tf.sum(tf.square(b.features(inp as tf.Tensor4D, ['fire5']).fire5!)) as tf.Scalar);
+    const loss = (inp: tf.Tensor) =>
+      tf.tidy(() => tf.sum(tf.square(b.features(inp as tf.Tensor4D, ['fire5']).fire5!)) as tf.Scalar);
     const g = tf.grad(loss)(x);
     // Against PyTorch's autograd of the same loss (torch.nn.MaxPool2d ceil_mode, ReLU, Fire concat).
     const r = ref.squeezenet1_1_grad_fire5 as unknown as LayerRef;
@@ -155,13 +173,19 @@ describe('backbone behaviour', () => {
     await fs.writeFile(file, encodeSafetensors(sd));
     await expect(loadBackbone({ name: 'alexnet', file })).rejects.toMatchObject({
       code: 'PIPE_WEIGHTS_SHAPE_MISMATCH',
-      message: expect.stringMatching(/tensor features\.3\.weight in .*bad-alexnet\.safetensors has shape \[192, 64, 3, 3\], the model needs \[192, 64, 5, 5\]/),
+      message: expect.stringMatching(
+        /tensor features\.3\.weight in .*bad-alexnet\.safetensors has shape \[192, 64, 3, 3\], the model needs \[192, 64, 5, 5\]/,
+      ),
     });
   });
 
   it('rejects unknown layers and Keras weights for non-VGG nets as user errors', async () => {
-    await expect(loadBackbone({ name: 'vgg16', file: 'x.pth', layers: ['relu9_9'] })).rejects.toMatchObject({ code: 'PIPE_BACKBONE_LAYER' });
-    await expect(loadBackbone({ name: 'squeezenet1_1', weights: 'keras' })).rejects.toMatchObject({ code: 'PIPE_BACKBONE_WEIGHTS' });
+    await expect(loadBackbone({ name: 'vgg16', file: 'x.pth', layers: ['relu9_9'] })).rejects.toMatchObject({
+      code: 'PIPE_BACKBONE_LAYER',
+    });
+    await expect(loadBackbone({ name: 'squeezenet1_1', weights: 'keras' })).rejects.toMatchObject({
+      code: 'PIPE_BACKBONE_WEIGHTS',
+    });
     await expect(loadBackbone({ name: 'vgg16', file: path.join(tmp, 'nope.pth') })).rejects.toMatchObject({
       code: 'PIPE_WEIGHTS_MISSING',
       message: expect.stringContaining('nope.pth does not exist'),

@@ -54,9 +54,15 @@ export const BACKBONE_LAYER_NAMES: Record<BackboneName, readonly string[]> = {
 export async function loadBackbone(opts: LoadBackboneOptions): Promise<Backbone> {
   const weights = opts.weights ?? 'torchvision';
   if (!(opts.name in BACKBONE_LAYER_NAMES))
-    throw new StageUserError('PIPE_BACKBONE_UNKNOWN', `Unknown backbone "${opts.name}"; known: ${Object.keys(BACKBONE_LAYER_NAMES).join(', ')}.`);
+    throw new StageUserError(
+      'PIPE_BACKBONE_UNKNOWN',
+      `Unknown backbone "${opts.name}"; known: ${Object.keys(BACKBONE_LAYER_NAMES).join(', ')}.`,
+    );
   if (weights === 'keras' && opts.name !== 'vgg16' && opts.name !== 'vgg19')
-    throw new StageUserError('PIPE_BACKBONE_WEIGHTS', `Keras weights exist only for vgg16 and vgg19, not ${opts.name}; use weights: torchvision.`);
+    throw new StageUserError(
+      'PIPE_BACKBONE_WEIGHTS',
+      `Keras weights exist only for vgg16 and vgg19, not ${opts.name}; use weights: torchvision.`,
+    );
   const layout = weights === 'keras' ? 'keras' : 'torch';
   const convention: InputConvention = weights === 'keras' ? 'caffe' : 'torchvision';
   const net = await loadFrozenNet({

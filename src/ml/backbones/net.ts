@@ -2,7 +2,14 @@
 // (frozenConv2d, maxPool) so gradients reach the input on every backend, and evaluated only through the deepest
 // requested layer.
 import * as tf from '@tensorflow/tfjs-core';
-import { disposeFrozenFilters, frozenConv2d, frozenDepthwiseConv2d, maxPool, prepareDepthwiseFilter, type FrozenDepthwiseFilter } from '../ops/index.js';
+import {
+  disposeFrozenFilters,
+  frozenConv2d,
+  frozenDepthwiseConv2d,
+  maxPool,
+  prepareDepthwiseFilter,
+  type FrozenDepthwiseFilter,
+} from '../ops/index.js';
 import { loadWeightSet, readWeightsFile, takeTensors, formatOfPath } from '../weights/load.js';
 import type { LocateOptions } from '../weights/locate.js';
 import type { WeightSetId } from '../weights/registry.js';
@@ -67,7 +74,8 @@ function bottleneckSpecs(op: BottleneckOp): ConvSpec[] {
     { key: `${p}.conv2`, bn: `${p}.bn2`, cin: op.width, cout: op.width, k: 3 },
     { key: `${p}.conv3`, bn: `${p}.bn3`, cin: op.width, cout: op.cout, k: 1 },
   ];
-  if (op.downsample) specs.push({ key: `${p}.downsample.0`, bn: `${p}.downsample.1`, cin: op.cin, cout: op.cout, k: 1 });
+  if (op.downsample)
+    specs.push({ key: `${p}.downsample.0`, bn: `${p}.downsample.1`, cin: op.cin, cout: op.cout, k: 1 });
   return specs;
 }
 
@@ -115,15 +123,21 @@ function convSpecs(op: Op): ConvSpec[] {
 function paramSpecs(op: Op): [string, number[]][] {
   if (op.kind === 'convln') {
     const c = op.order === 'conv-ln' ? op.cout : op.cin;
-    return [[`${op.ln}.weight`, [c]], [`${op.ln}.bias`, [c]]];
+    return [
+      [`${op.ln}.weight`, [c]],
+      [`${op.ln}.bias`, [c]],
+    ];
   }
   if (op.kind !== 'cnblock') return [];
   const p = `${op.torchKey}`;
   const d = op.dim;
   return [
-    [`${p}.block.2.weight`, [d]], [`${p}.block.2.bias`, [d]],
-    [`${p}.block.3.weight`, [4 * d, d]], [`${p}.block.3.bias`, [4 * d]],
-    [`${p}.block.5.weight`, [d, 4 * d]], [`${p}.block.5.bias`, [d]],
+    [`${p}.block.2.weight`, [d]],
+    [`${p}.block.2.bias`, [d]],
+    [`${p}.block.3.weight`, [4 * d, d]],
+    [`${p}.block.3.bias`, [4 * d]],
+    [`${p}.block.5.weight`, [d, 4 * d]],
+    [`${p}.block.5.bias`, [d]],
     [`${p}.layer_scale`, [d, 1, 1]],
   ];
 }
@@ -149,7 +163,8 @@ function wantedTensors(ops: Op[], layout: WeightLayout, fileNames: readonly stri
       const inPerGroup = c.depthwise ? 1 : c.cin;
       out.push({ key: `${c.key}.weight`, fileKey: `${c.key}.weight`, shape: [c.cout, inPerGroup, c.k, c.k] });
       if (!c.bn) out.push({ key: `${c.key}.bias`, fileKey: `${c.key}.bias`, shape: [c.cout] });
-      else for (const stat of BN_STATS) out.push({ key: `${c.bn}.${stat}`, fileKey: `${c.bn}.${stat}`, shape: [c.cout] });
+      else
+        for (const stat of BN_STATS) out.push({ key: `${c.bn}.${stat}`, fileKey: `${c.bn}.${stat}`, shape: [c.cout] });
     }
     for (const [key, shape] of paramSpecs(op)) out.push({ key, fileKey: key, shape });
   }
@@ -218,7 +233,10 @@ export function checkLayers(arch: ArchName, layers: readonly string[]): void {
   const names = layerNamesOf(arch);
   const unknown = layers.filter((l) => !names.includes(l));
   if (unknown.length)
-    throw new StageUserError('PIPE_BACKBONE_LAYER', `${arch} has no layer ${unknown.join(', ')}; its layers are ${names.join(', ')}.`);
+    throw new StageUserError(
+      'PIPE_BACKBONE_LAYER',
+      `${arch} has no layer ${unknown.join(', ')}; its layers are ${names.join(', ')}.`,
+    );
 }
 
 export async function loadFrozenNet(opts: LoadNetOptions): Promise<FrozenNet> {
@@ -279,7 +297,7 @@ function toConvs(ops: Op[], tensors: Map<string, NamedArray>, layout: WeightLayo
       // PyTorch OIHW -> HWIO (depthwise [C,1,k,k] -> [k,k,C,1]); Keras kernels are HWIO already.
       return layout === 'torch' ? tf.transpose(raw, [2, 3, 1, 0]) : raw;
     });
-    const dw = spec.depthwise ? tf.tidy(() => tf.transpose(w, [0, 1, 3, 2])) as tf.Tensor4D : undefined;
+    const dw = spec.depthwise ? (tf.tidy(() => tf.transpose(w, [0, 1, 3, 2])) as tf.Tensor4D) : undefined;
     if (dw) w.dispose();
     convs.set(spec.key, { w: dw ?? w, b: tf.tensor1d(bias), depthwise: dw ? prepareDepthwiseFilter(dw) : undefined });
   }
@@ -310,7 +328,10 @@ function applyOp(op: Op, h: tf.Tensor4D, { convs, params }: NetTensors): tf.Tens
       return maxPool(h, op.size, op.stride, op.pad ?? 'valid', op.ceil);
     case 'fire': {
       const s = conv(h, `${op.torchKey}.squeeze`, 1, 0, 'relu');
-      return tf.concat([conv(s, `${op.torchKey}.expand1x1`, 1, 0, 'relu'), conv(s, `${op.torchKey}.expand3x3`, 1, 1, 'relu')], 3);
+      return tf.concat(
+        [conv(s, `${op.torchKey}.expand1x1`, 1, 0, 'relu'), conv(s, `${op.torchKey}.expand3x3`, 1, 1, 'relu')],
+        3,
+      );
     }
     case 'bottleneck': {
       const p = op.torchKey;

@@ -51,7 +51,12 @@ describe('locateDataset', () => {
   it('downloads and unpacks a registry archive once, then finds the unpacked copy', async () => {
     const downloadDir = path.join(tmp, 'dl');
     const progress: number[] = [];
-    const opts = { projectDir: tmp, downloadDir, registry: entry(`${base}/tiny.zip`), onProgress: (b: number) => progress.push(b) };
+    const opts = {
+      projectDir: tmp,
+      downloadDir,
+      registry: entry(`${base}/tiny.zip`),
+      onProgress: (b: number) => progress.push(b),
+    };
     expect(await locateDataset({ source: 'tiny', layout: 'unaligned' }, { ...opts, download: false })).toBeUndefined();
     const got = await locateDataset({ source: 'tiny', layout: 'unaligned' }, { ...opts, download: true });
     expect(got).toMatchObject({ how: 'download', root: path.join(downloadDir, 'datasets', 'tiny', 'tiny') });
@@ -67,7 +72,13 @@ describe('locateDataset', () => {
     await fs.writeFile(path.join(dataDir, 'tiny.zip'), zip);
     const got = await locateDataset(
       { source: 'tiny', layout: 'unaligned' },
-      { projectDir: tmp, dataDir, downloadDir: path.join(tmp, 'dl2'), download: true, registry: entry(`${base}/missing/tiny.zip`) },
+      {
+        projectDir: tmp,
+        dataDir,
+        downloadDir: path.join(tmp, 'dl2'),
+        download: true,
+        registry: entry(`${base}/missing/tiny.zip`),
+      },
     );
     expect(got?.how).toBe('mirror-archive');
   });
@@ -77,7 +88,13 @@ describe('locateDataset', () => {
     await fs.mkdir(dataDir, { recursive: true });
     const err = await locateDataset(
       { source: 'tiny', layout: 'unaligned' },
-      { projectDir: tmp, dataDir, downloadDir: path.join(tmp, 'dl3'), download: true, registry: entry(`${base}/gone/tiny.zip`) },
+      {
+        projectDir: tmp,
+        dataDir,
+        downloadDir: path.join(tmp, 'dl3'),
+        download: true,
+        registry: entry(`${base}/gone/tiny.zip`),
+      },
     ).catch((e) => e);
     expect(err.code).toBe('PIPE_DOWNLOAD_FAILED');
     for (const part of [
@@ -100,7 +117,10 @@ describe('registry checks', () => {
     expect(datasetSourceProblem('facades', 'unaligned')).toMatch(/set dataset.layout: aligned/);
     expect(datasetSourceProblem('nope', 'aligned')).toMatch(/unknown dataset "nope".*summer2winter_yosemite/);
     await expect(
-      locateDataset({ source: 'summer2winter_yosemite', layout: 'aligned' }, { projectDir: tmp, downloadDir: tmp, download: false }),
+      locateDataset(
+        { source: 'summer2winter_yosemite', layout: 'aligned' },
+        { projectDir: tmp, downloadDir: tmp, download: false },
+      ),
     ).rejects.toThrow(/is unaligned, but dataset.layout is "aligned"/);
   });
 });

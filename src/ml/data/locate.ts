@@ -56,7 +56,9 @@ function splitFolders(layout: 'aligned' | 'unaligned', entry?: DatasetEntry): st
 async function findSplitRoot(dir: string, splits: string[]): Promise<string | undefined> {
   if (!(await isDir(dir))) return undefined;
   for (const s of splits) if (await isDir(path.join(dir, s))) return dir;
-  const subs = (await fs.readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith('.'));
+  const subs = (await fs.readdir(dir, { withFileTypes: true })).filter(
+    (d) => d.isDirectory() && !d.name.startsWith('.'),
+  );
   if (subs.length === 1) {
     const sub = path.join(dir, subs[0].name);
     for (const s of splits) if (await isDir(path.join(sub, s))) return sub;

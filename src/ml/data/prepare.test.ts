@@ -56,7 +56,15 @@ describe('dataset preparation', () => {
     const found = await locateDataset({ source: 'facades', layout: 'aligned' }, opts());
     expect(found?.how).toBe('mirror-folder');
     expect(found!.checksums.size).toBe(606);
-    const spec: PrepareSpec = { layout: 'aligned', direction: 'BtoA', loadSize: 40, cropSize: 32, maxImages: 3, trainSplit: 'train', evalSplit: 'val' };
+    const spec: PrepareSpec = {
+      layout: 'aligned',
+      direction: 'BtoA',
+      loadSize: 40,
+      cropSize: 32,
+      maxImages: 3,
+      trainSplit: 'train',
+      evalSplit: 'val',
+    };
     const { ds, manifest, plan } = await prepare(found!.root, spec, found!.checksums);
     expect(ds.train.A.names).toEqual(['1.jpg', '2.jpg', '3.jpg']);
     expect(ds.train.A.count).toBe(3);
@@ -75,7 +83,9 @@ describe('dataset preparation', () => {
     expect(Buffer.compare(ds.train.A.get(1), right.data)).toBe(0);
     expect(Buffer.compare(ds.train.B.get(1), left.data)).toBe(0);
     // ...and bit-identical to Pillow's decode + crop + resize(BICUBIC) (test/fixtures/data/make_jpeg_fixture.py).
-    const pil = JSON.parse(fsSync.readFileSync(path.join(REPO_DIR, 'test/fixtures/data/jpeg-pil.json'), 'utf8')).resized;
+    const pil = JSON.parse(
+      fsSync.readFileSync(path.join(REPO_DIR, 'test/fixtures/data/jpeg-pil.json'), 'utf8'),
+    ).resized;
     const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
     expect(sha(ds.train.A.get(1))).toBe(pil['facades/train/2.jpg B 40']);
     expect(sha(ds.train.B.get(1))).toBe(pil['facades/train/2.jpg A 40']);
@@ -83,33 +93,66 @@ describe('dataset preparation', () => {
 
   it('prepares real summer2winter (unaligned): counts per domain, direction swaps the folders', async () => {
     const found = await locateDataset({ source: 'summer2winter_yosemite', layout: 'unaligned' }, opts());
-    const spec: PrepareSpec = { layout: 'unaligned', direction: 'AtoB', loadSize: 36, cropSize: 32, maxImages: 4, trainSplit: 'train', evalSplit: 'test' };
+    const spec: PrepareSpec = {
+      layout: 'unaligned',
+      direction: 'AtoB',
+      loadSize: 36,
+      cropSize: 32,
+      maxImages: 4,
+      trainSplit: 'train',
+      evalSplit: 'test',
+    };
     const { ds } = await prepare(found!.root, spec);
     expect(ds.layout).toBe('unaligned');
     expect([ds.train.A.count, ds.train.B.count, ds.eval.A.count, ds.eval.B.count]).toEqual([4, 4, 100, 100]);
     expect(ds.train.A.names[0]).toBe('0001.jpg');
-
   });
 
   it('swaps the unaligned folders for BtoA', async () => {
     const dir = path.join(tmp, 'unpaired');
-    for (const [folder, value] of [['trainA', 10], ['trainB', 200], ['testA', 11], ['testB', 201]] as const) {
+    for (const [folder, value] of [
+      ['trainA', 10],
+      ['trainB', 200],
+      ['testA', 11],
+      ['testB', 201],
+    ] as const) {
       await fs.mkdir(path.join(dir, folder), { recursive: true });
       const n = folder.endsWith('A') ? 3 : 2;
       for (let i = 0; i < n; i++)
-        await fs.writeFile(path.join(dir, folder, `${i}.png`), encodePng({ width: 4, height: 4, data: new Uint8Array(48).fill(value + i) }));
+        await fs.writeFile(
+          path.join(dir, folder, `${i}.png`),
+          encodePng({ width: 4, height: 4, data: new Uint8Array(48).fill(value + i) }),
+        );
     }
-    const spec: PrepareSpec = { layout: 'unaligned', direction: 'BtoA', loadSize: 4, cropSize: 4, maxImages: null, trainSplit: 'train', evalSplit: 'test' };
+    const spec: PrepareSpec = {
+      layout: 'unaligned',
+      direction: 'BtoA',
+      loadSize: 4,
+      cropSize: 4,
+      maxImages: null,
+      trainSplit: 'train',
+      evalSplit: 'test',
+    };
     const { ds } = await prepare(dir, spec);
     expect([ds.train.A.count, ds.train.B.count, ds.eval.A.count, ds.eval.B.count]).toEqual([2, 3, 2, 3]);
-    expect([ds.train.A.get(1)[0], ds.train.B.get(2)[0], ds.eval.A.get(0)[0], ds.eval.B.get(0)[0]]).toEqual([201, 12, 201, 11]);
+    expect([ds.train.A.get(1)[0], ds.train.B.get(2)[0], ds.eval.A.get(0)[0], ds.eval.B.get(0)[0]]).toEqual([
+      201, 12, 201, 11,
+    ]);
   });
 
   it('reads an own folder given by path:, relative to the pipeline folder', async () => {
     await ownAligned(path.join(tmp, 'mydata'), 3);
     const found = await locateDataset({ path: 'mydata', layout: 'aligned' }, opts());
     expect(found).toMatchObject({ root: path.join(tmp, 'mydata'), how: 'path' });
-    const spec: PrepareSpec = { layout: 'aligned', direction: 'AtoB', loadSize: 8, cropSize: 8, maxImages: null, trainSplit: 'train', evalSplit: 'test' };
+    const spec: PrepareSpec = {
+      layout: 'aligned',
+      direction: 'AtoB',
+      loadSize: 8,
+      cropSize: 8,
+      maxImages: null,
+      trainSplit: 'train',
+      evalSplit: 'test',
+    };
     const { ds } = await prepare(found!.root, spec);
     expect(ds.train.A.count).toBe(3);
     // 8x8 halves at load_size 8: no resize, A is the red left half, B the blue right half.
@@ -120,15 +163,27 @@ describe('dataset preparation', () => {
       /Dataset folder .*nowhere .*does not exist.*train\/ and test\//,
     );
     const huge = { ...spec, loadSize: 40_000 };
-    await expect(prepareDataset(await planSources(found!.root, huge), huge, tmp)).rejects.toThrow(/would need 13\.4 GiB.*dataset\.max_images/);
-    await expect(planSources(found!.root, { ...spec, evalSplit: 'val' })).rejects.toThrow(/has no evaluation split folder val\/ \(it has: test, train\)/);
+    await expect(prepareDataset(await planSources(found!.root, huge), huge, tmp)).rejects.toThrow(
+      /would need 13\.4 GiB.*dataset\.max_images/,
+    );
+    await expect(planSources(found!.root, { ...spec, evalSplit: 'val' })).rejects.toThrow(
+      /has no evaluation split folder val\/ \(it has: test, train\)/,
+    );
   });
 
   it('names a corrupt image and a file that contradicts SHA256SUMS', async () => {
     const dir = path.join(tmp, 'broken');
     await ownAligned(dir, 2);
     await fs.writeFile(path.join(dir, 'train', '2.png'), 'garbage');
-    const spec: PrepareSpec = { layout: 'aligned', direction: 'AtoB', loadSize: 8, cropSize: 8, maxImages: null, trainSplit: 'train', evalSplit: 'test' };
+    const spec: PrepareSpec = {
+      layout: 'aligned',
+      direction: 'AtoB',
+      loadSize: 8,
+      cropSize: 8,
+      maxImages: null,
+      trainSplit: 'train',
+      evalSplit: 'test',
+    };
     const err = await prepare(dir, spec).catch((e) => e);
     expect(err.code).toBe('PIPE_IMAGE_UNREADABLE');
     expect(err.message).toContain(path.join(dir, 'train', '2.png'));
@@ -142,6 +197,8 @@ describe('dataset preparation', () => {
   it('does not touch the network when asked only for local files, and names where it looked', async () => {
     const none = await locateDataset({ source: 'horse2zebra', layout: 'unaligned' }, opts());
     expect(none).toBeUndefined();
-    await expect(locateDataset({ source: 'no_such', layout: 'aligned' }, opts())).rejects.toThrow(/Unknown dataset "no_such".*facades/);
+    await expect(locateDataset({ source: 'no_such', layout: 'aligned' }, opts())).rejects.toThrow(
+      /Unknown dataset "no_such".*facades/,
+    );
   });
 });

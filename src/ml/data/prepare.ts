@@ -51,15 +51,22 @@ async function listImages(dir: string, what: string, root: string): Promise<stri
     const present = await fs.readdir(root).catch(() => [] as string[]);
     throw new StageUserError(
       'PIPE_DATASET_SPLIT_MISSING',
-      `Dataset folder ${root} has no ${what} folder ${path.basename(dir)}/ (it has: ${present.filter((p) => !p.startsWith('.')).sort().join(', ') || 'nothing'}). ` +
-        'Choose an existing split (dataset.train_split, evaluate.split) or add the folder.',
+      `Dataset folder ${root} has no ${what} folder ${path.basename(dir)}/ (it has: ${
+        present
+          .filter((p) => !p.startsWith('.'))
+          .sort()
+          .join(', ') || 'nothing'
+      }). ` + 'Choose an existing split (dataset.train_split, evaluate.split) or add the folder.',
     );
   }
   const rel = (await Promise.all(entries.filter((d) => isImageFile(d.name)).map((d) => imageEntry(d, dir))))
     .filter((r): r is string => r !== undefined)
     .sort(collator.compare);
   if (rel.length === 0)
-    throw new StageUserError('PIPE_DATASET_EMPTY', `Dataset folder ${dir} (${what}) holds no .jpg, .jpeg or .png images.`);
+    throw new StageUserError(
+      'PIPE_DATASET_EMPTY',
+      `Dataset folder ${dir} (${what}) holds no .jpg, .jpeg or .png images.`,
+    );
   return rel.map((r) => path.join(dir, r));
 }
 
@@ -96,7 +103,13 @@ function checkSplitName(split: string, root: string): void {
   );
 }
 
-async function planRole(root: string, layout: PrepareSpec['layout'], split: string, limit: number | null, what: string): Promise<RolePlan> {
+async function planRole(
+  root: string,
+  layout: PrepareSpec['layout'],
+  split: string,
+  limit: number | null,
+  what: string,
+): Promise<RolePlan> {
   checkSplitName(split, root);
   const take = (files: string[]) => (limit === null ? files : files.slice(0, limit));
   if (layout === 'aligned') return { layout, split, files: take(await listImages(path.join(root, split), what, root)) };
@@ -170,10 +183,18 @@ function toSquare(img: RgbImage, size: number): RgbImage {
 
 /** Writes the prepared dataset into `outDir` (which the caller publishes atomically) and returns its manifest. */
 // eslint-disable-next-line max-lines-per-function -- one linear pass (list, pair, split, resize, write); to split next
-export async function prepareDataset(plan: SourcePlan, spec: PrepareSpec, outDir: string, opts: PrepareOptions = {}): Promise<PreparedManifest> {
+export async function prepareDataset(
+  plan: SourcePlan,
+  spec: PrepareSpec,
+  outDir: string,
+  opts: PrepareOptions = {},
+): Promise<PreparedManifest> {
   checkFits(plan, spec);
   const digests = createHash('sha256');
-  const total = [plan.train, plan.eval].reduce((n, r) => n + (r.layout === 'aligned' ? r.files.length : r.A.length + r.B.length), 0);
+  const total = [plan.train, plan.eval].reduce(
+    (n, r) => n + (r.layout === 'aligned' ? r.files.length : r.A.length + r.B.length),
+    0,
+  );
   let done = 0;
   const swap = spec.direction === 'BtoA';
 
@@ -205,7 +226,11 @@ export async function prepareDataset(plan: SourcePlan, spec: PrepareSpec, outDir
           const ab = await read(file);
           // pytorch-CycleGAN-and-pix2pix AlignedDataset: w2 = int(w / 2), A = left, B = right.
           const w2 = Math.floor(ab.width / 2);
-          if (w2 < 1) throw new StageUserError('PIPE_IMAGE_UNREADABLE', `Image ${file} is ${ab.width} px wide: too narrow to hold A|B side by side.`);
+          if (w2 < 1)
+            throw new StageUserError(
+              'PIPE_IMAGE_UNREADABLE',
+              `Image ${file} is ${ab.width} px wide: too narrow to hold A|B side by side.`,
+            );
           const left = toSquare(cropImage(ab, 0, 0, w2, ab.height), size);
           const right = toSquare(cropImage(ab, w2, 0, ab.width - w2, ab.height), size);
           const name = path.relative(path.join(plan.root, r.split), file);
@@ -216,8 +241,10 @@ export async function prepareDataset(plan: SourcePlan, spec: PrepareSpec, outDir
         const [srcA, srcB] = swap ? [r.B, r.A] : [r.A, r.B];
         const dirA = `${r.split}${swap ? 'B' : 'A'}`;
         const dirB = `${r.split}${swap ? 'A' : 'B'}`;
-        for (const file of srcA) await a.add(path.relative(path.join(plan.root, dirA), file), toSquare(await read(file), size));
-        for (const file of srcB) await b.add(path.relative(path.join(plan.root, dirB), file), toSquare(await read(file), size));
+        for (const file of srcA)
+          await a.add(path.relative(path.join(plan.root, dirA), file), toSquare(await read(file), size));
+        for (const file of srcB)
+          await b.add(path.relative(path.join(plan.root, dirB), file), toSquare(await read(file), size));
       }
       complete = true;
     } finally {

@@ -61,7 +61,8 @@ async function readRole(dir: string, role: PreparedRoleInfo): Promise<PreparedSp
 
 export async function readManifest(dir: string): Promise<PreparedManifest> {
   const m = JSON.parse(await fs.readFile(path.join(dir, PREPARED_MANIFEST), 'utf8')) as PreparedManifest;
-  if (m.format !== PREPARED_FORMAT) throw new Error(`${dir}: prepared dataset format ${m.format}, expected ${PREPARED_FORMAT}`);
+  if (m.format !== PREPARED_FORMAT)
+    throw new Error(`${dir}: prepared dataset format ${m.format}, expected ${PREPARED_FORMAT}`);
   return m;
 }
 

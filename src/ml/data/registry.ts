@@ -22,7 +22,15 @@ const PIX2PIX = 'http://efrosgans.eecs.berkeley.edu/pix2pix/datasets';
 const CYCLEGAN = 'https://efrosgans.eecs.berkeley.edu/cyclegan/datasets';
 
 function pix2pix(name: string, splits: string[], usualDirection: 'AtoB' | 'BtoA', description: string): DatasetEntry {
-  return { name, layout: 'aligned', url: `${PIX2PIX}/${name}.tar.gz`, folder: name, splits, usualDirection, description };
+  return {
+    name,
+    layout: 'aligned',
+    url: `${PIX2PIX}/${name}.tar.gz`,
+    folder: name,
+    splits,
+    usualDirection,
+    description,
+  };
 }
 
 function cyclegan(name: string, description: string): DatasetEntry {
@@ -39,7 +47,12 @@ function cyclegan(name: string, description: string): DatasetEntry {
 
 export const DATASETS: Record<string, DatasetEntry> = Object.fromEntries(
   [
-    pix2pix('facades', ['train', 'val', 'test'], 'BtoA', 'CMP Facades: photo (A, left) | label map (B, right), 400/100/106 images'),
+    pix2pix(
+      'facades',
+      ['train', 'val', 'test'],
+      'BtoA',
+      'CMP Facades: photo (A, left) | label map (B, right), 400/100/106 images',
+    ),
     pix2pix('cityscapes', ['train', 'val'], 'BtoA', 'Cityscapes: photo (A) | semantic labels (B)'),
     pix2pix('maps', ['train', 'val'], 'AtoB', 'Google Maps: aerial photo (A) | map (B)'),
     pix2pix('edges2shoes', ['train', 'val'], 'AtoB', 'UT Zappos50K: edges (A) | shoe photo (B)'),
@@ -72,7 +85,8 @@ export function archiveFileName(entry: DatasetEntry): string {
  */
 export function datasetSourceProblem(source: string, layout: 'aligned' | 'unaligned'): string | undefined {
   const entry = findDataset(source);
-  if (!entry) return `unknown dataset "${source}" (known: ${datasetNames().join(', ')}); for your own images use dataset.path`;
+  if (!entry)
+    return `unknown dataset "${source}" (known: ${datasetNames().join(', ')}); for your own images use dataset.path`;
   if (entry.layout !== layout)
     return `dataset "${source}" is ${entry.layout === 'aligned' ? 'aligned (A|B side by side)' : 'unaligned (trainA/trainB folders)'}: set dataset.layout: ${entry.layout}`;
   return undefined;

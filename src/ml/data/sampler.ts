@@ -33,7 +33,14 @@ export function drawAugment(rng: () => number, size: number, opts: AugmentOption
 }
 
 /** Writes image `pixels` (size×size RGB) cropped/flipped by `aug` into `out` at `offset` as [-1,1] floats. */
-export function writeAugmented(pixels: Uint8Array, size: number, crop: number, aug: Augment, out: Float32Array, offset: number): void {
+export function writeAugmented(
+  pixels: Uint8Array,
+  size: number,
+  crop: number,
+  aug: Augment,
+  out: Float32Array,
+  offset: number,
+): void {
   let o = offset;
   for (let r = 0; r < crop; r++) {
     const rowStart = ((aug.y + r) * size + aug.x) * 3;
@@ -51,7 +58,12 @@ export function writeAugmented(pixels: Uint8Array, size: number, crop: number, a
 }
 
 /** A training batch from one domain: an independent crop/flip per image (unaligned data). NHWC. */
-export function sampleBatch(images: PreparedImages, indices: number[], rng: () => number, opts: AugmentOptions): Float32Array {
+export function sampleBatch(
+  images: PreparedImages,
+  indices: number[],
+  rng: () => number,
+  opts: AugmentOptions,
+): Float32Array {
   const per = opts.cropSize * opts.cropSize * 3;
   const out = new Float32Array(indices.length * per);
   indices.forEach((idx, n) => {

@@ -5,7 +5,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /** Library stems libtensorflow's GPU build dlopens; libcuda comes with the NVIDIA driver, the rest with CUDA. */
-export const CUDA_LIBS = ['libcuda', 'libcudart', 'libcublas', 'libcublasLt', 'libcufft', 'libcurand', 'libcusolver', 'libcusparse', 'libcudnn'];
+export const CUDA_LIBS = [
+  'libcuda',
+  'libcudart',
+  'libcublas',
+  'libcublasLt',
+  'libcufft',
+  'libcurand',
+  'libcusolver',
+  'libcusparse',
+  'libcudnn',
+];
 
 export interface FoundLib {
   /** e.g. libcudart.so.12 */
@@ -48,14 +58,16 @@ function ldconfigText(): Promise<string> {
   return new Promise((resolve) => {
     // ldconfig lives in /sbin on Debian, outside a normal user's PATH.
     const bin = ['/sbin/ldconfig', '/usr/sbin/ldconfig'].find((f) => fs.existsSync(f)) ?? 'ldconfig';
-    execFile(bin, ['-p'], { timeout: 10_000, encoding: 'utf8', maxBuffer: 16 << 20 }, (err, stdout) => resolve(err ? '' : stdout));
+    execFile(bin, ['-p'], { timeout: 10_000, encoding: 'utf8', maxBuffer: 16 << 20 }, (err, stdout) =>
+      resolve(err ? '' : stdout),
+    );
   });
 }
 
 function ldLibraryPathFiles(value = process.env.LD_LIBRARY_PATH ?? ''): { file: string; path: string }[] {
   const out: { file: string; path: string }[] = [];
   for (const dir of value.split(':').filter(Boolean)) {
-    let files: string[] = [];
+    let files: string[];
     try {
       files = fs.readdirSync(dir);
     } catch {

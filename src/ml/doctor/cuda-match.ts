@@ -2,7 +2,10 @@
 // whether the libraries found match: the usual reason tfjs-node-gpu loads but runs on the CPU, or does not load.
 import type { FoundLib } from './cuda-libs.js';
 
-export interface CudaNeed { cuda: number; cudnn: number }
+export interface CudaNeed {
+  cuda: number;
+  cudnn: number;
+}
 
 /** TF 2.9-2.14: CUDA 11, cuDNN 8; 2.15-2.17: CUDA 12, cuDNN 8; 2.18+: CUDA 12, cuDNN 9. */
 export function cudaNeededBy(libtensorflowVersion: string): CudaNeed | null {
@@ -18,10 +21,17 @@ export function cudaNeededBy(libtensorflowVersion: string): CudaNeed | null {
 /** Problems that stop libtensorflow's GPU build from using the GPU, each a sentence; empty when all are there. */
 export function cudaProblems(libs: Record<string, FoundLib[]>, need: CudaNeed | null): string[] {
   const problems: string[] = [];
-  const majors = (stem: string) => [...new Set((libs[stem] ?? []).map((l) => l.major).filter((m): m is number => m !== null))];
-  if (!libs.libcuda?.length) problems.push('libcuda.so.1 (the NVIDIA driver) was not found: no NVIDIA driver is installed');
+  const majors = (stem: string) => [
+    ...new Set((libs[stem] ?? []).map((l) => l.major).filter((m): m is number => m !== null)),
+  ];
+  if (!libs.libcuda?.length)
+    problems.push('libcuda.so.1 (the NVIDIA driver) was not found: no NVIDIA driver is installed');
   if (!need) return problems;
-  const runtime: [string, number][] = [['libcudart', need.cuda], ['libcublas', need.cuda], ['libcudnn', need.cudnn]];
+  const runtime: [string, number][] = [
+    ['libcudart', need.cuda],
+    ['libcublas', need.cuda],
+    ['libcudnn', need.cudnn],
+  ];
   for (const [stem, want] of runtime) {
     const have = majors(stem);
     if (!have.includes(want)) {

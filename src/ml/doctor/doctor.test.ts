@@ -25,10 +25,27 @@ const LDCONFIG = `2345 libs found in cache \`/etc/ld.so.cache'
 function adapter(over: Partial<AdapterFacts>): ProbeResult {
   return {
     found: true,
-    adapter: { backend: 'vulkan', vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H200', isFallbackAdapter: false, features: ['shader-f16', 'subgroups'], limits: {}, ...over },
+    adapter: {
+      backend: 'vulkan',
+      vendor: 'nvidia',
+      architecture: 'hopper',
+      device: '',
+      description: 'NVIDIA H200',
+      isFallbackAdapter: false,
+      features: ['shader-f16', 'subgroups'],
+      limits: {},
+      ...over,
+    },
   };
 }
-const llvmpipe = adapter({ backend: 'opengl-compatibility', vendor: '', architecture: '', device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'OpenGL version 4.5 (Core Profile) Mesa 22.3.6', features: [] });
+const llvmpipe = adapter({
+  backend: 'opengl-compatibility',
+  vendor: '',
+  architecture: '',
+  device: 'llvmpipe-llvm-15-0-6-256-bits-',
+  description: 'OpenGL version 4.5 (Core Profile) Mesa 22.3.6',
+  features: [],
+});
 const none: ProbeResult = { found: false, reason: 'no WebGPU adapter' };
 
 describe('doctor: library search and CUDA matching', () => {
@@ -55,8 +72,17 @@ describe('doctor: library search and CUDA matching', () => {
       'libcudnn.so.8 is needed (only major 9 found)',
     ]);
     expect(cudaProblems(libs, cudaNeededBy('2.18.0'))).toEqual([]);
-    expect(cudaProblems(matchLibs([]), null)).toEqual(['libcuda.so.1 (the NVIDIA driver) was not found: no NVIDIA driver is installed']);
-    expect(libtensorflowVersion(['libtensorflow.so', 'libtensorflow.so.2', 'libtensorflow.so.2.9.1', 'libtensorflow.so.2.15.0'])).toBe('2.15.0');
+    expect(cudaProblems(matchLibs([]), null)).toEqual([
+      'libcuda.so.1 (the NVIDIA driver) was not found: no NVIDIA driver is installed',
+    ]);
+    expect(
+      libtensorflowVersion([
+        'libtensorflow.so',
+        'libtensorflow.so.2',
+        'libtensorflow.so.2.9.1',
+        'libtensorflow.so.2.15.0',
+      ]),
+    ).toBe('2.15.0');
   });
 
   it('reads npm allowScripts policies: bare names, exact versions, || lists', () => {
@@ -70,19 +96,30 @@ describe('doctor: library search and CUDA matching', () => {
 });
 
 describe('auto: which backend it picks', () => {
-  const loads = (names: string[]) => Object.fromEntries(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']
-    .map((n) => [n, names.includes(n) ? { loads: true } : { loads: false, reason: `${n} missing` }]));
+  const loads = (names: string[]) =>
+    Object.fromEntries(
+      ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'].map((n) => [
+        n,
+        names.includes(n) ? { loads: true } : { loads: false, reason: `${n} missing` },
+      ]),
+    );
 
   it('prefers a working tensorflow-gpu, then webgpu on a hardware adapter', () => {
     expect(pickAuto(loads(['tensorflow-gpu', 'webgpu', 'wasm', 'cpu']), adapter({})).backend).toBe('tensorflow-gpu');
     const r = pickAuto(loads(['webgpu', 'tensorflow', 'wasm', 'cpu']), adapter({}));
-    expect(r).toEqual({ backend: 'webgpu', passedOver: [{ backend: 'tensorflow-gpu', reason: 'tensorflow-gpu missing' }] });
+    expect(r).toEqual({
+      backend: 'webgpu',
+      passedOver: [{ backend: 'tensorflow-gpu', reason: 'tensorflow-gpu missing' }],
+    });
   });
 
   it('never picks a software rasteriser or a missing adapter, and says why', () => {
     const r = pickAuto(loads(['webgpu', 'wasm', 'cpu']), llvmpipe);
     expect(r.backend).toBe('wasm');
-    expect(r.passedOver[1]).toEqual({ backend: 'webgpu', reason: expect.stringMatching(/software rasteriser \(llvmpipe/) });
+    expect(r.passedOver[1]).toEqual({
+      backend: 'webgpu',
+      reason: expect.stringMatching(/software rasteriser \(llvmpipe/),
+    });
     expect(pickAuto(loads(['tensorflow', 'wasm']), none).backend).toBe('tensorflow');
     expect(pickAuto(loads(['wasm']), adapter({ isFallbackAdapter: true })).backend).toBe('wasm');
     expect(pickAuto(loads([]), none).backend).toBe('cpu');
@@ -90,16 +127,44 @@ describe('auto: which backend it picks', () => {
 
   it('recognises software adapters by name or by the fallback flag', () => {
     expect(isSoftwareAdapter((llvmpipe as { adapter: AdapterFacts }).adapter)).toBe(true);
-    expect(isSoftwareAdapter({ vendor: 'google', architecture: 'swiftshader', device: '', description: '', isFallbackAdapter: false })).toBe(true);
-    expect(isSoftwareAdapter({ vendor: 'mesa', architecture: '', device: 'lavapipe', description: '', isFallbackAdapter: false })).toBe(true);
-    expect(isSoftwareAdapter({ vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H200', isFallbackAdapter: false })).toBe(false);
+    expect(
+      isSoftwareAdapter({
+        vendor: 'google',
+        architecture: 'swiftshader',
+        device: '',
+        description: '',
+        isFallbackAdapter: false,
+      }),
+    ).toBe(true);
+    expect(
+      isSoftwareAdapter({
+        vendor: 'mesa',
+        architecture: '',
+        device: 'lavapipe',
+        description: '',
+        isFallbackAdapter: false,
+      }),
+    ).toBe(true);
+    expect(
+      isSoftwareAdapter({
+        vendor: 'nvidia',
+        architecture: 'hopper',
+        device: '',
+        description: 'NVIDIA H200',
+        isFallbackAdapter: false,
+      }),
+    ).toBe(false);
   });
 });
 
 describe('pipe doctor on this machine', () => {
   it('--json reports every backend, the adapter, auto and the install scripts', () => {
     const cli = fileURLToPath(new URL('../../cli.ts', import.meta.url));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', cli, 'doctor', '--json'], { encoding: 'utf8', timeout: 60_000, cwd: path.dirname(cli) });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', cli, 'doctor', '--json'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      cwd: path.dirname(cli),
+    });
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as DoctorReport;
     const by = Object.fromEntries(report.backends.map((b) => [b.backend, b]));
@@ -115,8 +180,13 @@ describe('pipe doctor on this machine', () => {
       expect(tfNode.advice).toEqual([expect.stringMatching(/npm i @tensorflow\/tfjs-node/)]);
     } else {
       expect(tfNode.reason).toMatch(/native binding is missing/);
-      expect(tfNode.advice![0]).toMatch(/"@tensorflow\/tfjs-node": true to "allowScripts".*npm rebuild @tensorflow\/tfjs-node/);
-      expect(report.installScripts.find((f) => f.package === '@tensorflow/tfjs-node')).toMatchObject({ approved: false, built: false });
+      expect(tfNode.advice![0]).toMatch(
+        /"@tensorflow\/tfjs-node": true to "allowScripts".*npm rebuild @tensorflow\/tfjs-node/,
+      );
+      expect(report.installScripts.find((f) => f.package === '@tensorflow/tfjs-node')).toMatchObject({
+        approved: false,
+        built: false,
+      });
       expect(report.warnings.join('\n')).toMatch(/npm skipped the install script of @tensorflow\/tfjs-node/);
     }
     expect(report.installScripts.find((s) => s.package === 'webgpu')).toMatchObject({ built: true });

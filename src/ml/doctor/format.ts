@@ -3,8 +3,13 @@
 import type { BackendReport, DoctorReport } from './index.js';
 
 function backendLines(b: BackendReport): string[] {
-  const head = b.loads ? `  ok   ${b.backend}${b.version ? ` ${b.version}` : ''}` : `  no   ${b.backend}: ${b.reason ?? 'does not load'}`;
-  const extra = b.backend === 'wasm' && b.loads ? ` (SIMD ${b.details?.simd ? 'yes' : 'no'}, threads ${b.details?.threads ?? '?'})` : '';
+  const head = b.loads
+    ? `  ok   ${b.backend}${b.version ? ` ${b.version}` : ''}`
+    : `  no   ${b.backend}: ${b.reason ?? 'does not load'}`;
+  const extra =
+    b.backend === 'wasm' && b.loads
+      ? ` (SIMD ${b.details?.simd ? 'yes' : 'no'}, threads ${b.details?.threads ?? '?'})`
+      : '';
   return [head + extra, ...(b.advice ?? []).map((a) => `         -> ${a}`)];
 }
 
@@ -16,14 +21,19 @@ function adapterLines(w: DoctorReport['webgpu']): string[] {
     `WebGPU adapter: ${name} via ${a.backend}${w.software ? ' [software rasteriser]' : ' [hardware]'}`,
     `  ${a.description}`,
     `  shader-f16 ${w.shaderF16 ? 'yes' : 'no'}, subgroups ${w.subgroups ? 'yes' : 'no'}; features: ${a.features.join(', ') || 'none'}`,
-    `  limits: ${Object.entries(a.limits).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `  limits: ${Object.entries(a.limits)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
   ];
 }
 
 function cudaLines(libs: DoctorReport['cudaLibraries']): string[] {
   const found = Object.entries(libs).filter(([, l]) => l.length);
   if (!found.length) return ['CUDA libraries: none found (ldconfig -p, LD_LIBRARY_PATH)'];
-  return ['CUDA libraries:', ...found.map(([stem, l]) => `  ${stem}: ${l.map((x) => `${x.soname} (${x.path})`).join(', ')}`)];
+  return [
+    'CUDA libraries:',
+    ...found.map(([stem, l]) => `  ${stem}: ${l.map((x) => `${x.soname} (${x.path})`).join(', ')}`),
+  ];
 }
 
 export function formatDoctor(r: DoctorReport): string {
@@ -32,9 +42,15 @@ export function formatDoctor(r: DoctorReport): string {
   lines.push('', `auto picks: ${r.auto.backend}`);
   for (const p of r.auto.passedOver) lines.push(`  passed over ${p.backend}: ${p.reason}`);
   lines.push('', ...adapterLines(r.webgpu), '', ...cudaLines(r.cudaLibraries), '');
-  const scripts = r.installScripts.map((s) => `  ${s.package}: ${s.approved ? 'approved' : 'not approved'}` +
-    `${s.built === null ? '' : s.built ? ', built' : ', NOT built'} (${s.script})`);
-  lines.push('Dependencies with install scripts (npm >= 11 skips unapproved ones):', ...(scripts.length ? scripts : ['  none']));
+  const scripts = r.installScripts.map(
+    (s) =>
+      `  ${s.package}: ${s.approved ? 'approved' : 'not approved'}` +
+      `${s.built === null ? '' : s.built ? ', built' : ', NOT built'} (${s.script})`,
+  );
+  lines.push(
+    'Dependencies with install scripts (npm >= 11 skips unapproved ones):',
+    ...(scripts.length ? scripts : ['  none']),
+  );
   if (r.warnings.length) lines.push('', 'Warnings:', ...r.warnings.map((w) => `  ! ${w}`));
   return lines.join('\n') + '\n';
 }

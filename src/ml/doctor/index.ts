@@ -29,7 +29,9 @@ export interface DoctorReport {
   warnings: string[];
 }
 
-async function tryLoad(name: ConcreteBackendName): Promise<LoadOutcome & { version?: string; simd?: boolean | null; threads?: number | null }> {
+async function tryLoad(
+  name: ConcreteBackendName,
+): Promise<LoadOutcome & { version?: string; simd?: boolean | null; threads?: number | null }> {
   try {
     const info = await initBackend(name as BackendRequest);
     return { loads: true, version: info.version, simd: info.simd, threads: info.threads };
@@ -44,11 +46,14 @@ function nativeAdvice(f: NativeFacts, gpu: boolean, libs: Record<string, FoundLi
   if (!f.installed) return [`not installed: \`npm i ${f.package}\`${gpu ? ' (see docs/gpu.md for CUDA 12)' : ''}`];
   const out: string[] = [];
   if (!f.binding || !f.libtensorflow.length) {
-    out.push(`its install script did not run (no ${!f.binding ? 'tfjs_binding.node' : 'libtensorflow in deps/lib'}): ` +
-      `add "${f.package}": true to "allowScripts" in package.json (or \`npm approve-scripts\`), then \`npm rebuild ${f.package}\``);
+    out.push(
+      `its install script did not run (no ${!f.binding ? 'tfjs_binding.node' : 'libtensorflow in deps/lib'}): ` +
+        `add "${f.package}": true to "allowScripts" in package.json (or \`npm approve-scripts\`), then \`npm rebuild ${f.package}\``,
+    );
   }
   if (gpu && f.libtensorflowVersion) {
-    for (const p of cudaProblems(libs, cudaNeededBy(f.libtensorflowVersion))) out.push(`libtensorflow ${f.libtensorflowVersion}: ${p}`);
+    for (const p of cudaProblems(libs, cudaNeededBy(f.libtensorflowVersion)))
+      out.push(`libtensorflow ${f.libtensorflowVersion}: ${p}`);
     if (cudaNeededBy(f.libtensorflowVersion)?.cuda === 11 && (libs.libcudart ?? []).some((l) => (l.major ?? 0) >= 12)) {
       out.push('this machine has CUDA 12: put a CUDA 12 libtensorflow (2.15 or later) in deps/lib (docs/gpu.md)');
     }
@@ -59,23 +64,40 @@ function nativeAdvice(f: NativeFacts, gpu: boolean, libs: Record<string, FoundLi
 function webgpuFacts(probe: ProbeResult): DoctorReport['webgpu'] {
   if (!probe.found) return probe;
   const f = probe.adapter.features;
-  return { ...probe, software: isSoftwareAdapter(probe.adapter), shaderF16: f.includes('shader-f16'), subgroups: f.includes('subgroups') };
+  return {
+    ...probe,
+    software: isSoftwareAdapter(probe.adapter),
+    shaderF16: f.includes('shader-f16'),
+    subgroups: f.includes('subgroups'),
+  };
 }
 
 export async function runDoctor(): Promise<DoctorReport> {
   const [libs, probe] = await Promise.all([findCudaLibs(), probeWebgpu()]);
   const webgpu = webgpuFacts(probe);
   const backends: BackendReport[] = [];
-  for (const [name, pkg] of [['tensorflow-gpu', '@tensorflow/tfjs-node-gpu'], ['tensorflow', '@tensorflow/tfjs-node']] as const) {
+  for (const [name, pkg] of [
+    ['tensorflow-gpu', '@tensorflow/tfjs-node-gpu'],
+    ['tensorflow', '@tensorflow/tfjs-node'],
+  ] as const) {
     const facts = nativeFacts(pkg);
-    const l = facts.installed && facts.binding ? await tryLoad(name) : { loads: false, reason: facts.installed ? 'its native binding is missing' : `${pkg} is not installed` };
+    const l =
+      facts.installed && facts.binding
+        ? await tryLoad(name)
+        : { loads: false, reason: facts.installed ? 'its native binding is missing' : `${pkg} is not installed` };
     const advice = nativeAdvice(facts, name === 'tensorflow-gpu', libs);
     backends.push({ backend: name, ...l, ...(advice.length ? { advice } : {}), details: { ...facts } });
   }
-  const wg: LoadOutcome & { version?: string } = probe.found ? await tryLoad('webgpu') : { loads: false, reason: probe.reason };
+  const wg: LoadOutcome & { version?: string } = probe.found
+    ? await tryLoad('webgpu')
+    : { loads: false, reason: probe.reason };
   const wgAdvice = !probe.found
-    ? ['install a Vulkan driver (NVIDIA: the driver\'s Vulkan ICD; Mesa: mesa-vulkan-drivers) or EGL + Mesa (libegl1 libegl-mesa0 libgl1-mesa-dri)']
-    : webgpu.software ? ['this adapter is a CPU rasteriser: fine for tests, slower than wasm for training; auto does not pick it'] : [];
+    ? [
+        "install a Vulkan driver (NVIDIA: the driver's Vulkan ICD; Mesa: mesa-vulkan-drivers) or EGL + Mesa (libegl1 libegl-mesa0 libgl1-mesa-dri)",
+      ]
+    : webgpu.software
+      ? ['this adapter is a CPU rasteriser: fine for tests, slower than wasm for training; auto does not pick it']
+      : [];
   backends.push({ backend: 'webgpu', ...wg, ...(wgAdvice.length ? { advice: wgAdvice } : {}) });
   const wasm = await tryLoad('wasm');
   backends.push({ backend: 'wasm', ...wasm, details: { simd: wasm.simd ?? null, threads: wasm.threads ?? null } });
@@ -83,13 +105,22 @@ export async function runDoctor(): Promise<DoctorReport> {
   const installScripts = installScriptFacts();
   const loads = Object.fromEntries(backends.map((b) => [b.backend, { loads: b.loads, reason: b.reason }]));
   return {
-    node: process.version, platform: `${process.platform}-${process.arch}`, backends,
-    auto: pickAuto(loads, probe), cudaLibraries: libs, webgpu, installScripts, warnings: warnings(installScripts, webgpu),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    backends,
+    auto: pickAuto(loads, probe),
+    cudaLibraries: libs,
+    webgpu,
+    installScripts,
+    warnings: warnings(installScripts, webgpu),
   };
 }
 
 function warnings(scripts: InstallScriptFact[], webgpu: DoctorReport['webgpu']): string[] {
-  const out = scripts.filter((s) => s.built === false).map((s) => `npm skipped the install script of ${s.package}: ${s.advice}`);
-  if (webgpu.found && webgpu.software) out.push(`the WebGPU adapter is a software rasteriser (${webgpu.adapter.device}): no GPU driver is in use`);
+  const out = scripts
+    .filter((s) => s.built === false)
+    .map((s) => `npm skipped the install script of ${s.package}: ${s.advice}`);
+  if (webgpu.found && webgpu.software)
+    out.push(`the WebGPU adapter is a software rasteriser (${webgpu.adapter.device}): no GPU driver is in use`);
   return out;
 }

@@ -32,7 +32,10 @@ function resolves(spec: string): boolean {
 
 /** The run-time file each known package's install script produces or checks. */
 const BUILT: Record<string, (dir: string) => boolean> = {
-  webgpu: (dir) => fs.existsSync(path.join(dir, 'dist', process.platform === 'darwin' ? 'darwin-universal' : platformArch, 'dawn.node')),
+  webgpu: (dir) =>
+    fs.existsSync(
+      path.join(dir, 'dist', process.platform === 'darwin' ? 'darwin-universal' : platformArch, 'dawn.node'),
+    ),
   esbuild: () => resolves(`@esbuild/${platformArch}/package.json`),
   'msgpackr-extract': () => resolves(`@msgpackr-extract/msgpackr-extract-${platformArch}/package.json`),
   '@tensorflow/tfjs-node': () => nativeReady('@tensorflow/tfjs-node'),
@@ -52,7 +55,13 @@ export function approvedBy(policy: Record<string, unknown> | undefined, name: st
     const at = key.lastIndexOf('@');
     const keyName = at > 0 ? key.slice(0, at) : key;
     if (keyName !== name) continue;
-    const versions = at > 0 ? key.slice(at + 1).split('||').map((v) => v.trim()) : ['*'];
+    const versions =
+      at > 0
+        ? key
+            .slice(at + 1)
+            .split('||')
+            .map((v) => v.trim())
+        : ['*'];
     if (versions.includes('*') || versions.includes(version)) return true;
   }
   return false;
@@ -68,7 +77,12 @@ function packageDirs(nodeModules: string): string[] {
   return out;
 }
 
-interface Manifest { name: string; version: string; scripts?: Record<string, string>; allowScripts?: Record<string, unknown> }
+interface Manifest {
+  name: string;
+  version: string;
+  scripts?: Record<string, string>;
+  allowScripts?: Record<string, unknown>;
+}
 
 function readManifest(dir: string): Manifest | null {
   try {
@@ -85,14 +99,16 @@ export function installScriptFacts(): InstallScriptFact[] {
   const out: InstallScriptFact[] = [];
   for (const dir of packageDirs(nodeModules)) {
     const m = readManifest(dir);
-    const script = ['preinstall', 'install', 'postinstall'].map((k) => m?.scripts?.[k]).find(Boolean)
-      ?? (fs.existsSync(path.join(dir, 'binding.gyp')) ? 'node-gyp rebuild' : undefined);
+    const script =
+      ['preinstall', 'install', 'postinstall'].map((k) => m?.scripts?.[k]).find(Boolean) ??
+      (fs.existsSync(path.join(dir, 'binding.gyp')) ? 'node-gyp rebuild' : undefined);
     if (!m || !script) continue;
     const check = BUILT[m.name];
     const built = check ? check(dir) : null;
     const fact: InstallScriptFact = { package: m.name, script, approved: approvedBy(policy, m.name, m.version), built };
     if (built === false) {
-      fact.advice = `approve its install script (add "${m.name}": true to "allowScripts" in package.json, or run ` +
+      fact.advice =
+        `approve its install script (add "${m.name}": true to "allowScripts" in package.json, or run ` +
         `\`npm approve-scripts\`), then reinstall it: \`npm rebuild ${m.name}\``;
     }
     out.push(fact);

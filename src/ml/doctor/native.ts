@@ -36,8 +36,14 @@ function listDir(dir: string): string[] {
 
 /** The highest x.y.z among libtensorflow.so.x.y.z names. */
 export function libtensorflowVersion(files: string[]): string | null {
-  const versions = files.map((f) => /^libtensorflow\.so\.(\d+\.\d+\.\d+)$/.exec(f)?.[1]).filter((v): v is string => !!v);
-  const key = (v: string) => v.split('.').map((n) => n.padStart(5, '0')).join('.');
+  const versions = files
+    .map((f) => /^libtensorflow\.so\.(\d+\.\d+\.\d+)$/.exec(f)?.[1])
+    .filter((v): v is string => !!v);
+  const key = (v: string) =>
+    v
+      .split('.')
+      .map((n) => n.padStart(5, '0'))
+      .join('.');
   return versions.sort((a, b) => key(a).localeCompare(key(b))).at(-1) ?? null;
 }
 
@@ -47,6 +53,15 @@ export function nativeFacts(pkg: string): NativeFacts {
   const version = (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
   const napi = listDir(path.join(dir, 'lib')).filter((d) => d.startsWith('napi-v'));
   const binding = napi.map((d) => path.join(dir, 'lib', d, 'tfjs_binding.node')).find((f) => fs.existsSync(f)) ?? null;
-  const libtensorflow = listDir(path.join(dir, 'deps', 'lib')).filter((f) => f.startsWith('libtensorflow')).sort();
-  return { package: pkg, installed: true, version, binding, libtensorflow, libtensorflowVersion: libtensorflowVersion(libtensorflow) };
+  const libtensorflow = listDir(path.join(dir, 'deps', 'lib'))
+    .filter((f) => f.startsWith('libtensorflow'))
+    .sort();
+  return {
+    package: pkg,
+    installed: true,
+    version,
+    binding,
+    libtensorflow,
+    libtensorflowVersion: libtensorflowVersion(libtensorflow),
+  };
 }

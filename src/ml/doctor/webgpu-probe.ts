@@ -20,8 +20,12 @@ export type ProbeResult = { found: true; adapter: AdapterFacts } | { found: fals
 
 /** Limits that decide which kernels fit (bindings per shader, tile sizes, buffer sizes). */
 export const KEY_LIMITS = [
-  'maxStorageBuffersPerShaderStage', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupStorageSize',
-  'maxComputeWorkgroupsPerDimension', 'maxStorageBufferBindingSize', 'maxBufferSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
 ];
 
 const PROBE = `
@@ -56,23 +60,45 @@ export function probeWebgpu(timeoutMs = 15_000): Promise<ProbeResult> {
   });
 }
 
-function parseProbe(err: (Error & { killed?: boolean }) | null, stdout: string, stderr: string, timeoutMs: number): ProbeResult {
-  if (err?.killed) return { found: false, reason: `the adapter probe did not finish within ${timeoutMs / 1000} s (a wedged GPU driver?)` };
+function parseProbe(
+  err: (Error & { killed?: boolean }) | null,
+  stdout: string,
+  stderr: string,
+  timeoutMs: number,
+): ProbeResult {
+  if (err?.killed)
+    return {
+      found: false,
+      reason: `the adapter probe did not finish within ${timeoutMs / 1000} s (a wedged GPU driver?)`,
+    };
   try {
     const r = JSON.parse(stdout) as ProbeResult;
     if (r.found) return r;
   } catch {
     // Not JSON: the child failed before printing; its last stderr line says why.
-    const last = stderr.trim().split('\n').filter((l) => !/^Warning:/.test(l)).at(-1);
-    if (/Cannot find (package|module) 'webgpu'/.test(stderr)) return { found: false, reason: 'the optional `webgpu` package is not installed' };
-    return { found: false, reason: last?.slice(0, 300) || `the adapter probe exited with an error (${err?.message ?? 'no output'})` };
+    const last = stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !/^Warning:/.test(l))
+      .at(-1);
+    if (/Cannot find (package|module) 'webgpu'/.test(stderr))
+      return { found: false, reason: 'the optional `webgpu` package is not installed' };
+    return {
+      found: false,
+      reason: last?.slice(0, 300) || `the adapter probe exited with an error (${err?.message ?? 'no output'})`,
+    };
   }
-  return { found: false, reason: 'no WebGPU adapter: Dawn found no Vulkan driver and no OpenGL ES/EGL driver it can use' };
+  return {
+    found: false,
+    reason: 'no WebGPU adapter: Dawn found no Vulkan driver and no OpenGL ES/EGL driver it can use',
+  };
 }
 
 const SOFTWARE = /llvmpipe|lavapipe|softpipe|swiftshader|software rasterizer|microsoft basic render/i;
 
 /** A CPU rasteriser posing as a GPU (Mesa llvmpipe/lavapipe, SwiftShader): correct but slower than wasm. */
-export function isSoftwareAdapter(a: Pick<AdapterFacts, 'vendor' | 'architecture' | 'device' | 'description' | 'isFallbackAdapter'>): boolean {
+export function isSoftwareAdapter(
+  a: Pick<AdapterFacts, 'vendor' | 'architecture' | 'device' | 'description' | 'isFallbackAdapter'>,
+): boolean {
   return a.isFallbackAdapter || SOFTWARE.test([a.vendor, a.architecture, a.device, a.description].join(' '));
 }

@@ -92,12 +92,16 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluateOutcome
     const plans = planDirections(gens, ds.eval.A, ds.eval.B, ev.max_images);
     const total = plans.reduce((n, p) => n + p.n, 0);
     if (total === 0) {
-      throw new StageUserError('PIPE_EVAL_EMPTY', `The evaluation split "${ds.evalSplit}" has no images; choose another evaluate.split.`);
+      throw new StageUserError(
+        'PIPE_EVAL_EMPTY',
+        `The evaluation split "${ds.evalSplit}" has no images; choose another evaluate.split.`,
+      );
     }
     const aligned = ds.layout === 'aligned';
     const progress: Progress = { done: 0, total };
     const directions: Partial<Record<Direction, DirectionMetrics>> = {};
-    for (const plan of plans) directions[plan.dir] = await evaluateDirection(o, plan, { scorer, dist, info, aligned, progress });
+    for (const plan of plans)
+      directions[plan.dir] = await evaluateDirection(o, plan, { scorer, dist, info, aligned, progress });
     const primary = directions.AtoB!;
     const file: EvaluateMetricsFile = {
       format: 'pipe.evaluate/1',
@@ -155,7 +159,11 @@ interface DirectionContext {
 }
 
 /** Runs, saves and scores every image of one direction; then its summaries and speed. */
-async function evaluateDirection(o: EvaluateOptions, plan: DirectionPlan, c: DirectionContext): Promise<DirectionMetrics> {
+async function evaluateDirection(
+  o: EvaluateOptions,
+  plan: DirectionPlan,
+  c: DirectionContext,
+): Promise<DirectionMetrics> {
   const { dir, from, to, n } = plan;
   const ev = o.params.evaluate;
   const size = from.size;
@@ -226,7 +234,10 @@ async function saveImages(
 }
 
 /** The FID/KID scorer (Inception-v3 features), loaded only when evaluate.metrics asks for fid or kid. */
-async function createDistribution(o: EvaluateOptions, metrics: readonly MetricName[]): Promise<DistributionScorer | undefined> {
+async function createDistribution(
+  o: EvaluateOptions,
+  metrics: readonly MetricName[],
+): Promise<DistributionScorer | undefined> {
   const distMetrics = DISTRIBUTION_METRICS.filter((m) => metrics.includes(m));
   if (!distMetrics.length) return undefined;
   const { createDistributionScorer } = await import('../metrics/distribution.js');

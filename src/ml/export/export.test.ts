@@ -130,7 +130,10 @@ describe('a CycleGAN model: two generators', () => {
     const back = await openCheckpoint(path.join(dir, 'pth', 'latest_net_G_B.pth'), { evalMode: 'batch', size: 32 });
     const again = back.predict('AtoB', x);
     expect(tf.max(tf.abs(tf.sub(b, again))).dataSync()[0]).toBe(0);
-    expect((await exportModel(model, 'onnx', path.join(dir, 'onnx'))).files).toEqual({ AtoB: 'G_A.onnx', BtoA: 'G_B.onnx' });
+    expect((await exportModel(model, 'onnx', path.join(dir, 'onnx'))).files).toEqual({
+      AtoB: 'G_A.onnx',
+      BtoA: 'G_B.onnx',
+    });
     tf.dispose([x, a, b, again]);
     model.dispose();
     back.dispose();

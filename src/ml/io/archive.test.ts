@@ -87,7 +87,10 @@ describe('extractArchive', () => {
     );
     const dest = path.join(tmp, 'out-zip');
     expect(await extractArchive(archive, dest)).toBe(2);
-    expect(await listFiles(dest)).toEqual(['summer2winter_yosemite/testB/b.jpg', 'summer2winter_yosemite/trainA/a.jpg']);
+    expect(await listFiles(dest)).toEqual([
+      'summer2winter_yosemite/testB/b.jpg',
+      'summer2winter_yosemite/trainA/a.jpg',
+    ]);
     expect(await fs.readFile(path.join(dest, 'summer2winter_yosemite/trainA/a.jpg'), 'utf8')).toBe('a'.repeat(5000));
   });
 
@@ -95,7 +98,13 @@ describe('extractArchive', () => {
     const archive = path.join(tmp, 'broken.tar.gz');
     // Cut in the middle of the second member: the first was already written when the error surfaces.
     const noise = () => randomBytes(100_000).toString('latin1');
-    const full = gzipSync(tarBytes([{ name: 'x/1.jpg', data: noise() }, { name: 'x/2.jpg', data: noise() }, { name: 'x/3.jpg', data: noise() }]));
+    const full = gzipSync(
+      tarBytes([
+        { name: 'x/1.jpg', data: noise() },
+        { name: 'x/2.jpg', data: noise() },
+        { name: 'x/3.jpg', data: noise() },
+      ]),
+    );
     await fs.writeFile(archive, full.subarray(0, Math.floor(full.length / 2)));
     const dest = path.join(tmp, 'out-broken');
     const err = await extractArchive(archive, dest).catch((e) => e);

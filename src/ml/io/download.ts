@@ -92,7 +92,13 @@ export async function fetchVerified(opts: FetchVerifiedOptions): Promise<Fetched
     const actual = await sha256File(candidate);
     // A wrong file in the mirror is a user mistake worth stopping for: silently downloading instead would hide it.
     if (expected && actual !== expected)
-      throw mismatch(what, `mirror file ${candidate}`, expected, actual, ' Replace it with the official file or remove it.');
+      throw mismatch(
+        what,
+        `mirror file ${candidate}`,
+        expected,
+        actual,
+        ' Replace it with the official file or remove it.',
+      );
     return { path: candidate, sha256: actual, source: 'mirror' };
   }
 
@@ -128,7 +134,13 @@ export async function fetchVerified(opts: FetchVerifiedOptions): Promise<Fetched
   }
   if (expected && actual !== expected) {
     await fs.rm(tmp, { force: true });
-    throw mismatch(what, `the download from ${opts.url}`, expected, actual, ' The file was deleted; the server may have changed it.');
+    throw mismatch(
+      what,
+      `the download from ${opts.url}`,
+      expected,
+      actual,
+      ' The file was deleted; the server may have changed it.',
+    );
   }
   await fs.rename(tmp, dest);
   return { path: dest, sha256: actual, source: 'download' };

@@ -40,7 +40,8 @@ function rgbaToRgb(rgba: Uint8Array, width: number, height: number): Uint8Array 
 
 function kindOf(bytes: Uint8Array): 'jpeg' | 'png' | undefined {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
+  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47)
+    return 'png';
   return undefined;
 }
 
@@ -62,7 +63,10 @@ function jpegDecoder(): Promise<void> {
     const module = await WebAssembly.compile(await fs.readFile(wasmFile));
     const hook = (line: string) => void jpegMessages.push(line);
     // The published typings omit the (module, overrides) form that Node needs (no fetch of file: URLs).
-    await (initJpegWasm as unknown as (m: WebAssembly.Module, o: object) => Promise<void>)(module, { print: hook, printErr: hook });
+    await (initJpegWasm as unknown as (m: WebAssembly.Module, o: object) => Promise<void>)(module, {
+      print: hook,
+      printErr: hook,
+    });
   })();
   return jpegReady;
 }
@@ -80,10 +84,19 @@ async function decodeJpeg(bytes: Uint8Array, file: string): Promise<RgbImage> {
   const fatal = !img || jpegMessages.some((m) => /premature end/i.test(m));
   if (fatal) {
     const said = jpegMessages.join('; ') || 'decoder error';
-    if (/unsupported color conversion/i.test(said)) throw unreadable(file, 'a CMYK/YCCK JPEG, which pipe does not read; convert it to RGB');
+    if (/unsupported color conversion/i.test(said))
+      throw unreadable(file, 'a CMYK/YCCK JPEG, which pipe does not read; convert it to RGB');
     throw unreadable(file, `corrupt or unsupported JPEG data (${said})`);
   }
-  return { width: img!.width, height: img!.height, data: rgbaToRgb(new Uint8Array(img!.data.buffer, img!.data.byteOffset, img!.data.byteLength), img!.width, img!.height) };
+  return {
+    width: img!.width,
+    height: img!.height,
+    data: rgbaToRgb(
+      new Uint8Array(img!.data.buffer, img!.data.byteOffset, img!.data.byteLength),
+      img!.width,
+      img!.height,
+    ),
+  };
 }
 
 /** Decodes JPEG or PNG bytes (sniffed from the content, not the name); `file` names the source in errors. */

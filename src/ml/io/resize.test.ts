@@ -10,9 +10,9 @@ interface Img {
   height: number;
   data: string;
 }
-const fixture = JSON.parse(
-  fs.readFileSync(path.join(REPO_DIR, 'test/fixtures/data/resize-pil.json'), 'utf8'),
-) as { cases: (Img & { name: string; outputs: Img[] })[] };
+const fixture = JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'test/fixtures/data/resize-pil.json'), 'utf8')) as {
+  cases: (Img & { name: string; outputs: Img[] })[];
+};
 const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 
 describe('resizeBicubic matches Pillow BICUBIC', () => {

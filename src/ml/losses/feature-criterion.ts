@@ -14,13 +14,18 @@ export interface FeatureExtractor {
 
 export interface FeatureLossConfig {
   perceptual: {
-    weight: number; layers: Record<string, number>; cache_real: boolean; normalize?: 'auto' | 'input' | 'none';
+    weight: number;
+    layers: Record<string, number>;
+    cache_real: boolean;
+    normalize?: 'auto' | 'input' | 'none';
   };
   style: { weight: number; layers: Record<string, number> };
 }
 
 export const activeLayers = (weights: Record<string, number>): string[] =>
-  Object.entries(weights).filter(([, w]) => w !== 0).map(([l]) => l);
+  Object.entries(weights)
+    .filter(([, w]) => w !== 0)
+    .map(([l]) => l);
 
 /** Backbone layers the loss mix needs; empty when neither term is on. */
 export function featureLayers(cfg: FeatureLossConfig): string[] {
@@ -36,7 +41,10 @@ export class FeatureCriterion {
   private readonly scales: Record<string, number> = {};
   private calibrated = false;
 
-  constructor(private readonly extractor: FeatureExtractor, private readonly cfg: FeatureLossConfig) {
+  constructor(
+    private readonly extractor: FeatureExtractor,
+    private readonly cfg: FeatureLossConfig,
+  ) {
     this.layers = featureLayers(cfg);
   }
 
@@ -50,10 +58,22 @@ export class FeatureCriterion {
     if (!this.cfg.perceptual.cache_real || !keys) return tf.tidy(() => this.extractor.features(real, this.layers));
     const missing = keys.map((k, i) => (this.cache.has(k) ? -1 : i)).filter((i) => i >= 0);
     for (const i of missing) {
-      const f = tf.tidy(() => this.extractor.features(tf.slice(real, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D, this.layers));
+      const f = tf.tidy(() =>
+        this.extractor.features(tf.slice(real, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D, this.layers),
+      );
       this.cache.set(keys[i], f);
     }
-    return tf.tidy(() => Object.fromEntries(this.layers.map((l) => [l, tf.concat(keys.map((k) => this.cache.get(k)![l]), 0)])));
+    return tf.tidy(() =>
+      Object.fromEntries(
+        this.layers.map((l) => [
+          l,
+          tf.concat(
+            keys.map((k) => this.cache.get(k)![l]),
+            0,
+          ),
+        ]),
+      ),
+    );
   }
 
   /**

@@ -5,6 +5,7 @@ import { isWebgpu } from '../webgpu/kernel.js';
 import { l1LossWebgpu } from '../webgpu/l1.js';
 
 export function l1Loss(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
-  if (isWebgpu() && a.dtype === 'float32' && b.dtype === 'float32' && tf.util.arraysEqual(a.shape, b.shape)) return l1LossWebgpu(a, b);
+  if (isWebgpu() && a.dtype === 'float32' && b.dtype === 'float32' && tf.util.arraysEqual(a.shape, b.shape))
+    return l1LossWebgpu(a, b);
   return tf.tidy(() => tf.mean(tf.abs(tf.sub(a, b))));
 }

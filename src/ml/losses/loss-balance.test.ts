@@ -21,11 +21,19 @@ beforeAll(async () => {
   facades = await alignedSplit(path.join(SHARED_DATA_DIR, 'facades/train'), 8, 72);
 });
 
-async function stepOneRatio(name: Exclude<BackboneName, 'alexnet'>, weights: BackboneWeights, layer: string, normalize: 'auto' | 'input' | 'none') {
+async function stepOneRatio(
+  name: Exclude<BackboneName, 'alexnet'>,
+  weights: BackboneWeights,
+  layer: string,
+  normalize: 'auto' | 'input' | 'none',
+) {
   const params = trainParams({
     dataset: { load_size: 72, crop_size: 64, flip: true },
     model: { ngf: 16, ndf: 16 },
-    loss: { l1: { weight: 100 }, perceptual: { weight: 10, backbone: name, weights, normalize, layers: { [layer]: 1 } } },
+    loss: {
+      l1: { weight: 100 },
+      perceptual: { weight: 10, backbone: name, weights, normalize, layers: { [layer]: 1 } },
+    },
   });
   const backbone = await loadBackbone({ name, weights, weightsDir: SHARED_WEIGHTS_DIR, layers: [layer] });
   const trainer = createTrainer(params, backbone, facades);
@@ -45,7 +53,10 @@ async function stepOneRatio(name: Exclude<BackboneName, 'alexnet'>, weights: Bac
 describe('perceptual / L1 balance at step 1 of the quickstart with the article weights (10, 100)', () => {
   it('is within [0.1, 10] on vgg19/keras (Caffe convention) and squeezenet1_1 (torchvision) with normalize: auto', async () => {
     for (const [name, weights, layer] of [
-      ['vgg19', 'keras', 'relu3_3'], ['vgg19', 'keras', 'relu2_2'], ['squeezenet1_1', 'torchvision', 'fire3'], ['squeezenet1_1', 'torchvision', 'fire5'],
+      ['vgg19', 'keras', 'relu3_3'],
+      ['vgg19', 'keras', 'relu2_2'],
+      ['squeezenet1_1', 'torchvision', 'fire3'],
+      ['squeezenet1_1', 'torchvision', 'fire5'],
     ] as const) {
       const r = await stepOneRatio(name, weights, layer, 'auto');
       expect(r, `${name}/${weights} ${layer}: ${r}`).toBeGreaterThanOrEqual(0.1);

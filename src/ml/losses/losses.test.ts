@@ -9,7 +9,10 @@ import { gram, styleLoss } from './style.js';
 import { cycleLoss, identityLoss } from './cycle.js';
 import { FeatureCriterion, featureLayers, type FeatureExtractor } from './feature-criterion.js';
 
-beforeAll(async () => { await tf.setBackend('cpu'); await registerGradients(); });
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await registerGradients();
+});
 const num = (t: tf.Tensor) => t.dataSync()[0];
 
 describe('GAN loss', () => {
@@ -18,8 +21,14 @@ describe('GAN loss', () => {
   const xs = [-3, -0.5, 0, 2, 40, -40];
   it('vanilla is BCE with logits, stable for large logits', () => {
     const real = -xs.reduce((s, x) => s + Math.log(Math.max(sig(x), 1e-300)), 0) / 6;
-    expect(num(ganLoss('vanilla', logits, true))).toBeCloseTo(real === Infinity ? NaN : (xs.reduce((s, x) => s + Math.max(-x, 0) + Math.log1p(Math.exp(-Math.abs(x))), 0) / 6), 5);
-    expect(num(ganLoss('vanilla', logits, false))).toBeCloseTo(xs.reduce((s, x) => s + Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), 0) / 6, 5);
+    expect(num(ganLoss('vanilla', logits, true))).toBeCloseTo(
+      real === Infinity ? NaN : xs.reduce((s, x) => s + Math.max(-x, 0) + Math.log1p(Math.exp(-Math.abs(x))), 0) / 6,
+      5,
+    );
+    expect(num(ganLoss('vanilla', logits, false))).toBeCloseTo(
+      xs.reduce((s, x) => s + Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), 0) / 6,
+      5,
+    );
     expect(Number.isFinite(num(ganLoss('vanilla', logits, true)))).toBe(true);
   });
   it('lsgan is MSE against 1 / 0', () => {
@@ -27,7 +36,9 @@ describe('GAN loss', () => {
     expect(num(ganLoss('lsgan', logits, false))).toBeCloseTo(xs.reduce((s, x) => s + x ** 2, 0) / 6, 3);
   });
   it('vanilla gradient is (sigmoid(x) - t) / n', () => {
-    const g = tf.grad((x: tf.Tensor) => ganLoss('vanilla', x, true))(logits).dataSync();
+    const g = tf
+      .grad((x: tf.Tensor) => ganLoss('vanilla', x, true))(logits)
+      .dataSync();
     xs.forEach((x, i) => expect(g[i]).toBeCloseTo((sig(x) - 1) / 6, 6));
   });
   it('propagates NaNs', () => {
@@ -53,10 +64,16 @@ describe('feature losses', () => {
   });
   it('gram is f^T f / (C*H*W)', () => {
     const g = gram(tf.tensor4d([1, 2, 3, 4], [1, 2, 1, 2])).arraySync();
-    expect(g).toEqual([[[(1 + 9) / 4, (2 + 12) / 4], [(2 + 12) / 4, (4 + 16) / 4]]]);
+    expect(g).toEqual([
+      [
+        [(1 + 9) / 4, (2 + 12) / 4],
+        [(2 + 12) / 4, (4 + 16) / 4],
+      ],
+    ]);
   });
   it('style compares Gram matrices', () => {
-    const g1 = gram(f1.relu2).dataSync(); const g2 = gram(f2.relu2).dataSync();
+    const g1 = gram(f1.relu2).dataSync();
+    const g2 = gram(f2.relu2).dataSync();
     const expected = Array.from(g1).reduce((s, v, i) => s + (v - g2[i]) ** 2, 0) / 4;
     expect(num(styleLoss(f1, f2, { relu2: 3 }))).toBeCloseTo(3 * expected, 6);
   });
@@ -74,10 +91,15 @@ describe('feature losses', () => {
       return Object.fromEntries(layers.map((l) => [l, c]));
     },
   };
-  const cfg = { perceptual: { weight: 1, layers: { a: 1, b: 0 }, cache_real: true }, style: { weight: 2, layers: { c: 1 } } };
+  const cfg = {
+    perceptual: { weight: 1, layers: { a: 1, b: 0 }, cache_real: true },
+    style: { weight: 2, layers: { c: 1 } },
+  };
   it('needs only the layers with a weight', () => {
     expect(featureLayers(cfg).sort()).toEqual(['a', 'c']);
-    expect(featureLayers({ ...cfg, perceptual: { ...cfg.perceptual, weight: 0 }, style: { ...cfg.style, weight: 0 } })).toEqual([]);
+    expect(
+      featureLayers({ ...cfg, perceptual: { ...cfg.perceptual, weight: 0 }, style: { ...cfg.style, weight: 0 } }),
+    ).toEqual([]);
   });
   it('caches phi(real) per image key and gives the same features as computing them', () => {
     const crit = new FeatureCriterion(extractor, cfg);

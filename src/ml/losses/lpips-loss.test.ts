@@ -15,11 +15,26 @@ import { trainParams } from '../train/test-params.js';
 import { alignedSplit, unalignedSplit } from '../train/test-split.js';
 import { LpipsCriterion } from './lpips-loss.js';
 
-interface Fixture { shape: [number, number, number, number]; fake_u8_base64: string; real_u8_base64: string; loss: number; grad_f32_base64: string }
-const fx = JSON.parse(await fs.readFile(path.join(REPO_DIR, 'test/fixtures/lpips-loss/gradient.json'), 'utf8')) as Fixture;
+interface Fixture {
+  shape: [number, number, number, number];
+  fake_u8_base64: string;
+  real_u8_base64: string;
+  loss: number;
+  grad_f32_base64: string;
+}
+const fx = JSON.parse(
+  await fs.readFile(path.join(REPO_DIR, 'test/fixtures/lpips-loss/gradient.json'), 'utf8'),
+) as Fixture;
 
-const images = (b64: string) => tf.tensor4d(Float32Array.from(Buffer.from(b64, 'base64'), (v) => v / 127.5 - 1), fx.shape);
-const floats = (b64: string) => { const b = Buffer.from(b64, 'base64'); return new Float32Array(b.buffer, b.byteOffset, b.length / 4); };
+const images = (b64: string) =>
+  tf.tensor4d(
+    Float32Array.from(Buffer.from(b64, 'base64'), (v) => v / 127.5 - 1),
+    fx.shape,
+  );
+const floats = (b64: string) => {
+  const b = Buffer.from(b64, 'base64');
+  return new Float32Array(b.buffer, b.byteOffset, b.length / 4);
+};
 
 let lpips: Lpips;
 beforeAll(async () => {
@@ -68,12 +83,27 @@ describe('loss.lpips', () => {
 describe('loss.lpips in the trainers', () => {
   it('pix2pix logs G_LPIPS and CycleGAN lpips_A / lpips_B, finite and weighted', async () => {
     const facades = await alignedSplit(path.join(SHARED_DATA_DIR, 'facades/train'), 2, 64);
-    const seasons = await unalignedSplit(path.join(SHARED_DATA_DIR, 'summer2winter_yosemite/trainA'), path.join(SHARED_DATA_DIR, 'summer2winter_yosemite/trainB'), 2, 64);
+    const seasons = await unalignedSplit(
+      path.join(SHARED_DATA_DIR, 'summer2winter_yosemite/trainA'),
+      path.join(SHARED_DATA_DIR, 'summer2winter_yosemite/trainB'),
+      2,
+      64,
+    );
     const cases = [
       { split: facades, o: { model: { ngf: 4, ndf: 4 } }, keys: ['G_LPIPS'] },
       {
         split: seasons,
-        o: { dataset: { layout: 'unaligned' as const }, model: { kind: 'cyclegan' as const, generator: 'resnet_6blocks' as const, norm: 'instance' as const, ngf: 4, ndf: 4, dropout: false } },
+        o: {
+          dataset: { layout: 'unaligned' as const },
+          model: {
+            kind: 'cyclegan' as const,
+            generator: 'resnet_6blocks' as const,
+            norm: 'instance' as const,
+            ngf: 4,
+            ndf: 4,
+            dropout: false,
+          },
+        },
         keys: ['lpips_A', 'lpips_B'],
       },
     ];

@@ -9,7 +9,10 @@ export function perceptualLoss(fake: Features, real: Features, weights: Record<s
     let total: tf.Scalar = tf.scalar(0);
     for (const [layer, w] of Object.entries(weights)) {
       if (w === 0) continue;
-      total = tf.add(total, tf.mul(w, tf.mean(tf.squaredDifference(pick(fake, layer, 'fake'), pick(real, layer, 'real')))));
+      total = tf.add(
+        total,
+        tf.mul(w, tf.mean(tf.squaredDifference(pick(fake, layer, 'fake'), pick(real, layer, 'real')))),
+      );
     }
     return total;
   });
@@ -17,6 +20,7 @@ export function perceptualLoss(fake: Features, real: Features, weights: Record<s
 
 export function pick(f: Features, layer: string, which: string): tf.Tensor4D {
   const t = f[layer];
-  if (!t) throw new Error(`perceptual loss: no ${which} features for layer "${layer}" (have ${Object.keys(f).join(', ')})`);
+  if (!t)
+    throw new Error(`perceptual loss: no ${which} features for layer "${layer}" (have ${Object.keys(f).join(', ')})`);
   return t;
 }

@@ -17,7 +17,10 @@ export function styleLoss(fake: Features, real: Features, weights: Record<string
     let total: tf.Scalar = tf.scalar(0);
     for (const [layer, w] of Object.entries(weights)) {
       if (w === 0) continue;
-      total = tf.add(total, tf.mul(w, tf.mean(tf.squaredDifference(gram(pick(fake, layer, 'fake')), gram(pick(real, layer, 'real'))))));
+      total = tf.add(
+        total,
+        tf.mul(w, tf.mean(tf.squaredDifference(gram(pick(fake, layer, 'fake')), gram(pick(real, layer, 'real'))))),
+      );
     }
     return total;
   });

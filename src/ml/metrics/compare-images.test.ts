@@ -44,11 +44,19 @@ describe('pipe metrics', () => {
 
   it('errors name the offending file', async () => {
     await writePng(path.join(tmp, 'small.png'), { width: 10, height: 10, data: new Uint8Array(300) });
-    await expect(runMetricsCommand(path.join(tmp, 'a/x.png'), path.join(tmp, 'small.png'), opts)).rejects.toThrow(/small\.png is 10x10/);
+    await expect(runMetricsCommand(path.join(tmp, 'a/x.png'), path.join(tmp, 'small.png'), opts)).rejects.toThrow(
+      /small\.png is 10x10/,
+    );
     await fs.writeFile(path.join(tmp, 'broken.png'), 'not an image');
-    await expect(runMetricsCommand(path.join(tmp, 'broken.png'), path.join(tmp, 'a/x.png'), opts)).rejects.toThrow(/broken\.png/);
-    await expect(runMetricsCommand(path.join(tmp, 'a'), path.join(tmp, 'a/x.png'), opts)).rejects.toThrow(/is a dir but .* is a file/);
-    await expect(runMetricsCommand(path.join(tmp, 'a/x.png'), path.join(tmp, 'b/x.png'), { ...opts, lpipsNet: 'resnet' })).rejects.toThrow(/--lpips-net must be one of squeeze, vgg, alex/);
+    await expect(runMetricsCommand(path.join(tmp, 'broken.png'), path.join(tmp, 'a/x.png'), opts)).rejects.toThrow(
+      /broken\.png/,
+    );
+    await expect(runMetricsCommand(path.join(tmp, 'a'), path.join(tmp, 'a/x.png'), opts)).rejects.toThrow(
+      /is a dir but .* is a file/,
+    );
+    await expect(
+      runMetricsCommand(path.join(tmp, 'a/x.png'), path.join(tmp, 'b/x.png'), { ...opts, lpipsNet: 'resnet' }),
+    ).rejects.toThrow(/--lpips-net must be one of squeeze, vgg, alex/);
   });
 });
 

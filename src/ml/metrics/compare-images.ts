@@ -15,7 +15,12 @@ export interface ImagePair {
 
 async function kind(p: string): Promise<'file' | 'dir'> {
   const st = await fs.stat(p).catch(() => undefined);
-  if (!st) throw new UserError('PIPE_IMAGE_UNREADABLE', `${p} does not exist. Give two image files or two folders of images.`, 2);
+  if (!st)
+    throw new UserError(
+      'PIPE_IMAGE_UNREADABLE',
+      `${p} does not exist. Give two image files or two folders of images.`,
+      2,
+    );
   return st.isDirectory() ? 'dir' : 'file';
 }
 
@@ -24,7 +29,12 @@ const stem = (name: string) => name.replace(/\.[^.]+$/, '');
 /** Two files: one pair named by A's file name. Two folders: images with the same name (or, failing that, stem). */
 export async function pairImages(a: string, b: string): Promise<{ pairs: ImagePair[]; unmatched: string[] }> {
   const [ka, kb] = [await kind(a), await kind(b)];
-  if (ka !== kb) throw new UserError('PIPE_IMAGE_PAIRING', `${a} is a ${ka} but ${b} is a ${kb}: give two image files or two folders.`, 2);
+  if (ka !== kb)
+    throw new UserError(
+      'PIPE_IMAGE_PAIRING',
+      `${a} is a ${ka} but ${b} is a ${kb}: give two image files or two folders.`,
+      2,
+    );
   if (ka === 'file') return { pairs: [{ name: path.basename(a), a, b }], unmatched: [] };
   const list = async (d: string) => (await fs.readdir(d)).filter(isImageFile).sort();
   const [na, nb] = [await list(a), await list(b)];
@@ -68,7 +78,10 @@ export async function scoreImagePairs(
         );
       }
       if (options.metrics.includes('ssim') && (ia.width < 11 || ia.height < 11)) {
-        throw new UserError('PIPE_IMAGE_TOO_SMALL', `${p.a} is ${ia.width}x${ia.height}; SSIM needs at least 11x11 pixels.`);
+        throw new UserError(
+          'PIPE_IMAGE_TOO_SMALL',
+          `${p.a} is ${ia.width}x${ia.height}; SSIM needs at least 11x11 pixels.`,
+        );
       }
       out.pairs[p.name] = await scorer.score(ia, ib);
     }
@@ -88,7 +101,14 @@ export function formatPairScores(scores: PairScores, metrics: PairMetricName[]):
   rows.push(['mean', ...metrics.map((m) => formatMetric(m, scores.mean[m]))]);
   const widths = header.map((_, i) => Math.max(header[i].length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(0, -1).map(line), widths.map((w) => '-'.repeat(w)).join('  '), line(rows.at(-1)!), ''].join('\n');
+  return [
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.slice(0, -1).map(line),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    line(rows.at(-1)!),
+    '',
+  ].join('\n');
 }
 
 const NETS = ['squeeze', 'vgg', 'alex'];
@@ -98,10 +118,18 @@ export async function runMetricsCommand(
   b: string,
   opts: { json?: boolean; lpipsNet: string; lpips: boolean; weightsDir?: string; backend: string },
 ): Promise<string> {
-  if (!NETS.includes(opts.lpipsNet)) throw new UserError('PIPE_BAD_OPTION', `--lpips-net must be one of ${NETS.join(', ')} (got "${opts.lpipsNet}").`, 2);
+  if (!NETS.includes(opts.lpipsNet))
+    throw new UserError(
+      'PIPE_BAD_OPTION',
+      `--lpips-net must be one of ${NETS.join(', ')} (got "${opts.lpipsNet}").`,
+      2,
+    );
   const metrics: PairMetricName[] = opts.lpips ? ['ssim', 'psnr', 'lpips', 'mae'] : ['ssim', 'psnr', 'mae'];
   const { pairs, unmatched } = await pairImages(a, b);
-  if (unmatched.length) process.stderr.write(`pipe metrics: ${unmatched.length} image(s) in ${a} have no namesake in ${b}: ${unmatched.slice(0, 5).join(', ')}${unmatched.length > 5 ? ', ...' : ''}\n`);
+  if (unmatched.length)
+    process.stderr.write(
+      `pipe metrics: ${unmatched.length} image(s) in ${a} have no namesake in ${b}: ${unmatched.slice(0, 5).join(', ')}${unmatched.length > 5 ? ', ...' : ''}\n`,
+    );
   if (opts.lpips) {
     const { initBackend } = await import('../backend.js');
     await initBackend(opts.backend as Parameters<typeof initBackend>[0]);

@@ -18,7 +18,13 @@ export const METRICS: Record<MetricName, MetricInfo> = {
     unit: '',
     description: 'Structural similarity (Gaussian 11x11, sigma 1.5, 8-bit RGB, mean over channels); 1 = identical',
   },
-  psnr: { label: 'PSNR', higherIsBetter: true, digits: 2, unit: 'dB', description: 'Peak signal-to-noise ratio on 8-bit RGB' },
+  psnr: {
+    label: 'PSNR',
+    higherIsBetter: true,
+    digits: 2,
+    unit: 'dB',
+    description: 'Peak signal-to-noise ratio on 8-bit RGB',
+  },
   lpips: {
     label: 'LPIPS',
     higherIsBetter: false,
@@ -26,7 +32,13 @@ export const METRICS: Record<MetricName, MetricInfo> = {
     unit: '',
     description: 'Learned perceptual distance (LPIPS v0.1); 0 = identical',
   },
-  mae: { label: 'MAE', higherIsBetter: false, digits: 4, unit: '', description: 'Mean absolute error, pixels in [0, 1]' },
+  mae: {
+    label: 'MAE',
+    higherIsBetter: false,
+    digits: 4,
+    unit: '',
+    description: 'Mean absolute error, pixels in [0, 1]',
+  },
   fps: {
     label: 'img/s',
     higherIsBetter: true,
@@ -39,14 +51,16 @@ export const METRICS: Record<MetricName, MetricInfo> = {
     higherIsBetter: false,
     digits: 2,
     unit: '',
-    description: 'Frechet Inception distance (pytorch-fid Inception-v3, 2048-d pool features), outputs vs real target-domain images; biased upwards below ~2,048 images',
+    description:
+      'Frechet Inception distance (pytorch-fid Inception-v3, 2048-d pool features), outputs vs real target-domain images; biased upwards below ~2,048 images',
   },
   kid: {
     label: 'KID',
     higherIsBetter: false,
     digits: 4,
     unit: '',
-    description: 'Kernel Inception distance (unbiased MMD^2, polynomial kernel) on the same features; mean +- std over random subsets',
+    description:
+      'Kernel Inception distance (unbiased MMD^2, polynomial kernel) on the same features; mean +- std over random subsets',
   },
 };
 

@@ -15,7 +15,9 @@ export function assertComparable(a: RgbImage, b: RgbImage, what = 'images'): voi
     ['second', b],
   ] as const) {
     if (img.data.length !== img.width * img.height * 3) {
-      throw new Error(`${what}: ${label} image has ${img.data.length} bytes, expected ${img.width}x${img.height}x3 RGB`);
+      throw new Error(
+        `${what}: ${label} image has ${img.data.length} bytes, expected ${img.width}x${img.height}x3 RGB`,
+      );
     }
   }
   if (a.width !== b.width || a.height !== b.height) {

@@ -18,7 +18,9 @@ interface Pair {
   b_base64: string[];
   distance: Record<LpipsNet, number[]>;
 }
-const ref = JSON.parse(await fs.readFile(path.join(REPO_DIR, 'test/fixtures/lpips/reference.json'), 'utf8')) as { pairs: Pair[] };
+const ref = JSON.parse(await fs.readFile(path.join(REPO_DIR, 'test/fixtures/lpips/reference.json'), 'utf8')) as {
+  pairs: Pair[];
+};
 
 function batch(images: string[], h: number, w: number): tf.Tensor4D {
   const bytes = Buffer.concat(images.map((s) => Buffer.from(s, 'base64')));
@@ -44,7 +46,11 @@ async function expectReference(lpips: Lpips, net: LpipsNet) {
     const d = await lpips.distance(a, b);
     tf.dispose([a, b]);
     expect(d.length, p.name).toBe(p.distance[net].length);
-    d.forEach((v, i) => expect(Math.abs(v - p.distance[net][i]!), `${net} ${p.name}[${i}]: ${v} vs ${p.distance[net][i]}`).toBeLessThan(1e-3));
+    d.forEach((v, i) =>
+      expect(Math.abs(v - p.distance[net][i]!), `${net} ${p.name}[${i}]: ${v} vs ${p.distance[net][i]}`).toBeLessThan(
+        1e-3,
+      ),
+    );
   }
 }
 
@@ -93,9 +99,13 @@ describe('LPIPS v0.1', () => {
     const saved = process.env.PIPE_OFFLINE;
     process.env.PIPE_OFFLINE = '1';
     try {
-      await expect(createLpips({ net: 'alex', weightsDir: SHARED_WEIGHTS_DIR, downloadDir: path.join(tmp, 'cache') })).rejects.toMatchObject({
+      await expect(
+        createLpips({ net: 'alex', weightsDir: SHARED_WEIGHTS_DIR, downloadDir: path.join(tmp, 'cache') }),
+      ).rejects.toMatchObject({
         code: 'PIPE_WEIGHTS_MISSING',
-        message: expect.stringMatching(/AlexNet.*Looked in the mirror folder .*weights.*alexnet-owt-7be5be79\.pth.*offline mode.*download https:\/\/download\.pytorch\.org\/models\/alexnet-owt-7be5be79\.pth/s),
+        message: expect.stringMatching(
+          /AlexNet.*Looked in the mirror folder .*weights.*alexnet-owt-7be5be79\.pth.*offline mode.*download https:\/\/download\.pytorch\.org\/models\/alexnet-owt-7be5be79\.pth/s,
+        ),
       });
     } finally {
       if (saved === undefined) delete process.env.PIPE_OFFLINE;

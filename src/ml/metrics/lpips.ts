@@ -14,8 +14,16 @@ import type { WeightSetId } from '../weights/registry.js';
 export type LpipsNet = 'squeeze' | 'vgg' | 'alex';
 
 const NETS: Record<LpipsNet, { arch: ArchName; taps: string[]; channels: number[] }> = {
-  squeeze: { arch: 'squeezenet1_1', taps: ['conv1', 'fire3', 'fire5', 'fire6', 'fire7', 'fire8', 'fire9'], channels: [64, 128, 256, 384, 384, 512, 512] },
-  vgg: { arch: 'vgg16', taps: ['relu1_2', 'relu2_2', 'relu3_3', 'relu4_3', 'relu5_3'], channels: [64, 128, 256, 512, 512] },
+  squeeze: {
+    arch: 'squeezenet1_1',
+    taps: ['conv1', 'fire3', 'fire5', 'fire6', 'fire7', 'fire8', 'fire9'],
+    channels: [64, 128, 256, 384, 384, 512, 512],
+  },
+  vgg: {
+    arch: 'vgg16',
+    taps: ['relu1_2', 'relu2_2', 'relu3_3', 'relu4_3', 'relu5_3'],
+    channels: [64, 128, 256, 512, 512],
+  },
   alex: { arch: 'alexnet', taps: ['relu1', 'relu2', 'relu3', 'relu4', 'relu5'], channels: [64, 192, 384, 256, 256] },
 };
 
@@ -104,11 +112,15 @@ export async function createLpips(opts: LpipsOptions = {}): Promise<Lpips> {
 
   const checkInput = (x: tf.Tensor4D, what: string) => {
     if (x.rank !== 4 || x.shape[3] !== 3)
-      throw new StageUserError('PIPE_LPIPS_INPUT',
-        `LPIPS needs [N,H,W,3] RGB batches; got ${what} [${x.shape.join(', ')}].`);
+      throw new StageUserError(
+        'PIPE_LPIPS_INPUT',
+        `LPIPS needs [N,H,W,3] RGB batches; got ${what} [${x.shape.join(', ')}].`,
+      );
     if (Math.min(x.shape[1], x.shape[2]) < minSize)
-      throw new StageUserError('PIPE_LPIPS_INPUT',
-        `LPIPS (${net}) needs images of at least ${minSize}x${minSize} pixels; got ${x.shape[1]}x${x.shape[2]}.`);
+      throw new StageUserError(
+        'PIPE_LPIPS_INPUT',
+        `LPIPS (${net}) needs images of at least ${minSize}x${minSize} pixels; got ${x.shape[1]}x${x.shape[2]}.`,
+      );
   };
   // ScalingLayer -> backbone taps -> unit-normalise over channels.
   const unitFeatures = (x: tf.Tensor4D): tf.Tensor4D[] =>
@@ -141,7 +153,10 @@ export async function createLpips(opts: LpipsOptions = {}): Promise<Lpips> {
       const n = a.shape[0];
       // One backbone pass over both batches.
       const halves = unitFeatures(tf.concat([a, b], 0)).map((u) => tf.split(u, [n, n], 0) as tf.Tensor4D[]);
-      return distanceFromFeatures(halves.map((h) => h[0]!), halves.map((h) => h[1]!));
+      return distanceFromFeatures(
+        halves.map((h) => h[0]!),
+        halves.map((h) => h[1]!),
+      );
     });
   };
 

@@ -21,7 +21,6 @@ export interface PairScorer {
   dispose(): void;
 }
 
-
 /** RGB bytes -> [1, H, W, 3] float tensor in [-1, 1] (LPIPS' input convention). */
 async function toUnitTensor(img: RgbImage): Promise<tfTypes.Tensor4D> {
   const tf = await import('@tensorflow/tfjs-core');
@@ -34,7 +33,11 @@ export async function createPairScorer(options: PairScorerOptions): Promise<Pair
   let lpips: Lpips | undefined;
   if (options.metrics.includes('lpips')) {
     const { createLpips } = await import('./lpips.js');
-    lpips = await createLpips({ net: options.lpipsNet ?? 'squeeze', weightsDir: options.weightsDir, downloadDir: options.downloadDir });
+    lpips = await createLpips({
+      net: options.lpipsNet ?? 'squeeze',
+      weightsDir: options.weightsDir,
+      downloadDir: options.downloadDir,
+    });
   }
   const want = new Set(options.metrics);
   return {

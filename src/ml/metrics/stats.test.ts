@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_DIR } from '../../../test/shared-paths.js';
-import { aggregateSeeds, bootstrapInterval, mean, pairedTTest, sampleStd, studentTQuantile, summarize } from './stats.js';
+import {
+  aggregateSeeds,
+  bootstrapInterval,
+  mean,
+  pairedTTest,
+  sampleStd,
+  studentTQuantile,
+  summarize,
+} from './stats.js';
 
 const reference = JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'test/fixtures/metrics/reference.json'), 'utf8')) as {
   paired_ttest: { x: number[]; y: number[]; t: number; p: number }[];

@@ -60,7 +60,13 @@ export function bootstrapInterval(values: readonly number[], options: BootstrapO
 /** Mean, std and bootstrap interval of per-image values. */
 export function summarize(values: readonly number[], options: BootstrapOptions = {}): Summary {
   const [lo, hi] = bootstrapInterval(values, options);
-  return { n: values.length, mean: (options.statistic ?? mean)([...values]), std: sampleStd(values), ci_low: lo, ci_high: hi };
+  return {
+    n: values.length,
+    mean: (options.statistic ?? mean)([...values]),
+    std: sampleStd(values),
+    ci_low: lo,
+    ci_high: hi,
+  };
 }
 
 /** Mean of seed means with a Student-t 95 % interval across seeds (the seed is the unit of replication). */
@@ -73,7 +79,6 @@ export function aggregateSeeds(seedMeans: readonly number[]): Summary {
   return { n, mean: m, std: sd, ci_low: m - half, ci_high: m + half };
 }
 
-
 /** Paired two-sided t-test of x against y (as scipy.stats.ttest_rel). */
 export function pairedTTest(x: readonly number[], y: readonly number[]): PairedTest {
   if (x.length !== y.length) throw new Error(`paired t-test needs equal lengths, got ${x.length} and ${y.length}`);
@@ -83,7 +88,15 @@ export function pairedTTest(x: readonly number[], y: readonly number[]): PairedT
   const sd = sampleStd(d);
   const df = n - 1;
   if (n < 2) return { test: 'paired t-test', n, mean_diff: md, t: NaN, df, p: NaN };
-  if (sd === 0) return { test: 'paired t-test', n, mean_diff: md, t: md === 0 ? NaN : Math.sign(md) * Infinity, df, p: md === 0 ? NaN : 0 };
+  if (sd === 0)
+    return {
+      test: 'paired t-test',
+      n,
+      mean_diff: md,
+      t: md === 0 ? NaN : Math.sign(md) * Infinity,
+      df,
+      p: md === 0 ? NaN : 0,
+    };
   const t = md / (sd / Math.sqrt(n));
   return { test: 'paired t-test', n, mean_diff: md, t, df, p: studentTTwoSidedP(t, df) };
 }

@@ -6,7 +6,11 @@ import { summarize } from './stats.js';
 
 export type ImageValues = Record<string, Partial<Record<PairMetricName, number>>>;
 
-export function summarizeImages(images: ImageValues, metrics: readonly MetricName[], resamples = 1000): Partial<Record<MetricName, Summary>> {
+export function summarizeImages(
+  images: ImageValues,
+  metrics: readonly MetricName[],
+  resamples = 1000,
+): Partial<Record<MetricName, Summary>> {
   const out: Partial<Record<MetricName, Summary>> = {};
   for (const m of PAIR_METRICS) {
     if (!metrics.includes(m)) continue;
@@ -19,7 +23,12 @@ export function summarizeImages(images: ImageValues, metrics: readonly MetricNam
 }
 
 /** Speed figures and an fps summary (images/s = 1000 / mean ms; interval by bootstrap over timed calls). */
-export function summarizeSpeed(msPerCall: readonly number[], warmup: number, backend: string, resamples = 1000): { speed: SpeedFigures; fps: Summary } {
+export function summarizeSpeed(
+  msPerCall: readonly number[],
+  warmup: number,
+  backend: string,
+  resamples = 1000,
+): { speed: SpeedFigures; fps: Summary } {
   const fpsOf = (ms: number[]) => 1000 / (ms.reduce((a, b) => a + b, 0) / ms.length);
   const fps = summarize(msPerCall, { resamples, seed: 'pipe-fps', statistic: fpsOf });
   // The std of per-call throughput is what a reader expects next to images/s.

@@ -11,16 +11,27 @@ export interface DiscriminatorOptions {
 
 export function patchDiscriminator(o: DiscriminatorOptions): Layer {
   const bias = useBias(o.norm);
-  const layers: Layer[] = [conv('c0', { cin: o.inChannels, cout: o.ndf, k: 4, stride: 2, pad: 1, bias: true }), leakyRelu(0.2)];
+  const layers: Layer[] = [
+    conv('c0', { cin: o.inChannels, cout: o.ndf, k: 4, stride: 2, pad: 1, bias: true }),
+    leakyRelu(0.2),
+  ];
   let mult = 1;
   for (let n = 1; n < o.nLayers; n++) {
     const prev = mult;
     mult = Math.min(2 ** n, 8);
-    layers.push(conv(`c${n}`, { cin: o.ndf * prev, cout: o.ndf * mult, k: 4, stride: 2, pad: 1, bias }), norm(o.norm, `c${n}.norm`, o.ndf * mult), leakyRelu(0.2));
+    layers.push(
+      conv(`c${n}`, { cin: o.ndf * prev, cout: o.ndf * mult, k: 4, stride: 2, pad: 1, bias }),
+      norm(o.norm, `c${n}.norm`, o.ndf * mult),
+      leakyRelu(0.2),
+    );
   }
   const prev = mult;
   mult = Math.min(2 ** o.nLayers, 8);
-  layers.push(conv(`c${o.nLayers}`, { cin: o.ndf * prev, cout: o.ndf * mult, k: 4, stride: 1, pad: 1, bias }), norm(o.norm, `c${o.nLayers}.norm`, o.ndf * mult), leakyRelu(0.2));
+  layers.push(
+    conv(`c${o.nLayers}`, { cin: o.ndf * prev, cout: o.ndf * mult, k: 4, stride: 1, pad: 1, bias }),
+    norm(o.norm, `c${o.nLayers}.norm`, o.ndf * mult),
+    leakyRelu(0.2),
+  );
   layers.push(conv('out', { cin: o.ndf * mult, cout: 1, k: 4, stride: 1, pad: 1, bias: true }));
   return seq(...layers);
 }
@@ -28,8 +39,11 @@ export function patchDiscriminator(o: DiscriminatorOptions): Layer {
 export function pixelDiscriminator(o: DiscriminatorOptions): Layer {
   const bias = useBias(o.norm);
   return seq(
-    conv('c0', { cin: o.inChannels, cout: o.ndf, k: 1, stride: 1, pad: 0, bias: true }), leakyRelu(0.2),
-    conv('c1', { cin: o.ndf, cout: o.ndf * 2, k: 1, stride: 1, pad: 0, bias }), norm(o.norm, 'c1.norm', o.ndf * 2), leakyRelu(0.2),
+    conv('c0', { cin: o.inChannels, cout: o.ndf, k: 1, stride: 1, pad: 0, bias: true }),
+    leakyRelu(0.2),
+    conv('c1', { cin: o.ndf, cout: o.ndf * 2, k: 1, stride: 1, pad: 0, bias }),
+    norm(o.norm, 'c1.norm', o.ndf * 2),
+    leakyRelu(0.2),
     conv('out', { cin: o.ndf * 2, cout: 1, k: 1, stride: 1, pad: 0, bias }),
   );
 }

@@ -1,7 +1,15 @@
 // Tiny layer algebra: each layer declares its parameter specs and a pure apply(params, x). Convolutions
 // go through src/ml/ops (never tf.conv2d directly) so the engine's custom-gradient kernels are used.
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNorm, biasAdd, conv2d, conv2dTranspose, instanceNorm, leakyRelu as opsLeakyRelu, reflectionPad } from '../ops/index.js';
+import {
+  batchNorm,
+  biasAdd,
+  conv2d,
+  conv2dTranspose,
+  instanceNorm,
+  leakyRelu as opsLeakyRelu,
+  reflectionPad,
+} from '../ops/index.js';
 import type { ParamMap, ParamSpec } from './params.js';
 
 export type NormKind = 'batch' | 'instance' | 'none';
@@ -39,10 +47,20 @@ export const tanh = (): Layer => fn((x) => tf.tanh(x));
 export const reflectPad = (n: number): Layer => fn((x) => reflectionPad(x, n));
 
 export function dropout(rate = 0.5): Layer {
-  return { specs: [], apply: (_p, x, ctx) => (ctx.dropoutSeed ? (tf.dropout(x, rate, undefined, ctx.dropoutSeed()) as tf.Tensor4D) : x) };
+  return {
+    specs: [],
+    apply: (_p, x, ctx) => (ctx.dropoutSeed ? (tf.dropout(x, rate, undefined, ctx.dropoutSeed()) as tf.Tensor4D) : x),
+  };
 }
 
-export interface ConvOpts { cin: number; cout: number; k: number; stride: number; pad: number; bias: boolean }
+export interface ConvOpts {
+  cin: number;
+  cout: number;
+  k: number;
+  stride: number;
+  pad: number;
+  bias: boolean;
+}
 
 /** Conv2d with PyTorch's symmetric integer padding; weight HWIO. */
 export function conv(name: string, o: ConvOpts): Layer {
@@ -104,7 +122,14 @@ function runningBatchNorm(p: ParamMap, name: string, x: tf.Tensor4D): tf.Tensor4
   const mean = p[`${name}.running_mean`];
   const variance = p[`${name}.running_var`];
   if (!mean || !variance) throw new Error(`batch norm ${name} has no running statistics`);
-  return tf.batchNorm(x, mean as tf.Tensor1D, variance as tf.Tensor1D, p[`${name}.bias`] as tf.Tensor1D, p[`${name}.weight`] as tf.Tensor1D, EPS);
+  return tf.batchNorm(
+    x,
+    mean as tf.Tensor1D,
+    variance as tf.Tensor1D,
+    p[`${name}.bias`] as tf.Tensor1D,
+    p[`${name}.weight`] as tf.Tensor1D,
+    EPS,
+  );
 }
 
 /** The reference's use_bias rule: convs followed by a norm carry a bias only with InstanceNorm

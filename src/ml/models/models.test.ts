@@ -5,11 +5,20 @@ import { countParams, disposeParams, initParams } from './params.js';
 import { discriminatorFor, generatorFor, unetDepth, type ModelConfig } from './index.js';
 
 const base: ModelConfig = {
-  kind: 'pix2pix', generator: 'unet_256', discriminator: { kind: 'patch', n_layers: 3 }, norm: 'batch',
-  ngf: 64, ndf: 64, dropout: true, init_gain: 0.02, pool_size: 50,
+  kind: 'pix2pix',
+  generator: 'unet_256',
+  discriminator: { kind: 'patch', n_layers: 3 },
+  norm: 'batch',
+  ngf: 64,
+  ndf: 64,
+  dropout: true,
+  init_gain: 0.02,
+  pool_size: 50,
 };
 
-beforeAll(async () => { await tf.setBackend('cpu'); });
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 describe('parameter counts equal pytorch-CycleGAN-and-pix2pix (ngf = ndf = 64)', () => {
   it.each([
@@ -32,8 +41,11 @@ describe('parameter counts equal pytorch-CycleGAN-and-pix2pix (ngf = ndf = 64)',
 
 describe('forward shapes', () => {
   const cases = [
-    ['unet', 'batch', 64], ['unet', 'instance', 32], ['unet', 'none', 32],
-    ['resnet_6blocks', 'instance', 32], ['resnet_9blocks', 'batch', 24],
+    ['unet', 'batch', 64],
+    ['unet', 'instance', 32],
+    ['unet', 'none', 32],
+    ['resnet_6blocks', 'instance', 32],
+    ['resnet_9blocks', 'batch', 24],
   ] as const;
   it.each(cases)('%s (%s) maps [2,s,s,3] (s = %i) to the same shape in [-1,1]', (generator, norm, size) => {
     const g = generatorFor({ ...base, generator, norm, ngf: 4 }, size);
@@ -46,21 +58,26 @@ describe('forward shapes', () => {
     tf.dispose([x, y]);
     disposeParams(p);
   });
-  it.each([[1, 64, [1, 30, 30, 1]], [3, 64, [1, 6, 6, 1]], [3, 256, [1, 30, 30, 1]]] as const)(
-    'PatchGAN n_layers %i on %i^2 gives %j', (nLayers, size, shape) => {
-      const d = discriminatorFor({ ...base, ndf: 4, discriminator: { kind: 'patch', n_layers: nLayers } }, 6);
-      const p = initParams(d.specs, 1, 0.02);
-      const y = tf.tidy(() => d.apply(p, tf.zeros([1, size, size, 6]) as tf.Tensor4D, {}));
-      expect(y.shape).toEqual(shape);
-      tf.dispose(y); disposeParams(p);
-    });
+  it.each([
+    [1, 64, [1, 30, 30, 1]],
+    [3, 64, [1, 6, 6, 1]],
+    [3, 256, [1, 30, 30, 1]],
+  ] as const)('PatchGAN n_layers %i on %i^2 gives %j', (nLayers, size, shape) => {
+    const d = discriminatorFor({ ...base, ndf: 4, discriminator: { kind: 'patch', n_layers: nLayers } }, 6);
+    const p = initParams(d.specs, 1, 0.02);
+    const y = tf.tidy(() => d.apply(p, tf.zeros([1, size, size, 6]) as tf.Tensor4D, {}));
+    expect(y.shape).toEqual(shape);
+    tf.dispose(y);
+    disposeParams(p);
+  });
   it('PixelGAN keeps the spatial size', () => {
     const d = discriminatorFor({ ...base, ndf: 4, discriminator: { kind: 'pixel', n_layers: 3 } }, 3);
     const p = initParams(d.specs, 1, 0.02);
     const y = d.apply(p, tf.zeros([1, 16, 16, 3]) as tf.Tensor4D, {});
     expect(y.shape).toEqual([1, 16, 16, 1]);
     expect(countParams(d.specs)).toBe(3 * 4 + 4 + 4 * 8 + 2 * 8 + 8 * 1); // conv+bias, conv (no bias under batch norm), gamma/beta, conv
-    tf.dispose(y); disposeParams(p);
+    tf.dispose(y);
+    disposeParams(p);
   });
 });
 
@@ -73,9 +90,10 @@ describe('init', () => {
     expect(Math.abs(tf.mean(w).dataSync()[0])).toBeLessThan(0.002);
     expect(tf.sqrt(tf.moments(w).variance).dataSync()[0]).toBeCloseTo(0.02, 2);
     expect(tf.moments(a['downnorm1.weight']).mean.dataSync()[0]).toBeCloseTo(1, 1);
-    expect(tf.sum(tf.abs(a["up0.bias"])).dataSync()[0]).toBe(0);
-    expect(tf.all(tf.equal(a["down1.weight"], b["down1.weight"])).dataSync()[0]).toBe(1);
-    disposeParams(a); disposeParams(b);
+    expect(tf.sum(tf.abs(a['up0.bias'])).dataSync()[0]).toBe(0);
+    expect(tf.all(tf.equal(a['down1.weight'], b['down1.weight'])).dataSync()[0]).toBe(1);
+    disposeParams(a);
+    disposeParams(b);
   });
 });
 
@@ -83,7 +101,9 @@ describe('gradients through the composed networks', () => {
   // Central differences on a few weights of tiny networks: checks the layer wiring (skip branches,
   // norms, transposed convs, reflection pads) on top of the engine ops' own gradient tests.
   it.each([
-    ['unet', 'batch', 'down1.weight'], ['unet', 'instance', 'up2.weight'], ['resnet_6blocks', 'instance', 'block0.conv1.weight'],
+    ['unet', 'batch', 'down1.weight'],
+    ['unet', 'instance', 'up2.weight'],
+    ['resnet_6blocks', 'instance', 'block0.conv1.weight'],
     ['resnet_6blocks', 'batch', 'up0.weight'],
   ] as const)('%s (%s): d loss / d %s matches finite differences', async (generator, norm, name) => {
     const { registerGradients } = await import('../train/gradients.js');
@@ -100,7 +120,12 @@ describe('gradients through the composed networks', () => {
     // Small steps: the tiny nets are very non-linear (ReLU kinks); float32 noise is still below the tolerance.
     const h = 3e-3;
     for (const i of [0, 5, Math.floor(values.length / 2), values.length - 1]) {
-      const at = (d: number) => { const v = values.slice(); v[i] += d; w.assign(tf.tensor(v, w.shape)); return tf.tidy(() => loss().dataSync()[0]); };
+      const at = (d: number) => {
+        const v = values.slice();
+        v[i] += d;
+        w.assign(tf.tensor(v, w.shape));
+        return tf.tidy(() => loss().dataSync()[0]);
+      };
       const numeric = (at(h) - at(-h)) / (2 * h);
       expect(Math.abs(analytic[i] - numeric)).toBeLessThan(0.08 * Math.max(1, Math.abs(numeric)));
     }

@@ -38,9 +38,12 @@ export function initParams(specs: readonly ParamSpec[], seed: number, gain: numb
   for (const s of specs) {
     const value = tf.tidy(() => {
       switch (s.init) {
-        case 'zeros': return tf.zeros(s.shape);
-        case 'gamma': return tf.randomNormal(s.shape, 1, gain, 'float32', hashSeed(seed, prefix, s.name));
-        case 'normal': return tf.randomNormal(s.shape, 0, gain, 'float32', hashSeed(seed, prefix, s.name));
+        case 'zeros':
+          return tf.zeros(s.shape);
+        case 'gamma':
+          return tf.randomNormal(s.shape, 1, gain, 'float32', hashSeed(seed, prefix, s.name));
+        case 'normal':
+          return tf.randomNormal(s.shape, 0, gain, 'float32', hashSeed(seed, prefix, s.name));
       }
     });
     out[s.name] = tf.variable(value, true);

@@ -18,7 +18,12 @@ beforeAll(async () => {
   await initBackend('wasm');
   await registerGradients();
   facades = await alignedSplit(path.join(SHARED_DATA_DIR, 'facades/train'), 3, 32);
-  seasons = await unalignedSplit(path.join(SHARED_DATA_DIR, 'summer2winter_yosemite/trainA'), path.join(SHARED_DATA_DIR, 'summer2winter_yosemite/trainB'), 3, 32);
+  seasons = await unalignedSplit(
+    path.join(SHARED_DATA_DIR, 'summer2winter_yosemite/trainA'),
+    path.join(SHARED_DATA_DIR, 'summer2winter_yosemite/trainB'),
+    3,
+    32,
+  );
 });
 
 type Overrides = Parameters<typeof trainParams>[0];

@@ -32,7 +32,15 @@ export function recomputed(layer: Layer): Layer {
       if (!tf.engine().isTapeOn()) return layer.apply(p, x, ctx);
       // Dropout masks drawn in the forward pass are replayed in the recomputation.
       const seeds: number[] = [];
-      const record: RunCtx = ctx.dropoutSeed ? { dropoutSeed: () => { const s = ctx.dropoutSeed!(); seeds.push(s); return s; } } : {};
+      const record: RunCtx = ctx.dropoutSeed
+        ? {
+            dropoutSeed: () => {
+              const s = ctx.dropoutSeed!();
+              seeds.push(s);
+              return s;
+            },
+          }
+        : {};
       const asMap = (ps: tf.Tensor[]): ParamMap => Object.fromEntries(names.map((n, i) => [n, ps[i]!])) as ParamMap;
       const run = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
         const inputs = args.slice(0, names.length + 1) as tf.Tensor[];
@@ -44,7 +52,11 @@ export function recomputed(layer: Layer): Layer {
         const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
           let k = 0;
           const replay: RunCtx = ctx.dropoutSeed ? { dropoutSeed: () => seeds[k++]! } : {};
-          return recomputeGrads((xi, ...ps) => layer.apply(asMap(ps), xi as tf.Tensor4D, replay), [saved[0]!, ...inputs.slice(1)], dy);
+          return recomputeGrads(
+            (xi, ...ps) => layer.apply(asMap(ps), xi as tf.Tensor4D, replay),
+            [saved[0]!, ...inputs.slice(1)],
+            dy,
+          );
         };
         return { value, gradFunc };
       });

@@ -1,7 +1,19 @@
 // ResNet generator as pytorch-CycleGAN-and-pix2pix's ResnetGenerator (padding_type 'reflect').
 import * as tf from '@tensorflow/tfjs-core';
 import { recomputed } from './recompute.js';
-import { conv, convTranspose, dropout, norm, reflectPad, relu, seq, tanh, useBias, type Layer, type NormKind } from './layers.js';
+import {
+  conv,
+  convTranspose,
+  dropout,
+  norm,
+  reflectPad,
+  relu,
+  seq,
+  tanh,
+  useBias,
+  type Layer,
+  type NormKind,
+} from './layers.js';
 
 export interface ResnetOptions {
   inChannels: number;
@@ -17,9 +29,14 @@ export interface ResnetOptions {
 function resnetBlock(name: string, dim: number, o: ResnetOptions): Layer {
   const bias = useBias(o.norm);
   const body = seq(
-    reflectPad(1), conv(`${name}.conv1`, { cin: dim, cout: dim, k: 3, stride: 1, pad: 0, bias }), norm(o.norm, `${name}.norm1`, dim), relu(),
+    reflectPad(1),
+    conv(`${name}.conv1`, { cin: dim, cout: dim, k: 3, stride: 1, pad: 0, bias }),
+    norm(o.norm, `${name}.norm1`, dim),
+    relu(),
     ...(o.dropout ? [dropout(0.5)] : []),
-    reflectPad(1), conv(`${name}.conv2`, { cin: dim, cout: dim, k: 3, stride: 1, pad: 0, bias }), norm(o.norm, `${name}.norm2`, dim),
+    reflectPad(1),
+    conv(`${name}.conv2`, { cin: dim, cout: dim, k: 3, stride: 1, pad: 0, bias }),
+    norm(o.norm, `${name}.norm2`, dim),
   );
   return { specs: body.specs, apply: (p, x, ctx) => tf.add(x, body.apply(p, x, ctx)) as tf.Tensor4D };
 }
@@ -27,18 +44,37 @@ function resnetBlock(name: string, dim: number, o: ResnetOptions): Layer {
 export function resnetGenerator(o: ResnetOptions): Layer {
   const bias = useBias(o.norm);
   const g = o.ngf;
-  const segments: Layer[] = [seq(reflectPad(3), conv('in', { cin: o.inChannels, cout: g, k: 7, stride: 1, pad: 0, bias }), norm(o.norm, 'in.norm', g), relu())];
+  const segments: Layer[] = [
+    seq(
+      reflectPad(3),
+      conv('in', { cin: o.inChannels, cout: g, k: 7, stride: 1, pad: 0, bias }),
+      norm(o.norm, 'in.norm', g),
+      relu(),
+    ),
+  ];
   for (let i = 0; i < 2; i++) {
     const m = 2 ** i;
-    segments.push(seq(conv(`down${i}`, { cin: g * m, cout: g * m * 2, k: 3, stride: 2, pad: 1, bias }), norm(o.norm, `down${i}.norm`, g * m * 2), relu()));
+    segments.push(
+      seq(
+        conv(`down${i}`, { cin: g * m, cout: g * m * 2, k: 3, stride: 2, pad: 1, bias }),
+        norm(o.norm, `down${i}.norm`, g * m * 2),
+        relu(),
+      ),
+    );
   }
   for (let i = 0; i < o.blocks; i++) segments.push(resnetBlock(`block${i}`, g * 4, o));
   for (let i = 0; i < 2; i++) {
     const m = 2 ** (2 - i);
-    segments.push(seq(
-      convTranspose(`up${i}`, { cin: g * m, cout: (g * m) / 2, k: 3, stride: 2, pad: 1, outPad: 1, bias }),
-      norm(o.norm, `up${i}.norm`, (g * m) / 2), relu()));
+    segments.push(
+      seq(
+        convTranspose(`up${i}`, { cin: g * m, cout: (g * m) / 2, k: 3, stride: 2, pad: 1, outPad: 1, bias }),
+        norm(o.norm, `up${i}.norm`, (g * m) / 2),
+        relu(),
+      ),
+    );
   }
-  segments.push(seq(reflectPad(3), conv('out', { cin: g, cout: o.outChannels, k: 7, stride: 1, pad: 0, bias: true }), tanh()));
+  segments.push(
+    seq(reflectPad(3), conv('out', { cin: g, cout: o.outChannels, k: 7, stride: 1, pad: 0, bias: true }), tanh()),
+  );
   return seq(...(o.recompute ? segments.map(recomputed) : segments));
 }

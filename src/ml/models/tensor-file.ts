@@ -6,12 +6,29 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
-export interface TensorEntry { name: string; shape: number[]; dtype: 'float32'; offset: number; length: number }
-export interface TensorManifest { format: 'pipe-tensors'; version: 1; data: string; tensors: TensorEntry[]; meta?: unknown }
+export interface TensorEntry {
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+  offset: number;
+  length: number;
+}
+export interface TensorManifest {
+  format: 'pipe-tensors';
+  version: 1;
+  data: string;
+  tensors: TensorEntry[];
+  meta?: unknown;
+}
 
 const tmpName = (file: string) => `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 
-export async function writeTensors(dir: string, base: string, tensors: Record<string, tf.Tensor>, meta?: unknown): Promise<void> {
+export async function writeTensors(
+  dir: string,
+  base: string,
+  tensors: Record<string, tf.Tensor>,
+  meta?: unknown,
+): Promise<void> {
   const bin = path.join(dir, `${base}.bin`);
   const binTmp = tmpName(bin);
   const entries: TensorEntry[] = [];
@@ -36,9 +53,13 @@ export async function writeTensors(dir: string, base: string, tensors: Record<st
   await fs.rename(jsonTmp, json);
 }
 
-export async function readTensors(dir: string, base: string): Promise<{ tensors: Record<string, tf.Tensor>; meta: unknown }> {
+export async function readTensors(
+  dir: string,
+  base: string,
+): Promise<{ tensors: Record<string, tf.Tensor>; meta: unknown }> {
   const manifest = JSON.parse(await fs.readFile(path.join(dir, `${base}.json`), 'utf8')) as TensorManifest;
-  if (manifest.format !== 'pipe-tensors') throw new Error(`${path.join(dir, `${base}.json`)} is not a pipe tensor manifest`);
+  if (manifest.format !== 'pipe-tensors')
+    throw new Error(`${path.join(dir, `${base}.json`)} is not a pipe tensor manifest`);
   const bin = await fs.readFile(path.join(dir, manifest.data));
   const tensors: Record<string, tf.Tensor> = {};
   for (const e of manifest.tensors) {

@@ -1,7 +1,19 @@
 // U-Net generator as pytorch-CycleGAN-and-pix2pix's UnetGenerator / UnetSkipConnectionBlock.
 import * as tf from '@tensorflow/tfjs-core';
 import { recomputed } from './recompute.js';
-import { conv, convTranspose, dropout, leakyRelu, norm, relu, seq, tanh, useBias, type Layer, type NormKind } from './layers.js';
+import {
+  conv,
+  convTranspose,
+  dropout,
+  leakyRelu,
+  norm,
+  relu,
+  seq,
+  tanh,
+  useBias,
+  type Layer,
+  type NormKind,
+} from './layers.js';
 
 export interface UnetOptions {
   inChannels: number;
@@ -22,20 +34,52 @@ type Role = 'outermost' | 'middle' | 'innermost';
  * LeakyReLU on their input in the reference, so the skip branch concatenates leaky_relu(x), not x;
  * we reproduce that arithmetic.
  */
-function block(level: number, outerNc: number, innerNc: number, inputNc: number, role: Role, o: UnetOptions, sub?: Layer, drop = false): Layer {
+function block(
+  level: number,
+  outerNc: number,
+  innerNc: number,
+  inputNc: number,
+  role: Role,
+  o: UnetOptions,
+  sub?: Layer,
+  drop = false,
+): Layer {
   const bias = useBias(o.norm);
   const downconv = conv(`down${level}`, { cin: inputNc, cout: innerNc, k: 4, stride: 2, pad: 1, bias });
   const ck = (l: Layer) => (o.recompute ? recomputed(l) : l);
   if (role === 'outermost') {
-    const upconv = convTranspose(`up${level}`, { cin: innerNc * 2, cout: outerNc, k: 4, stride: 2, pad: 1, bias: true });
+    const upconv = convTranspose(`up${level}`, {
+      cin: innerNc * 2,
+      cout: outerNc,
+      k: 4,
+      stride: 2,
+      pad: 1,
+      bias: true,
+    });
     return seq(downconv, sub!, ck(seq(relu(), upconv, tanh())));
   }
   const body =
     role === 'innermost'
-      ? ck(seq(downconv, relu(), convTranspose(`up${level}`, { cin: innerNc, cout: outerNc, k: 4, stride: 2, pad: 1, bias }), norm(o.norm, `upnorm${level}`, outerNc)))
-      : seq(ck(seq(downconv, norm(o.norm, `downnorm${level}`, innerNc))), sub!,
-        ck(seq(relu(), convTranspose(`up${level}`, { cin: innerNc * 2, cout: outerNc, k: 4, stride: 2, pad: 1, bias }), norm(o.norm, `upnorm${level}`, outerNc),
-          ...(drop ? [dropout(0.5)] : []))));
+      ? ck(
+          seq(
+            downconv,
+            relu(),
+            convTranspose(`up${level}`, { cin: innerNc, cout: outerNc, k: 4, stride: 2, pad: 1, bias }),
+            norm(o.norm, `upnorm${level}`, outerNc),
+          ),
+        )
+      : seq(
+          ck(seq(downconv, norm(o.norm, `downnorm${level}`, innerNc))),
+          sub!,
+          ck(
+            seq(
+              relu(),
+              convTranspose(`up${level}`, { cin: innerNc * 2, cout: outerNc, k: 4, stride: 2, pad: 1, bias }),
+              norm(o.norm, `upnorm${level}`, outerNc),
+              ...(drop ? [dropout(0.5)] : []),
+            ),
+          ),
+        );
   const act = leakyRelu(0.2);
   return {
     specs: body.specs,

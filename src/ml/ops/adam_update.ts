@@ -96,7 +96,9 @@ function uninitialised(shape: number[]): tf.Tensor {
  */
 export function adamUpdate(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.Tensor, h: AdamHyper): void {
   if (p.size !== g.size || m.size !== p.size || v.size !== p.size) {
-    throw new Error(`adamUpdate: parameter ${p.name} has ${p.size} elements, gradient ${g.size}, moments ${m.size}/${v.size}`);
+    throw new Error(
+      `adamUpdate: parameter ${p.name} has ${p.size} elements, gradient ${g.size}, moments ${m.size}/${v.size}`,
+    );
   }
   if (isWebgpu() && p.dtype === 'float32' && g.dtype === 'float32') return webgpuUpdate(p, m, v, g, h);
   const access = p.dtype === 'float32' && g.dtype === 'float32' ? accessor() : undefined;

@@ -20,7 +20,13 @@ export function conv2dTranspose(
 ): tf.Tensor4D {
   // The geometry of the forward conv this op is the adjoint of: from outShape back to x's shape.
   const g = convGeometry(outShape, filter.shape, strides, pad, 1, 'conv2dTranspose');
-  if (x.rank !== 4 || g.outH !== x.shape[1] || g.outW !== x.shape[2] || g.outC !== x.shape[3] || g.batch !== x.shape[0]) {
+  if (
+    x.rank !== 4 ||
+    g.outH !== x.shape[1] ||
+    g.outW !== x.shape[2] ||
+    g.outC !== x.shape[3] ||
+    g.batch !== x.shape[0]
+  ) {
     throw new Error(
       `conv2dTranspose: input [${x.shape.join(', ')}] does not match outShape [${outShape.join(', ')}] with filter ` +
         `[${filter.shape.join(', ')}], stride ${strides}, pad ${JSON.stringify(pad)} (expected input ` +

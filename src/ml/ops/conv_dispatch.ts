@@ -4,7 +4,14 @@
 // On webgpu each product is one of pipe's implicit-GEMM kernels (src/ml/webgpu/conv.ts).
 import type * as tf from '@tensorflow/tfjs-core';
 import { filterGrad, forwardConv, transposedConv } from './conv_kernels.js';
-import { gemmFilterGrad, gemmForFilter, gemmForForward, gemmForTransposed, gemmForwardConv, gemmTransposedConv } from './gemm_kernels.js';
+import {
+  gemmFilterGrad,
+  gemmForFilter,
+  gemmForForward,
+  gemmForTransposed,
+  gemmForwardConv,
+  gemmTransposedConv,
+} from './gemm_kernels.js';
 import type { ConvGeometry } from './geometry.js';
 import { convFitsWebgpu, filterGradWebgpu, forwardConvWebgpu, inputGradWebgpu } from '../webgpu/conv.js';
 import { isWebgpu } from '../webgpu/kernel.js';

@@ -10,7 +10,12 @@ type Pads4 = [[number, number], [number, number], [number, number], [number, num
 
 function explicit(top: number, bottom: number, left: number, right: number): Pads4 | 'valid' {
   if (top === 0 && bottom === 0 && left === 0 && right === 0) return 'valid';
-  return [[0, 0], [top, bottom], [left, right], [0, 0]];
+  return [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
 }
 
 /**
@@ -95,7 +100,12 @@ export function depthToSpace(x: tf.Tensor4D, s: number): tf.Tensor4D {
  * dx = conv2d's input gradient for dy [N,outH,outW,outC], i.e. the transposed convolution, as forward convs only.
  * `prepared` is transposedConvFilter(filter, g) when the caller has it already.
  */
-export function transposedConv(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry, prepared?: tf.Tensor4D): tf.Tensor4D {
+export function transposedConv(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  g: ConvGeometry,
+  prepared?: tf.Tensor4D,
+): tf.Tensor4D {
   return tf.tidy(() => {
     const s = g.stride;
     const d = g.dilation;
@@ -104,7 +114,16 @@ export function transposedConv(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeom
       // Full correlation of dy with the flipped filter; the user's padding shrinks the frame.
       const reachH = (g.kh - 1) * d;
       const reachW = (g.kw - 1) * d;
-      return convWithPads(dy, kf, 1, d, reachH - g.padTop, reachH - g.padBottom, reachW - g.padLeft, reachW - g.padRight);
+      return convWithPads(
+        dy,
+        kf,
+        1,
+        d,
+        reachH - g.padTop,
+        reachH - g.padBottom,
+        reachW - g.padLeft,
+        reachW - g.padRight,
+      );
     }
     const kH = Math.ceil(g.kh / s);
     const kW = Math.ceil(g.kw / s);
@@ -129,9 +148,8 @@ export function filterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry): tf
     const needH = (g.outH - 1) * s + (g.kh - 1) * d + 1;
     const needW = (g.outW - 1) * s + (g.kw - 1) * d + 1;
     const xT = tf.transpose(x, [3, 1, 2, 0]); // [C, H, W, N]
-    const dyT: tf.Tensor4D = g.batch === 1
-      ? tf.reshape(dy, [g.outH, g.outW, 1, g.outC])
-      : tf.transpose(dy, [1, 2, 0, 3]); // [outH, outW, N, outC]
+    const dyT: tf.Tensor4D =
+      g.batch === 1 ? tf.reshape(dy, [g.outH, g.outW, 1, g.outC]) : tf.transpose(dy, [1, 2, 0, 3]); // [outH, outW, N, outC]
     let input: tf.Tensor4D = xT;
     let bottom = needH - g.padTop - g.inH;
     let right = needW - g.padLeft - g.inW;

@@ -48,7 +48,13 @@ export function disposeFrozenFilters(): void {
  * Same arguments and result as conv2d, but the filter is treated as a constant: no filter gradient is computed (it would
  * be thrown away), and the input gradient reuses a prepared filter. The filter must stay alive while it is in use.
  */
-export function frozenConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, strides: number, pad: Padding, dilation = 1): tf.Tensor4D {
+export function frozenConv2d(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  strides: number,
+  pad: Padding,
+  dilation = 1,
+): tf.Tensor4D {
   const g = convGeometry(x.shape, filter.shape, strides, pad, dilation, 'frozenConv2d');
   const kf = preparedFilter(filter, g.stride);
   const op = tf.customGrad((xIn) => {

@@ -20,7 +20,11 @@ function padOrCrop3(x: tf.Tensor3D, top: number, bottom: number, left: number, r
     t = tf.slice(t, [ct, cl, 0], [h - ct - Math.max(0, -bottom), w - cl - Math.max(0, -right), c]);
   }
   if (top > 0 || bottom > 0 || left > 0 || right > 0) {
-    t = tf.pad(t, [[Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]]);
+    t = tf.pad(t, [
+      [Math.max(0, top), Math.max(0, bottom)],
+      [Math.max(0, left), Math.max(0, right)],
+      [0, 0],
+    ]);
   }
   return t;
 }
@@ -82,7 +86,13 @@ export function im2colT(x: tf.Tensor4D, g: ConvGeometry): tf.Tensor2D {
     const s = g.stride;
     const grid = tapGrid(g);
     const x3 = tf.reshape(x, [g.inH, g.inW, g.inC]) as tf.Tensor3D;
-    const padded = padOrCrop3(x3, g.padTop, grid.rows * s - g.padTop - g.inH, g.padLeft, grid.cols * s - g.padLeft - g.inW);
+    const padded = padOrCrop3(
+      x3,
+      g.padTop,
+      grid.rows * s - g.padTop - g.inH,
+      g.padLeft,
+      grid.cols * s - g.padLeft - g.inW,
+    );
     const view = tf.reshape(padded, [grid.rows, s, grid.cols, s * g.inC]);
     const cols = grid.taps.map(({ a, b, a2, b2 }): tf.Tensor2D =>
       tf.reshape(tf.slice(view, [a, b, a2, b2 * g.inC], [g.outH, 1, g.outW, g.inC]), [g.outH * g.outW, g.inC]),
@@ -109,7 +119,13 @@ export function col2imT(colT: tf.Tensor2D, g: ConvGeometry): tf.Tensor4D {
     });
     const summed = parts.length === 1 ? parts[0] : tf.addN(parts);
     const padded = tf.reshape(summed, [grid.rows * s, grid.cols * s, g.inC]) as tf.Tensor3D;
-    const x3 = padOrCrop3(padded, -g.padTop, g.inH + g.padTop - grid.rows * s, -g.padLeft, g.inW + g.padLeft - grid.cols * s);
+    const x3 = padOrCrop3(
+      padded,
+      -g.padTop,
+      g.inH + g.padTop - grid.rows * s,
+      -g.padLeft,
+      g.inW + g.padLeft - grid.cols * s,
+    );
     return tf.reshape(x3, [1, g.inH, g.inW, g.inC]);
   });
 }
@@ -160,12 +176,20 @@ export function gemmFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry)
     if (bottom < 0 || right < 0) {
       padded = tf.slice(padded, [0, 0, 0], [g.inC, g.inH + Math.min(0, bottom), g.inW + Math.min(0, right)]);
     }
-    padded = tf.pad(padded, [[0, 0], [g.padTop, Math.max(0, bottom)], [g.padLeft, Math.max(0, right)]]);
+    padded = tf.pad(padded, [
+      [0, 0],
+      [g.padTop, Math.max(0, bottom)],
+      [g.padLeft, Math.max(0, right)],
+    ]);
     const taps: tf.Tensor3D[] = [];
     for (let i = 0; i < g.kh; i++) {
-      for (let j = 0; j < g.kw; j++) taps.push(tf.slice(padded, [0, i * g.dilation, j * g.dilation], [g.inC, g.outH, g.outW]));
+      for (let j = 0; j < g.kw; j++)
+        taps.push(tf.slice(padded, [0, i * g.dilation, j * g.dilation], [g.inC, g.outH, g.outW]));
     }
-    const stacked = tf.reshape(taps.length === 1 ? taps[0] : tf.concat(taps, 0), [g.kh * g.kw * g.inC, g.outH * g.outW]) as tf.Tensor2D;
+    const stacked = tf.reshape(taps.length === 1 ? taps[0] : tf.concat(taps, 0), [
+      g.kh * g.kw * g.inC,
+      g.outH * g.outW,
+    ]) as tf.Tensor2D;
     const dy2 = tf.reshape(dy, [g.outH * g.outW, g.outC]) as tf.Tensor2D;
     return tf.reshape(tf.matMul(stacked, dy2), [g.kh, g.kw, g.inC, g.outC]);
   });

@@ -2,7 +2,8 @@
 // both gradient convs agree on exactly which input rows/cols each output touches.
 
 /** 'same' and 'valid' as in tf.conv2d; a number pads every side by that much (PyTorch `padding=`); or explicit NHWC. */
-export type Padding = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+export type Padding =
+  'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
 export interface ConvGeometry {
   batch: number;
@@ -43,12 +44,18 @@ export function convGeometry(
 ): ConvGeometry {
   if (xShape.length !== 4) throw new Error(`${op}: input must be rank 4 (NHWC), got shape [${xShape.join(', ')}]`);
   if (filterShape.length !== 4) throw new Error(`${op}: filter must be rank 4, got shape [${filterShape.join(', ')}]`);
-  if (!Number.isInteger(stride) || stride < 1) throw new Error(`${op}: stride must be a positive integer, got ${stride}`);
-  if (!Number.isInteger(dilation) || dilation < 1) throw new Error(`${op}: dilation must be a positive integer, got ${dilation}`);
-  if (stride > 1 && dilation > 1) throw new Error(`${op}: stride and dilation cannot both be > 1 (got ${stride}, ${dilation})`);
+  if (!Number.isInteger(stride) || stride < 1)
+    throw new Error(`${op}: stride must be a positive integer, got ${stride}`);
+  if (!Number.isInteger(dilation) || dilation < 1)
+    throw new Error(`${op}: dilation must be a positive integer, got ${dilation}`);
+  if (stride > 1 && dilation > 1)
+    throw new Error(`${op}: stride and dilation cannot both be > 1 (got ${stride}, ${dilation})`);
   const [batch, inH, inW, inC] = xShape;
   const [kh, kw, fInC, outC] = filterShape;
-  if (fInC !== inC) throw new Error(`${op}: input has ${inC} channels but the filter expects ${fInC} (filter shape [${filterShape.join(', ')}])`);
+  if (fInC !== inC)
+    throw new Error(
+      `${op}: input has ${inC} channels but the filter expects ${fInC} (filter shape [${filterShape.join(', ')}])`,
+    );
   const effH = (kh - 1) * dilation + 1;
   const effW = (kw - 1) * dilation + 1;
   let padTop: number, padBottom: number, padLeft: number, padRight: number;
@@ -58,10 +65,11 @@ export function convGeometry(
   } else if (pad === 'valid') {
     padTop = padBottom = padLeft = padRight = 0;
   } else if (typeof pad === 'number') {
-    if (!Number.isInteger(pad) || pad < 0) throw new Error(`${op}: numeric padding must be a non-negative integer, got ${pad}`);
+    if (!Number.isInteger(pad) || pad < 0)
+      throw new Error(`${op}: numeric padding must be a non-negative integer, got ${pad}`);
     padTop = padBottom = padLeft = padRight = pad;
   } else {
-    [[, ], [padTop, padBottom], [padLeft, padRight]] = pad;
+    [[,], [padTop, padBottom], [padLeft, padRight]] = pad;
     if ([padTop, padBottom, padLeft, padRight].some((p) => !Number.isInteger(p) || p < 0)) {
       throw new Error(`${op}: explicit padding must be non-negative integers, got ${JSON.stringify(pad)}`);
     }
@@ -75,7 +83,14 @@ export function convGeometry(
 }
 
 /** Output spatial size of a (possibly ceil-mode) pooling window, PyTorch's rule: the last window must start inside. */
-export function poolOutSize(size: number, k: number, stride: number, padBefore: number, padAfter: number, ceil: boolean): number {
+export function poolOutSize(
+  size: number,
+  k: number,
+  stride: number,
+  padBefore: number,
+  padAfter: number,
+  ceil: boolean,
+): number {
   const span = size + padBefore + padAfter - k;
   if (span < 0) throw new Error(`maxPool: window ${k} does not fit input size ${size}`);
   let out = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;

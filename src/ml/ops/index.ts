@@ -7,7 +7,11 @@ export type { Padding } from './geometry.js';
 export { conv2d } from './conv2d.js';
 export { conv2dTranspose } from './conv2d_transpose.js';
 export { frozenConv2d, frozenFilterCount, disposeFrozenFilters } from './frozen_conv2d.js';
-export { frozenDepthwiseConv2d, prepareDepthwiseFilter, type FrozenDepthwiseFilter } from './frozen_depthwise_conv2d.js';
+export {
+  frozenDepthwiseConv2d,
+  prepareDepthwiseFilter,
+  type FrozenDepthwiseFilter,
+} from './frozen_depthwise_conv2d.js';
 export { maxPool } from './max_pool.js';
 export { reflectionPad } from './reflection_pad.js';
 export { setConvStrategy, type ConvStrategy } from './gemm_kernels.js';

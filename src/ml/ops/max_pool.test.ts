@@ -2,7 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { maxPool } from './max_pool.js';
-import { distinctArr, finiteDifferenceError, randomArr, relError, valueAndGrads, type Arr, WASM_THREADS } from './testing.js';
+import {
+  distinctArr,
+  finiteDifferenceError,
+  randomArr,
+  relError,
+  valueAndGrads,
+  type Arr,
+  WASM_THREADS,
+} from './testing.js';
 
 const BACKENDS = ['cpu', 'wasm'];
 
@@ -21,7 +29,15 @@ const CASES: Case[] = [
   { name: 'k2 s2 valid (VGG)', x: [1, 8, 6, 3], k: 2, s: 2, pad: 'valid' },
   { name: 'k2 s2 valid odd size, batch 2', x: [2, 7, 9, 2], k: 2, s: 2, pad: 'valid' },
   { name: 'k2 s2 same odd size', x: [1, 7, 5, 2], k: 2, s: 2, pad: 'same' },
-  { name: 'k3 s2 ceil_mode (SqueezeNet), even size', x: [1, 8, 10, 2], k: 3, s: 2, pad: 0, ceil: true, ceilExtra: [1, 1] },
+  {
+    name: 'k3 s2 ceil_mode (SqueezeNet), even size',
+    x: [1, 8, 10, 2],
+    k: 3,
+    s: 2,
+    pad: 0,
+    ceil: true,
+    ceilExtra: [1, 1],
+  },
   { name: 'k3 s2 ceil_mode odd size', x: [1, 9, 7, 2], k: 3, s: 2, pad: 0, ceil: true, ceilExtra: [0, 0] },
   { name: 'k2 s2 ceil_mode odd size', x: [1, 7, 5, 2], k: 2, s: 2, pad: 0, ceil: true, ceilExtra: [1, 1] },
   { name: 'k3 s2 pad 1 (ResNet-style)', x: [1, 8, 7, 2], k: 3, s: 2, pad: 1 },
@@ -34,7 +50,19 @@ function stock(c: Case) {
   return (x: tf.Tensor) => {
     const p = typeof c.pad === 'number' ? c.pad : 0;
     const [eh, ew] = c.ceilExtra ?? [0, 0];
-    const padded = typeof c.pad === 'number' ? tf.pad(x, [[0, 0], [p, p + eh], [p, p + ew], [0, 0]], -1e30) : x;
+    const padded =
+      typeof c.pad === 'number'
+        ? tf.pad(
+            x,
+            [
+              [0, 0],
+              [p, p + eh],
+              [p, p + ew],
+              [0, 0],
+            ],
+            -1e30,
+          )
+        : x;
     return tf.maxPool(padded as tf.Tensor4D, c.k, c.s, typeof c.pad === 'number' ? 'valid' : c.pad);
   };
 }
@@ -58,7 +86,10 @@ for (const threads of WASM_THREADS) {
             const got = await valueAndGrads(backend, ours, inputs, dyOf);
             expect(relError(got.value, ref.value), `${backend} value`).toBe(0);
             expect(relError(got.grads[0], ref.grads[0]), `${backend} dx`).toBeLessThan(1e-6);
-            expect(await finiteDifferenceError(backend, ours, inputs, 0, got.grads, dyOf, 1e-3), `${backend} fd`).toBeLessThan(1e-3);
+            expect(
+              await finiteDifferenceError(backend, ours, inputs, 0, got.grads, dyOf, 1e-3),
+              `${backend} fd`,
+            ).toBeLessThan(1e-3);
           }
         });
       }

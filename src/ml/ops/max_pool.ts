@@ -13,7 +13,14 @@ interface Window1d {
 }
 
 /** Pads (value) or crops a [N,H,W,C] tensor per side; negative amounts crop. */
-function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number, value: number): tf.Tensor4D {
+function padOrCrop(
+  x: tf.Tensor4D,
+  top: number,
+  bottom: number,
+  left: number,
+  right: number,
+  value: number,
+): tf.Tensor4D {
   let t = x;
   if (top < 0 || bottom < 0 || left < 0 || right < 0) {
     const [n, h, w, c] = t.shape;
@@ -22,7 +29,16 @@ function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, ri
     t = tf.slice(t, [0, ct, cl, 0], [n, h - ct - Math.max(0, -bottom), w - cl - Math.max(0, -right), c]);
   }
   if (top > 0 || bottom > 0 || left > 0 || right > 0) {
-    t = tf.pad(t, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]], value);
+    t = tf.pad(
+      t,
+      [
+        [0, 0],
+        [Math.max(0, top), Math.max(0, bottom)],
+        [Math.max(0, left), Math.max(0, right)],
+        [0, 0],
+      ],
+      value,
+    );
   }
   return t;
 }
@@ -31,7 +47,14 @@ function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, ri
 function taps(v: tf.Tensor3D, w: Window1d): tf.Tensor3D[] {
   const [a, len, b] = v.shape;
   const blocks = w.out - 1 + Math.ceil(w.k / w.s);
-  const padded = blocks * w.s > len ? tf.pad(v, [[0, 0], [0, blocks * w.s - len], [0, 0]]) : v;
+  const padded =
+    blocks * w.s > len
+      ? tf.pad(v, [
+          [0, 0],
+          [0, blocks * w.s - len],
+          [0, 0],
+        ])
+      : v;
   const grid = tf.reshape(padded, [a, blocks, w.s, b]);
   const out: tf.Tensor3D[] = [];
   for (let j = 0; j < w.k; j++) {
@@ -44,7 +67,9 @@ function taps(v: tf.Tensor3D, w: Window1d): tf.Tensor3D[] {
 
 /** False where dataSync would throw: tfjs-backend-webgpu reads synchronously through OffscreenCanvas, absent in Node. */
 function readsSync(): boolean {
-  return tf.getBackend() !== 'webgpu' || typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined';
+  return (
+    tf.getBackend() !== 'webgpu' || typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined'
+  );
 }
 
 /** Elementwise max that is NaN where either side is (wasm's Maximum keeps only a NaN in its first argument). */
@@ -77,7 +102,14 @@ function pool1dGrad(v: tf.Tensor3D, dy: tf.Tensor3D, w: Window1d, nan: boolean):
       phases.push(j < w.k ? tf.reshape(grads[j], [a, w.out, 1, b]) : zero);
     }
     const block = (phases.length === 1 ? phases[0] : tf.concat(phases, 2)) as tf.Tensor4D;
-    parts.push(tf.pad(block, [[0, 0], [row, blocks - w.out - row], [0, 0], [0, 0]]));
+    parts.push(
+      tf.pad(block, [
+        [0, 0],
+        [row, blocks - w.out - row],
+        [0, 0],
+        [0, 0],
+      ]),
+    );
   }
   const summed = parts.length === 1 ? parts[0] : tf.addN(parts);
   const flat: tf.Tensor3D = tf.reshape(summed, [a, blocks * w.s, b]);
@@ -107,7 +139,8 @@ function poolPads(size: number, k: number, s: number, pad: Padding, axis: 1 | 2)
 export function maxPool(x: tf.Tensor4D, size: number, strides: number, pad: Padding, ceilMode = false): tf.Tensor4D {
   if (x.rank !== 4) throw new Error(`maxPool: input must be rank 4 (NHWC), got shape [${x.shape.join(', ')}]`);
   if (!Number.isInteger(size) || size < 1) throw new Error(`maxPool: size must be a positive integer, got ${size}`);
-  if (!Number.isInteger(strides) || strides < 1) throw new Error(`maxPool: stride must be a positive integer, got ${strides}`);
+  if (!Number.isInteger(strides) || strides < 1)
+    throw new Error(`maxPool: stride must be a positive integer, got ${strides}`);
   const [n, h, w, c] = x.shape;
   const [pt, pb] = poolPads(h, size, strides, pad, 1);
   const [pl, pr] = poolPads(w, size, strides, pad, 2);
@@ -141,7 +174,12 @@ export function maxPool(x: tf.Tensor4D, size: number, strides: number, pad: Padd
           const rows = tf.reshape(xp, [n * needH, needW, c]) as tf.Tensor3D;
           const t = tf.reshape(taps(rows, winW).reduce(max), [n, needH, outW * c]) as tf.Tensor3D;
           const dt = pool1dGrad(t, tf.reshape(dy, [n, outH, outW * c]), winH, nan);
-          const dxp = tf.reshape(pool1dGrad(rows, tf.reshape(dt, [n * needH, outW, c]), winW, nan), [n, needH, needW, c]) as tf.Tensor4D;
+          const dxp = tf.reshape(pool1dGrad(rows, tf.reshape(dt, [n * needH, outW, c]), winW, nan), [
+            n,
+            needH,
+            needW,
+            c,
+          ]) as tf.Tensor4D;
           return padOrCrop(dxp, -pt, h + pt - needH, -pl, w + pl - needW, 0);
         }),
     };

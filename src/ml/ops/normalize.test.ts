@@ -29,12 +29,16 @@ for (const threads of WASM_THREADS) {
         const inputs = [randomArr(x, 71), randomArr([3], 72), randomArr([3], 73)];
         const ref = await valueAndGrads('cpu', (a, g, b) => stockNorm(a, [0, 1, 2], g, b), inputs, dyOf);
         for (const backend of BACKENDS) {
-          const ours = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => batchNorm(a as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D);
+          const ours = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+            batchNorm(a as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D);
           const got = await valueAndGrads(backend, ours, inputs, dyOf);
           expect(relError(got.value, ref.value), backend).toBeLessThan(1e-5);
           for (let i = 0; i < 3; i++) {
             expect(relError(got.grads[i], ref.grads[i]), `${backend} grad ${i}`).toBeLessThan(1e-4);
-            expect(await finiteDifferenceError(backend, ours, inputs, i, got.grads, dyOf, 1e-3), `${backend} fd ${i}`).toBeLessThan(2e-3);
+            expect(
+              await finiteDifferenceError(backend, ours, inputs, i, got.grads, dyOf, 1e-3),
+              `${backend} fd ${i}`,
+            ).toBeLessThan(2e-3);
           }
         }
       });
@@ -47,7 +51,9 @@ for (const threads of WASM_THREADS) {
           const got = await valueAndGrads(backend, ours, inputs, dyOf);
           expect(relError(got.value, ref.value), backend).toBeLessThan(1e-5);
           expect(relError(got.grads[0], ref.grads[0]), backend).toBeLessThan(1e-4);
-          expect(await finiteDifferenceError(backend, ours, inputs, 0, got.grads, dyOf, 1e-3), backend).toBeLessThan(2e-3);
+          expect(await finiteDifferenceError(backend, ours, inputs, 0, got.grads, dyOf, 1e-3), backend).toBeLessThan(
+            2e-3,
+          );
         }
       });
 
@@ -58,12 +64,17 @@ for (const threads of WASM_THREADS) {
           const got = await valueAndGrads(backend, (t) => instanceNorm(t as tf.Tensor4D), [a], dyOf);
           const nanAt = Array.from(got.value, (v, i) => (Number.isNaN(v) ? i : -1)).filter((i) => i >= 0);
           expect(nanAt.length, backend).toBe(9);
-          expect(nanAt.every((i) => i < 18 && i % 2 === 0), backend).toBe(true);
+          expect(
+            nanAt.every((i) => i < 18 && i % 2 === 0),
+            backend,
+          ).toBe(true);
         }
       });
 
       it('names a gamma of the wrong size', () => {
-        expect(() => batchNorm(tf.zeros([1, 2, 2, 3]) as tf.Tensor4D, tf.ones([4]) as tf.Tensor1D, tf.zeros([3]) as tf.Tensor1D)).toThrow(/gamma must have shape \[3\]/);
+        expect(() =>
+          batchNorm(tf.zeros([1, 2, 2, 3]) as tf.Tensor4D, tf.ones([4]) as tf.Tensor1D, tf.zeros([3]) as tf.Tensor1D),
+        ).toThrow(/gamma must have shape \[3\]/);
       });
     });
   });

@@ -8,10 +8,19 @@ import { normalizeWebgpu } from '../webgpu/norm.js';
 
 type Axes = [0, 1, 2] | [1, 2];
 
-function normalize(x: tf.Tensor4D, axes: Axes, gamma: tf.Tensor1D | undefined, beta: tf.Tensor1D | undefined, eps: number): tf.Tensor4D {
+function normalize(
+  x: tf.Tensor4D,
+  axes: Axes,
+  gamma: tf.Tensor1D | undefined,
+  beta: tf.Tensor1D | undefined,
+  eps: number,
+): tf.Tensor4D {
   if (x.rank !== 4) throw new Error(`normalisation: input must be rank 4 (NHWC), got shape [${x.shape.join(', ')}]`);
   const channels = x.shape[3];
-  for (const [name, t] of [['gamma', gamma], ['beta', beta]] as const) {
+  for (const [name, t] of [
+    ['gamma', gamma],
+    ['beta', beta],
+  ] as const) {
     if (t && (t.rank !== 1 || t.shape[0] !== channels)) {
       throw new Error(`normalisation: ${name} must have shape [${channels}], got [${t.shape.join(', ')}]`);
     }

@@ -11,12 +11,24 @@ function fold(dy: tf.Tensor3D, len: number, before: number, after: number): tf.T
   if (before > 0) {
     // Padded row i (< before) copies input row before - i: reversed, the border lands on rows 1..before.
     const top = tf.reverse(tf.slice(dy, [0, 0, 0], [a, before, b]), 1);
-    parts.push(tf.pad(top, [[0, 0], [1, len - 1 - before], [0, 0]]));
+    parts.push(
+      tf.pad(top, [
+        [0, 0],
+        [1, len - 1 - before],
+        [0, 0],
+      ]),
+    );
   }
   if (after > 0) {
     // Padded row before+len+i copies input row len-2-i: reversed, rows len-1-after .. len-2.
     const bottom = tf.reverse(tf.slice(dy, [0, before + len, 0], [a, after, b]), 1);
-    parts.push(tf.pad(bottom, [[0, 0], [len - 1 - after, 1], [0, 0]]));
+    parts.push(
+      tf.pad(bottom, [
+        [0, 0],
+        [len - 1 - after, 1],
+        [0, 0],
+      ]),
+    );
   }
   return parts.length === 1 ? parts[0] : tf.addN(parts);
 }
@@ -36,7 +48,16 @@ export function reflectionPad(x: tf.Tensor4D, pad: number | [number, number, num
   }
   if (isWebgpu() && x.dtype === 'float32') return reflectionPadWebgpu(x, top, bottom, left, right);
   const op = tf.customGrad((xIn) => ({
-    value: tf.mirrorPad(xIn as tf.Tensor4D, [[0, 0], [top, bottom], [left, right], [0, 0]], 'reflect'),
+    value: tf.mirrorPad(
+      xIn as tf.Tensor4D,
+      [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ],
+      'reflect',
+    ),
     gradFunc: (dy: tf.Tensor4D) =>
       tf.tidy(() => {
         const hp = h + top + bottom;

@@ -4,7 +4,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { VariableMap } from '../models/params.js';
 import { adamUpdate } from '../ops/index.js';
 
-export interface AdamOptions { beta1: number; beta2: number; eps?: number }
+export interface AdamOptions {
+  beta1: number;
+  beta2: number;
+  eps?: number;
+}
 
 export class Adam {
   /** Number of updates taken (PyTorch's per-parameter `step`). */
@@ -13,7 +17,10 @@ export class Adam {
   readonly v: VariableMap = {};
   private readonly eps: number;
 
-  constructor(private readonly params: VariableMap, private readonly o: AdamOptions) {
+  constructor(
+    private readonly params: VariableMap,
+    private readonly o: AdamOptions,
+  ) {
     this.eps = o.eps ?? 1e-8;
     for (const [name, p] of Object.entries(params)) {
       this.m[name] = tf.variable(tf.zerosLike(p), false);

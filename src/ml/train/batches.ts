@@ -38,15 +38,22 @@ export function batchSource(split: PreparedSplit, o: BatchOptions): BatchSource 
       if (aligned) {
         const { A, B } = samplePairBatch(split, items, rng, opts);
         const keys = cacheable ? items.map((n) => `B:${n}`) : undefined;
-        return { A: tf.tensor4d(A, shape), B: tf.tensor4d(B, shape), keysB: keys, keysA: keys && items.map((n) => `A:${n}`) };
+        return {
+          A: tf.tensor4d(A, shape),
+          B: tf.tensor4d(B, shape),
+          keysB: keys,
+          keysA: keys && items.map((n) => `A:${n}`),
+        };
       }
       const ia = items.map((n) => n % split.A.count);
       const ib = items.map(() => randomInt(rng, split.B.count));
       const A = sampleBatch(split.A, ia, rng, opts);
       const B = sampleBatch(split.B, ib, rng, opts);
       return {
-        A: tf.tensor4d(A, shape), B: tf.tensor4d(B, shape),
-        keysA: cacheable ? ia.map((n) => `A:${n}`) : undefined, keysB: cacheable ? ib.map((n) => `B:${n}`) : undefined,
+        A: tf.tensor4d(A, shape),
+        B: tf.tensor4d(B, shape),
+        keysA: cacheable ? ia.map((n) => `A:${n}`) : undefined,
+        keysB: cacheable ? ib.map((n) => `B:${n}`) : undefined,
       };
     },
   };

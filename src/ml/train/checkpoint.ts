@@ -8,7 +8,12 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { readTensors, writeTensors } from '../models/tensor-file.js';
 
-export interface LossRecord { step: number; epoch: number; lr: number; [term: string]: number }
+export interface LossRecord {
+  step: number;
+  epoch: number;
+  lr: number;
+  [term: string]: number;
+}
 
 export interface LoopState {
   /** Global steps completed. */
@@ -25,7 +30,11 @@ export interface LoopState {
 
 const PREFIX = 'ckpt-';
 
-export async function saveCheckpoint(workDir: string, state: LoopState, tensors: Record<string, tf.Tensor>): Promise<string> {
+export async function saveCheckpoint(
+  workDir: string,
+  state: LoopState,
+  tensors: Record<string, tf.Tensor>,
+): Promise<string> {
   await fs.mkdir(workDir, { recursive: true });
   const tmp = path.join(workDir, `.tmp-${PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
   await fs.mkdir(tmp);
@@ -33,17 +42,23 @@ export async function saveCheckpoint(workDir: string, state: LoopState, tensors:
   const dest = path.join(workDir, `${PREFIX}${String(state.epoch).padStart(5, '0')}`);
   await fs.rm(dest, { recursive: true, force: true });
   await fs.rename(tmp, dest);
-  for (const old of await listCheckpoints(workDir)) if (old !== dest) await fs.rm(old, { recursive: true, force: true });
+  for (const old of await listCheckpoints(workDir))
+    if (old !== dest) await fs.rm(old, { recursive: true, force: true });
   return dest;
 }
 
 async function listCheckpoints(workDir: string): Promise<string[]> {
   const names = await fs.readdir(workDir).catch(() => [] as string[]);
-  return names.filter((n) => n.startsWith(PREFIX)).sort().map((n) => path.join(workDir, n));
+  return names
+    .filter((n) => n.startsWith(PREFIX))
+    .sort()
+    .map((n) => path.join(workDir, n));
 }
 
 /** The newest complete checkpoint, or undefined. The caller owns the returned tensors. */
-export async function loadLatestCheckpoint(workDir: string): Promise<{ dir: string; state: LoopState; tensors: Record<string, tf.Tensor> } | undefined> {
+export async function loadLatestCheckpoint(
+  workDir: string,
+): Promise<{ dir: string; state: LoopState; tensors: Record<string, tf.Tensor> } | undefined> {
   const all = await listCheckpoints(workDir);
   for (const dir of all.reverse()) {
     try {

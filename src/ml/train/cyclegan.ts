@@ -20,7 +20,8 @@ export class CycleGanTrainer implements GanTrainer {
 
   constructor(private readonly cfg: TrainerConfig) {
     const { model, train } = cfg;
-    for (const g of ['G_A', 'G_B']) this.nets.add(g, generatorFor(model, cfg.cropSize, undefined, train.recompute), train.seed, model.init_gain);
+    for (const g of ['G_A', 'G_B'])
+      this.nets.add(g, generatorFor(model, cfg.cropSize, undefined, train.recompute), train.seed, model.init_gain);
     for (const d of ['D_A', 'D_B']) this.nets.add(d, discriminatorFor(model, 3), train.seed, model.init_gain);
     const adam = { beta1: train.beta1, beta2: train.beta2 };
     this.nets.optimiser('G', ['G_A', 'G_B'], adam);
@@ -33,6 +34,7 @@ export class CycleGanTrainer implements GanTrainer {
     return readTerms(this.launch(batch, lr, step));
   }
 
+  // eslint-disable-next-line max-lines-per-function -- one step in the reference's order (G tape, then D_A, D_B)
   launch(batch: Batch, lr: number, step: number): Record<string, tf.Scalar> {
     const { loss, train } = this.cfg;
     const mode = loss.gan.mode;
@@ -53,24 +55,34 @@ export class CycleGanTrainer implements GanTrainer {
     // The objective is a sum over the two cycles; each half is taped on its own (same gradient, half
     // the peak memory). A-side: G_A(A) judged by D_A, rec_A = G_B(G_A(A)), identity G_B(A).
     const half = (side: 'A' | 'B') => () => {
-      const [gFwd, gBack, d, real, lambda, feats0, lp0] = side === 'A'
-        ? ['G_A', 'G_B', 'D_A', A, lA, realA, lpA] as const
-        : ['G_B', 'G_A', 'D_B', B, lB, realB, lpB] as const;
+      const [gFwd, gBack, d, real, lambda, feats0, lp0] =
+        side === 'A'
+          ? (['G_A', 'G_B', 'D_A', A, lA, realA, lpA] as const)
+          : (['G_B', 'G_A', 'D_B', B, lB, realB, lpB] as const);
       const fake = tf.keep(this.nets.run(gFwd, real, ctx));
-      if (side === 'A') fakeB = fake; else fakeA = fake;
+      if (side === 'A') fakeB = fake;
+      else fakeA = fake;
       const rec = this.nets.run(gBack, fake, ctx);
       let total = tf.add(
         keep(gFwd, tf.mul(ganLoss(mode, this.nets.run(d, fake), true), loss.gan.weight)),
-        keep(`cycle_${side}`, cycleLoss(rec, real, lambda)));
+        keep(`cycle_${side}`, cycleLoss(rec, real, lambda)),
+      );
       if (lIdt > 0) {
         // idt_B = G_B(A) vs A (weighted by lambda_A); idt_A = G_A(B) vs B (lambda_B).
-        total = tf.add(total, keep(side === 'A' ? 'idt_B' : 'idt_A', identityLoss(this.nets.run(gBack, real, ctx), real, lambda, lIdt)));
+        total = tf.add(
+          total,
+          keep(side === 'A' ? 'idt_B' : 'idt_A', identityLoss(this.nets.run(gBack, real, ctx), real, lambda, lIdt)),
+        );
       }
       if (feats && feats0) {
         const t = feats.terms(rec, feats0);
-        total = tf.add(total, tf.add(
-          keep(`perceptual_${side}`, tf.mul(t.perceptual, loss.perceptual.weight)),
-          keep(`style_${side}`, tf.mul(t.style, loss.style.weight))));
+        total = tf.add(
+          total,
+          tf.add(
+            keep(`perceptual_${side}`, tf.mul(t.perceptual, loss.perceptual.weight)),
+            keep(`style_${side}`, tf.mul(t.style, loss.style.weight)),
+          ),
+        );
       }
       if (lp && lp0) total = tf.add(total, keep(`lpips_${side}`, tf.mul(lp.term(rec, lp0), loss.lpips.weight)));
       return total as tf.Scalar;
@@ -84,7 +96,13 @@ export class CycleGanTrainer implements GanTrainer {
     tf.dispose([fakeA, fakeB]);
     // backward_D_basic for D_A (real B vs pooled fake B) and D_B (real A vs pooled fake A).
     const dLoss = (d: 'D_A' | 'D_B', real: tf.Tensor4D, fake: tf.Tensor4D) => () =>
-      tf.mul(tf.add(keep(`${d}_real`, ganLoss(mode, this.nets.run(d, real), true)), keep(`${d}_fake`, ganLoss(mode, this.nets.run(d, fake), false))), 0.5) as tf.Scalar;
+      tf.mul(
+        tf.add(
+          keep(`${d}_real`, ganLoss(mode, this.nets.run(d, real), true)),
+          keep(`${d}_fake`, ganLoss(mode, this.nets.run(d, fake), false)),
+        ),
+        0.5,
+      ) as tf.Scalar;
     this.nets.minimiseSum('D', lr, [dLoss('D_A', B, pooledB), dLoss('D_B', A, pooledA)]);
     tf.dispose([pooledA, pooledB]);
     return kept;
@@ -97,7 +115,10 @@ export class CycleGanTrainer implements GanTrainer {
       const b = tf.slice(batch.B, 0, 1) as tf.Tensor4D;
       const fakeB = this.nets.run('G_A', a, ctx);
       const fakeA = this.nets.run('G_B', b, ctx);
-      return tf.concat([a, fakeB, this.nets.run('G_B', fakeB, ctx), b, fakeA, this.nets.run('G_A', fakeA, ctx)], 0) as tf.Tensor4D;
+      return tf.concat(
+        [a, fakeB, this.nets.run('G_B', fakeB, ctx), b, fakeA, this.nets.run('G_A', fakeA, ctx)],
+        0,
+      ) as tf.Tensor4D;
     });
   }
 
@@ -109,8 +130,11 @@ export class CycleGanTrainer implements GanTrainer {
   }
 
   restoreExtra(tensors: Record<string, tf.Tensor>): void {
-    const take = (d: string) => Object.keys(tensors).filter((k) => k.startsWith(`pool/${d}/`))
-      .sort((x, y) => Number(x.split('/')[2]) - Number(y.split('/')[2])).map((k) => tensors[k] as tf.Tensor4D);
+    const take = (d: string) =>
+      Object.keys(tensors)
+        .filter((k) => k.startsWith(`pool/${d}/`))
+        .sort((x, y) => Number(x.split('/')[2]) - Number(y.split('/')[2]))
+        .map((k) => tensors[k] as tf.Tensor4D);
     this.poolA.restore(take('A'));
     this.poolB.restore(take('B'));
   }

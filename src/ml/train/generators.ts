@@ -55,14 +55,27 @@ export async function loadGenerators(trainDir: string, opts: LoadOptions = {}): 
     return {
       parameterCount: Object.values(params).reduce((n, t) => n + t.size, 0),
       params,
-      predict: (x) => tf.tidy(() => layer.apply(params, x, {
-        normStats: opts.normStats,
-        ...(opts.dropout === false ? {} : { dropoutSeed: seedSource(stepRng(model.seed, `predict/${net}`, calls++)) }),
-      })),
+      predict: (x) =>
+        tf.tidy(() =>
+          layer.apply(params, x, {
+            normStats: opts.normStats,
+            ...(opts.dropout === false
+              ? {}
+              : { dropoutSeed: seedSource(stepRng(model.seed, `predict/${net}`, calls++)) }),
+          }),
+        ),
       dispose: () => tf.dispose(Object.values(params)),
     };
   };
   const AtoB = build(model.generators.AtoB);
   const BtoA = model.generators.BtoA ? build(model.generators.BtoA) : undefined;
-  return { AtoB, BtoA, model, dispose: () => { AtoB.dispose(); BtoA?.dispose(); } };
+  return {
+    AtoB,
+    BtoA,
+    model,
+    dispose: () => {
+      AtoB.dispose();
+      BtoA?.dispose();
+    },
+  };
 }

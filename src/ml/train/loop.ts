@@ -54,7 +54,14 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
   await fs.mkdir(samplesDir, { recursive: true });
   await fs.mkdir(o.outDir, { recursive: true });
 
-  let state: LoopState = { step: 0, epoch: 0, adamSteps: trainer.nets.adamSteps(), lossHistory: [], rng: { seed: train.seed, scheme: 'seed/stream/step' }, seconds: 0 };
+  let state: LoopState = {
+    step: 0,
+    epoch: 0,
+    adamSteps: trainer.nets.adamSteps(),
+    lossHistory: [],
+    rng: { seed: train.seed, scheme: 'seed/stream/step' },
+    seconds: 0,
+  };
   let resumedFromEpoch: number | null = null;
   const ckpt = await loadLatestCheckpoint(o.workDir);
   if (ckpt) {
@@ -87,7 +94,13 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
         } else {
           tf.dispose(Object.values(terms));
         }
-        if (i === perEpoch - 1) await writeSample(trainer, batch, state.step, path.join(samplesDir, `epoch-${String(epoch + 1).padStart(4, '0')}.png`));
+        if (i === perEpoch - 1)
+          await writeSample(
+            trainer,
+            batch,
+            state.step,
+            path.join(samplesDir, `epoch-${String(epoch + 1).padStart(4, '0')}.png`),
+          );
       } finally {
         tf.dispose([batch.A, batch.B]);
       }
@@ -96,11 +109,17 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       if (now - lastProgress > 1000 || state.step === totalSteps) {
         lastProgress = now;
         const perStep = (now - sessionStart.t) / 1000 / (state.step - sessionStart.step);
-        const terms = Object.entries(last).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ');
+        const terms = Object.entries(last)
+          .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+          .join(' ');
         o.progress?.({
           message: `epoch ${epoch + 1}/${totalEpochs} step ${i + 1}/${perEpoch} ${terms}`,
-          fraction: state.step / totalSteps, epoch: epoch + 1, step: state.step, totalSteps,
-          etaSeconds: perStep * (totalSteps - state.step), losses: last,
+          fraction: state.step / totalSteps,
+          epoch: epoch + 1,
+          step: state.step,
+          totalSteps,
+          etaSeconds: perStep * (totalSteps - state.step),
+          losses: last,
         });
       }
     }
@@ -108,15 +127,25 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
     state.lossHistory.push(...records);
     if (records.length) await fs.appendFile(lossFile, records.map((r) => JSON.stringify(r) + '\n').join(''));
     state.epoch = epoch + 1;
-    if (state.epoch % train.checkpoint_every === 0 || state.epoch === totalEpochs || state.epoch === o.stopAfterEpochs) {
+    if (
+      state.epoch % train.checkpoint_every === 0 ||
+      state.epoch === totalEpochs ||
+      state.epoch === o.stopAfterEpochs
+    ) {
       state.adamSteps = trainer.nets.adamSteps();
       await saveCheckpoint(o.workDir, state, { ...trainer.nets.stateTensors(), ...trainer.extraTensors() });
     }
   }
 
   return {
-    steps: state.step, epochs: state.epoch, stepsPerEpoch: perEpoch, seconds: state.seconds,
-    secondsPerStep: state.step ? state.seconds / state.step : 0, resumedFromEpoch, finalLosses: last, lossHistory: state.lossHistory,
+    steps: state.step,
+    epochs: state.epoch,
+    stepsPerEpoch: perEpoch,
+    seconds: state.seconds,
+    secondsPerStep: state.step ? state.seconds / state.step : 0,
+    resumedFromEpoch,
+    finalLosses: last,
+    lossHistory: state.lossHistory,
   };
 }
 
@@ -172,7 +201,12 @@ function restore(trainer: GanTrainer, tensors: Record<string, tf.Tensor>): void 
 }
 
 /** The sample row, tiled left to right, as one PNG. */
-async function writeSample(trainer: GanTrainer, batch: { A: tf.Tensor4D; B: tf.Tensor4D }, step: number, file: string): Promise<void> {
+async function writeSample(
+  trainer: GanTrainer,
+  batch: { A: tf.Tensor4D; B: tf.Tensor4D },
+  step: number,
+  file: string,
+): Promise<void> {
   const row = trainer.sample(batch, step);
   const [k, h, w] = row.shape;
   const tiled = tf.tidy(() => tf.reshape(tf.transpose(row, [1, 0, 2, 3]), [h, k * w, 3]));

@@ -5,7 +5,10 @@ import { countParams, initParams, type VariableMap } from '../models/params.js';
 import type { Layer, RunCtx } from '../models/layers.js';
 import { Adam, type AdamOptions } from './adam.js';
 
-export interface Net { layer: Layer; params: VariableMap }
+export interface Net {
+  layer: Layer;
+  params: VariableMap;
+}
 
 export class NetSet {
   readonly nets: Record<string, Net> = {};
@@ -71,7 +74,8 @@ export class NetSet {
   /** Every tensor a checkpoint holds: `net/<net>/<param>` and `opt/<opt>/{m,v}/<net>/<param>`. */
   stateTensors(): Record<string, tf.Variable> {
     const out: Record<string, tf.Variable> = {};
-    for (const [n, net] of Object.entries(this.nets)) for (const [k, v] of Object.entries(net.params)) out[`net/${n}/${k}`] = v;
+    for (const [n, net] of Object.entries(this.nets))
+      for (const [k, v] of Object.entries(net.params)) out[`net/${n}/${k}`] = v;
     for (const [o, { adam }] of Object.entries(this.optimisers)) Object.assign(out, adam.stateTensors(`opt/${o}/`));
     return out;
   }

@@ -6,22 +6,30 @@ import { ImagePool } from './pool.js';
 import { stepRng } from './rng.js';
 import { lrFactor } from './schedule.js';
 
-beforeAll(async () => { await tf.setBackend('cpu'); });
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 describe('Adam', () => {
   it('follows torch.optim.Adam step by step (bias-corrected, eps outside the sqrt)', () => {
     const p = { w: tf.variable(tf.tensor1d([1, -2, 0.5])) };
     const adam = new Adam(p, { beta1: 0.5, beta2: 0.999 });
     // Reference recurrence written out in plain numbers.
-    const w = [1, -2, 0.5], m = [0, 0, 0], v = [0, 0, 0];
-    const grads = [[0.1, -0.3, 2], [0.2, 0.1, -1], [-0.5, 0.4, 0.3]];
+    const w = [1, -2, 0.5],
+      m = [0, 0, 0],
+      v = [0, 0, 0];
+    const grads = [
+      [0.1, -0.3, 2],
+      [0.2, 0.1, -1],
+      [-0.5, 0.4, 0.3],
+    ];
     grads.forEach((g, i) => {
       const t = i + 1;
       adam.step({ w: tf.tensor1d(g) }, 0.01);
       for (let k = 0; k < 3; k++) {
         m[k] = 0.5 * m[k] + 0.5 * g[k];
         v[k] = 0.999 * v[k] + 0.001 * g[k] ** 2;
-        w[k] -= (0.01 / (1 - 0.5 ** t)) * m[k] / (Math.sqrt(v[k]) / Math.sqrt(1 - 0.999 ** t) + 1e-8);
+        w[k] -= ((0.01 / (1 - 0.5 ** t)) * m[k]) / (Math.sqrt(v[k]) / Math.sqrt(1 - 0.999 ** t) + 1e-8);
       }
     });
     Array.from(p.w.dataSync()).forEach((x, k) => expect(x).toBeCloseTo(w[k], 6));

@@ -49,9 +49,16 @@ export class Pix2pixTrainer implements GanTrainer {
       let total = tf.add(gan, keep('G_L1', tf.mul(l1, loss.l1.weight)));
       if (this.cfg.features && real) {
         const t = this.cfg.features.terms(f, real);
-        total = tf.add(total, tf.add(keep('G_perceptual', tf.mul(t.perceptual, loss.perceptual.weight)), keep('G_style', tf.mul(t.style, loss.style.weight))));
+        total = tf.add(
+          total,
+          tf.add(
+            keep('G_perceptual', tf.mul(t.perceptual, loss.perceptual.weight)),
+            keep('G_style', tf.mul(t.style, loss.style.weight)),
+          ),
+        );
       }
-      if (this.cfg.lpips && realLpips) total = tf.add(total, keep('G_LPIPS', tf.mul(this.cfg.lpips.term(f, realLpips), loss.lpips.weight)));
+      if (this.cfg.lpips && realLpips)
+        total = tf.add(total, keep('G_LPIPS', tf.mul(this.cfg.lpips.term(f, realLpips), loss.lpips.weight)));
       return total as tf.Scalar;
     });
     if (real) tf.dispose(Object.values(real));
@@ -61,17 +68,22 @@ export class Pix2pixTrainer implements GanTrainer {
 
   sample(batch: Batch, step: number): tf.Tensor4D {
     return tf.tidy(() => {
-      const fake = this.nets.run('G', tf.slice(batch.A, [0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D,
-        { dropoutSeed: seedSource(stepRng(this.cfg.train.seed, 'sample', step)) });
+      const fake = this.nets.run('G', tf.slice(batch.A, [0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D, {
+        dropoutSeed: seedSource(stepRng(this.cfg.train.seed, 'sample', step)),
+      });
       return tf.concat([tf.slice(batch.A, 0, 1), fake, tf.slice(batch.B, 0, 1)], 0) as tf.Tensor4D;
     });
   }
 
-  extraTensors(): Record<string, tf.Tensor> { return {}; }
+  extraTensors(): Record<string, tf.Tensor> {
+    return {};
+  }
   restoreExtra(): void {
     // pix2pix keeps no state beyond its nets (CycleGAN restores its image pools here).
   }
-  dispose(): void { this.nets.dispose(); }
+  dispose(): void {
+    this.nets.dispose();
+  }
 }
 
 /**

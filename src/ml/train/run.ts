@@ -21,7 +21,10 @@ import { MODEL_FILE, WEIGHTS_BASE, type SavedModel } from './saved-model.js';
 
 export { MODEL_FILE, WEIGHTS_BASE, type SavedModel } from './saved-model.js';
 
-export interface TrainOptions extends Pick<LoopOptions, 'workDir' | 'outDir' | 'progress' | 'log' | 'signal' | 'stopAfterEpochs'> {
+export interface TrainOptions extends Pick<
+  LoopOptions,
+  'workDir' | 'outDir' | 'progress' | 'log' | 'signal' | 'stopAfterEpochs'
+> {
   params: TrainParams;
   split: PreparedSplit;
   /** The frozen backbone; required when the perceptual or style weight is non-zero. */
@@ -46,19 +49,28 @@ const lossFeatureConfig = (loss: TrainParams['loss']) => ({ perceptual: loss.per
 export const CALIBRATION_IMAGES = 8;
 
 function calibrationBatch(split: PreparedSplit, cyclegan: boolean): tf.Tensor4D {
-  const take = (imgs: PreparedSplit['A'], n: number) => Array.from({ length: Math.min(n, imgs.count) }, (_, i) => imgs.get(i));
+  const take = (imgs: PreparedSplit['A'], n: number) =>
+    Array.from({ length: Math.min(n, imgs.count) }, (_, i) => imgs.get(i));
   const list = cyclegan
     ? [...take(split.A, CALIBRATION_IMAGES / 2), ...take(split.B, CALIBRATION_IMAGES / 2)]
     : take(split.B, CALIBRATION_IMAGES);
   const s = split.B.size;
   const bytes = new Float32Array(list.length * s * s * 3);
-  list.forEach((img, i) => bytes.set(Float32Array.from(img, (v) => v / 127.5 - 1), i * s * s * 3));
+  list.forEach((img, i) =>
+    bytes.set(
+      Float32Array.from(img, (v) => v / 127.5 - 1),
+      i * s * s * 3,
+    ),
+  );
   return tf.tensor4d(bytes, [list.length, s, s, 3]);
 }
 
 /** `calibration`: the training split, whose first images set normalize: auto's feature scale. */
 export function createTrainer(
-  params: TrainParams, extractor?: FeatureExtractor, calibration?: PreparedSplit, lpipsNet?: LpipsFeatureSource,
+  params: TrainParams,
+  extractor?: FeatureExtractor,
+  calibration?: PreparedSplit,
+  lpipsNet?: LpipsFeatureSource,
 ): GanTrainer {
   let features: FeatureCriterion | undefined;
   if (needsBackbone(params.loss)) {
@@ -75,11 +87,21 @@ export function createTrainer(
     if (!lpipsNet) throw new Error('the LPIPS loss needs an LPIPS network');
     lpips = new LpipsCriterion(lpipsNet);
   }
-  const cfg: TrainerConfig = { model: params.model, loss: params.loss, train: params.train, cropSize: params.dataset.crop_size, features, lpips };
+  const cfg: TrainerConfig = {
+    model: params.model,
+    loss: params.loss,
+    train: params.train,
+    cropSize: params.dataset.crop_size,
+    features,
+    lpips,
+  };
   const trainer = params.model.kind === 'cyclegan' ? new CycleGanTrainer(cfg) : new Pix2pixTrainer(cfg);
   if (features) {
     const dispose = trainer.dispose.bind(trainer);
-    trainer.dispose = () => { dispose(); features!.dispose(); };
+    trainer.dispose = () => {
+      dispose();
+      features!.dispose();
+    };
   }
   return trainer;
 }
@@ -91,14 +113,33 @@ export async function trainModel(o: TrainOptions): Promise<TrainOutcome> {
   try {
     let running: Record<string, NamedArray> = {};
     if (o.init) {
-      running = loadInto(trainer.nets.nets[trainer.generators.AtoB].params, o.init.weights, params.model, params.dataset.crop_size, o.init.file);
+      running = loadInto(
+        trainer.nets.nets[trainer.generators.AtoB].params,
+        o.init.weights,
+        params.model,
+        params.dataset.crop_size,
+        o.init.file,
+      );
       o.log?.(`generator ${trainer.generators.AtoB} starts from ${o.init.file}`);
     }
     const data = batchSource(o.split, {
       layout: params.model.kind === 'cyclegan' ? 'unaligned' : 'aligned',
-      cropSize: params.dataset.crop_size, flip: params.dataset.flip, batchSize: params.train.batch_size, seed: params.train.seed,
+      cropSize: params.dataset.crop_size,
+      flip: params.dataset.flip,
+      batchSize: params.train.batch_size,
+      seed: params.train.seed,
     });
-    const result = await trainLoop({ trainer, data, train: params.train, workDir: o.workDir, outDir: o.outDir, progress: o.progress, log: o.log, signal: o.signal, stopAfterEpochs: o.stopAfterEpochs });
+    const result = await trainLoop({
+      trainer,
+      data,
+      train: params.train,
+      workDir: o.workDir,
+      outDir: o.outDir,
+      progress: o.progress,
+      log: o.log,
+      signal: o.signal,
+      stopAfterEpochs: o.stopAfterEpochs,
+    });
     if (o.stopAfterEpochs === undefined || result.epochs === params.train.epochs + params.train.epochs_decay) {
       // Without a training step the imported batch-norm running statistics still describe the weights.
       await publish(trainer, params, o.workDir, o.outDir, result.steps === 0 ? running : {});
@@ -110,12 +151,18 @@ export async function trainModel(o: TrainOptions): Promise<TrainOutcome> {
 }
 
 async function publish(
-  trainer: GanTrainer, params: TrainParams, workDir: string, outDir: string, running: Record<string, NamedArray>,
+  trainer: GanTrainer,
+  params: TrainParams,
+  workDir: string,
+  outDir: string,
+  running: Record<string, NamedArray>,
 ): Promise<void> {
   const weights: Record<string, tf.Tensor> = {};
   const names = Object.values(trainer.generators).filter((n): n is string => !!n);
   for (const n of names) for (const [k, v] of Object.entries(trainer.nets.nets[n].params)) weights[`${n}/${k}`] = v;
-  const extra = Object.entries(running).map(([k, v]) => [`${trainer.generators.AtoB}/${k}`, tf.tensor(v.data, v.shape)] as const);
+  const extra = Object.entries(running).map(
+    ([k, v]) => [`${trainer.generators.AtoB}/${k}`, tf.tensor(v.data, v.shape)] as const,
+  );
   for (const [k, t] of extra) weights[k] = t;
   try {
     await writeTensors(outDir, WEIGHTS_BASE, weights);
@@ -123,8 +170,13 @@ async function publish(
     for (const [, t] of extra) t.dispose();
   }
   const saved: SavedModel = {
-    format: 'pipe-generators', version: 1, kind: params.model.kind, model: params.model,
-    cropSize: params.dataset.crop_size, seed: params.train.seed, generators: trainer.generators,
+    format: 'pipe-generators',
+    version: 1,
+    kind: params.model.kind,
+    model: params.model,
+    cropSize: params.dataset.crop_size,
+    seed: params.train.seed,
+    generators: trainer.generators,
     dataset: { layout: params.dataset.layout, direction: params.dataset.direction },
   };
   await fs.writeFile(path.join(outDir, MODEL_FILE), JSON.stringify(saved, null, 2));

@@ -13,7 +13,12 @@ function images(list: RgbImage[], names: string[], size: number): PreparedImages
 const numeric = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 
 /** facades-style A|B images: A = left half, B = right half (swap for BtoA), resized to size. */
-export async function alignedSplit(dir: string, count: number, size: number, direction: 'AtoB' | 'BtoA' = 'BtoA'): Promise<PreparedSplit> {
+export async function alignedSplit(
+  dir: string,
+  count: number,
+  size: number,
+  direction: 'AtoB' | 'BtoA' = 'BtoA',
+): Promise<PreparedSplit> {
   const names = (await fs.readdir(dir)).sort(numeric).slice(0, count);
   const A: RgbImage[] = [];
   const B: RgbImage[] = [];
@@ -32,7 +37,9 @@ export async function alignedSplit(dir: string, count: number, size: number, dir
 export async function unalignedSplit(dirA: string, dirB: string, count: number, size: number): Promise<PreparedSplit> {
   const load = async (dir: string) => {
     const names = (await fs.readdir(dir)).sort(numeric).slice(0, count);
-    const list = await Promise.all(names.map(async (n) => resizeBicubic(await readImage(path.join(dir, n)), size, size)));
+    const list = await Promise.all(
+      names.map(async (n) => resizeBicubic(await readImage(path.join(dir, n)), size, size)),
+    );
     return images(list, names, size);
   };
   return { A: await load(dirA), B: await load(dirB) };

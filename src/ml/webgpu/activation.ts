@@ -18,8 +18,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 export function leakyReluGradWebgpu(dy: tf.Tensor, x: tf.Tensor, alpha: number): tf.Tensor {
   const [dx] = runKernel({
-    name: 'PipeLeakyReluGrad', wgsl: WGSL, inputs: [dy, x], outputShapes: [x.shape],
-    uniforms: [{ type: 'uint32', value: x.size }, { type: 'float32', value: alpha }], workgroups: strideGrid(x.size, 64),
+    name: 'PipeLeakyReluGrad',
+    wgsl: WGSL,
+    inputs: [dy, x],
+    outputShapes: [x.shape],
+    uniforms: [
+      { type: 'uint32', value: x.size },
+      { type: 'float32', value: alpha },
+    ],
+    workgroups: strideGrid(x.size, 64),
   });
   return dx!;
 }

@@ -29,7 +29,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
 }`;
 
-export interface AdamArgs { lr: number; beta1: number; beta2: number; eps: number; step: number }
+export interface AdamArgs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  step: number;
+}
 
 /** New [p, m, v] after one Adam step; the caller assigns them to its variables. */
 export function adamStepWebgpu(p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, h: AdamArgs): tf.Tensor[] {

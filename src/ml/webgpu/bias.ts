@@ -28,8 +28,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 export function channelSumWebgpu(dy: tf.Tensor): tf.Tensor {
   const c = dy.shape[dy.rank - 1]!;
   const [db] = runKernel({
-    name: 'PipeChannelSum', wgsl: WGSL, inputs: [dy], outputShapes: [[c]],
-    uniforms: [{ type: 'uint32', value: c }, { type: 'uint32', value: dy.size / c }], workgroups: [c],
+    name: 'PipeChannelSum',
+    wgsl: WGSL,
+    inputs: [dy],
+    outputShapes: [[c]],
+    uniforms: [
+      { type: 'uint32', value: c },
+      { type: 'uint32', value: dy.size / c },
+    ],
+    workgroups: [c],
   });
   return db!;
 }

@@ -122,11 +122,36 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 function uniforms(g: ConvGeometry, M: number, N: number, K: number, kChunk: number): Uniform[] {
   const u32 = (value: number): Uniform => ({ type: 'uint32', value });
   const i32 = (value: number): Uniform => ({ type: 'int32', value });
-  return [u32(M), u32(N), u32(K), u32(kChunk), i32(g.batch), i32(g.inH), i32(g.inW), i32(g.inC), i32(g.outH), i32(g.outW),
-    i32(g.outC), i32(g.kw), i32(g.stride), i32(g.dilation), i32(g.padTop), i32(g.padLeft)];
+  return [
+    u32(M),
+    u32(N),
+    u32(K),
+    u32(kChunk),
+    i32(g.batch),
+    i32(g.inH),
+    i32(g.inW),
+    i32(g.inC),
+    i32(g.outH),
+    i32(g.outW),
+    i32(g.outC),
+    i32(g.kw),
+    i32(g.stride),
+    i32(g.dilation),
+    i32(g.padTop),
+    i32(g.padLeft),
+  ];
 }
 
-function gemm(product: Product, left: tf.Tensor, right: tf.Tensor, g: ConvGeometry, M: number, N: number, K: number, splits: number): tf.Tensor {
+function gemm(
+  product: Product,
+  left: tf.Tensor,
+  right: tf.Tensor,
+  g: ConvGeometry,
+  M: number,
+  N: number,
+  K: number,
+  splits: number,
+): tf.Tensor {
   const kChunk = Math.ceil(K / splits / TK) * TK;
   const z = Math.ceil(K / kChunk);
   const [out] = runKernel({
@@ -139,8 +164,15 @@ function gemm(product: Product, left: tf.Tensor, right: tf.Tensor, g: ConvGeomet
   });
   if (z === 1) return out!;
   const [sum] = runKernel({
-    name: 'PipeSumSplits', wgsl: SUM_SPLITS, inputs: [out!], outputShapes: [[M, N]],
-    uniforms: [{ type: 'uint32', value: M * N }, { type: 'uint32', value: z }], workgroups: strideGrid(M * N, 64),
+    name: 'PipeSumSplits',
+    wgsl: SUM_SPLITS,
+    inputs: [out!],
+    outputShapes: [[M, N]],
+    uniforms: [
+      { type: 'uint32', value: M * N },
+      { type: 'uint32', value: z },
+    ],
+    workgroups: strideGrid(M * N, 64),
   });
   out!.dispose();
   return sum!;

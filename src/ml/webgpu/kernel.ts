@@ -5,7 +5,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { noteDispatch } from './dispatches.js';
 
-interface TensorData { resource: unknown; dtype: string }
+interface TensorData {
+  resource: unknown;
+  dtype: string;
+}
 interface ComputePass {
   setPipeline(p: unknown): void;
   setBindGroup(i: number, g: unknown): void;
@@ -13,7 +16,9 @@ interface ComputePass {
 }
 interface GpuDevice {
   createShaderModule(d: { code: string }): unknown;
-  createComputePipeline(d: { layout: 'auto'; compute: { module: unknown; entryPoint: string } }): { getBindGroupLayout(i: number): unknown };
+  createComputePipeline(d: { layout: 'auto'; compute: { module: unknown; entryPoint: string } }): {
+    getBindGroupLayout(i: number): unknown;
+  };
   createBindGroup(d: { layout: unknown; entries: { binding: number; resource: unknown }[] }): unknown;
 }
 interface WebGpuBackend {
@@ -65,7 +70,10 @@ function pipelineFor(b: WebGpuBackend, name: string, wgsl: string) {
   const key = `${name}\n${wgsl}`;
   let p = cache.get(key);
   if (!p) {
-    p = b.device.createComputePipeline({ layout: 'auto', compute: { module: b.device.createShaderModule({ code: wgsl }), entryPoint: 'main' } });
+    p = b.device.createComputePipeline({
+      layout: 'auto',
+      compute: { module: b.device.createShaderModule({ code: wgsl }), entryPoint: 'main' },
+    });
     cache.set(key, p);
   }
   return p;
@@ -85,8 +93,14 @@ export function runKernel(call: KernelCall): tf.Tensor[] {
   for (const o of outputs) b.uploadToGPU(o.dataId);
   const buffers = [...outputs.map((o) => o.dataId), ...call.inputs.map((t) => t.dataId)];
   const pipeline = pipelineFor(b, call.name, call.wgsl);
-  const entries: { binding: number; resource: unknown }[] = buffers.map((id, i) => ({ binding: i, resource: { buffer: b.tensorMap.get(id).resource } }));
-  entries.push({ binding: buffers.length, resource: b.makeUniforms(call.uniforms.map((u) => ({ type: u.type, data: [u.value] }))) });
+  const entries: { binding: number; resource: unknown }[] = buffers.map((id, i) => ({
+    binding: i,
+    resource: { buffer: b.tensorMap.get(id).resource },
+  }));
+  entries.push({
+    binding: buffers.length,
+    resource: b.makeUniforms(call.uniforms.map((u) => ({ type: u.type, data: [u.value] }))),
+  });
   const group = b.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
   // The backend frees a buffer used by recorded-but-unsubmitted commands only after the next submit.
   for (const id of buffers) b.commandQueueOwnedIds.add(id);

@@ -37,10 +37,19 @@ async function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Arr[]
  * Directional central difference of L = sum(f * w) along a random direction, against <grad, direction>, relative
  * to the sum of |grad * direction| (the float32 sum of the loss is done in float64 here).
  */
-async function finiteDifferenceError(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Arr[], which: number, grad: Float32Array, step: number, seed = 4246) {
+async function finiteDifferenceError(
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: Arr[],
+  which: number,
+  grad: Float32Array,
+  step: number,
+  seed = 4246,
+) {
   const v = randomArr(inputs[which]!.shape, 977 + which);
   const loss = async (t: number) => {
-    const xs = inputs.map((a, i) => (i === which ? tensor({ data: a.data.map((x, k) => x + t * v.data[k]!), shape: a.shape }) : tensor(a)));
+    const xs = inputs.map((a, i) =>
+      i === which ? tensor({ data: a.data.map((x, k) => x + t * v.data[k]!), shape: a.shape }) : tensor(a),
+    );
     const y = f(...xs);
     const yv = await data(y);
     const w = randomArr(y.shape, seed).data;
@@ -80,7 +89,8 @@ function expectAgree(r: Awaited<ReturnType<typeof compare>>, tol: number, fdTol:
 
 describe.skipIf(skipped !== null)(title, () => {
   it('batch norm (affine, batch 2, odd sizes): value and gradients match cpu and finite differences', async () => {
-    const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => batchNorm(x as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D);
+    const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      batchNorm(x as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D);
     const r = await compare(f, [randomArr([2, 5, 3, 3], 71), randomArr([3], 72), randomArr([3], 73)], 1e-3);
     expectAgree(r, 1e-4, 2e-3);
     // 2 dispatches forward (run twice: for the value and under the gradient), 2 backward.
@@ -91,8 +101,13 @@ describe.skipIf(skipped !== null)(title, () => {
   it('instance norm (plain and affine, batch 2): value and gradients match cpu and finite differences', async () => {
     const plain = await compare((x: tf.Tensor) => instanceNorm(x as tf.Tensor4D), [randomArr([2, 7, 5, 4], 74)], 1e-3);
     expectAgree(plain, 1e-4, 2e-3);
-    const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => instanceNorm(x as tf.Tensor4D, 1e-5, g as tf.Tensor1D, b as tf.Tensor1D);
-    expectAgree(await compare(f, [randomArr([2, 3, 3, 2], 75), randomArr([2], 76), randomArr([2], 77)], 1e-3), 1e-4, 2e-3);
+    const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      instanceNorm(x as tf.Tensor4D, 1e-5, g as tf.Tensor1D, b as tf.Tensor1D);
+    expectAgree(
+      await compare(f, [randomArr([2, 3, 3, 2], 75), randomArr([2], 76), randomArr([2], 77)], 1e-3),
+      1e-4,
+      2e-3,
+    );
   });
 
   const convCases: [string, number[], number[], number, number | 'same', number][] = [
@@ -100,14 +115,23 @@ describe.skipIf(skipped !== null)(title, () => {
     ['3x3 stride 1 same, odd sizes, batch 2', [2, 7, 5, 3], [3, 3, 3, 5], 1, 'same', 1],
     ['4x4 stride 2 pad 1 (pix2pix down), odd input, batch 2', [2, 9, 9, 3], [4, 4, 3, 6], 2, 1, 1],
     ['3x3 dilation 2 pad 2', [1, 8, 7, 2], [3, 3, 2, 3], 1, 2, 2],
-    ['7x7 stride 1 pad 0 (ResNet stem after reflection pad), 37 outputs > one 32-wide tile', [1, 9, 9, 3], [7, 7, 3, 37], 1, 0, 1],
+    [
+      '7x7 stride 1 pad 0 (ResNet stem after reflection pad), 37 outputs > one 32-wide tile',
+      [1, 9, 9, 3],
+      [7, 7, 3, 37],
+      1,
+      0,
+      1,
+    ],
   ];
   for (const [name, xs, ws, stride, pad, dil] of convCases) {
     it(`conv2d ${name}: value and both gradients match cpu and finite differences`, async () => {
       const f = (x: tf.Tensor, w: tf.Tensor) => conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad, dil);
       const r = await compare(f, [randomArr(xs, 81), randomArr(ws, 82)]);
       expectAgree(r, 1e-4, 1e-3);
-      const own = Object.entries(r.dispatches.byProgram).filter(([k]) => k.startsWith('PipeConv')).map(([k, n]) => `${k}:${n}`);
+      const own = Object.entries(r.dispatches.byProgram)
+        .filter(([k]) => k.startsWith('PipeConv'))
+        .map(([k, n]) => `${k}:${n}`);
       expect(own.sort()).toEqual(['PipeConv_filter:1', 'PipeConv_forward:2', 'PipeConv_input:1']);
     });
   }
@@ -118,12 +142,15 @@ describe.skipIf(skipped !== null)(title, () => {
   });
 
   it('reflection pad (uneven sides, batch 2): value and gradient match cpu and finite differences, 1 dispatch each way', async () => {
-    const r = await compare((x: tf.Tensor) => reflectionPad(x as tf.Tensor4D, [3, 1, 2, 3]), [randomArr([2, 5, 4, 3], 87)]);
+    const r = await compare(
+      (x: tf.Tensor) => reflectionPad(x as tf.Tensor4D, [3, 1, 2, 3]),
+      [randomArr([2, 5, 4, 3], 87)],
+    );
     expectAgree(r, 1e-5, 1e-3);
     expect(r.dispatches.byProgram).toMatchObject({ PipeReflectPad: 2, PipeReflectPadGrad: 1 });
   });
 
-  it('PIPE_WEBGPU_KERNELS=stock runs tfjs\'s own kernels with the same result', async () => {
+  it("PIPE_WEBGPU_KERNELS=stock runs tfjs's own kernels with the same result", async () => {
     const f = (x: tf.Tensor, w: tf.Tensor) => conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 1);
     const inputs = [randomArr([1, 6, 6, 2], 88), randomArr([4, 4, 2, 3], 89)];
     await initBackend('webgpu');
@@ -164,7 +191,10 @@ describe.skipIf(skipped !== null)(title, () => {
   });
 
   it('bias add (batch 2, 70 channels > one workgroup row): gradients match cpu and finite differences, 1 dispatch', async () => {
-    const r = await compare((y: tf.Tensor, b: tf.Tensor) => biasAdd(y, b), [randomArr([2, 5, 3, 70], 92), randomArr([70], 93)]);
+    const r = await compare(
+      (y: tf.Tensor, b: tf.Tensor) => biasAdd(y, b),
+      [randomArr([2, 5, 3, 70], 92), randomArr([70], 93)],
+    );
     expectAgree(r, 1e-5, 1e-3);
     expect(r.dispatches.byProgram.PipeChannelSum).toBe(1);
   });

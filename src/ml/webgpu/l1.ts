@@ -50,11 +50,25 @@ export function l1LossWebgpu(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
   const uniforms = [{ type: 'uint32' as const, value: n }];
   const op = tf.customGrad((aIn, bIn, save) => {
     (save as tf.GradSaveFunc)([aIn as tf.Tensor, bIn as tf.Tensor]);
-    const [loss] = runKernel({ name: 'PipeL1', wgsl: FORWARD, inputs: [aIn as tf.Tensor, bIn as tf.Tensor], outputShapes: [[]], uniforms, workgroups: [1] });
+    const [loss] = runKernel({
+      name: 'PipeL1',
+      wgsl: FORWARD,
+      inputs: [aIn as tf.Tensor, bIn as tf.Tensor],
+      outputShapes: [[]],
+      uniforms,
+      workgroups: [1],
+    });
     return {
       value: loss as tf.Scalar,
       gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
-        const [da, db] = runKernel({ name: 'PipeL1Grad', wgsl: BACKWARD, inputs: [dy, saved[0]!, saved[1]!], outputShapes: [a.shape, b.shape], uniforms, workgroups: strideGrid(n, 64) });
+        const [da, db] = runKernel({
+          name: 'PipeL1Grad',
+          wgsl: BACKWARD,
+          inputs: [dy, saved[0]!, saved[1]!],
+          outputShapes: [a.shape, b.shape],
+          uniforms,
+          workgroups: strideGrid(n, 64),
+        });
         return [da!, db!];
       },
     };

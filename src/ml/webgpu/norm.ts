@@ -114,7 +114,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
 }`;
 
-interface Layout { groups: number; uniforms: Uniform[] }
+interface Layout {
+  groups: number;
+  uniforms: Uniform[];
+}
 
 function layout(shape: number[], perImage: boolean, eps: number): Layout {
   const [n, h, w, c] = shape as [number, number, number, number];
@@ -125,7 +128,13 @@ function layout(shape: number[], perImage: boolean, eps: number): Layout {
   const u = (type: Uniform['type'], value: number): Uniform => ({ type, value });
   return {
     groups,
-    uniforms: [u('uint32', c), u('uint32', count), u('uint32', perImage ? h * w * c : size), u('uint32', size), u('float32', eps)],
+    uniforms: [
+      u('uint32', c),
+      u('uint32', count),
+      u('uint32', perImage ? h * w * c : size),
+      u('uint32', size),
+      u('float32', eps),
+    ],
   };
 }
 
@@ -133,27 +142,63 @@ function layout(shape: number[], perImage: boolean, eps: number): Layout {
  * Normalised x (times gamma plus beta when given) with its closed-form gradient, as normalize.ts computes it on other
  * backends. `perImage`: instance norm (statistics per image and channel), else batch norm.
  */
-export function normalizeWebgpu(x: tf.Tensor4D, perImage: boolean, gamma: tf.Tensor1D | undefined, beta: tf.Tensor1D | undefined, eps: number): tf.Tensor4D {
+// eslint-disable-next-line max-lines-per-function -- forward and its custom gradient share the saved statistics
+export function normalizeWebgpu(
+  x: tf.Tensor4D,
+  perImage: boolean,
+  gamma: tf.Tensor1D | undefined,
+  beta: tf.Tensor1D | undefined,
+  eps: number,
+): tf.Tensor4D {
   const L = layout(x.shape, perImage, eps);
   const affine = gamma !== undefined && beta !== undefined;
   const c = x.shape[3];
   const grid = strideGrid(x.size, WG);
   const forward = (xt: tf.Tensor4D, g: tf.Tensor | undefined, b: tf.Tensor | undefined, save: tf.GradSaveFunc) => {
-    const [stats] = runKernel({ name: 'PipeNormStats', wgsl: STATS, inputs: [xt], outputShapes: [[2 * L.groups]], uniforms: L.uniforms, workgroups: [L.groups] });
-    const [y] = runKernel({ name: 'PipeNormApply', wgsl: apply(affine), inputs: affine ? [xt, stats!, g!, b!] : [xt, stats!], outputShapes: [xt.shape], uniforms: L.uniforms, workgroups: grid });
+    const [stats] = runKernel({
+      name: 'PipeNormStats',
+      wgsl: STATS,
+      inputs: [xt],
+      outputShapes: [[2 * L.groups]],
+      uniforms: L.uniforms,
+      workgroups: [L.groups],
+    });
+    const [y] = runKernel({
+      name: 'PipeNormApply',
+      wgsl: apply(affine),
+      inputs: affine ? [xt, stats!, g!, b!] : [xt, stats!],
+      outputShapes: [xt.shape],
+      uniforms: L.uniforms,
+      workgroups: grid,
+    });
     save([xt, stats!]);
     return y as tf.Tensor4D;
   };
   const backward = (dy: tf.Tensor4D, saved: tf.Tensor[], g: tf.Tensor | undefined): tf.Tensor[] => {
     const [xs, stats] = saved as [tf.Tensor4D, tf.Tensor];
-    const [sdy, sdyx] = runKernel({ name: 'PipeNormGradSums', wgsl: GRAD_SUMS, inputs: [dy, xs, stats], outputShapes: [[L.groups], [L.groups]], uniforms: L.uniforms, workgroups: [L.groups] });
-    const [dx] = runKernel({ name: 'PipeNormInputGrad', wgsl: inputGrad(affine), inputs: affine ? [dy, xs, stats, sdy!, sdyx!, g!] : [dy, xs, stats, sdy!, sdyx!], outputShapes: [xs.shape], uniforms: L.uniforms, workgroups: grid });
+    const [sdy, sdyx] = runKernel({
+      name: 'PipeNormGradSums',
+      wgsl: GRAD_SUMS,
+      inputs: [dy, xs, stats],
+      outputShapes: [[L.groups], [L.groups]],
+      uniforms: L.uniforms,
+      workgroups: [L.groups],
+    });
+    const [dx] = runKernel({
+      name: 'PipeNormInputGrad',
+      wgsl: inputGrad(affine),
+      inputs: affine ? [dy, xs, stats, sdy!, sdyx!, g!] : [dy, xs, stats, sdy!, sdyx!],
+      outputShapes: [xs.shape],
+      uniforms: L.uniforms,
+      workgroups: grid,
+    });
     if (!affine) {
       tf.dispose([sdy!, sdyx!]);
       return [dx!];
     }
     // Per channel: sum over images (instance norm with batch > 1); a reshape only otherwise.
-    const perChannel = (t: tf.Tensor) => (L.groups === c ? tf.reshape(t, [c]) : tf.sum(tf.reshape(t, [L.groups / c, c]), 0));
+    const perChannel = (t: tf.Tensor) =>
+      L.groups === c ? tf.reshape(t, [c]) : tf.sum(tf.reshape(t, [L.groups / c, c]), 0);
     return [dx!, perChannel(sdyx!), perChannel(sdy!)];
   };
   if (affine) {

@@ -54,23 +54,46 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 function uniforms(size: number, shape: number[], top: number, left: number, hp: number, wp: number): Uniform[] {
   const [, h, w, c] = shape as [number, number, number, number];
-  return [{ type: 'uint32', value: size }, ...[h, w, c, top, left, hp, wp].map((value): Uniform => ({ type: 'int32', value }))];
+  return [
+    { type: 'uint32', value: size },
+    ...[h, w, c, top, left, hp, wp].map((value): Uniform => ({ type: 'int32', value })),
+  ];
 }
 
 /** Reflection-padded x with its gradient; pads already validated by ops/reflection_pad.ts. */
-export function reflectionPadWebgpu(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
+export function reflectionPadWebgpu(
+  x: tf.Tensor4D,
+  top: number,
+  bottom: number,
+  left: number,
+  right: number,
+): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const hp = h + top + bottom;
   const wp = w + left + right;
   const padded = [n, hp, wp, c];
   const op = tf.customGrad((xIn) => {
     const size = n * hp * wp * c;
-    const [y] = runKernel({ name: 'PipeReflectPad', wgsl: FORWARD, inputs: [xIn as tf.Tensor], outputShapes: [padded], uniforms: uniforms(size, x.shape, top, left, hp, wp), workgroups: strideGrid(size, 64) });
+    const [y] = runKernel({
+      name: 'PipeReflectPad',
+      wgsl: FORWARD,
+      inputs: [xIn as tf.Tensor],
+      outputShapes: [padded],
+      uniforms: uniforms(size, x.shape, top, left, hp, wp),
+      workgroups: strideGrid(size, 64),
+    });
     return {
       value: y as tf.Tensor4D,
       gradFunc: (dy: tf.Tensor4D) => {
         const n2 = x.size;
-        const [dx] = runKernel({ name: 'PipeReflectPadGrad', wgsl: BACKWARD, inputs: [dy], outputShapes: [x.shape], uniforms: uniforms(n2, x.shape, top, left, hp, wp), workgroups: strideGrid(n2, 64) });
+        const [dx] = runKernel({
+          name: 'PipeReflectPadGrad',
+          wgsl: BACKWARD,
+          inputs: [dy],
+          outputShapes: [x.shape],
+          uniforms: uniforms(n2, x.shape, top, left, hp, wp),
+          workgroups: strideGrid(n2, 64),
+        });
         return dx as tf.Tensor4D;
       },
     };

@@ -33,7 +33,10 @@ export function webgpuRequired(): boolean {
 /** The body of the "why skipped" test: names the reason, and fails where webgpu is required. */
 export function expectSkipAllowed(skipped: string | null): void {
   expect(skipped).toMatch(/\S/);
-  expect(webgpuRequired() ? skipped : null, 'webgpu must run in CI: .ci/run installs Mesa/EGL (libegl1 libegl-mesa0 libgl1-mesa-dri)').toBeNull();
+  expect(
+    webgpuRequired() ? skipped : null,
+    'webgpu must run in CI: .ci/run installs Mesa/EGL (libegl1 libegl-mesa0 libgl1-mesa-dri)',
+  ).toBeNull();
 }
 
 /** Runs `f` on cpu and on webgpu, returning both results (cpu active afterwards). */

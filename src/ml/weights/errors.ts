@@ -9,5 +9,8 @@ export class WeightsError extends StageUserError {
 }
 
 export function badFile(file: string, why: string): WeightsError {
-  return new WeightsError('PIPE_WEIGHTS_UNREADABLE', `Cannot read weights file ${file}: ${why}. Replace it with the official file.`);
+  return new WeightsError(
+    'PIPE_WEIGHTS_UNREADABLE',
+    `Cannot read weights file ${file}: ${why}. Replace it with the official file.`,
+  );
 }

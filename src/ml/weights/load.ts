@@ -17,14 +17,30 @@ export interface LoadedWeights extends LocatedWeights {
 }
 
 /** Reads a weights file by format; `only` limits what is decoded. */
-export async function readWeightsFile(file: string, format: WeightFormat, opts: ReadOptions = {}): Promise<{ weights: WeightMap; missingShards: string[] }> {
-  if (!(await fs.stat(file).then((s) => s.isFile(), () => false)))
-    throw new WeightsError('PIPE_WEIGHTS_MISSING', `Weights file ${file} does not exist (or is not a file). Check the path.`);
+export async function readWeightsFile(
+  file: string,
+  format: WeightFormat,
+  opts: ReadOptions = {},
+): Promise<{ weights: WeightMap; missingShards: string[] }> {
+  if (
+    !(await fs.stat(file).then(
+      (s) => s.isFile(),
+      () => false,
+    ))
+  )
+    throw new WeightsError(
+      'PIPE_WEIGHTS_MISSING',
+      `Weights file ${file} does not exist (or is not a file). Check the path.`,
+    );
   switch (format) {
-    case 'safetensors': return { weights: await readSafetensors(file, opts), missingShards: [] };
-    case 'torch': return { weights: await readTorch(file, opts), missingShards: [] };
-    case 'hdf5': return { weights: await readHdf5(file, opts), missingShards: [] };
-    case 'tfjs': return readTfjsManifest(file, opts);
+    case 'safetensors':
+      return { weights: await readSafetensors(file, opts), missingShards: [] };
+    case 'torch':
+      return { weights: await readTorch(file, opts), missingShards: [] };
+    case 'hdf5':
+      return { weights: await readHdf5(file, opts), missingShards: [] };
+    case 'tfjs':
+      return readTfjsManifest(file, opts);
   }
 }
 

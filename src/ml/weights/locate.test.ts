@@ -34,11 +34,19 @@ describe('registry', () => {
 describe('locateWeights', () => {
   it('finds each set the shared mirror holds, verified against the official or pinned digest', async () => {
     const heads = await locateWeights('lpips-v0.1-squeeze', { weightsDir: SHARED_WEIGHTS_DIR });
-    expect(heads).toMatchObject({ source: 'mirror', format: 'torch', sha256: WEIGHT_SETS['lpips-v0.1-squeeze'].official.sha256 });
+    expect(heads).toMatchObject({
+      source: 'mirror',
+      format: 'torch',
+      sha256: WEIGHT_SETS['lpips-v0.1-squeeze'].official.sha256,
+    });
     const sq = await locateWeights('squeezenet1_1-torchvision', { weightsDir: SHARED_WEIGHTS_DIR });
     expect(sq).toMatchObject({ source: 'mirror', format: 'safetensors' });
     const keras = await locateWeights('vgg19-keras', { weightsDir: SHARED_WEIGHTS_DIR });
-    expect(keras).toMatchObject({ source: 'mirror', format: 'tfjs', file: path.join(SHARED_WEIGHTS_DIR, 'vgg19-keras/model.json') });
+    expect(keras).toMatchObject({
+      source: 'mirror',
+      format: 'tfjs',
+      file: path.join(SHARED_WEIGHTS_DIR, 'vgg19-keras/model.json'),
+    });
   });
 
   it('honours PIPE_WEIGHTS_DIR when no folder is passed', async () => {
@@ -66,14 +74,22 @@ describe('locateWeights', () => {
     const cache = path.join(tmp, 'cache');
     await fs.mkdir(cache, { recursive: true });
     await fs.copyFile(path.join(SHARED_WEIGHTS_DIR, 'lpips/v0.1/alex.pth'), path.join(cache, 'lpips-v0.1-alex.pth'));
-    const got = await locateWeights('lpips-v0.1-alex', { weightsDir: path.join(tmp, 'empty'), downloadDir: cache, offline: true });
+    const got = await locateWeights('lpips-v0.1-alex', {
+      weightsDir: path.join(tmp, 'empty'),
+      downloadDir: cache,
+      offline: true,
+    });
     expect(got).toMatchObject({ source: 'cache', file: path.join(cache, 'lpips-v0.1-alex.pth') });
   });
 
   it('offline and missing: one message naming every place looked and how to provide the file', async () => {
     const mirror = path.join(tmp, 'empty');
     const cache = path.join(tmp, 'cache2');
-    const err = await locateWeights('vgg16-torchvision', { weightsDir: mirror, downloadDir: cache, offline: true }).catch((e: Error) => e);
+    const err = await locateWeights('vgg16-torchvision', {
+      weightsDir: mirror,
+      downloadDir: cache,
+      offline: true,
+    }).catch((e: Error) => e);
     expect(err).toMatchObject({ code: 'PIPE_WEIGHTS_MISSING' });
     const msg = (err as Error).message;
     expect(msg).toContain(path.join(mirror, 'vgg16-397923af.pth'));
@@ -89,7 +105,12 @@ describe('locateWeights', () => {
     let requests = 0;
     const server = http.createServer((req, res) => {
       requests++;
-      const body = req.url === '/lpips-v0.1-squeeze.pth' ? good : req.url === '/lpips-v0.1-vgg.pth' ? Buffer.from('tampered') : undefined;
+      const body =
+        req.url === '/lpips-v0.1-squeeze.pth'
+          ? good
+          : req.url === '/lpips-v0.1-vgg.pth'
+            ? Buffer.from('tampered')
+            : undefined;
       res.writeHead(body ? 200 : 404, body ? { 'content-length': body.length } : {});
       res.end(body ?? 'not found');
     });
@@ -98,17 +119,30 @@ describe('locateWeights', () => {
     try {
       const cache = path.join(tmp, 'dl-cache');
       const progress: number[] = [];
-      const first = await locateWeights('lpips-v0.1-squeeze', { weightsDir: path.join(tmp, 'empty'), downloadDir: cache, httpMirror, onProgress: (b) => progress.push(b) });
-      expect(first).toMatchObject({ source: 'download', file: path.join(cache, 'lpips-v0.1-squeeze.pth'), sha256: WEIGHT_SETS['lpips-v0.1-squeeze'].official.sha256 });
+      const first = await locateWeights('lpips-v0.1-squeeze', {
+        weightsDir: path.join(tmp, 'empty'),
+        downloadDir: cache,
+        httpMirror,
+        onProgress: (b) => progress.push(b),
+      });
+      expect(first).toMatchObject({
+        source: 'download',
+        file: path.join(cache, 'lpips-v0.1-squeeze.pth'),
+        sha256: WEIGHT_SETS['lpips-v0.1-squeeze'].official.sha256,
+      });
       expect(progress.at(-1)).toBe(good.length);
       const second = await locateWeights('lpips-v0.1-squeeze', { downloadDir: cache, httpMirror, offline: true });
       expect(second.source).toBe('cache');
       expect(requests).toBe(1);
-      await expect(locateWeights('lpips-v0.1-vgg', { downloadDir: cache, httpMirror })).rejects.toMatchObject({ code: 'PIPE_DIGEST_MISMATCH' });
+      await expect(locateWeights('lpips-v0.1-vgg', { downloadDir: cache, httpMirror })).rejects.toMatchObject({
+        code: 'PIPE_DIGEST_MISMATCH',
+      });
       expect(await fs.readdir(cache)).toEqual(['lpips-v0.1-squeeze.pth']);
       await expect(locateWeights('lpips-v0.1-alex', { downloadDir: cache, httpMirror })).rejects.toMatchObject({
         code: 'PIPE_WEIGHTS_MISSING',
-        message: expect.stringMatching(/downloading http:\/\/127\.0\.0\.1:\d+\/lpips-v0\.1-alex\.pth failed \(HTTP 404/),
+        message: expect.stringMatching(
+          /downloading http:\/\/127\.0\.0\.1:\d+\/lpips-v0\.1-alex\.pth failed \(HTTP 404/,
+        ),
       });
     } finally {
       await new Promise((resolve) => server.close(resolve));
@@ -116,7 +150,10 @@ describe('locateWeights', () => {
   });
 
   it('loadWeightSet reads only the tensors asked for', async () => {
-    const w = await loadWeightSet('squeezenet1_1-torchvision', { weightsDir: SHARED_WEIGHTS_DIR, only: (n) => n.startsWith('features.0.') });
+    const w = await loadWeightSet('squeezenet1_1-torchvision', {
+      weightsDir: SHARED_WEIGHTS_DIR,
+      only: (n) => n.startsWith('features.0.'),
+    });
     expect([...w.weights.keys()].sort()).toEqual(['features.0.bias', 'features.0.weight']);
   });
 });

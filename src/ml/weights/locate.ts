@@ -80,14 +80,16 @@ function terminalProgress(name: string): DownloadProgress | undefined {
     last = now;
     const mb = (n: number) => (n / 1e6).toFixed(1);
     const pct = total ? ` ${((100 * bytes) / total).toFixed(0)}%` : '';
-    process.stderr.write(`\rdownloading ${name}: ${mb(bytes)}${total ? `/${mb(total)}` : ''} MB${pct}${done ? '\n' : ''}`);
+    process.stderr.write(
+      `\rdownloading ${name}: ${mb(bytes)}${total ? `/${mb(total)}` : ''} MB${pct}${done ? '\n' : ''}`,
+    );
   };
 }
 
 /** Files a tfjs manifest needs, relative to its folder (model.json itself included). */
 async function tfjsFiles(modelJson: string): Promise<string[]> {
   const json = JSON.parse(await fs.readFile(modelJson, 'utf8'));
-  const groups = (Array.isArray(json) ? json : json.weightsManifest ?? []) as { paths: string[] }[];
+  const groups = (Array.isArray(json) ? json : (json.weightsManifest ?? [])) as { paths: string[] }[];
   return [path.basename(modelJson), ...groups.flatMap((g) => g.paths)];
 }
 
@@ -106,7 +108,8 @@ export async function locateWeights(id: WeightSetId, opts: LocateOptions = {}): 
       if (!(await isFile(file))) continue;
       const actual = await sha256File(file);
       const isOfficial = form.official === true;
-      const expected = form.sha256 ?? (isOfficial ? set.official.sha256 : undefined) ?? sums.get(path.normalize(form.path));
+      const expected =
+        form.sha256 ?? (isOfficial ? set.official.sha256 : undefined) ?? sums.get(path.normalize(form.path));
       if (expected && actual !== expected) throw mismatch(what, file, 'sha256', expected, actual);
       if (isOfficial && set.official.md5) {
         const md5 = await md5File(file);

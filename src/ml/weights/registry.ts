@@ -50,9 +50,17 @@ export type WeightSetId =
 
 const TV = 'https://download.pytorch.org/models/';
 const KERAS = 'https://storage.googleapis.com/tensorflow/keras-applications/';
-const LPIPS = 'https://raw.githubusercontent.com/richzhang/PerceptualSimilarity/082bb24f84c091ea94de2867d34c4544f68e0963/lpips/weights/v0.1/';
+const LPIPS =
+  'https://raw.githubusercontent.com/richzhang/PerceptualSimilarity/082bb24f84c091ea94de2867d34c4544f68e0963/lpips/weights/v0.1/';
 
-function torchvision(id: WeightSetId, name: string, fileName: string, sha256: string, bytes: number | undefined, title: string): WeightSet {
+function torchvision(
+  id: WeightSetId,
+  name: string,
+  fileName: string,
+  sha256: string,
+  bytes: number | undefined,
+  title: string,
+): WeightSet {
   return {
     id,
     title,
@@ -123,29 +131,74 @@ function inceptionFid(): WeightSet {
 }
 
 export const WEIGHT_SETS: Record<WeightSetId, WeightSet> = {
-  'vgg16-torchvision': torchvision('vgg16-torchvision', 'vgg16', 'vgg16-397923af.pth',
-    '397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0', 553433881, 'torchvision VGG16 (IMAGENET1K_V1)'),
-  'vgg19-torchvision': torchvision('vgg19-torchvision', 'vgg19', 'vgg19-dcbb9e9d.pth',
-    'dcbb9e9dad569fff7a846263a77324fc34978fea2bfb039c012d710e1776ae44', undefined, 'torchvision VGG19 (IMAGENET1K_V1)'),
+  'vgg16-torchvision': torchvision(
+    'vgg16-torchvision',
+    'vgg16',
+    'vgg16-397923af.pth',
+    '397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0',
+    553433881,
+    'torchvision VGG16 (IMAGENET1K_V1)',
+  ),
+  'vgg19-torchvision': torchvision(
+    'vgg19-torchvision',
+    'vgg19',
+    'vgg19-dcbb9e9d.pth',
+    'dcbb9e9dad569fff7a846263a77324fc34978fea2bfb039c012d710e1776ae44',
+    undefined,
+    'torchvision VGG19 (IMAGENET1K_V1)',
+  ),
   'squeezenet1_1-torchvision': (() => {
-    const s = torchvision('squeezenet1_1-torchvision', 'squeezenet1_1', 'squeezenet1_1-b8a52dc0.pth',
-      'b8a52dc049b60e4b6ab68ad0df457362afab8b6304b2febdc1650a5dab4d7e7b', 4958839, 'torchvision SqueezeNet 1.1 (IMAGENET1K_V1)');
+    const s = torchvision(
+      'squeezenet1_1-torchvision',
+      'squeezenet1_1',
+      'squeezenet1_1-b8a52dc0.pth',
+      'b8a52dc049b60e4b6ab68ad0df457362afab8b6304b2febdc1650a5dab4d7e7b',
+      4958839,
+      'torchvision SqueezeNet 1.1 (IMAGENET1K_V1)',
+    );
     // The shared mirror's conversion (features.* only); its bytes are pinned by the mirror's SHA256SUMS.
-    s.mirror.unshift({ path: 'squeezenet1_1/squeezenet1_1.safetensors', format: 'safetensors',
-      sha256: 'e62a5e142584ee5739a90d2f3c92a001d315410a105b194ddfeefa5656e95fa6' });
+    s.mirror.unshift({
+      path: 'squeezenet1_1/squeezenet1_1.safetensors',
+      format: 'safetensors',
+      sha256: 'e62a5e142584ee5739a90d2f3c92a001d315410a105b194ddfeefa5656e95fa6',
+    });
     return s;
   })(),
-  'alexnet-torchvision': torchvision('alexnet-torchvision', 'alexnet', 'alexnet-owt-7be5be79.pth',
-    '7be5be791159472b1fbf3c69796f7cb30dca7ad8466c2df70058c37116cdee02', undefined, 'torchvision AlexNet (IMAGENET1K_V1)'),
+  'alexnet-torchvision': torchvision(
+    'alexnet-torchvision',
+    'alexnet',
+    'alexnet-owt-7be5be79.pth',
+    '7be5be791159472b1fbf3c69796f7cb30dca7ad8466c2df70058c37116cdee02',
+    undefined,
+    'torchvision AlexNet (IMAGENET1K_V1)',
+  ),
   // Full digests: the file names carry the first 8 hex digits (torch.hub's check); the rest is as pinned, identically,
   // by several independent projects that downloaded these files (not published by torchvision itself).
-  'resnet50-torchvision': torchvision('resnet50-torchvision', 'resnet50', 'resnet50-0676ba61.pth',
-    '0676ba61b6795bbe1773cffd859882e5e297624d384b6993f7c9e683e722fb8a', 102530333, 'torchvision ResNet-50 (IMAGENET1K_V1)'),
-  'mobilenet_v2-torchvision': torchvision('mobilenet_v2-torchvision', 'mobilenet_v2', 'mobilenet_v2-b0353104.pth',
-    'b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889', undefined, 'torchvision MobileNetV2 (IMAGENET1K_V1)'),
+  'resnet50-torchvision': torchvision(
+    'resnet50-torchvision',
+    'resnet50',
+    'resnet50-0676ba61.pth',
+    '0676ba61b6795bbe1773cffd859882e5e297624d384b6993f7c9e683e722fb8a',
+    102530333,
+    'torchvision ResNet-50 (IMAGENET1K_V1)',
+  ),
+  'mobilenet_v2-torchvision': torchvision(
+    'mobilenet_v2-torchvision',
+    'mobilenet_v2',
+    'mobilenet_v2-b0353104.pth',
+    'b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889',
+    undefined,
+    'torchvision MobileNetV2 (IMAGENET1K_V1)',
+  ),
   // Full digest pinned by one public project only (prefix matches the file name).
-  'convnext_tiny-torchvision': torchvision('convnext_tiny-torchvision', 'convnext_tiny', 'convnext_tiny-983f1562.pth',
-    '983f1562536e84ff750a1576fb08e54de751dbf2e17c0d8a4a13704341fdcd3d', undefined, 'torchvision ConvNeXt-T (IMAGENET1K_V1)'),
+  'convnext_tiny-torchvision': torchvision(
+    'convnext_tiny-torchvision',
+    'convnext_tiny',
+    'convnext_tiny-983f1562.pth',
+    '983f1562536e84ff750a1576fb08e54de751dbf2e17c0d8a4a13704341fdcd3d',
+    undefined,
+    'torchvision ConvNeXt-T (IMAGENET1K_V1)',
+  ),
   'inception-fid': inceptionFid(),
   'vgg16-keras': keras('vgg16-keras', 'vgg16', '6d6bbae143d832006294945121d1f1fc'),
   'vgg19-keras': keras('vgg19-keras', 'vgg19', '253f8cb515780f3b799900260a226db6'),

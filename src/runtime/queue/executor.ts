@@ -113,7 +113,8 @@ async function runJob(c: Coordinator, job: StageJob, hooks: ExecutorHooks): Prom
   if (!job.force && c.opts.store && (await c.opts.store.lookup(job.fingerprint))) {
     return outcome({ worker: 'cache' });
   }
-  if (hooks.signal.aborted) return outcome({ status: 'failed', error: 'cancelled by the coordinator before it was queued' });
+  if (hooks.signal.aborted)
+    return outcome({ status: 'failed', error: 'cancelled by the coordinator before it was queued' });
   c.listeners.set(job.fingerprint, (p) => forwardProgress(job, hooks, p));
   const cancel = cancellation(hooks.signal);
   try {
@@ -194,7 +195,12 @@ async function attach(c: Coordinator, queue: Queue, job: StageJob): Promise<Job>
 }
 
 /** Resolves when the job is found finished behind the events' back; never resolves otherwise. */
-async function watchJob(c: Coordinator, queue: Queue, job: StageJob, stop: AbortSignal): Promise<QueueJobResult | null> {
+async function watchJob(
+  c: Coordinator,
+  queue: Queue,
+  job: StageJob,
+  stop: AbortSignal,
+): Promise<QueueJobResult | null> {
   const every = c.opts.checkIntervalMs ?? 15_000;
   while (!stop.aborted) {
     await sleep(every, stop);
@@ -222,10 +228,14 @@ async function watchJob(c: Coordinator, queue: Queue, job: StageJob, stop: Abort
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 

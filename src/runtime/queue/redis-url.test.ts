@@ -3,7 +3,11 @@ import { parseRedisUrl, redactRedisUrl } from './redis-url.js';
 
 describe('parseRedisUrl', () => {
   it('reads host and port and sets what BullMQ requires', () => {
-    expect(parseRedisUrl('redis://10.0.0.5:6380')).toEqual({ host: '10.0.0.5', port: 6380, maxRetriesPerRequest: null });
+    expect(parseRedisUrl('redis://10.0.0.5:6380')).toEqual({
+      host: '10.0.0.5',
+      port: 6380,
+      maxRetriesPerRequest: null,
+    });
   });
 
   it('defaults the port to 6379', () => {

@@ -4,12 +4,30 @@ import { JsonLinesReporter } from './jsonl.js';
 import { PlainReporter } from './plain.js';
 
 const events: RunEvent[] = [
-  { type: 'runStarted', pipeline: 'p', runDir: 'runs/p/1', stages: [{ id: 'dataset', kind: 'dataset' }, { id: 'train/a', kind: 'train' }] },
+  {
+    type: 'runStarted',
+    pipeline: 'p',
+    runDir: 'runs/p/1',
+    stages: [
+      { id: 'dataset', kind: 'dataset' },
+      { id: 'train/a', kind: 'train' },
+    ],
+  },
   { type: 'stageCached', stageId: 'dataset', fingerprint: 'f1' },
   { type: 'stageStarted', stageId: 'train/a', fingerprint: 'f2' },
-  { type: 'stageProgress', stageId: 'train/a', progress: { epoch: 1, step: 3, totalSteps: 40, losses: { G: 1.23456 }, etaSeconds: 75 } },
+  {
+    type: 'stageProgress',
+    stageId: 'train/a',
+    progress: { epoch: 1, step: 3, totalSteps: 40, losses: { G: 1.23456 }, etaSeconds: 75 },
+  },
   { type: 'stageProgress', stageId: 'train/a', progress: { epoch: 1, step: 4, totalSteps: 40 } },
-  { type: 'stageFailed', stageId: 'train/a', fingerprint: 'f2', error: 'out of memory', logFile: 'runs/p/1/logs/train/a.log' },
+  {
+    type: 'stageFailed',
+    stageId: 'train/a',
+    fingerprint: 'f2',
+    error: 'out of memory',
+    logFile: 'runs/p/1/logs/train/a.log',
+  },
   { type: 'runFinished', status: 'failed', runDir: 'runs/p/1' },
 ];
 
@@ -37,7 +55,14 @@ describe('reporters', () => {
 
   it('composite: fans out, and a throwing reporter does not stop the others', () => {
     const rec = new RecordingReporter();
-    const c = new CompositeReporter([{ event: () => { throw new Error('broken terminal'); } }, rec]);
+    const c = new CompositeReporter([
+      {
+        event: () => {
+          throw new Error('broken terminal');
+        },
+      },
+      rec,
+    ]);
     for (const e of events) c.event(e);
     expect(rec.events).toHaveLength(events.length);
   });

@@ -35,7 +35,10 @@ export async function readHdf5(file: string, opts: ReadOptions = {}): Promise<We
           const value = entry.value;
           if (!(value instanceof Float32Array || value instanceof Float64Array))
             throw badFile(file, `dataset ${name} is not a float array`);
-          out.set(name, { shape: entry.shape ?? [], data: value instanceof Float32Array ? value : Float32Array.from(value) });
+          out.set(name, {
+            shape: entry.shape ?? [],
+            data: value instanceof Float32Array ? value : Float32Array.from(value),
+          });
         }
       }
     };

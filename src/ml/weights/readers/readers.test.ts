@@ -16,7 +16,10 @@ const expected = JSON.parse(await fs.readFile(path.join(FIX, 'expected.json'), '
   Record<string, { shape: number[]; values: number[] }>
 >;
 
-function expectSame(got: { shape: number[]; data: Float32Array } | undefined, want: { shape: number[]; values: number[] }) {
+function expectSame(
+  got: { shape: number[]; data: Float32Array } | undefined,
+  want: { shape: number[]; values: number[] },
+) {
   expect(got).toBeDefined();
   expect(got!.shape).toEqual(want.shape);
   expect(got!.data.length).toBe(want.values.length);
@@ -39,7 +42,11 @@ describe('PyTorch .pth reader', () => {
   });
 
   it('reads the published LPIPS v0.1 heads (legacy torch.save format)', async () => {
-    for (const [net, channels] of [['squeeze', [64, 128, 256, 384, 384, 512, 512]], ['vgg', [64, 128, 256, 512, 512]], ['alex', [64, 192, 384, 256, 256]]] as const) {
+    for (const [net, channels] of [
+      ['squeeze', [64, 128, 256, 384, 384, 512, 512]],
+      ['vgg', [64, 128, 256, 512, 512]],
+      ['alex', [64, 192, 384, 256, 256]],
+    ] as const) {
       const w = await readTorch(path.join(SHARED_WEIGHTS_DIR, `lpips/v0.1/${net}.pth`));
       expect([...w.keys()]).toEqual(channels.map((_, i) => `lin${i}.model.1.weight`));
       channels.forEach((c, i) => expect(w.get(`lin${i}.model.1.weight`)!.shape).toEqual([1, c, 1, 1]));
@@ -56,7 +63,9 @@ describe('PyTorch .pth reader', () => {
     for (const file of ['evil_proto2.pkl', 'evil_proto4.pkl']) {
       const bytes = new Uint8Array(await fs.readFile(path.join(FIX, file)));
       expect(() => unpickle(bytes, 0, { globals: new Map(), where: file })).toThrow(UnsafePickleError);
-      expect(() => unpickle(bytes, 0, { globals: new Map(), where: file })).toThrow(/posix\.system.*refused and not executed/);
+      expect(() => unpickle(bytes, 0, { globals: new Map(), where: file })).toThrow(
+        /posix\.system.*refused and not executed/,
+      );
     }
     // Protocol 0 spelling of the classic exploit.
     const classic = new TextEncoder().encode("cos\nsystem\n(S'echo pwned'\ntR.");
@@ -79,7 +88,10 @@ describe('PyTorch .pth reader', () => {
         } catch (e) {
           err = e;
         }
-        expect(err, `${file} cut at ${cut}`).toMatchObject({ code: 'PIPE_WEIGHTS_UNREADABLE', message: expect.stringContaining(file) });
+        expect(err, `${file} cut at ${cut}`).toMatchObject({
+          code: 'PIPE_WEIGHTS_UNREADABLE',
+          message: expect.stringContaining(file),
+        });
       }
     }
   });
@@ -91,12 +103,17 @@ describe('PyTorch .pth reader', () => {
 
 describe('safetensors reader', () => {
   it('round-trips through the writer and rejects a truncated file', () => {
-    const t = new Map([['a.weight', { shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) }], ['b', { shape: [1], data: Float32Array.from([-7.5]) }]]);
+    const t = new Map([
+      ['a.weight', { shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) }],
+      ['b', { shape: [1], data: Float32Array.from([-7.5]) }],
+    ]);
     const bytes = encodeSafetensors(t);
     const back = parseSafetensors(bytes, 'mem.safetensors');
     expect([...back.keys()]).toEqual(['a.weight', 'b']);
     expect(Array.from(back.get('a.weight')!.data)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(() => parseSafetensors(bytes.subarray(0, bytes.length - 4), 'cut.safetensors')).toThrow(/cut\.safetensors.*truncated/);
+    expect(() => parseSafetensors(bytes.subarray(0, bytes.length - 4), 'cut.safetensors')).toThrow(
+      /cut\.safetensors.*truncated/,
+    );
   });
 
   it('reads the mirror SqueezeNet 1.1 (50 tensors, torchvision names, OIHW)', async () => {
@@ -118,7 +135,12 @@ describe('TensorFlow.js manifest reader', () => {
   const manifest = path.join(SHARED_WEIGHTS_DIR, 'vgg19-keras/model.json');
   it('loads only the groups holding wanted tensors', async () => {
     const { weights, missingShards } = await readTfjsManifest(manifest, { only: (n) => n.startsWith('block1_') });
-    expect([...weights.keys()]).toEqual(['block1_conv1/kernel', 'block1_conv1/bias', 'block1_conv2/kernel', 'block1_conv2/bias']);
+    expect([...weights.keys()]).toEqual([
+      'block1_conv1/kernel',
+      'block1_conv1/bias',
+      'block1_conv2/kernel',
+      'block1_conv2/bias',
+    ]);
     expect(weights.get('block1_conv2/kernel')!.shape).toEqual([3, 3, 64, 64]);
     expect(missingShards).toEqual([]);
   });

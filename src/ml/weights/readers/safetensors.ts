@@ -33,9 +33,13 @@ export function parseSafetensors(bytes: Uint8Array, file: string, opts: ReadOpti
     if (entry.dtype === 'I64') {
       // Integer buffers (BatchNorm's num_batches_tracked) come along in state dicts; widen them to float.
       const [begin, end] = entry.data_offsets;
-      if (end - begin !== numel(entry.shape) * 8 || base + end > bytes.length) throw badFile(file, `tensor ${name} has data offsets that do not match its shape`);
+      if (end - begin !== numel(entry.shape) * 8 || base + end > bytes.length)
+        throw badFile(file, `tensor ${name} has data offsets that do not match its shape`);
       const view = new DataView(bytes.buffer, bytes.byteOffset + base + begin, end - begin);
-      out.set(name, { shape: [...entry.shape], data: Float32Array.from({ length: numel(entry.shape) }, (_, i) => Number(view.getBigInt64(i * 8, true))) });
+      out.set(name, {
+        shape: [...entry.shape],
+        data: Float32Array.from({ length: numel(entry.shape) }, (_, i) => Number(view.getBigInt64(i * 8, true))),
+      });
       continue;
     }
     const dtype = DTYPES[entry.dtype];

@@ -48,11 +48,15 @@ export async function readTfjsManifest(modelJson: string, opts: ReadOptions = {}
     const bytes = new Uint8Array(Buffer.concat(await Promise.all(shardPaths.map((p) => fs.readFile(p)))));
     let offset = 0;
     for (const w of group.weights) {
-      if (w.quantization) throw badFile(modelJson, `weight ${w.name} is quantized; only float32 manifests are supported`);
-      if (w.dtype !== 'float32') throw badFile(modelJson, `weight ${w.name} has dtype ${w.dtype}; only float32 is supported`);
+      if (w.quantization)
+        throw badFile(modelJson, `weight ${w.name} is quantized; only float32 manifests are supported`);
+      if (w.dtype !== 'float32')
+        throw badFile(modelJson, `weight ${w.name} has dtype ${w.dtype}; only float32 is supported`);
       const count = numel(w.shape);
-      if (offset + count * 4 > bytes.length) throw badFile(modelJson, `shards of ${w.name} are shorter than the manifest says`);
-      if (!opts.only || opts.only(w.name)) weights.set(w.name, { shape: [...w.shape], data: toFloat32(bytes, offset, count, 'f32' as StoredDtype) });
+      if (offset + count * 4 > bytes.length)
+        throw badFile(modelJson, `shards of ${w.name} are shorter than the manifest says`);
+      if (!opts.only || opts.only(w.name))
+        weights.set(w.name, { shape: [...w.shape], data: toFloat32(bytes, offset, count, 'f32' as StoredDtype) });
       offset += count * 4;
     }
   }

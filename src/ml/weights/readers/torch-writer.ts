@@ -19,7 +19,8 @@ class PickleWriter {
     this.op(...b);
   }
   int(n: number) {
-    if (n >= 0 && n < 256) this.op(0x4b, n); // BININT1
+    if (n >= 0 && n < 256)
+      this.op(0x4b, n); // BININT1
     else {
       this.op(0x4a); // BININT
       this.u32(n);
@@ -47,7 +48,11 @@ function int64Bytes(data: Float32Array): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
-export function encodeTorchZip(tensors: WeightMap, archiveName = 'archive', isInt64: IsInt64 = () => false): Uint8Array {
+export function encodeTorchZip(
+  tensors: WeightMap,
+  archiveName = 'archive',
+  isInt64: IsInt64 = () => false,
+): Uint8Array {
   const p = new PickleWriter();
   p.op(0x80, 2); // PROTO 2
   p.global('collections', 'OrderedDict');

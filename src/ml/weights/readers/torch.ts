@@ -11,8 +11,16 @@ import { numel, type ReadOptions, type WeightMap } from '../types.js';
 import { PickleFormatError, PyObject, unpickle, UnsafePickleError, type PyGlobal } from './unpickle.js';
 
 const STORAGE_BYTES: Record<string, number> = {
-  FloatStorage: 4, DoubleStorage: 8, HalfStorage: 2, BFloat16Storage: 2,
-  LongStorage: 8, IntStorage: 4, ShortStorage: 2, CharStorage: 1, ByteStorage: 1, BoolStorage: 1,
+  FloatStorage: 4,
+  DoubleStorage: 8,
+  HalfStorage: 2,
+  BFloat16Storage: 2,
+  LongStorage: 8,
+  IntStorage: 4,
+  ShortStorage: 2,
+  CharStorage: 1,
+  ByteStorage: 1,
+  BoolStorage: 1,
 };
 
 interface StorageRef {
@@ -33,11 +41,17 @@ class LazyTensor {
 }
 
 const rebuildTensor = (args: unknown[]) =>
-  new LazyTensor(args[0] as StorageRef, Number(args[1]), (args[2] as number[]).map(Number), (args[3] as number[]).map(Number));
+  new LazyTensor(
+    args[0] as StorageRef,
+    Number(args[1]),
+    (args[2] as number[]).map(Number),
+    (args[3] as number[]).map(Number),
+  );
 
 function allowList(): Map<string, PyGlobal> {
   const g = new Map<string, PyGlobal>();
-  const add = (module: string, name: string, call?: (args: unknown[]) => unknown) => g.set(`${module}.${name}`, { module, name, call });
+  const add = (module: string, name: string, call?: (args: unknown[]) => unknown) =>
+    g.set(`${module}.${name}`, { module, name, call });
   // Python 2 era files pickle OrderedDict(items) with the items as a list of [key, value] pairs.
   add('collections', 'OrderedDict', (args) => new Map(Array.isArray(args[0]) ? (args[0] as [unknown, unknown][]) : []));
   add('torch._utils', '_rebuild_tensor_v2', rebuildTensor);
@@ -65,15 +79,35 @@ function readElements(bytes: Uint8Array, byteOffset: number, count: number, type
   const size = STORAGE_BYTES[type]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset + byteOffset, count * size);
   switch (type) {
-    case 'FloatStorage': new Uint8Array(out.buffer).set(bytes.subarray(byteOffset, byteOffset + count * 4)); break;
-    case 'DoubleStorage': for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, true); break;
-    case 'HalfStorage': for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true)); break;
-    case 'BFloat16Storage': { const u = new Uint32Array(out.buffer); for (let i = 0; i < count; i++) u[i] = view.getUint16(i * 2, true) << 16; break; }
-    case 'LongStorage': for (let i = 0; i < count; i++) out[i] = Number(view.getBigInt64(i * 8, true)); break;
-    case 'IntStorage': for (let i = 0; i < count; i++) out[i] = view.getInt32(i * 4, true); break;
-    case 'ShortStorage': for (let i = 0; i < count; i++) out[i] = view.getInt16(i * 2, true); break;
-    case 'CharStorage': for (let i = 0; i < count; i++) out[i] = view.getInt8(i); break;
-    default: for (let i = 0; i < count; i++) out[i] = view.getUint8(i); break;
+    case 'FloatStorage':
+      new Uint8Array(out.buffer).set(bytes.subarray(byteOffset, byteOffset + count * 4));
+      break;
+    case 'DoubleStorage':
+      for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, true);
+      break;
+    case 'HalfStorage':
+      for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
+      break;
+    case 'BFloat16Storage': {
+      const u = new Uint32Array(out.buffer);
+      for (let i = 0; i < count; i++) u[i] = view.getUint16(i * 2, true) << 16;
+      break;
+    }
+    case 'LongStorage':
+      for (let i = 0; i < count; i++) out[i] = Number(view.getBigInt64(i * 8, true));
+      break;
+    case 'IntStorage':
+      for (let i = 0; i < count; i++) out[i] = view.getInt32(i * 4, true);
+      break;
+    case 'ShortStorage':
+      for (let i = 0; i < count; i++) out[i] = view.getInt16(i * 2, true);
+      break;
+    case 'CharStorage':
+      for (let i = 0; i < count; i++) out[i] = view.getInt8(i);
+      break;
+    default:
+      for (let i = 0; i < count; i++) out[i] = view.getUint8(i);
+      break;
   }
   return out;
 }
@@ -195,7 +229,8 @@ function readLegacy(bytes: Uint8Array, where: string, opts: ReadOptions): Weight
       pos += len;
     }
     const out: WeightMap = new Map();
-    for (const [name, t] of tensors) if (!opts.only || opts.only(name)) out.set(name, { shape: t.size, data: materialise(t, storages, where, name) });
+    for (const [name, t] of tensors)
+      if (!opts.only || opts.only(name)) out.set(name, { shape: t.size, data: materialise(t, storages, where, name) });
     return out;
   });
 }

@@ -3,7 +3,10 @@
 // allow-list below, and then to a JavaScript stand-in. Any other global stops the load with an error naming it.
 
 export class UnsafePickleError extends Error {
-  constructor(readonly global: string, where: string) {
+  constructor(
+    readonly global: string,
+    where: string,
+  ) {
     super(
       `${where} refers to the Python global "${global}", which is not on the allow-list of a plain PyTorch state dict ` +
         '(tensors, storages, OrderedDict). It was refused and not executed. Load only weight files you trust, saved ' +
@@ -40,7 +43,10 @@ export interface UnpickleResult {
 /** A pickled object whose class we do not model but whose state we keep (e.g. OrderedDict's `_metadata`). */
 export class PyObject {
   state: unknown;
-  constructor(readonly cls: PyGlobal, readonly args: unknown[]) {}
+  constructor(
+    readonly cls: PyGlobal,
+    readonly args: unknown[],
+  ) {}
 }
 
 const MARK = Symbol('mark');
@@ -165,23 +171,47 @@ class Unpickler {
   private frameOrMemo(op: number): boolean {
     const { input, memo } = this;
     switch (op) {
-      case 0x80: input.u8(); return true; // PROTO
-      case 0x95: input.u64(); return true; // FRAME
-      case 0x28: this.stack.push(MARK); return true;
-      case 0x71: memo.set(input.u8(), this.top()); return true; // BINPUT
-      case 0x72: memo.set(input.u32(), this.top()); return true; // LONG_BINPUT
-      case 0x70: memo.set(Number(input.line()), this.top()); return true; // PUT
-      case 0x94: memo.set(memo.size, this.top()); return true; // MEMOIZE
-      case 0x68: case 0x6a: case 0x67: { // BINGET, LONG_BINGET, GET
+      case 0x80:
+        input.u8();
+        return true; // PROTO
+      case 0x95:
+        input.u64();
+        return true; // FRAME
+      case 0x28:
+        this.stack.push(MARK);
+        return true;
+      case 0x71:
+        memo.set(input.u8(), this.top());
+        return true; // BINPUT
+      case 0x72:
+        memo.set(input.u32(), this.top());
+        return true; // LONG_BINPUT
+      case 0x70:
+        memo.set(Number(input.line()), this.top());
+        return true; // PUT
+      case 0x94:
+        memo.set(memo.size, this.top());
+        return true; // MEMOIZE
+      case 0x68:
+      case 0x6a:
+      case 0x67: {
+        // BINGET, LONG_BINGET, GET
         const k = op === 0x68 ? input.u8() : op === 0x6a ? input.u32() : Number(input.line());
         if (!memo.has(k)) throw this.error(`pickle memo key ${k} missing`);
         this.stack.push(memo.get(k));
         return true;
       }
-      case 0x30: this.pop(); return true; // POP
-      case 0x31: this.popMark(); return true; // POP_MARK
-      case 0x32: this.stack.push(this.top()); return true; // DUP
-      default: return false;
+      case 0x30:
+        this.pop();
+        return true; // POP
+      case 0x31:
+        this.popMark();
+        return true; // POP_MARK
+      case 0x32:
+        this.stack.push(this.top());
+        return true; // DUP
+      default:
+        return false;
     }
   }
 
@@ -189,30 +219,51 @@ class Unpickler {
     const { input, text, latin1 } = this;
     const push = (v: unknown) => (this.stack.push(v), true);
     switch (op) {
-      case 0x4a: return push(input.i32()); // BININT
-      case 0x4b: return push(input.u8()); // BININT1
-      case 0x4d: return push(input.u16()); // BININT2
-      case 0x8a: return push(longFromBytes(input.take(input.u8()))); // LONG1
-      case 0x8b: return push(longFromBytes(input.take(input.u32()))); // LONG4
-      case 0x49: { // INT (protocol 0; also encodes True/False)
+      case 0x4a:
+        return push(input.i32()); // BININT
+      case 0x4b:
+        return push(input.u8()); // BININT1
+      case 0x4d:
+        return push(input.u16()); // BININT2
+      case 0x8a:
+        return push(longFromBytes(input.take(input.u8()))); // LONG1
+      case 0x8b:
+        return push(longFromBytes(input.take(input.u32()))); // LONG4
+      case 0x49: {
+        // INT (protocol 0; also encodes True/False)
         const s = input.line();
         return push(s === '01' ? true : s === '00' ? false : Number(s));
       }
-      case 0x4c: return push(Number(input.line().replace(/L$/, ''))); // LONG
-      case 0x47: return push(input.f64be()); // BINFLOAT
-      case 0x46: return push(Number(input.line())); // FLOAT
-      case 0x58: return push(text.decode(input.take(input.u32()))); // BINUNICODE
-      case 0x8c: return push(text.decode(input.take(input.u8()))); // SHORT_BINUNICODE
-      case 0x8d: return push(text.decode(input.take(input.u64()))); // BINUNICODE8
-      case 0x55: return push(latin1.decode(input.take(input.u8()))); // SHORT_BINSTRING (Python 2 str)
-      case 0x54: return push(latin1.decode(input.take(input.u32()))); // BINSTRING
-      case 0x42: return push(input.take(input.u32()).slice()); // BINBYTES
-      case 0x43: return push(input.take(input.u8()).slice()); // SHORT_BINBYTES
-      case 0x8e: return push(input.take(input.u64()).slice()); // BINBYTES8
-      case 0x4e: return push(null); // NONE
-      case 0x88: return push(true);
-      case 0x89: return push(false);
-      default: return false;
+      case 0x4c:
+        return push(Number(input.line().replace(/L$/, ''))); // LONG
+      case 0x47:
+        return push(input.f64be()); // BINFLOAT
+      case 0x46:
+        return push(Number(input.line())); // FLOAT
+      case 0x58:
+        return push(text.decode(input.take(input.u32()))); // BINUNICODE
+      case 0x8c:
+        return push(text.decode(input.take(input.u8()))); // SHORT_BINUNICODE
+      case 0x8d:
+        return push(text.decode(input.take(input.u64()))); // BINUNICODE8
+      case 0x55:
+        return push(latin1.decode(input.take(input.u8()))); // SHORT_BINSTRING (Python 2 str)
+      case 0x54:
+        return push(latin1.decode(input.take(input.u32()))); // BINSTRING
+      case 0x42:
+        return push(input.take(input.u32()).slice()); // BINBYTES
+      case 0x43:
+        return push(input.take(input.u8()).slice()); // SHORT_BINBYTES
+      case 0x8e:
+        return push(input.take(input.u64()).slice()); // BINBYTES8
+      case 0x4e:
+        return push(null); // NONE
+      case 0x88:
+        return push(true);
+      case 0x89:
+        return push(false);
+      default:
+        return false;
     }
   }
 
@@ -220,28 +271,67 @@ class Unpickler {
   private container(op: number): boolean {
     const { stack } = this;
     switch (op) {
-      case 0x7d: stack.push(new Map()); return true; // EMPTY_DICT
-      case 0x5d: case 0x29: case 0x8f: stack.push([]); return true; // EMPTY_LIST, EMPTY_TUPLE, EMPTY_SET
-      case 0x74: case 0x6c: stack.push(this.popMark()); return true; // TUPLE, LIST
-      case 0x85: stack.push([this.pop()]); return true; // TUPLE1
-      case 0x86: { const b = this.pop(); const a = this.pop(); stack.push([a, b]); return true; } // TUPLE2
-      case 0x87: { const c = this.pop(); const b = this.pop(); const a = this.pop(); stack.push([a, b, c]); return true; } // TUPLE3
-      case 0x64: { // DICT
+      case 0x7d:
+        stack.push(new Map());
+        return true; // EMPTY_DICT
+      case 0x5d:
+      case 0x29:
+      case 0x8f:
+        stack.push([]);
+        return true; // EMPTY_LIST, EMPTY_TUPLE, EMPTY_SET
+      case 0x74:
+      case 0x6c:
+        stack.push(this.popMark());
+        return true; // TUPLE, LIST
+      case 0x85:
+        stack.push([this.pop()]);
+        return true; // TUPLE1
+      case 0x86: {
+        const b = this.pop();
+        const a = this.pop();
+        stack.push([a, b]);
+        return true;
+      } // TUPLE2
+      case 0x87: {
+        const c = this.pop();
+        const b = this.pop();
+        const a = this.pop();
+        stack.push([a, b, c]);
+        return true;
+      } // TUPLE3
+      case 0x64: {
+        // DICT
         const items = this.popMark();
         const d = new Map();
         for (let i = 0; i < items.length; i += 2) d.set(items[i], items[i + 1]);
         stack.push(d);
         return true;
       }
-      case 0x61: { const v = this.pop(); (this.top() as unknown[]).push(v); return true; } // APPEND
-      case 0x65: case 0x90: { const items = this.popMark(); (this.top() as unknown[]).push(...items); return true; } // APPENDS, ADDITEMS
-      case 0x73: { const v = this.pop(); const k = this.pop(); this.setItem(this.top(), k, v); return true; } // SETITEM
-      case 0x75: { // SETITEMS
+      case 0x61: {
+        const v = this.pop();
+        (this.top() as unknown[]).push(v);
+        return true;
+      } // APPEND
+      case 0x65:
+      case 0x90: {
+        const items = this.popMark();
+        (this.top() as unknown[]).push(...items);
+        return true;
+      } // APPENDS, ADDITEMS
+      case 0x73: {
+        const v = this.pop();
+        const k = this.pop();
+        this.setItem(this.top(), k, v);
+        return true;
+      } // SETITEM
+      case 0x75: {
+        // SETITEMS
         const items = this.popMark();
         for (let i = 0; i < items.length; i += 2) this.setItem(this.top(), items[i], items[i + 1]);
         return true;
       }
-      default: return false;
+      default:
+        return false;
     }
   }
 
@@ -253,24 +343,50 @@ class Unpickler {
   private object(op: number): boolean {
     const { input, stack } = this;
     switch (op) {
-      case 0x63: { const module = input.line(); const name = input.line(); stack.push(this.resolve(module, name)); return true; } // GLOBAL
-      case 0x93: { const name = this.pop(); const module = this.pop(); stack.push(this.resolve(String(module), String(name))); return true; } // STACK_GLOBAL
-      case 0x52: case 0x81: { const args = this.pop() as unknown[]; const fn = this.pop(); stack.push(this.call(fn, args)); return true; } // REDUCE, NEWOBJ
-      case 0x62: { // BUILD: keep the state, never run __setstate__
+      case 0x63: {
+        const module = input.line();
+        const name = input.line();
+        stack.push(this.resolve(module, name));
+        return true;
+      } // GLOBAL
+      case 0x93: {
+        const name = this.pop();
+        const module = this.pop();
+        stack.push(this.resolve(String(module), String(name)));
+        return true;
+      } // STACK_GLOBAL
+      case 0x52:
+      case 0x81: {
+        const args = this.pop() as unknown[];
+        const fn = this.pop();
+        stack.push(this.call(fn, args));
+        return true;
+      } // REDUCE, NEWOBJ
+      case 0x62: {
+        // BUILD: keep the state, never run __setstate__
         const state = this.pop();
         const obj = this.top();
         if (obj instanceof PyObject) obj.state = state;
-        else if (obj instanceof Map && state instanceof Map) (obj as Map<unknown, unknown> & { state?: unknown }).state = state;
+        else if (obj instanceof Map && state instanceof Map)
+          (obj as Map<unknown, unknown> & { state?: unknown }).state = state;
         return true;
       }
-      case 0x51: case 0x50: { // BINPERSID, PERSID
+      case 0x51:
+      case 0x50: {
+        // BINPERSID, PERSID
         const pid = op === 0x51 ? this.pop() : input.line();
         if (!this.opts.persistentLoad) throw this.error('unexpected persistent id');
         stack.push(this.opts.persistentLoad(pid));
         return true;
       }
-      case 0x69: { const module = input.line(); const name = input.line(); this.resolve(module, name); throw this.error('INST is not supported'); }
-      default: return false;
+      case 0x69: {
+        const module = input.line();
+        const name = input.line();
+        this.resolve(module, name);
+        throw this.error('INST is not supported');
+      }
+      default:
+        return false;
     }
   }
 
