@@ -1,7 +1,7 @@
 // Entry point `pipe run` imports lazily: checks of a finished run, as text plus an exit code.
 import { isUserFacing } from '../core/errors.js';
 import type { AnyMetricsFile } from '../core/formats/metrics-file.js';
-import { readValidatedMetrics } from '../core/formats/metrics-validate.js';
+import { readMetricsFile } from '../core/formats/metrics-read.js';
 import { evaluateChecks, formatChecksMarkdown, formatChecksText, type CheckResult } from './evaluate-checks.js';
 import { loadRunMetrics } from './run-dir.js';
 
@@ -37,5 +37,5 @@ export async function runChecksForRun(runDir: string, options: RunChecksOptions 
 
 async function readBaseline(file: string): Promise<AnyMetricsFile> {
   // Damaged or foreign baselines are exit 2 naming the file and field (a gate never passes on bad data).
-  return readValidatedMetrics(file);
+  return readMetricsFile(file);
 }

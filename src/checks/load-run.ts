@@ -7,8 +7,8 @@ export async function loadRunOrFile(
   runsDir?: string,
 ): Promise<{ label: string; metrics: RunMetricsFile }> {
   if (arg.endsWith('.json')) {
-    const { readValidatedRunMetrics } = await import('../core/formats/metrics-validate.js');
-    return { label: arg, metrics: await readValidatedRunMetrics(arg) };
+    const { readMetricsFile } = await import('../core/formats/metrics-read.js');
+    return { label: arg, metrics: await readMetricsFile(arg, ['pipe.run/1']) };
   }
   const { locateRun } = await import('./locate-run.js');
   const { loadRunMetrics } = await import('./run-dir.js');

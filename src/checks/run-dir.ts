@@ -5,7 +5,7 @@ import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { newestRunDir, runDirsOf, safeName } from '../core/formats/run-record.js';
 import type { RunMetricsFile } from '../core/formats/metrics-file.js';
-import { readValidatedRunMetrics } from '../core/formats/metrics-validate.js';
+import { readMetricsFile } from '../core/formats/metrics-read.js';
 import { pathExists } from '../core/fs.js';
 
 /** Exit code 2: the run is missing or incomplete (not a check failure). */
@@ -97,7 +97,7 @@ export async function findRunMetrics(runDir: string): Promise<string> {
 
 export async function loadRunMetrics(runDir: string): Promise<{ file: string; metrics: RunMetricsFile }> {
   const file = await findRunMetrics(runDir);
-  return { file, metrics: await readValidatedRunMetrics(file) };
+  return { file, metrics: await readMetricsFile(file, ['pipe.run/1']) };
 }
 
 /** The newest run directory under `runsRoot/<name>/` (by run.json/folder time), or undefined. */

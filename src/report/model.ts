@@ -6,12 +6,8 @@ import type { ReportParams } from '../core/stage-params.js';
 import { evaluateChecks, type CheckResult } from '../checks/evaluate-checks.js';
 import { aggregateRun, type ConfigRef } from './aggregate.js';
 import { readLosses, type LossSeries } from './losses.js';
-import {
-  readMetricsFile,
-  type Direction,
-  type EvaluateMetricsFile,
-  type RunMetricsFile,
-} from '../core/formats/metrics-file.js';
+import { type Direction, type EvaluateMetricsFile, type RunMetricsFile } from '../core/formats/metrics-file.js';
+import { readMetricsFile } from '../core/formats/metrics-read.js';
 
 export interface StageTiming {
   id: string;

@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricsToJson, readMetricsFile } from './metrics-file.js';
+import { metricsToJson } from './metrics-file.js';
+import { readMetricsFile } from './metrics-read.js';
 import { FileFormatError } from './read-json.js';
 
 let tmp: string;
@@ -21,10 +22,21 @@ async function write(name: string, text: string): Promise<string> {
 
 describe('readMetricsFile', () => {
   it('reads the format asked for, non-finite numbers included', async () => {
-    const run = { format: 'pipe.run/1', configs: {}, variants: {}, groups: { g: { psnr: Infinity } } };
+    // A whole run file: the reader checks every field a gate reads.
+    const psnr = { n: 1, mean: Infinity, std: 0, ci_low: Infinity, ci_high: Infinity };
+    const run = {
+      format: 'pipe.run/1',
+      pipeline: 'p',
+      metrics: ['psnr'],
+      configs: {},
+      variants: {},
+      groups: { g: { configs: [], summary: { psnr } } },
+      checks: [],
+    };
     const file = await write('run.json', metricsToJson(run));
     const back = await readMetricsFile(file, ['pipe.run/1']);
-    expect(back.groups).toEqual({ g: { psnr: Infinity } });
+    expect(back.groups).toEqual({ g: { configs: [], summary: { psnr: { ...psnr, mean: Infinity } } } });
+    expect(back.groups.g!.summary.psnr!.mean).toBe(Infinity);
   });
 
   it('names the file and the problem: missing, not JSON, wrong format, missing section', async () => {

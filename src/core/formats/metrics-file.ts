@@ -1,11 +1,10 @@
 // The metrics.json formats: one per evaluate stage (per image + summaries + speed) and one per run
 // (every config, variant aggregates, paired tests) that the report, `pipe check` and `pipe compare` read.
 // JSON has no Infinity (PSNR of identical images), so non-finite numbers travel as the strings
-// "Infinity", "-Infinity" and "NaN" and come back as numbers through readMetricsJson.
+// "Infinity", "-Infinity" and "NaN" and come back as numbers through metricsReviver (metrics-read.ts reads and checks a metrics.json).
 import fs from 'node:fs/promises';
 import type { Evaluate } from '../config.generated.js';
 import { writeFileAtomic } from '../fs.js';
-import { checkFormatField, readJsonFile } from './read-json.js';
 
 /** The metric names the schema allows in `evaluate.metrics`. */
 export type MetricName = NonNullable<Evaluate['metrics']>[number];
@@ -147,7 +146,8 @@ function replacer(_key: string, value: unknown): unknown {
   return value;
 }
 
-function reviver(_key: string, value: unknown): unknown {
+/** Restores the non-finite numbers metricsToJson stored as strings. */
+export function metricsReviver(_key: string, value: unknown): unknown {
   if (value === 'Infinity') return Infinity;
   if (value === '-Infinity') return -Infinity;
   if (value === 'NaN') return NaN;
@@ -159,7 +159,7 @@ export function metricsToJson(data: unknown): string {
 }
 
 export function parseMetricsJson<T = AnyMetricsFile>(text: string): T {
-  return JSON.parse(text, reviver) as T;
+  return JSON.parse(text, metricsReviver) as T;
 }
 
 export async function readMetricsJson<T = AnyMetricsFile>(file: string): Promise<T> {
@@ -169,29 +169,4 @@ export async function readMetricsJson<T = AnyMetricsFile>(file: string): Promise
 /** Writes through a temporary file and a rename, so readers never see half a file. */
 export async function writeMetricsJson(file: string, data: unknown): Promise<void> {
   await writeFileAtomic(file, metricsToJson(data));
-}
-
-/**
- * Reads a metrics.json of one of `formats`, checking its format version and the sections readers index into;
- * a FileFormatError (exit 2) naming the file otherwise.
- */
-export async function readMetricsFile<F extends MetricsFormat>(
-  file: string,
-  formats: readonly F[],
-): Promise<Extract<AnyMetricsFile, { format: F }>> {
-  return readJsonFile(file, {
-    what: `a metrics.json (${formats.join(' or ')})`,
-    hint: 'Point at the metrics.json of a pipe run (runs/<name>/<run-id>/metrics.json) or of an evaluate stage.',
-    reviver,
-    check: (value) => checkFormatField(value, formats) ?? missingSection(value as AnyMetricsFile),
-  });
-}
-
-function missingSection(file: AnyMetricsFile): string | undefined {
-  const sections =
-    file.format === 'pipe.run/1'
-      ? (['configs', 'variants', 'groups'] as const)
-      : (['summary', 'images', 'directions'] as const);
-  const missing = sections.filter((k) => typeof (file as unknown as Record<string, unknown>)[k] !== 'object');
-  return missing.length ? `it has no ${missing.join(', ')} section` : undefined;
 }

@@ -1,17 +1,27 @@
 // One way to read a JSON file pipe wrote: read, parse, check its shape and format version, and on any failure
 // a FileFormatError that names the file and what it should have been.
-import { readFile } from 'node:fs/promises';
+import { readBounded } from '../bounded-read.js';
 import { PipeError } from '../errors.js';
+import { InputLimitError } from '../limits.js';
 
-/** A file that cannot be read as what it should be (missing, not JSON, another format or version). */
+/**
+ * A file that cannot be read as what it should be (missing, not JSON, another format or version, a field
+ * missing or of the wrong type). Exit 2: the data is damaged or incomplete, not the user's command.
+ */
 export class FileFormatError extends PipeError {
   constructor(
     readonly file: string,
     what: string,
     problem: string,
     hint?: string,
+    /** The field at fault, as a path (`stages.train.status`), when one is. */
+    readonly field?: string,
   ) {
-    super('PIPE_FILE_FORMAT', `Cannot read ${file} as ${what}: ${problem}.`, { exitClass: 'usage', hint });
+    const message =
+      field === undefined
+        ? `Cannot read ${file} as ${what}: ${problem}.`
+        : `${file}: ${field}: ${problem} (reading it as ${what}).`;
+    super('PIPE_FILE_FORMAT', message, { exitClass: 'usage', hint });
     this.name = 'FileFormatError';
   }
 }
@@ -26,28 +36,41 @@ export interface JsonFormat {
   check(value: unknown): string | undefined;
 }
 
+const UNREADABLE = 'PIPE_FILE_FORMAT_UNREADABLE';
+
+/**
+ * Reads, parses and checks one JSON file. Size-capped and regular files only (a FIFO or /dev/zero is refused,
+ * exit 2); a missing, unreadable, torn or misshapen file is a FileFormatError (exit 2) naming the file.
+ */
 export async function readJsonFile<T>(file: string, format: JsonFormat): Promise<T> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    const bytes = await readBounded(file, { limit: 'jsonBytes', what: 'file', code: UNREADABLE, exitCode: 2 });
+    text = bytes.toString('utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new FileFormatError(
-      file,
-      format.what,
-      code === 'ENOENT' ? 'it does not exist' : (err as Error).message,
-      format.hint,
-    );
+    if (!(err instanceof InputLimitError) || err.code !== UNREADABLE) throw err;
+    // readBounded says why the open failed after the file name ("...: ENOENT (no such file).").
+    const why = /ENOENT/.test(err.message) ? 'it does not exist' : err.message.slice(err.message.lastIndexOf(': ') + 2);
+    throw new FileFormatError(file, format.what, why.replace(/\.$/, ''), format.hint);
   }
   let value: unknown;
   try {
     value = JSON.parse(text, format.reviver);
   } catch (err) {
-    throw new FileFormatError(file, format.what, `it is not JSON (${(err as Error).message})`, format.hint);
+    const problem = `it is not JSON (not valid JSON, it may be truncated: ${(err as Error).message})`;
+    throw new FileFormatError(file, format.what, problem, format.hint);
   }
   const problem = format.check(value);
   if (problem) throw new FileFormatError(file, format.what, problem, format.hint);
   return value as T;
+}
+
+/** The type of a JSON value in words, for "expected X, got Y" messages. */
+export function describeJson(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
 }
 
 /** Checks the `format` field of a versioned file ("pipe.run/1") against the formats this build reads. */

@@ -1,36 +1,75 @@
-// The one validating reader of metrics.json for gates (`pipe check`, `pipe compare`, --baseline): a
-// damaged, truncated or foreign file is exit 2 naming the file and the field, never a PASS on missing
-// data and never a TypeError. Maps keyed by user names (variants, configs, groups, summaries) come
+// The one reader of metrics.json, for everything that reads one: the report, `pipe check`, `pipe compare`,
+// --baseline. It checks the format version, the sections readers index into and every field a gate reads, so a
+// damaged, truncated or foreign file is a FileFormatError (exit 2) naming the file and the field: never a PASS
+// on missing data and never a TypeError. Maps keyed by user names (variants, configs, groups, summaries) come
 // back as null-prototype objects, so a variant called `constructor` or `toString` is just a name.
-import { UserError } from '../errors.js';
-import { readBounded } from '../bounded-read.js';
-import { parseMetricsJson, type AnyMetricsFile, type Check, type RunMetricsFile } from './metrics-file.js';
+import {
+  metricsReviver,
+  METRICS_FORMATS,
+  type AnyMetricsFile,
+  type Check,
+  type MetricsFormat,
+} from './metrics-file.js';
+import { checkFormatField, describeJson, FileFormatError, readJsonFile } from './read-json.js';
 
-export class MetricsFileError extends UserError {
-  constructor(file: string, field: string, problem: string) {
-    super(
-      'PIPE_METRICS_INVALID',
-      `${file}: ${field}: ${problem}. The file is damaged or was not written by pipe; ` +
-        'rewrite it by rerunning the pipeline (pipe run FILE --force report), or point at another run.',
-      2,
-    );
-  }
+const HINT =
+  'Point at the metrics.json of a pipe run (runs/<name>/<run-id>/metrics.json) or of an evaluate stage; ' +
+  'a damaged one is rewritten by rerunning the pipeline (pipe run FILE --force report).';
+
+/**
+ * Reads a metrics.json of one of `formats` (all by default), checking its format version, its sections and the
+ * fields readers use; a FileFormatError (exit 2) naming the file and the field otherwise.
+ */
+export async function readMetricsFile<F extends MetricsFormat = MetricsFormat>(
+  file: string,
+  formats: readonly F[] = METRICS_FORMATS as readonly F[],
+): Promise<Extract<AnyMetricsFile, { format: F }>> {
+  const what = `a metrics.json (${formats.join(' or ')})`;
+  const value = await readJsonFile<AnyMetricsFile>(file, {
+    what,
+    hint: HINT,
+    reviver: metricsReviver,
+    check: (v) => checkShape(v, formats),
+  });
+  return validateMetrics(value, new Checker(file, what)) as Extract<AnyMetricsFile, { format: F }>;
+}
+
+/**
+ * Asked for some formats, the format field is checked first ("its format is X, not Y"); asked for any, the
+ * field check below names `format` like any other field. A known format must have its sections.
+ */
+function checkShape(v: unknown, formats: readonly MetricsFormat[]): string | undefined {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'it is not a JSON object';
+  const subset = formats.length < METRICS_FORMATS.length;
+  const problem = subset ? checkFormatField(v, formats) : undefined;
+  if (problem) return problem;
+  const known = METRICS_FORMATS.includes((v as { format?: unknown }).format as MetricsFormat);
+  return known ? missingSection(v as AnyMetricsFile) : undefined;
+}
+
+function missingSection(file: AnyMetricsFile): string | undefined {
+  const sections =
+    file.format === 'pipe.run/1'
+      ? (['configs', 'variants', 'groups'] as const)
+      : (['summary', 'images', 'directions'] as const);
+  const missing = sections.filter((k) => typeof (file as unknown as Record<string, unknown>)[k] !== 'object');
+  return missing.length ? `it has no ${missing.join(', ')} section` : undefined;
 }
 
 type Obj = Record<string, unknown>;
 
 class Checker {
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    readonly what: string,
+  ) {}
 
   fail(at: string, problem: string): never {
-    throw new MetricsFileError(this.file, at || '(top level)', problem);
+    throw new FileFormatError(this.file, this.what, problem, HINT, at || '(top level)');
   }
 
   describe(v: unknown): string {
-    if (v === null) return 'null';
-    if (Array.isArray(v)) return 'a list';
-    if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
-    return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+    return describeJson(v);
   }
 
   /** A JSON object, copied onto a null prototype (user-named keys are never inherited members). */
@@ -103,9 +142,8 @@ class Checker {
   }
 }
 
-/** Validates parsed metrics data; returns it with user-keyed maps on null prototypes. */
-export function validateMetrics(data: unknown, file: string): AnyMetricsFile {
-  const k = new Checker(file);
+/** Checks the fields readers use; returns the data with user-keyed maps on null prototypes. */
+function validateMetrics(data: unknown, k: Checker): AnyMetricsFile {
   const top = k.map(data, '');
   if (top.format === 'pipe.evaluate/1') {
     top.summary = k.summaries(top.summary, 'summary');
@@ -122,29 +160,4 @@ export function validateMetrics(data: unknown, file: string): AnyMetricsFile {
   top.variants = k.keyed(top.variants, 'variants', k.aggregate);
   top.checks = k.list(top.checks, 'checks', k.check);
   return top as unknown as AnyMetricsFile;
-}
-
-/** Reads, parses and validates a metrics.json (size-capped, regular files only); errors are exit 2. */
-export async function readValidatedMetrics(file: string): Promise<AnyMetricsFile> {
-  const bytes = await readBounded(file, {
-    limit: 'jsonBytes',
-    what: 'metrics file',
-    code: 'PIPE_METRICS_UNREADABLE',
-    exitCode: 2,
-  });
-  let data: unknown;
-  try {
-    data = parseMetricsJson<unknown>(bytes.toString('utf8'));
-  } catch (err) {
-    throw new MetricsFileError(file, '(file)', `not valid JSON (${(err as Error).message}); it may be truncated`);
-  }
-  return validateMetrics(data, file);
-}
-
-/** A run-level metrics.json (`pipe.run/1`). */
-export async function readValidatedRunMetrics(file: string): Promise<RunMetricsFile> {
-  const m = await readValidatedMetrics(file);
-  if (m.format !== 'pipe.run/1')
-    throw new MetricsFileError(file, 'format', `expected a run's metrics.json ("pipe.run/1"), got "${m.format}"`);
-  return m;
 }
