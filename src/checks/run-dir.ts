@@ -5,6 +5,8 @@ import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { newestRunDir, runDirsOf, safeName } from '../core/formats/run-record.js';
 import type { RunMetricsFile } from '../core/formats/metrics-file.js';
+import { DOES_NOT_EXIST, FileFormatError } from '../core/formats/read-json.js';
+import { readRunRecord, RUN_RECORD, type RunRecord } from '../core/formats/run-record.js';
 import { readMetricsFile } from '../core/formats/metrics-read.js';
 import { pathExists } from '../core/fs.js';
 
@@ -47,24 +49,19 @@ export async function resolveStageDir(runDir: string, stageId: string): Promise<
   return undefined;
 }
 
-interface RunRecord {
-  status?: string;
-  stages?: Record<string, { status?: string; error?: string }> | { id: string; status?: string; error?: string }[];
-}
-
-async function readRunRecord(runDir: string): Promise<RunRecord | undefined> {
+/** The run's record, for saying why a run is not ready; undefined when it has none (a damaged one is exit 2). */
+async function readRecordIfAny(runDir: string): Promise<RunRecord | undefined> {
   try {
-    return JSON.parse(await fs.readFile(path.join(runDir, 'run.json'), 'utf8')) as RunRecord;
-  } catch {
-    return undefined;
+    return await readRunRecord(path.join(runDir, RUN_RECORD));
+  } catch (err) {
+    if (err instanceof FileFormatError && err.problem === DOES_NOT_EXIST) return undefined;
+    throw err;
   }
 }
 
 function unfinishedStages(record: RunRecord | undefined): string[] {
   if (!record?.stages) return [];
-  const list = Array.isArray(record.stages)
-    ? record.stages
-    : Object.entries(record.stages).map(([id, s]) => ({ id, ...s }));
+  const list = Object.entries(record.stages).map(([id, s]) => ({ id, ...s }));
   return list
     .filter((s) => s.status && !['done', 'cached', 'succeeded', 'success', 'skipped-cached'].includes(s.status))
     .map((s) => `${s.id} (${s.status}${s.error ? `: ${s.error.split('\n')[0]}` : ''})`);
@@ -82,7 +79,7 @@ export async function findRunMetrics(runDir: string): Promise<string> {
   const reportDir = await resolveStageDir(runDir, 'report');
   if (reportDir && (await pathExists(path.join(reportDir, 'metrics.json'))))
     return path.join(reportDir, 'metrics.json');
-  const record = await readRunRecord(runDir);
+  const record = await readRecordIfAny(runDir);
   const pending = unfinishedStages(record);
   throw new RunNotReadyError(
     `Run ${runDir} is incomplete: it has no metrics.json yet` +

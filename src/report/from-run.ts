@@ -5,15 +5,10 @@ import path from 'node:path';
 import { resolveStageDir, RunNotReadyError } from '../checks/run-dir.js';
 import type { Dag } from '../compiler/types.js';
 import type { ReportParams } from '../core/stage-params.js';
+import { DOES_NOT_EXIST, FileFormatError } from '../core/formats/read-json.js';
+import { readRunRecord, RUN_RECORD, type RunRecord } from '../core/formats/run-record.js';
 import { buildReportModel, type ReportModel, type StageTiming } from './model.js';
 import { writeReport } from './write.js';
-
-interface RunRecordLike {
-  stages?: Record<
-    string,
-    { kind?: string; status?: string; seconds?: number; backend?: { name?: string } | null; cacheEntry?: string }
-  >;
-}
 
 async function readJson<T>(file: string): Promise<T | undefined> {
   try {
@@ -32,7 +27,11 @@ export async function renderRunReport(
     throw new RunNotReadyError(`${runDir} is not a run directory (no readable dag.json). Give runs/<name>/<run-id>.`);
   const report = Object.values(dag.stages).find((s) => s.kind === 'report');
   if (!report) throw new RunNotReadyError(`The pipeline of ${runDir} has no report stage.`);
-  const record = (await readJson<RunRecordLike>(path.join(runDir, 'run.json'))) ?? {};
+  const record: Partial<RunRecord> = await readRunRecord(path.join(runDir, RUN_RECORD)).catch((err: unknown) => {
+    // A run without a record is still rendered from dag.json and its stage links; a damaged one is exit 2.
+    if (err instanceof FileFormatError && err.problem === DOES_NOT_EXIST) return {};
+    throw err;
+  });
   const trainDirs: Record<string, string> = {};
   const evaluateDirs: Record<string, string> = {};
   const missing: string[] = [];
@@ -61,7 +60,7 @@ export async function renderRunReport(
     kind: s.kind ?? id.split('/')[0],
     status: s.status ?? '',
     seconds: typeof s.seconds === 'number' ? s.seconds : null,
-    backend: s.backend?.name ?? null,
+    backend: (s.backend as { name?: string } | null | undefined)?.name ?? null, // the stage's backend info
   }));
   const model = await buildReportModel({ params, trainDirs, evaluateDirs, stages });
   await writeReport(model, outDir);

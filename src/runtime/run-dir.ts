@@ -1,11 +1,12 @@
 // The run directory runs/<pipeline>/<run-id>/: what was asked (pipeline.yaml, resolved.json,
 // dag.json), what happened (run.json, logs/), and pointers into the cache (stages/<id>/).
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, readdir, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
+import { cp, mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { STAGE_RECORD } from './store.js';
 import { writeFileAtomic } from '../core/fs.js';
-import { LATEST_LINK, RUN_RECORD, safeName, type RunRecord } from '../core/formats/run-record.js';
+import { LATEST_LINK, readRunRecord, RUN_RECORD, safeName, type RunRecord } from '../core/formats/run-record.js';
+import { DOES_NOT_EXIST, FileFormatError } from '../core/formats/read-json.js';
 
 /** Files of the report stage's output copied to the top of the run directory. */
 export const REPORT_FILES = ['report.html', 'report.md', 'metrics.json'];
@@ -107,10 +108,11 @@ export async function listRuns(runsDir: string): Promise<{ dir: string; record: 
     for (const id of await readdir(pdir).catch(() => [] as string[])) {
       if (id === LATEST_LINK) continue;
       try {
-        const record = JSON.parse(await readFile(path.join(pdir, id, RUN_RECORD), 'utf8')) as RunRecord;
+        const record = await readRunRecord(path.join(pdir, id, RUN_RECORD));
         out.push({ dir: path.join(pdir, id), record });
-      } catch {
-        // Not a run directory (or one being created).
+      } catch (err) {
+        // Not a run directory (or one being created, or damaged): listings skip it; scanRuns reports it.
+        if (!(err instanceof FileFormatError)) throw err;
       }
     }
   }
@@ -133,15 +135,12 @@ export async function scanRuns(runsDir: string): Promise<RunsScan> {
       if (!id.isDirectory() || id.name === 'latest') continue;
       const file = path.join(pdir, id.name, RUN_RECORD);
       try {
-        const record = JSON.parse(await readFile(file, 'utf8')) as RunRecord;
-        const stages = (record as Partial<RunRecord> | null)?.stages;
-        if (typeof stages !== 'object' || stages === null) {
-          throw new Error('no "stages" object');
-        }
+        const record = await readRunRecord(file);
+        if (typeof record.stages !== 'object' || record.stages === null) throw new Error('no "stages" object');
         scan.runs.push({ dir: path.join(pdir, id.name), record });
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        scan.unreadable.push({ file, why: code === 'ENOENT' ? 'missing' : (err as Error).message });
+        const missing = err instanceof FileFormatError && err.problem === DOES_NOT_EXIST;
+        scan.unreadable.push({ file, why: missing ? 'missing' : (err as Error).message });
       }
     }
   }

@@ -8,7 +8,7 @@ import { runtimeVersions } from './engine-version.js';
 import { CompositeReporter, type Reporter, type RunStatus } from './events.js';
 import { selectStages, topologicalOrder } from './graph.js';
 import { compilePipeline, prepareCompiled, type Prepared } from './prepare.js';
-import { RUN_RECORD, type RunRecord } from '../core/formats/run-record.js';
+import { RUN_RECORD, RUN_RECORD_FORMAT, type RunRecord } from '../core/formats/run-record.js';
 import { isFile } from '../core/fs.js';
 import { RunDirectory } from './run-dir.js';
 import { recordRunsDir } from './runs-dirs-registry.js';
@@ -141,6 +141,7 @@ async function startRunDirectory(
   await dir.writeJson('resolved.json', { config: compiled.config, configs: compiled.configs });
   await dir.writeJson('dag.json', { ...dag, fingerprints: fps });
   const record: RunRecord = {
+    format: RUN_RECORD_FORMAT,
     pipeline: dag.pipeline,
     runId: dir.runId,
     file: compiled.file,

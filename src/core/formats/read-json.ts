@@ -12,7 +12,7 @@ export class FileFormatError extends PipeError {
   constructor(
     readonly file: string,
     what: string,
-    problem: string,
+    readonly problem: string,
     hint?: string,
     /** The field at fault, as a path (`stages.train.status`), when one is. */
     readonly field?: string,
@@ -32,9 +32,19 @@ export interface JsonFormat {
   /** What to do about it, printed under the message. */
   hint?: string;
   reviver?: (key: string, value: unknown) => unknown;
-  /** The problem with a parsed value, or undefined when it is fine. */
-  check(value: unknown): string | undefined;
+  /** The problem with a parsed value (a field at fault, or the whole file), or undefined when it is fine. */
+  check(value: unknown): string | FieldProblem | undefined;
 }
+
+/** A field of a JSON file that is missing or of the wrong type. */
+export interface FieldProblem {
+  /** Path of the field, e.g. `stages.train.status`. */
+  field: string;
+  problem: string;
+}
+
+/** What readJsonFile says about a file that is not there (callers that skip missing files test for it). */
+export const DOES_NOT_EXIST = 'it does not exist';
 
 const UNREADABLE = 'PIPE_FILE_FORMAT_UNREADABLE';
 
@@ -50,7 +60,7 @@ export async function readJsonFile<T>(file: string, format: JsonFormat): Promise
   } catch (err) {
     if (!(err instanceof InputLimitError) || err.code !== UNREADABLE) throw err;
     // readBounded says why the open failed after the file name ("...: ENOENT (no such file).").
-    const why = /ENOENT/.test(err.message) ? 'it does not exist' : err.message.slice(err.message.lastIndexOf(': ') + 2);
+    const why = /ENOENT/.test(err.message) ? DOES_NOT_EXIST : err.message.slice(err.message.lastIndexOf(': ') + 2);
     throw new FileFormatError(file, format.what, why.replace(/\.$/, ''), format.hint);
   }
   let value: unknown;
@@ -61,7 +71,8 @@ export async function readJsonFile<T>(file: string, format: JsonFormat): Promise
     throw new FileFormatError(file, format.what, problem, format.hint);
   }
   const problem = format.check(value);
-  if (problem) throw new FileFormatError(file, format.what, problem, format.hint);
+  if (typeof problem === 'string') throw new FileFormatError(file, format.what, problem, format.hint);
+  if (problem) throw new FileFormatError(file, format.what, problem.problem, format.hint, problem.field);
   return value as T;
 }
 

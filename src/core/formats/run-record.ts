@@ -3,8 +3,12 @@
 // runs folder's layout: where it is, and which run is the newest.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { checkEach, checkFields, checkVersion, isJsonObject, type FieldSpec } from './json-fields.js';
+import { readJsonFile } from './read-json.js';
 
 export const RUN_RECORD = 'run.json';
+/** The run.json format this build writes; a record without `format` is read as this version 1. */
+export const RUN_RECORD_FORMAT = 'pipe.run-record/1';
 /** runs/<pipeline>/latest -> <run-id>: the newest finished run, swapped atomically by the runtime. */
 export const LATEST_LINK = 'latest';
 
@@ -62,6 +66,8 @@ export interface RunRecordStage {
 }
 
 export interface RunRecord {
+  /** Absent in records written before pipe recorded it (read as version 1). */
+  format?: typeof RUN_RECORD_FORMAT;
   pipeline: string;
   runId: string;
   file: string;
@@ -79,4 +85,31 @@ export interface RunRecord {
   pid?: number;
   /** Host of `pid`: a stale `running` record is only judged on the machine that wrote it. */
   host?: string;
+}
+
+/**
+ * Reads a run.json, checking its version and the fields its readers use (status, start time, the owning process,
+ * each stage's kind and status; a record without a status is taken as unfinished). A FileFormatError (exit 2) names the file and the field otherwise. `stages` may
+ * be absent only in a record a reader treats as unfinished; callers that need it check it.
+ */
+export async function readRunRecord(file: string): Promise<RunRecord> {
+  return readJsonFile<RunRecord>(file, {
+    what: `a run record (${RUN_RECORD_FORMAT})`,
+    hint: 'It is written by `pipe run`; a damaged one belongs to a run that cannot be trusted: rerun the pipeline.',
+    check: (v) => {
+      if (!isJsonObject(v)) return checkFields(v, {});
+      const top: FieldSpec = {
+        status: 'string?',
+        startedAt: 'string?',
+        stages: 'object?',
+        pid: 'number?',
+        host: 'string?',
+      };
+      return (
+        checkVersion(v, RUN_RECORD_FORMAT) ??
+        checkFields(v, top) ??
+        (v.stages ? checkEach(v, 'stages', { kind: 'string?', status: 'string', cacheEntry: 'string?' }) : undefined)
+      );
+    },
+  });
 }
