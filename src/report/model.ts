@@ -8,6 +8,8 @@ import { aggregateRun, type ConfigRef } from './aggregate.js';
 import { readLosses, type LossSeries } from './losses.js';
 import { type Direction, type EvaluateMetricsFile, type RunMetricsFile } from '../core/formats/metrics-file.js';
 import { readMetricsFile } from '../core/formats/metrics-read.js';
+import { DOES_NOT_EXIST, FileFormatError } from '../core/formats/read-json.js';
+import { readStageRecord, STAGE_RECORD } from '../core/formats/stage-record.js';
 
 export interface StageTiming {
   id: string;
@@ -91,11 +93,7 @@ export async function timingsFromStageRecords(dirs: Record<string, string>): Pro
   const out: StageTiming[] = [];
   for (const [id, dir] of Object.entries(dirs)) {
     try {
-      const rec = JSON.parse(await fs.readFile(path.join(dir, 'stage.json'), 'utf8')) as {
-        kind?: string;
-        seconds?: number;
-        backend?: { name?: string } | null;
-      };
+      const rec = await readStageRecord(path.join(dir, STAGE_RECORD));
       out.push({
         id,
         kind: rec.kind ?? id.split('/')[0],
@@ -103,8 +101,9 @@ export async function timingsFromStageRecords(dirs: Record<string, string>): Pro
         seconds: rec.seconds ?? null,
         backend: rec.backend?.name ?? null,
       });
-    } catch {
-      // inputs published without a record (tests): no timing
+    } catch (err) {
+      // Inputs published without a record (tests) have no timing; a damaged record is exit 2 naming it.
+      if (!(err instanceof FileFormatError && err.problem === DOES_NOT_EXIST)) throw err;
     }
   }
   return out;

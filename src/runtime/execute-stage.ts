@@ -13,6 +13,7 @@ import { acquireStageLock, type StageLock } from './stage-lock.js';
 import { DirectoryStore } from './store.js';
 import type { ArtefactStore, StageJob, StageOutcome } from './types.js';
 import { isProcessAlive } from './process-alive.js';
+import { STAGE_RECORD_FORMAT, type StageRecord } from '../core/formats/stage-record.js';
 
 export interface ExecuteHooks {
   onProgress?(p: StageProgress): void;
@@ -106,6 +107,7 @@ export async function executeStageJob(
       job.fingerprint,
       outDir,
       {
+        format: STAGE_RECORD_FORMAT,
         stageId: job.stageId,
         kind: job.kind,
         kindVersion: kind.version,
@@ -119,7 +121,7 @@ export async function executeStageJob(
         summary: result.summary ?? null,
         engine: engineVersion(),
         worker: workerId(),
-      },
+      } satisfies StageRecord,
       { replace: job.force },
     );
     outDir = undefined;

@@ -3,13 +3,14 @@
 // unfinished stage. Renaming a complete folder into place is the commit: an entry either exists
 // whole or not at all, and the loser of a publish race discards its copy.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { ArtefactStore } from './types.js';
 import { pathExists } from '../core/fs.js';
+import { readStageRecord, STAGE_RECORD, type StageRecord } from '../core/formats/stage-record.js';
 
-export const STAGE_RECORD = 'stage.json';
+export { STAGE_RECORD };
 
 export interface PublishOptions {
   /** Replace an existing entry (`--force`) instead of keeping it. */
@@ -48,15 +49,9 @@ export class DirectoryStore implements ArtefactStore {
     return undefined;
   }
 
-  async readRecord(fingerprint: string): Promise<Record<string, unknown> | undefined> {
-    try {
-      return JSON.parse(await readFile(path.join(this.entryDir(fingerprint), STAGE_RECORD), 'utf8')) as Record<
-        string,
-        unknown
-      >;
-    } catch {
-      return undefined;
-    }
+  /** The entry's stage.json; undefined when it is missing or damaged (callers only decorate what they say). */
+  async readRecord(fingerprint: string): Promise<StageRecord | undefined> {
+    return readStageRecord(path.join(this.entryDir(fingerprint), STAGE_RECORD)).catch(() => undefined);
   }
 
   async workDir(fingerprint: string): Promise<string> {

@@ -4,6 +4,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { StageUserError } from '../../core/errors.js';
+import { DOES_NOT_EXIST, FileFormatError } from '../../core/formats/read-json.js';
+import { readStageRecord, STAGE_RECORD } from '../../core/formats/stage-record.js';
 import { generatorFor } from '../models/index.js';
 import type { ParamMap } from '../models/params.js';
 import { loadGenerators } from '../train/generators.js';
@@ -67,14 +69,13 @@ async function readSaved(dir: string): Promise<SavedModel> {
 async function datasetOf(dir: string, saved: SavedModel): Promise<InferenceModel['dataset']> {
   if (saved.dataset) return saved.dataset;
   try {
-    const stage = JSON.parse(await fs.readFile(path.join(dir, 'stage.json'), 'utf8')) as {
-      params?: { dataset?: InferenceModel['dataset'] };
-    };
-    return stage.params?.dataset
-      ? { layout: stage.params.dataset.layout, direction: stage.params.dataset.direction }
-      : undefined;
-  } catch {
-    return undefined; // a copied model folder without stage.json: the CLI options decide
+    const stage = await readStageRecord(path.join(dir, STAGE_RECORD));
+    const dataset = (stage.params as { dataset?: InferenceModel['dataset'] } | undefined)?.dataset;
+    return dataset ? { layout: dataset.layout, direction: dataset.direction } : undefined;
+  } catch (err) {
+    // A copied model folder without stage.json: the CLI options decide. A damaged one is exit 2 naming it.
+    if (err instanceof FileFormatError && err.problem === DOES_NOT_EXIST) return undefined;
+    throw err;
   }
 }
 
