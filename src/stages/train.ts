@@ -5,6 +5,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { TrainParams } from '../core/stage-params.js';
 import { StageUserError } from '../core/errors.js';
+import {
+  TRAIN_SUMMARY,
+  TRAIN_SUMMARY_FORMAT,
+  type TrainSummary,
+  type TrainSummaryFile,
+} from '../core/formats/train-summary.js';
 import type { StageContext, StageKind } from './types.js';
 
 export const trainStage: StageKind<TrainParams> = {
@@ -76,7 +82,7 @@ export const trainStage: StageKind<TrainParams> = {
         log: (l) => ctx.log(l),
         signal: ctx.signal,
       });
-      const summary = {
+      const summary: TrainSummary = {
         steps: r.steps,
         epochs: r.epochs,
         stepsPerEpoch: r.stepsPerEpoch,
@@ -90,7 +96,8 @@ export const trainStage: StageKind<TrainParams> = {
         ...(initSha ? { initFrom: { source: p.model.init_from, sha256: initSha } } : {}),
       };
       const backend = describeBackend(info);
-      await fs.writeFile(path.join(ctx.outDir, 'train.json'), JSON.stringify({ ...summary, backend }, null, 2));
+      const file: TrainSummaryFile = { format: TRAIN_SUMMARY_FORMAT, ...summary, backend };
+      await fs.writeFile(path.join(ctx.outDir, TRAIN_SUMMARY), JSON.stringify(file, null, 2));
       return { backend, summary };
     } catch (err) {
       // Running out of the 4 GB wasm heap shows up as an emscripten abort or an out-of-bounds access in a kernel.

@@ -3,37 +3,22 @@
 // read and need no decoding, so every train/evaluate process starts fast.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import {
+  PREPARED_MANIFEST,
+  readPreparedManifest,
+  type PreparedDomainInfo,
+  type PreparedManifest,
+  type PreparedRoleInfo,
+} from '../../core/formats/dataset-manifest.js';
 import type { PreparedDataset, PreparedImages, PreparedSplit } from './types.js';
 
-export const PREPARED_FORMAT = 1;
-export const PREPARED_MANIFEST = 'dataset.json';
-
-export interface PreparedDomainInfo {
-  file: string;
-  count: number;
-  names: string[];
-}
-
-export interface PreparedRoleInfo {
-  /** Split name (folder), e.g. train or test. */
-  split: string;
-  size: number;
-  A: PreparedDomainInfo;
-  B: PreparedDomainInfo;
-}
-
-export interface PreparedManifest {
-  format: number;
-  layout: 'aligned' | 'unaligned';
-  direction: 'AtoB' | 'BtoA';
-  loadSize: number;
-  cropSize: number;
-  sourceDigest: string;
-  /** Where the images came from (for humans; paths are machine-specific and not fingerprinted). */
-  source: Record<string, unknown>;
-  train: PreparedRoleInfo;
-  eval: PreparedRoleInfo;
-}
+export {
+  PREPARED_FORMAT,
+  PREPARED_MANIFEST,
+  type PreparedDomainInfo,
+  type PreparedManifest,
+  type PreparedRoleInfo,
+} from '../../core/formats/dataset-manifest.js';
 
 function imagesFrom(bytes: Uint8Array, info: PreparedDomainInfo, size: number, file: string): PreparedImages {
   const per = size * size * 3;
@@ -60,10 +45,7 @@ async function readRole(dir: string, role: PreparedRoleInfo): Promise<PreparedSp
 }
 
 export async function readManifest(dir: string): Promise<PreparedManifest> {
-  const m = JSON.parse(await fs.readFile(path.join(dir, PREPARED_MANIFEST), 'utf8')) as PreparedManifest;
-  if (m.format !== PREPARED_FORMAT)
-    throw new Error(`${dir}: prepared dataset format ${m.format}, expected ${PREPARED_FORMAT}`);
-  return m;
+  return readPreparedManifest(path.join(dir, PREPARED_MANIFEST));
 }
 
 /** Loads a dataset stage's output folder (each raw file read once into memory). */
