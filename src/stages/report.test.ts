@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReportFixture } from '../../test/fixtures/metrics/report-fixture.js';
-import { readMetricsJson, type RunMetricsFile } from '../core/formats/metrics-file.js';
+import { readMetricsFile } from '../core/formats/metrics-read.js';
 import { reportStage } from './report.js';
 import type { StageContext } from './types.js';
 import type { ReportParams } from '../core/stage-params.js';
@@ -39,7 +39,7 @@ async function runReport(name: string, seeds?: number[]) {
     outDir,
     html: await fs.readFile(path.join(outDir, 'report.html'), 'utf8'),
     md: await fs.readFile(path.join(outDir, 'report.md'), 'utf8'),
-    metrics: await readMetricsJson<RunMetricsFile>(path.join(outDir, 'metrics.json')),
+    metrics: await readMetricsFile(path.join(outDir, 'metrics.json'), ['pipe.run/1']),
   };
 }
 
