@@ -7,6 +7,7 @@ import { STAGE_RECORD } from './store.js';
 import { writeFileAtomic } from '../core/fs.js';
 import { LATEST_LINK, readRunRecord, RUN_RECORD, safeName, type RunRecord } from '../core/formats/run-record.js';
 import { DOES_NOT_EXIST, FileFormatError } from '../core/formats/read-json.js';
+import { isUserFacing } from '../core/errors.js';
 
 /** Files of the report stage's output copied to the top of the run directory. */
 export const REPORT_FILES = ['report.html', 'report.md', 'metrics.json'];
@@ -112,7 +113,7 @@ export async function listRuns(runsDir: string): Promise<{ dir: string; record: 
         out.push({ dir: path.join(pdir, id), record });
       } catch (err) {
         // Not a run directory (or one being created, or damaged): listings skip it; scanRuns reports it.
-        if (!(err instanceof FileFormatError)) throw err;
+        if (!isUserFacing(err)) throw err;
       }
     }
   }
