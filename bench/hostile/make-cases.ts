@@ -6,6 +6,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
 import { PNG } from 'pngjs';
+import { runFile, tarEntry } from '../../test/hostile/case-builders.js';
 
 const dir = path.resolve(process.argv[2] ?? 'hostile-cases');
 mkdirSync(dir, { recursive: true });
@@ -31,67 +32,28 @@ put('dataset-bomb/test/1.png', png(16, 8));
 
 // A zip with a 256 MiB member of zeros (packs to ~0.5 MB) and a tar with a setuid member.
 put('bomb.zip', zipSync({ 'zeros.bin': new Uint8Array(256 * 1024 * 1024) }, { level: 9 }));
-function tarEntry(name: string, data: Buffer, mode: number): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, 'utf8');
-  h.write(`${mode.toString(8).padStart(7, '0')}\0`, 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
-  h.write('00000000000\0', 136);
-  h.write('        ', 148);
-  h.write('0', 156);
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return Buffer.concat([h, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
-}
 put(
   'suid.tar.gz',
   gzipSync(Buffer.concat([tarEntry('bin/tool', Buffer.from('#!/bin/sh\n'), 0o4755), Buffer.alloc(1024)])),
 );
 
 // metrics.json files that must not pass a gate.
-const summary = (mean: unknown) => ({ n: 4, mean, std: 0.01, ci_low: 0.5, ci_high: 0.7 });
-const run = (over: Record<string, unknown> = {}, variant = 'l1', mean: unknown = 0.6) => ({
-  format: 'pipe.run/1',
-  pipeline: 'p',
-  baseline: null,
-  metrics: ['ssim'],
-  configs: {
-    [variant]: {
-      variant,
-      overrides: {},
-      seed: null,
-      group: variant,
-      split: 'test',
-      summary: { ssim: summary(mean) },
-      images: {},
-      speed: null,
-      backend: {},
-      directions: {},
-    },
-  },
-  groups: {},
-  variants: { [variant]: { configs: [variant], summary: { ssim: summary(mean) } } },
-  checks: [{ variant, metric: 'ssim', max: 0.9 }],
-  ...over,
-});
-put('runs-m/null-mean/metrics.json', JSON.stringify(run({}, 'l1', null)));
-put('runs-m/checks-oops/metrics.json', JSON.stringify(run({ checks: 'oops' })));
-put('runs-m/checks-null/metrics.json', JSON.stringify(run({ checks: null })));
-put('runs-m/truncated/metrics.json', JSON.stringify(run()).slice(0, 120));
-put('runs-m/mean-abc/metrics.json', JSON.stringify(run({}, 'l1', 'abc')));
-put('runs-m/string-min/metrics.json', JSON.stringify(run({ checks: [{ variant: 'l1', metric: 'ssim', min: '0.3' }] })));
-put('runs-m/variants-null/metrics.json', JSON.stringify(run({ variants: null })));
+put('runs-m/null-mean/metrics.json', JSON.stringify(runFile({}, 'l1', null)));
+put('runs-m/checks-oops/metrics.json', JSON.stringify(runFile({ checks: 'oops' })));
+put('runs-m/checks-null/metrics.json', JSON.stringify(runFile({ checks: null })));
+put('runs-m/truncated/metrics.json', JSON.stringify(runFile()).slice(0, 120));
+put('runs-m/mean-abc/metrics.json', JSON.stringify(runFile({}, 'l1', 'abc')));
+put(
+  'runs-m/string-min/metrics.json',
+  JSON.stringify(runFile({ checks: [{ variant: 'l1', metric: 'ssim', min: '0.3' }] })),
+);
+put('runs-m/variants-null/metrics.json', JSON.stringify(runFile({ variants: null })));
 put(
   'runs-m/check-constructor/metrics.json',
-  JSON.stringify(run({ checks: [{ variant: 'constructor', metric: 'ssim', max: 0.9 }] })),
+  JSON.stringify(runFile({ checks: [{ variant: 'constructor', metric: 'ssim', max: 0.9 }] })),
 );
-put('runs-m/good/metrics.json', JSON.stringify(run()));
-put('runs-m/ctor/metrics.json', JSON.stringify(run({}, 'constructor')));
+put('runs-m/good/metrics.json', JSON.stringify(runFile()));
+put('runs-m/ctor/metrics.json', JSON.stringify(runFile({}, 'constructor')));
 
 // Pipeline files.
 const base = (extra = '') =>

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFile } from './case-builders.js';
 import { cli, expectNoTrace } from './cli-harness.js';
 
 let dir: string;
@@ -11,35 +12,6 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'pipe-gates-'));
 });
 afterAll(async () => rm(dir, { recursive: true, force: true }));
-
-const summary = (mean: unknown) => ({ n: 4, mean, std: 0.01, ci_low: 0.5, ci_high: 0.7 });
-
-function runFile(over: Record<string, unknown> = {}, variant = 'l1', mean: unknown = 0.6): Record<string, unknown> {
-  return {
-    format: 'pipe.run/1',
-    pipeline: 'p',
-    baseline: null,
-    metrics: ['ssim'],
-    configs: {
-      [variant]: {
-        variant,
-        overrides: {},
-        seed: null,
-        group: variant,
-        split: 'test',
-        summary: { ssim: summary(mean) },
-        images: {},
-        speed: null,
-        backend: {},
-        directions: {},
-      },
-    },
-    groups: {},
-    variants: { [variant]: { configs: [variant], summary: { ssim: summary(mean) } } },
-    checks: [{ variant, metric: 'ssim', max: 0.9 }],
-    ...over,
-  };
-}
 
 let n = 0;
 async function runDirWith(content: unknown): Promise<string> {

@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, readImage } from '../../src/ml/io/image.js';
 import { extractArchive } from '../../src/ml/io/archive.js';
 import { cli, expectNoTrace } from './cli-harness.js';
+import { tarEntry } from './case-builders.js';
 
 let tmp: string;
 const savedEnv = { ...process.env };
@@ -97,24 +98,6 @@ describe('bounded file reads', () => {
     await expect(readImage(file)).rejects.toMatchObject({ code: 'PIPE_FILE_TOO_LARGE' });
   });
 });
-
-function tarEntry(name: string, data: Buffer, mode = 0o644): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, 'utf8');
-  h.write(`${mode.toString(8).padStart(7, '0')}\0`, 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
-  h.write('00000000000\0', 136);
-  h.write('        ', 148);
-  h.write('0', 156);
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return Buffer.concat([h, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
-}
 
 const tarGz = (...entries: Buffer[]) => gzipSync(Buffer.concat([...entries, Buffer.alloc(1024)]));
 
