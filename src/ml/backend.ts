@@ -332,6 +332,9 @@ export async function initBackend(requested: BackendRequest = 'auto', opts: Back
   );
 }
 
+/** The adapter does not change within a process, so `auto` probes it (a child process) at most once. */
+let webgpuVerdictOnce: Promise<ReturnType<typeof webgpuVerdict>> | undefined;
+
 /** Why `auto` should not try webgpu here (package missing, no adapter, software adapter), or null to try it. */
 async function webgpuSkipReason(): Promise<string | null> {
   if (loaded.has('webgpu')) return null;
@@ -340,7 +343,8 @@ async function webgpuSkipReason(): Promise<string | null> {
   } catch {
     return 'the optional `webgpu` package is not installed';
   }
-  const v = webgpuVerdict(await probeWebgpu());
+  webgpuVerdictOnce ??= probeWebgpu().then(webgpuVerdict);
+  const v = await webgpuVerdictOnce;
   return v.use ? null : v.reason;
 }
 
