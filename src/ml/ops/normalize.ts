@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isWebgpu } from '../webgpu/kernel.js';
 import { normalizeWebgpu } from '../webgpu/norm.js';
+import { normCustomGrad, type NormBackward, type NormForward } from './norm-custom-grad.js';
 
 type Axes = [0, 1, 2] | [1, 2];
 
@@ -29,14 +30,14 @@ function normalize(
   if (isWebgpu() && x.dtype === 'float32') return normalizeWebgpu(x, axes.length === 2, gamma, beta, eps);
   const count = (axes as number[]).reduce((n: number, a: number) => n * x.shape[a], 1);
   const affine = gamma !== undefined && beta !== undefined;
-  const forward = (xt: tf.Tensor4D, g: tf.Tensor1D | undefined, b: tf.Tensor1D | undefined, save: tf.GradSaveFunc) => {
+  const forward: NormForward = (xt, g, b, save) => {
     const { mean, variance } = tf.moments(xt, axes, true);
     const rstd = tf.rsqrt(tf.add(variance, eps));
     const xhat = tf.mul(tf.sub(xt, mean), rstd) as tf.Tensor4D;
     save([xhat, rstd]);
     return affine ? (tf.add(tf.mul(xhat, g!), b!) as tf.Tensor4D) : xhat;
   };
-  const backward = (dy: tf.Tensor4D, saved: tf.Tensor[], g: tf.Tensor1D | undefined) => {
+  const backward: NormBackward = (dy, saved, g) => {
     const [xhat, rstd] = saved as [tf.Tensor4D, tf.Tensor4D];
     const dScaled = affine ? tf.mul(dy, g!) : dy;
     // dx = rstd * (d - mean(d) - xhat * mean(d * xhat)), d = dy * gamma, means over the normalised axes.
@@ -49,18 +50,7 @@ function normalize(
     if (!affine) return [dx];
     return [dx, tf.reshape(tf.sum(dyXhat, [0, 1, 2]), [channels]), tf.reshape(tf.sum(dySum, [0, 1, 2]), [channels])];
   };
-  if (affine) {
-    const op = tf.customGrad((xIn, gIn, bIn, save) => ({
-      value: forward(xIn as tf.Tensor4D, gIn as tf.Tensor1D, bIn as tf.Tensor1D, save as tf.GradSaveFunc),
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => backward(dy, saved, gIn as tf.Tensor1D),
-    }));
-    return op(x, gamma!, beta!) as tf.Tensor4D;
-  }
-  const op = tf.customGrad((xIn, save) => ({
-    value: forward(xIn as tf.Tensor4D, undefined, undefined, save as tf.GradSaveFunc),
-    gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => backward(dy, saved, undefined),
-  }));
-  return op(x) as tf.Tensor4D;
+  return normCustomGrad(x, gamma, beta, forward, backward);
 }
 
 /**

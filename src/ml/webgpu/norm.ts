@@ -4,6 +4,7 @@
 // channel (instance norm: over H, W). NHWC: element k of group g is at base(g) + k*C.
 import * as tf from '@tensorflow/tfjs-core';
 import { runKernel, strideGrid, type Uniform } from './kernel.js';
+import { normCustomGrad, type NormBackward, type NormForward } from '../ops/norm-custom-grad.js';
 
 const WG = 64;
 
@@ -142,7 +143,6 @@ function layout(shape: number[], perImage: boolean, eps: number): Layout {
  * Normalised x (times gamma plus beta when given) with its closed-form gradient, as normalize.ts computes it on other
  * backends. `perImage`: instance norm (statistics per image and channel), else batch norm.
  */
-// eslint-disable-next-line max-lines-per-function -- forward and its custom gradient share the saved statistics
 export function normalizeWebgpu(
   x: tf.Tensor4D,
   perImage: boolean,
@@ -154,7 +154,7 @@ export function normalizeWebgpu(
   const affine = gamma !== undefined && beta !== undefined;
   const c = x.shape[3];
   const grid = strideGrid(x.size, WG);
-  const forward = (xt: tf.Tensor4D, g: tf.Tensor | undefined, b: tf.Tensor | undefined, save: tf.GradSaveFunc) => {
+  const forward: NormForward = (xt, g, b, save) => {
     const [stats] = runKernel({
       name: 'PipeNormStats',
       wgsl: STATS,
@@ -174,7 +174,7 @@ export function normalizeWebgpu(
     save([xt, stats!]);
     return y as tf.Tensor4D;
   };
-  const backward = (dy: tf.Tensor4D, saved: tf.Tensor[], g: tf.Tensor | undefined): tf.Tensor[] => {
+  const backward: NormBackward = (dy, saved, g) => {
     const [xs, stats] = saved as [tf.Tensor4D, tf.Tensor];
     const [sdy, sdyx] = runKernel({
       name: 'PipeNormGradSums',
@@ -201,16 +201,5 @@ export function normalizeWebgpu(
       L.groups === c ? tf.reshape(t, [c]) : tf.sum(tf.reshape(t, [L.groups / c, c]), 0);
     return [dx!, perChannel(sdyx!), perChannel(sdy!)];
   };
-  if (affine) {
-    const op = tf.customGrad((xIn, gIn, bIn, save) => ({
-      value: forward(xIn as tf.Tensor4D, gIn as tf.Tensor, bIn as tf.Tensor, save as tf.GradSaveFunc),
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => backward(dy, saved, gIn as tf.Tensor),
-    }));
-    return op(x, gamma!, beta!) as tf.Tensor4D;
-  }
-  const op = tf.customGrad((xIn, save) => ({
-    value: forward(xIn as tf.Tensor4D, undefined, undefined, save as tf.GradSaveFunc),
-    gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => backward(dy, saved, undefined),
-  }));
-  return op(x) as tf.Tensor4D;
+  return normCustomGrad(x, gamma, beta, forward, backward);
 }
