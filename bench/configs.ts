@@ -29,6 +29,21 @@ function pix2pix(size: number, ngf: number, perceptual: boolean): BenchConfig {
   };
 }
 
+/** CycleGAN with a ResNet generator; the name says what differs from ngf 64 (e.g. cyclegan-32-resnet9-ngf4). */
+function cyclegan(size: number, blocks: 6 | 9, ngf = 64, extra: Partial<BenchConfig> = {}): BenchConfig {
+  const suffix = (ngf === 64 ? '' : `-ngf${ngf}`) + (extra.recompute ? '-recompute' : '');
+  return {
+    name: `cyclegan-${size}-resnet${blocks}${suffix}`,
+    kind: 'cyclegan',
+    generator: `resnet_${blocks}blocks`,
+    size,
+    ngf,
+    perceptual: false,
+    blocks,
+    ...extra,
+  };
+}
+
 export const CONFIGS: BenchConfig[] = [
   pix2pix(64, 16, false),
   pix2pix(64, 16, true),
@@ -36,47 +51,14 @@ export const CONFIGS: BenchConfig[] = [
   pix2pix(128, 16, true),
   pix2pix(256, 64, false),
   pix2pix(256, 64, true),
-  {
-    name: 'cyclegan-128-resnet6',
-    kind: 'cyclegan',
-    generator: 'resnet_6blocks',
-    size: 128,
-    ngf: 64,
-    perceptual: false,
-  },
+  cyclegan(128, 6),
   // bench/gpu: the full-size rows, and their tiny twins for a dry run on a software rasteriser.
-  {
-    name: 'cyclegan-256-resnet9',
-    kind: 'cyclegan',
-    generator: 'resnet_9blocks',
-    size: 256,
-    ngf: 64,
-    perceptual: false,
-    blocks: 9,
-  },
+  cyclegan(256, 9),
   pix2pix(32, 4, false),
   pix2pix(32, 4, true),
-  {
-    name: 'cyclegan-32-resnet9-ngf4',
-    kind: 'cyclegan',
-    generator: 'resnet_9blocks',
-    size: 32,
-    ngf: 4,
-    ndf: 4,
-    perceptual: false,
-    blocks: 9,
-  },
+  cyclegan(32, 9, 4, { ndf: 4 }),
   // pipelines/summer2winter-cyclegan.yaml's networks: out of the 4 GB wasm heap without recomputation.
-  {
-    name: 'cyclegan-256-resnet9-recompute',
-    kind: 'cyclegan',
-    generator: 'resnet_9blocks',
-    size: 256,
-    ngf: 64,
-    perceptual: false,
-    blocks: 9,
-    recompute: true,
-  },
+  cyclegan(256, 9, 64, { recompute: true }),
 ];
 
 /** bench/gpu's rows, and the tiny ones its --dry-run times instead. */
