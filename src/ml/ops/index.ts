@@ -16,6 +16,6 @@ export { maxPool } from './max_pool.js';
 export { reflectionPad } from './reflection_pad.js';
 export { setConvStrategy, type ConvStrategy } from './gemm_kernels.js';
 export { adamUpdate, type AdamHyper } from './adam_update.js';
-export { batchNorm, instanceNorm } from './normalize.js';
+export { batchNorm, instanceNorm, normalizeAct, type NormActOptions } from './normalize.js';
 export { leakyRelu, relu } from './activation.js';
 export { biasAdd } from './bias_add.js';

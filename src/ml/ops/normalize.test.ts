@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
-import { batchNorm, instanceNorm } from './normalize.js';
+import { leakyRelu } from './activation.js';
+import { batchNorm, instanceNorm, normalizeAct } from './normalize.js';
 import { finiteDifferenceError, randomArr, relError, valueAndGrads, type Arr, WASM_THREADS } from './testing.js';
 
 const BACKENDS = ['cpu', 'wasm'];
 const dyOf = (shape: number[]): Arr => randomArr(shape, 4246);
+const vec = (t: tf.Tensor) => t as tf.Tensor1D;
 
 /** The stock composition the models used before: tf.moments + tf.batchNorm, gradients through both. */
 function stockNorm(x: tf.Tensor, axes: number[], gamma?: tf.Tensor, beta?: tf.Tensor): tf.Tensor {
@@ -68,6 +70,30 @@ for (const threads of WASM_THREADS) {
             nanAt.every((i) => i < 18 && i % 2 === 0),
             backend,
           ).toBe(true);
+        }
+      });
+
+      it('normalizeAct is exactly the norm then the activation here (values and gradients, bit for bit)', async () => {
+        const inputs = [randomArr(x, 76), randomArr([3], 77), randomArr([3], 78)];
+        for (const backend of BACKENDS) {
+          for (const alpha of [0, 0.2]) {
+            for (const kind of ['batch', 'instance'] as const) {
+              const fused = (a: tf.Tensor, gm: tf.Tensor, bt: tf.Tensor) =>
+                normalizeAct(a as tf.Tensor4D, { kind, alpha, gamma: vec(gm), beta: vec(bt) });
+              const apart = (a: tf.Tensor, gm: tf.Tensor, bt: tf.Tensor) =>
+                leakyRelu(
+                  kind === 'batch'
+                    ? batchNorm(a as tf.Tensor4D, vec(gm), vec(bt))
+                    : instanceNorm(a as tf.Tensor4D, 1e-5, vec(gm), vec(bt)),
+                  alpha,
+                );
+              const [got, want] = [
+                await valueAndGrads(backend, fused, inputs, dyOf),
+                await valueAndGrads(backend, apart, inputs, dyOf),
+              ];
+              expect(got, `${backend} ${kind} alpha ${alpha}`).toEqual(want);
+            }
+          }
         }
       });
 

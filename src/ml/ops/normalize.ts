@@ -5,17 +5,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isWebgpu } from '../webgpu/kernel.js';
 import { normalizeWebgpu } from '../webgpu/norm.js';
+import { leakyRelu } from './activation.js';
 import { normCustomGrad, type NormBackward, type NormForward } from './norm-custom-grad.js';
 
 type Axes = [0, 1, 2] | [1, 2];
 
-function normalize(
-  x: tf.Tensor4D,
-  axes: Axes,
-  gamma: tf.Tensor1D | undefined,
-  beta: tf.Tensor1D | undefined,
-  eps: number,
-): tf.Tensor4D {
+function checkShapes(x: tf.Tensor4D, gamma: tf.Tensor1D | undefined, beta: tf.Tensor1D | undefined): void {
   if (x.rank !== 4) throw new Error(`normalisation: input must be rank 4 (NHWC), got shape [${x.shape.join(', ')}]`);
   const channels = x.shape[3];
   for (const [name, t] of [
@@ -26,8 +21,19 @@ function normalize(
       throw new Error(`normalisation: ${name} must have shape [${channels}], got [${t.shape.join(', ')}]`);
     }
   }
+}
+
+function normalize(
+  x: tf.Tensor4D,
+  axes: Axes,
+  gamma: tf.Tensor1D | undefined,
+  beta: tf.Tensor1D | undefined,
+  eps: number,
+): tf.Tensor4D {
+  checkShapes(x, gamma, beta);
+  const channels = x.shape[3];
   // webgpu: pipe's kernels, 2 dispatches each way (src/ml/webgpu/norm.ts).
-  if (isWebgpu() && x.dtype === 'float32') return normalizeWebgpu(x, axes.length === 2, gamma, beta, eps);
+  if (isWebgpu() && x.dtype === 'float32') return normalizeWebgpu(x, { perImage: axes.length === 2, gamma, beta, eps });
   const count = (axes as number[]).reduce((n: number, a: number) => n * x.shape[a], 1);
   const affine = gamma !== undefined && beta !== undefined;
   const forward: NormForward = (xt, g, b, save) => {
@@ -64,4 +70,31 @@ export function batchNorm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D,
 /** InstanceNorm2d: statistics per image and channel over H, W; affine when gamma and beta are given. */
 export function instanceNorm(x: tf.Tensor4D, eps = 1e-5, gamma?: tf.Tensor1D, beta?: tf.Tensor1D): tf.Tensor4D {
   return normalize(x, [1, 2], gamma, beta, eps);
+}
+
+export interface NormActOptions {
+  kind: 'batch' | 'instance';
+  /** 0: ReLU; otherwise LeakyReLU with this slope below 0. */
+  alpha: number;
+  /** Required for batch norm; optional (both or neither) for instance norm. */
+  gamma?: tf.Tensor1D;
+  beta?: tf.Tensor1D;
+  eps?: number;
+}
+
+/**
+ * Batch or instance norm followed by ReLU / LeakyReLU. On webgpu one fused op (the activation inside the norm's
+ * elementwise pass, its gradient inside the norm's backward passes: 2 dispatches each way); elsewhere exactly
+ * batchNorm / instanceNorm and then leakyRelu, the same ops as calling them one after the other.
+ */
+export function normalizeAct(x: tf.Tensor4D, o: NormActOptions): tf.Tensor4D {
+  const eps = o.eps ?? 1e-5;
+  if (o.kind === 'batch' && (!o.gamma || !o.beta)) throw new Error('normalizeAct: batch norm needs gamma and beta');
+  if (isWebgpu() && x.dtype === 'float32') {
+    checkShapes(x, o.gamma, o.beta);
+    const perImage = o.kind === 'instance';
+    return normalizeWebgpu(x, { perImage, gamma: o.gamma, beta: o.beta, eps, act: { alpha: o.alpha } });
+  }
+  const y = o.kind === 'batch' ? batchNorm(x, o.gamma!, o.beta!, eps) : instanceNorm(x, eps, o.gamma, o.beta);
+  return leakyRelu(y, o.alpha);
 }

@@ -5,6 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 import { initBackend } from '../backend.js';
 import { probeWebgpu } from '../doctor/webgpu-probe.js';
+import { randomArr, type Arr } from '../ops/testing.js';
+import { countDispatches } from './dispatches.js';
 
 /** null when webgpu loaded (and cpu is active again), else why it cannot run. */
 export async function webgpuSkipReason(): Promise<string | null> {
@@ -62,3 +64,72 @@ export function relMaxError(a: ArrayLike<number>, b: ArrayLike<number>): number 
 }
 
 export const data = (t: tf.Tensor) => t.data() as Promise<Float32Array>;
+
+// Gradient checks shared by the kernel test files.
+
+export const tensor = (a: Arr) => tf.tensor(a.data, a.shape);
+
+/** Value of f and gradients of sum(f * w) for every input, read asynchronously (webgpu has no sync reads in Node). */
+export async function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Arr[], seed = 4246) {
+  const xs = inputs.map(tensor);
+  const value = f(...xs);
+  const w = tensor(randomArr(value.shape, seed));
+  const { value: loss, grads } = tf.valueAndGrads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), w)))(xs);
+  const out = { value: await data(value), grads: await Promise.all(grads.map(data)) };
+  tf.dispose([...xs, value, w, loss, ...grads]);
+  return out;
+}
+
+/**
+ * Directional central difference of L = sum(f * w) along a random direction, against <grad, direction>, relative
+ * to the sum of |grad * direction| (the float32 sum of the loss is done in float64 here).
+ */
+export async function finiteDifferenceError(
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: Arr[],
+  which: number,
+  grad: Float32Array,
+  step: number,
+  seed = 4246,
+) {
+  const v = randomArr(inputs[which]!.shape, 977 + which);
+  const loss = async (t: number) => {
+    const xs = inputs.map((a, i) =>
+      i === which ? tensor({ data: a.data.map((x, k) => x + t * v.data[k]!), shape: a.shape }) : tensor(a),
+    );
+    const y = f(...xs);
+    const yv = await data(y);
+    const w = randomArr(y.shape, seed).data;
+    tf.dispose([...xs, y]);
+    return yv.reduce((s, x, k) => s + x * w[k]!, 0);
+  };
+  const fd = ((await loss(step)) - (await loss(-step))) / (2 * step);
+  let analytic = 0;
+  let scale = 0;
+  grad.forEach((g, k) => {
+    analytic += g * v.data[k]!;
+    scale += Math.abs(g * v.data[k]!);
+  });
+  return Math.abs(fd - analytic) / Math.max(scale, 1e-6);
+}
+
+/** Value and gradients on cpu and webgpu, with the dispatches webgpu made, and FD errors on webgpu. */
+export async function compare(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Arr[], fdStep = 1e-2) {
+  await initBackend('cpu');
+  const cpu = await valueAndGrads(f, inputs);
+  await initBackend('webgpu');
+  try {
+    const { result: gpu, dispatches } = await countDispatches(() => valueAndGrads(f, inputs));
+    const fd: number[] = [];
+    for (let i = 0; i < inputs.length; i++) fd.push(await finiteDifferenceError(f, inputs, i, gpu.grads[i]!, fdStep));
+    return { cpu, gpu, dispatches, fd };
+  } finally {
+    await initBackend('cpu');
+  }
+}
+
+export function expectAgree(r: Awaited<ReturnType<typeof compare>>, tol: number, fdTol: number) {
+  expect(relMaxError(r.cpu.value, r.gpu.value), 'value').toBeLessThan(tol);
+  r.cpu.grads.forEach((g, i) => expect(relMaxError(g, r.gpu.grads[i]!), `gradient ${i}`).toBeLessThan(tol));
+  r.fd.forEach((e, i) => expect(e, `finite differences, input ${i}`).toBeLessThan(fdTol));
+}
