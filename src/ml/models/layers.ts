@@ -8,6 +8,7 @@ import {
   conv2dTranspose,
   instanceNorm,
   leakyRelu as opsLeakyRelu,
+  normalizeAct,
   reflectionPad,
 } from '../ops/index.js';
 import type { ParamMap, ParamSpec } from './params.js';
@@ -114,6 +115,25 @@ export function norm(kind: NormKind, name: string, channels: number): Layer {
       if (ctx.normStats === 'running') return runningBatchNorm(p, name, x);
       // Engine op: same arithmetic, closed-form gradient (src/ml/ops/normalize.ts).
       return batchNorm(x, p[`${name}.weight`] as tf.Tensor1D, p[`${name}.bias`] as tf.Tensor1D, EPS);
+    },
+  };
+}
+
+/**
+ * norm(kind, name, channels) then ReLU (alpha 0) or LeakyReLU(alpha): the same parameters and arithmetic, as one op
+ * (src/ml/ops/normalize.ts normalizeAct) so that on webgpu the activation is fused into the norm's kernels.
+ */
+export function normAct(kind: NormKind, name: string, channels: number, alpha: number): Layer {
+  const act = fn((x) => opsLeakyRelu(x, alpha));
+  if (kind === 'none') return act;
+  if (kind === 'instance') return fn((x) => normalizeAct(x, { kind, alpha, eps: EPS }));
+  const plain = seq(norm(kind, name, channels), act);
+  return {
+    specs: plain.specs,
+    apply(p, x, ctx) {
+      if (ctx.normStats === 'running') return plain.apply(p, x, ctx);
+      const [gamma, beta] = [p[`${name}.weight`] as tf.Tensor1D, p[`${name}.bias`] as tf.Tensor1D];
+      return normalizeAct(x, { kind, alpha, gamma, beta, eps: EPS });
     },
   };
 }

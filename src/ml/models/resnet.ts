@@ -6,8 +6,8 @@ import {
   convTranspose,
   dropout,
   norm,
+  normAct,
   reflectPad,
-  relu,
   seq,
   tanh,
   useBias,
@@ -31,8 +31,7 @@ function resnetBlock(name: string, dim: number, o: ResnetOptions): Layer {
   const body = seq(
     reflectPad(1),
     conv(`${name}.conv1`, { cin: dim, cout: dim, k: 3, stride: 1, pad: 0, bias }),
-    norm(o.norm, `${name}.norm1`, dim),
-    relu(),
+    normAct(o.norm, `${name}.norm1`, dim, 0),
     ...(o.dropout ? [dropout(0.5)] : []),
     reflectPad(1),
     conv(`${name}.conv2`, { cin: dim, cout: dim, k: 3, stride: 1, pad: 0, bias }),
@@ -48,8 +47,7 @@ export function resnetGenerator(o: ResnetOptions): Layer {
     seq(
       reflectPad(3),
       conv('in', { cin: o.inChannels, cout: g, k: 7, stride: 1, pad: 0, bias }),
-      norm(o.norm, 'in.norm', g),
-      relu(),
+      normAct(o.norm, 'in.norm', g, 0),
     ),
   ];
   for (let i = 0; i < 2; i++) {
@@ -57,8 +55,7 @@ export function resnetGenerator(o: ResnetOptions): Layer {
     segments.push(
       seq(
         conv(`down${i}`, { cin: g * m, cout: g * m * 2, k: 3, stride: 2, pad: 1, bias }),
-        norm(o.norm, `down${i}.norm`, g * m * 2),
-        relu(),
+        normAct(o.norm, `down${i}.norm`, g * m * 2, 0),
       ),
     );
   }
@@ -68,8 +65,7 @@ export function resnetGenerator(o: ResnetOptions): Layer {
     segments.push(
       seq(
         convTranspose(`up${i}`, { cin: g * m, cout: (g * m) / 2, k: 3, stride: 2, pad: 1, outPad: 1, bias }),
-        norm(o.norm, `up${i}.norm`, (g * m) / 2),
-        relu(),
+        normAct(o.norm, `up${i}.norm`, (g * m) / 2, 0),
       ),
     );
   }

@@ -7,6 +7,7 @@ import {
   dropout,
   leakyRelu,
   norm,
+  normAct,
   relu,
   seq,
   tanh,
@@ -32,7 +33,9 @@ type Role = 'outermost' | 'middle' | 'innermost';
 /**
  * One skip block. `level` 0 is the outermost. Non-outermost blocks start with an in-place
  * LeakyReLU on their input in the reference, so the skip branch concatenates leaky_relu(x), not x;
- * we reproduce that arithmetic.
+ * we reproduce that arithmetic. That LeakyReLU is applied by the enclosing block, right after its down
+ * norm (normAct: one fused op on webgpu) or, below the outermost block, after its down conv; so a
+ * non-outermost block takes h = leaky_relu(x) and returns concat(h, body(h)).
  */
 function block(
   level: number,
@@ -56,7 +59,7 @@ function block(
       pad: 1,
       bias: true,
     });
-    return seq(downconv, sub!, ck(seq(relu(), upconv, tanh())));
+    return seq(downconv, leakyRelu(0.2), sub!, ck(seq(relu(), upconv, tanh())));
   }
   const body =
     role === 'innermost'
@@ -69,7 +72,7 @@ function block(
           ),
         )
       : seq(
-          ck(seq(downconv, norm(o.norm, `downnorm${level}`, innerNc))),
+          ck(seq(downconv, normAct(o.norm, `downnorm${level}`, innerNc, 0.2))),
           sub!,
           ck(
             seq(
@@ -80,13 +83,9 @@ function block(
             ),
           ),
         );
-  const act = leakyRelu(0.2);
   return {
     specs: body.specs,
-    apply(p, x, ctx) {
-      const h = act.apply(p, x, ctx);
-      return tf.concat([h, body.apply(p, h, ctx)], 3);
-    },
+    apply: (p, h, ctx) => tf.concat([h, body.apply(p, h, ctx)], 3),
   };
 }
 
