@@ -1,6 +1,7 @@
 // Perceptual (feature reconstruction) term: sum_l w_l * mean((phi_l(fake) - phi_l(real))^2), i.e. the
 // squared feature distance normalised by C*H*W (and the batch), as the seed's PerceptualLoss.
 import * as tf from '@tensorflow/tfjs-core';
+import { mseLoss } from './mse.js';
 
 export type Features = Record<string, tf.Tensor4D>;
 
@@ -9,10 +10,7 @@ export function perceptualLoss(fake: Features, real: Features, weights: Record<s
     let total: tf.Scalar = tf.scalar(0);
     for (const [layer, w] of Object.entries(weights)) {
       if (w === 0) continue;
-      total = tf.add(
-        total,
-        tf.mul(w, tf.mean(tf.squaredDifference(pick(fake, layer, 'fake'), pick(real, layer, 'real')))),
-      );
+      total = tf.add(total, tf.mul(w, mseLoss(pick(fake, layer, 'fake'), pick(real, layer, 'real'))));
     }
     return total;
   });

@@ -3,9 +3,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
+import { ganLoss } from '../losses/gan.js';
+import { mseLoss } from '../losses/mse.js';
 import { normalizeAct, type NormActOptions } from '../ops/normalize.js';
 import { randomArr, type Arr } from '../ops/testing.js';
-import { compare, data, expectAgree, expectSkipAllowed, tensor, webgpuSkipReason } from './test-support.js';
+import {
+  compare,
+  data,
+  expectAgree,
+  expectSkipAllowed,
+  relMaxError,
+  tensor,
+  webgpuSkipReason,
+} from './test-support.js';
 
 const skipped = await webgpuSkipReason();
 const title = skipped ? `pipe fused webgpu kernels (skipped: ${skipped})` : 'pipe fused webgpu kernels';
@@ -63,6 +73,35 @@ describe.skipIf(skipped !== null)(title, () => {
       });
     }
   }
+
+  it('MSE loss (batch 2, odd sizes): value and both gradients match cpu and finite differences, 1 dispatch each way', async () => {
+    const r = await compare(
+      (a: tf.Tensor, b: tf.Tensor) => mseLoss(a, b),
+      [randomArr([2, 7, 5, 3], 94), randomArr([2, 7, 5, 3], 95)],
+    );
+    expectAgree(r, 1e-5, 1e-3);
+    expect(r.dispatches.byProgram).toMatchObject({ PipeMse: 2, PipeMseGrad: 1 });
+  });
+
+  for (const mode of ['lsgan', 'vanilla'] as const) {
+    for (const real of [false, true]) {
+      it(`GAN loss ${mode} against ${real ? 'real (1)' : 'fake (0)'}, a [2, 5, 3, 1] patch map: matches cpu and finite differences`, async () => {
+        const r = await compare((p: tf.Tensor) => ganLoss(mode, p, real), [randomArr([2, 5, 3, 1], real ? 96 : 97)]);
+        expectAgree(r, 1e-5, 1e-3);
+        const kernel = mode === 'lsgan' ? 'PipeMse' : 'PipeBce';
+        expect(r.dispatches.byProgram).toMatchObject({ [kernel]: 2, [`${kernel}Grad`]: 1 });
+      });
+    }
+  }
+
+  it('BCE-with-logits GAN loss stays finite and exact for large logits', async () => {
+    const logits = { data: Float32Array.from([-80, -30, -5, 0, 5, 30, 80]), shape: [1, 7, 1, 1] };
+    for (const real of [false, true]) {
+      const r = await compare((p: tf.Tensor) => ganLoss('vanilla', p, real), [logits]);
+      expect(relMaxError(r.cpu.value, r.gpu.value), `value, real ${real}`).toBeLessThan(1e-6);
+      expect(relMaxError(r.cpu.grads[0]!, r.gpu.grads[0]!), `gradient, real ${real}`).toBeLessThan(1e-6);
+    }
+  });
 });
 
 it.runIf(skipped !== null)('reports why the fused webgpu kernels were skipped (and fails in CI)', () => {

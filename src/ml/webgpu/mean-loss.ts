@@ -1,0 +1,102 @@
+// Mean-reduced losses on webgpu, one dispatch forward and one backward, as l1.ts does for mean |a - b|:
+//   mse: mean (a - t)^2 (LSGAN against an all-0/all-1 target, the perceptual and style terms against a tensor);
+//   bce: mean BCE-with-logits of a against a constant target (the vanilla GAN loss), in the stable form
+//        max(a, 0) - a*t + log(1 + exp(-|a|)), whose gradient is sigmoid(a) - t.
+// Forward: one workgroup, a strided sum and a tree reduction (a discriminator's patches or one layer's features).
+// Backward: one elementwise pass writing the gradient of a (and of a tensor target, its negative).
+// Stock tfjs: 3 (mse) to 10 (bce) kernels forward, more backward, plus a Fill for a constant target.
+import * as tf from '@tensorflow/tfjs-core';
+import { runKernel, strideGrid, type Uniform } from './kernel.js';
+
+const WG = 256;
+
+export type MeanLossKind = 'mse' | 'bce';
+
+/** The per-element term and its derivative in a, with {t} the target at element i. */
+const TERMS: Record<MeanLossKind, { value: string; grad: string }> = {
+  mse: { value: 'let d = a[i] - {t}; acc += d * d;', grad: '2.0 * (a[i] - {t})' },
+  bce: {
+    value: 'let x = a[i]; acc += max(x, 0.0) - x * {t} + log(1.0 + exp(-abs(x)));',
+    grad: '1.0 / (1.0 + exp(-a[i])) - {t}',
+  },
+};
+
+const target = (tensor: boolean) => (tensor ? 'b[i]' : 'u.t');
+
+function forwardWgsl(kind: MeanLossKind, tensor: boolean): string {
+  return `
+struct U { n: u32, t: f32 }
+@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<f32>;${tensor ? '\n@group(0) @binding(2) var<storage, read> b: array<f32>;' : ''}
+@group(0) @binding(${tensor ? 3 : 2}) var<uniform> u: U;
+var<workgroup> part: array<f32, ${WG}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(local_invocation_index) lid: u32) {
+  var acc = 0.0;
+  for (var i = lid; i < u.n; i += ${WG}u) { ${TERMS[kind].value.replaceAll('{t}', target(tensor))} }
+  part[lid] = acc;
+  workgroupBarrier();
+  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) { part[lid] += part[lid + s]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { out[0] = part[0] / f32(u.n); }
+}`;
+}
+
+function backwardWgsl(kind: MeanLossKind, tensor: boolean): string {
+  const t = tensor ? 1 : 0;
+  return `
+struct U { n: u32, t: f32 }
+@group(0) @binding(0) var<storage, read_write> da: array<f32>;${tensor ? '\n@group(0) @binding(1) var<storage, read_write> db: array<f32>;' : ''}
+@group(0) @binding(${1 + t}) var<storage, read> dy: array<f32>;
+@group(0) @binding(${2 + t}) var<storage, read> a: array<f32>;${tensor ? '\n@group(0) @binding(4) var<storage, read> b: array<f32>;' : ''}
+@group(0) @binding(${3 + 2 * t}) var<uniform> u: U;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let scale = dy[0] / f32(u.n);
+  for (var i = gid.x; i < u.n; i += nw.x * 64u) {
+    let g = (${TERMS[kind].grad.replaceAll('{t}', target(tensor))}) * scale;
+    da[i] = g;${tensor ? '\n    db[i] = -g;' : ''}
+  }
+}`;
+}
+
+const NAMES: Record<MeanLossKind, string> = { mse: 'PipeMse', bce: 'PipeBce' };
+
+/**
+ * mean over every element of the `kind` term of a against t, with its gradient: t is a tensor of a's shape (mse only;
+ * it gets a gradient too) or a constant (no gradient).
+ */
+export function meanLossWebgpu(kind: MeanLossKind, a: tf.Tensor, t: tf.Tensor | number): tf.Scalar {
+  const tensor = typeof t !== 'number';
+  if (tensor && kind !== 'mse') throw new Error(`meanLossWebgpu: ${kind} takes a constant target`);
+  const n = a.size;
+  const uniforms: Uniform[] = [
+    { type: 'uint32', value: n },
+    { type: 'float32', value: tensor ? 0 : t },
+  ];
+  const op = tf.customGrad((...args: unknown[]) => {
+    const inputs = args.slice(0, tensor ? 2 : 1) as tf.Tensor[];
+    (args[inputs.length] as tf.GradSaveFunc)(inputs);
+    const [loss] = runKernel({
+      name: NAMES[kind],
+      wgsl: forwardWgsl(kind, tensor),
+      inputs,
+      outputShapes: [[]],
+      uniforms,
+      workgroups: [1],
+    });
+    const gradFunc = (dy: tf.Scalar, saved: tf.Tensor[]) =>
+      runKernel({
+        name: `${NAMES[kind]}Grad`,
+        wgsl: backwardWgsl(kind, tensor),
+        inputs: [dy, ...saved],
+        outputShapes: saved.map((s) => s.shape),
+        uniforms,
+        workgroups: strideGrid(n, 64),
+      });
+    return { value: loss as tf.Scalar, gradFunc };
+  });
+  return (tensor ? op(a, t) : op(a)) as tf.Scalar;
+}
