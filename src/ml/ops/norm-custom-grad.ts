@@ -1,32 +1,23 @@
 // The tf.customGrad wrapper both normalisation paths share (stock ops in normalize.ts, pipe's WebGPU kernels in
-// webgpu/norm.ts): with gamma and beta the op has three inputs and its gradient three outputs, without them one.
+// webgpu/norm.ts): the op's inputs are x and its parameters (gamma and beta, or none; on webgpu also a bias added to
+// x first), and its gradient has one tensor per input.
 import * as tf from '@tensorflow/tfjs-core';
 
-export type NormForward = (
-  x: tf.Tensor4D,
-  gamma: tf.Tensor | undefined,
-  beta: tf.Tensor | undefined,
-  save: tf.GradSaveFunc,
-) => tf.Tensor4D;
-export type NormBackward = (dy: tf.Tensor4D, saved: tf.Tensor[], gamma: tf.Tensor | undefined) => tf.Tensor[];
+export type NormForward = (x: tf.Tensor4D, params: tf.Tensor[], save: tf.GradSaveFunc) => tf.Tensor4D;
+export type NormBackward = (dy: tf.Tensor4D, saved: tf.Tensor[], params: tf.Tensor[]) => tf.Tensor[];
 
 export function normCustomGrad(
   x: tf.Tensor4D,
-  gamma: tf.Tensor | undefined,
-  beta: tf.Tensor | undefined,
+  params: tf.Tensor[],
   forward: NormForward,
   backward: NormBackward,
 ): tf.Tensor4D {
-  if (gamma !== undefined && beta !== undefined) {
-    const op = tf.customGrad((xIn, gIn, bIn, save) => ({
-      value: forward(xIn as tf.Tensor4D, gIn as tf.Tensor, bIn as tf.Tensor, save as tf.GradSaveFunc),
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => backward(dy, saved, gIn as tf.Tensor),
-    }));
-    return op(x, gamma, beta) as tf.Tensor4D;
-  }
-  const op = tf.customGrad((xIn, save) => ({
-    value: forward(xIn as tf.Tensor4D, undefined, undefined, save as tf.GradSaveFunc),
-    gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => backward(dy, saved, undefined),
-  }));
-  return op(x) as tf.Tensor4D;
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [xIn, ...ps] = args.slice(0, -1) as [tf.Tensor4D, ...tf.Tensor[]];
+    return {
+      value: forward(xIn, ps, args[args.length - 1] as tf.GradSaveFunc),
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => backward(dy, saved, ps),
+    };
+  });
+  return op(x, ...params) as tf.Tensor4D;
 }

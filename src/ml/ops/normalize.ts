@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { isWebgpu } from '../webgpu/kernel.js';
 import { normalizeWebgpu } from '../webgpu/norm.js';
 import { leakyRelu } from './activation.js';
+import { biasAdd } from './bias_add.js';
 import { normCustomGrad, type NormBackward, type NormForward } from './norm-custom-grad.js';
 
 type Axes = [0, 1, 2] | [1, 2];
@@ -36,14 +37,14 @@ function normalize(
   if (isWebgpu() && x.dtype === 'float32') return normalizeWebgpu(x, { perImage: axes.length === 2, gamma, beta, eps });
   const count = (axes as number[]).reduce((n: number, a: number) => n * x.shape[a], 1);
   const affine = gamma !== undefined && beta !== undefined;
-  const forward: NormForward = (xt, g, b, save) => {
+  const forward: NormForward = (xt, [g, b], save) => {
     const { mean, variance } = tf.moments(xt, axes, true);
     const rstd = tf.rsqrt(tf.add(variance, eps));
     const xhat = tf.mul(tf.sub(xt, mean), rstd) as tf.Tensor4D;
     save([xhat, rstd]);
     return affine ? (tf.add(tf.mul(xhat, g!), b!) as tf.Tensor4D) : xhat;
   };
-  const backward: NormBackward = (dy, saved, g) => {
+  const backward: NormBackward = (dy, saved, [g]) => {
     const [xhat, rstd] = saved as [tf.Tensor4D, tf.Tensor4D];
     const dScaled = affine ? tf.mul(dy, g!) : dy;
     // dx = rstd * (d - mean(d) - xhat * mean(d * xhat)), d = dy * gamma, means over the normalised axes.
@@ -56,7 +57,7 @@ function normalize(
     if (!affine) return [dx];
     return [dx, tf.reshape(tf.sum(dyXhat, [0, 1, 2]), [channels]), tf.reshape(tf.sum(dySum, [0, 1, 2]), [channels])];
   };
-  return normCustomGrad(x, gamma, beta, forward, backward);
+  return normCustomGrad(x, affine ? [gamma!, beta!] : [], forward, backward);
 }
 
 /**
@@ -74,27 +75,41 @@ export function instanceNorm(x: tf.Tensor4D, eps = 1e-5, gamma?: tf.Tensor1D, be
 
 export interface NormActOptions {
   kind: 'batch' | 'instance';
-  /** 0: ReLU; otherwise LeakyReLU with this slope below 0. */
-  alpha: number;
+  /** 0: ReLU; otherwise LeakyReLU with this slope below 0; absent: no activation. */
+  alpha?: number;
   /** Required for batch norm; optional (both or neither) for instance norm. */
   gamma?: tf.Tensor1D;
   beta?: tf.Tensor1D;
+  /** A per-channel bias added to x first (the preceding conv's). */
+  bias?: tf.Tensor1D;
   eps?: number;
 }
 
 /**
- * Batch or instance norm followed by ReLU / LeakyReLU. On webgpu one fused op (the activation inside the norm's
- * elementwise pass, its gradient inside the norm's backward passes: 2 dispatches each way); elsewhere exactly
- * batchNorm / instanceNorm and then leakyRelu, the same ops as calling them one after the other.
+ * [bias add,] batch or instance norm [, ReLU / LeakyReLU]. On webgpu one fused op: the bias read with x, the
+ * activation inside the norm's elementwise pass and its gradient inside the norm's backward passes (2 dispatches each
+ * way, plus the bias gradient's channel sum). Elsewhere exactly biasAdd, batchNorm / instanceNorm and leakyRelu, the
+ * same ops as calling them one after the other.
  */
 export function normalizeAct(x: tf.Tensor4D, o: NormActOptions): tf.Tensor4D {
   const eps = o.eps ?? 1e-5;
   if (o.kind === 'batch' && (!o.gamma || !o.beta)) throw new Error('normalizeAct: batch norm needs gamma and beta');
+  const c = x.shape[3];
+  if (o.bias && (o.bias.rank !== 1 || o.bias.shape[0] !== c))
+    throw new Error(`normalizeAct: bias must have shape [${c}], got [${o.bias.shape.join(', ')}]`);
   if (isWebgpu() && x.dtype === 'float32') {
     checkShapes(x, o.gamma, o.beta);
-    const perImage = o.kind === 'instance';
-    return normalizeWebgpu(x, { perImage, gamma: o.gamma, beta: o.beta, eps, act: { alpha: o.alpha } });
+    const act = o.alpha === undefined ? undefined : { alpha: o.alpha };
+    const { gamma, beta } = o;
+    // Affine with an activation and a bias, the input gradient would bind 9 storage buffers (WebGPU's default
+    // per-stage limit is 8): the bias is then added first, by biasAdd. The models never ask for it (a conv before
+    // batch norm has no bias).
+    const fuseBias = !(gamma && beta && act);
+    const xb = o.bias && !fuseBias ? biasAdd(x, o.bias) : x;
+    const bias = fuseBias ? o.bias : undefined;
+    return normalizeWebgpu(xb, { perImage: o.kind === 'instance', gamma, beta, bias, eps, act });
   }
-  const y = o.kind === 'batch' ? batchNorm(x, o.gamma!, o.beta!, eps) : instanceNorm(x, eps, o.gamma, o.beta);
-  return leakyRelu(y, o.alpha);
+  const xb = o.bias ? biasAdd(x, o.bias) : x;
+  const y = o.kind === 'batch' ? batchNorm(xb, o.gamma!, o.beta!, eps) : instanceNorm(xb, eps, o.gamma, o.beta);
+  return o.alpha === undefined ? y : leakyRelu(y, o.alpha);
 }

@@ -12,6 +12,7 @@ import {
   data,
   expectAgree,
   expectSkipAllowed,
+  onBoth,
   relMaxError,
   tensor,
   webgpuSkipReason,
@@ -20,14 +21,30 @@ import {
 const skipped = await webgpuSkipReason();
 const title = skipped ? `pipe fused webgpu kernels (skipped: ${skipped})` : 'pipe fused webgpu kernels';
 
+type Case = { kind: NormActOptions['kind']; shape: number[]; affine: boolean; bias: boolean; seed: number };
+
+/** x, then gamma and beta (affine), then the bias: the inputs of one case. */
+const paramsOf = (c: Case): Arr[] => {
+  const ch = c.shape[3]!;
+  const affine = c.affine ? [randomArr([ch], c.seed + 1), randomArr([ch], c.seed + 2)] : [];
+  return [...affine, ...(c.bias ? [randomArr([ch], c.seed + 3)] : [])];
+};
+
+const opOf =
+  (c: Case, alpha: number | undefined) =>
+  (x: tf.Tensor, ...ps: tf.Tensor[]) => {
+    const [gamma, beta] = (c.affine ? ps.slice(0, 2) : []) as tf.Tensor1D[];
+    const bias = (c.bias ? ps[ps.length - 1] : undefined) as tf.Tensor1D | undefined;
+    return normalizeAct(x as tf.Tensor4D, { kind: c.kind, alpha, gamma, beta, bias });
+  };
+
 /** Smallest |pre-activation| on cpu (LeakyReLU with slope 1 is the identity). */
-async function minAbsPreActivation(x: Arr, o: NormActOptions, affine: Arr[]): Promise<number> {
+async function minAbsPreActivation(c: Case, x: Arr): Promise<number> {
   await initBackend('cpu');
-  const [g, b] = affine.map(tensor) as tf.Tensor1D[];
-  const xt = tensor(x) as tf.Tensor4D;
-  const z = normalizeAct(xt, { ...o, alpha: 1, gamma: g, beta: b });
+  const ts = [x, ...paramsOf(c)].map(tensor);
+  const z = opOf(c, 1)(ts[0]!, ...ts.slice(1));
   const v = await data(z);
-  tf.dispose([xt, z, ...(g && b ? [g, b] : [])]);
+  tf.dispose([...ts, z]);
   return Math.min(...Array.from(v, Math.abs));
 }
 
@@ -35,44 +52,103 @@ async function minAbsPreActivation(x: Arr, o: NormActOptions, affine: Arr[]): Pr
  * Inputs whose pre-activations are all at least 1e-2 from the kink, where finite differences (step 1e-3) measure the
  * gradient: the first of a fixed sequence of seeds that gives them (undefined when none does).
  */
-async function awayFromKink(shape: number[], o: NormActOptions, affine: Arr[], seed: number) {
+async function awayFromKink(c: Case) {
   for (let k = 0; k < 40; k++) {
-    const x = randomArr(shape, seed + 1000 * k);
-    if ((await minAbsPreActivation(x, o, affine)) > 1e-2) return x;
+    const x = randomArr(c.shape, c.seed + 1000 * k);
+    if ((await minAbsPreActivation(c, x)) > 1e-2) return x;
   }
   return undefined;
 }
 
+/** The Pipe* dispatches one value-and-gradient run of a case makes (the forward runs twice). */
+function ownDispatches(c: Case, alpha: number | undefined) {
+  const act = alpha === undefined ? '' : 'Act';
+  return {
+    PipeNormStats: 2,
+    [`PipeNormApply${act}`]: 2,
+    [`PipeNorm${act}GradSums`]: 1,
+    [`PipeNorm${act}InputGrad`]: 1,
+    ...(c.bias ? { PipeChannelSum: 1 } : {}),
+  };
+}
+
 describe.skipIf(skipped !== null)(title, () => {
-  const normCases: [string, NormActOptions['kind'], number[], boolean, number][] = [
-    // name, kind, x shape, affine, seed
-    ['batch norm (affine)', 'batch', [2, 5, 3, 3], true, 71],
-    ['instance norm (plain)', 'instance', [2, 7, 5, 4], false, 74],
-    ['instance norm (affine)', 'instance', [2, 3, 3, 2], true, 75],
+  const cases: [string, Case][] = [
+    ['batch norm (affine)', { kind: 'batch', shape: [2, 5, 3, 3], affine: true, bias: false, seed: 71 }],
+    ['instance norm (plain)', { kind: 'instance', shape: [2, 7, 5, 4], affine: false, bias: false, seed: 74 }],
+    ['instance norm (affine)', { kind: 'instance', shape: [2, 3, 3, 2], affine: true, bias: false, seed: 75 }],
   ];
-  for (const [name, kind, shape, affine, seed] of normCases) {
+  for (const [name, c] of cases) {
     for (const alpha of [0, 0.2]) {
-      it(`${name} + ${alpha ? `LeakyReLU ${alpha}` : 'ReLU'}, batch 2, odd sizes: matches cpu and finite differences, 2 dispatches each way`, async () => {
-        const c = shape[3]!;
-        const params = affine ? [randomArr([c], seed + 1), randomArr([c], seed + 2)] : [];
-        const f = (x: tf.Tensor, g?: tf.Tensor, b?: tf.Tensor) =>
-          normalizeAct(x as tf.Tensor4D, { kind, alpha, gamma: g as tf.Tensor1D, beta: b as tf.Tensor1D });
-        const x = await awayFromKink(shape, { kind, alpha }, params, seed);
+      const act = alpha === undefined ? '' : alpha ? ` + LeakyReLU ${alpha}` : ' + ReLU';
+      it(`${name}${act}, batch 2, odd sizes: matches cpu and finite differences, 2 dispatches each way`, async () => {
+        const x = await awayFromKink(c);
         expect(x, 'an input away from the kink').toBeDefined();
-        const r = await compare(f, [x!, ...params], 1e-3);
+        const r = await compare(opOf(c, alpha), [x!, ...paramsOf(c)], 1e-3);
         expectAgree(r, 1e-4, 2e-3);
-        // Forward run twice (for the value and under the gradient); no activation kernel of its own either way.
         const own = Object.fromEntries(Object.entries(r.dispatches.byProgram).filter(([k]) => k.startsWith('Pipe')));
-        expect(own).toEqual({
-          PipeNormStats: 2,
-          PipeNormApplyAct: 2,
-          PipeNormActGradSums: 1,
-          PipeNormActInputGrad: 1,
-        });
-        expect(Object.keys(r.dispatches.byProgram)).not.toContain('UnaryOpProgram');
+        expect(own).toEqual(ownDispatches(c, alpha));
+        expect(Object.keys(r.dispatches.byProgram), 'no activation kernel').not.toContain('UnaryOpProgram');
       });
     }
   }
+
+  // A norm is shift-invariant: in exact arithmetic a bias before it changes nothing and its gradient (the channel sum
+  // of dx) is 0, so both backends give rounding noise there. That the kernel reads the bias at all shows with a NaN.
+  const biasCases: [string, Case, (number | undefined)[]][] = [
+    [
+      'instance norm',
+      { kind: 'instance', shape: [2, 5, 7, 3], affine: false, bias: true, seed: 78 },
+      [undefined, 0, 0.2],
+    ],
+    [
+      'batch norm (affine)',
+      { kind: 'batch', shape: [2, 3, 5, 3], affine: true, bias: true, seed: 79 },
+      [undefined, 0.2],
+    ],
+  ];
+  for (const [name, c, alphas] of biasCases) {
+    for (const alpha of alphas) {
+      const act = alpha === undefined ? '' : alpha ? ` + LeakyReLU ${alpha}` : ' + ReLU';
+      it(`conv bias + ${name}${act}: matches cpu and finite differences; the bias costs no forward dispatch`, async () => {
+        const x = (await awayFromKink(c))!;
+        const ps = paramsOf(c);
+        const r = await compare(opOf(c, alpha), [x, ...ps], 1e-3);
+        expect(relMaxError(r.cpu.value, r.gpu.value), 'value').toBeLessThan(1e-4);
+        const last = ps.length;
+        for (let i = 0; i < last; i++) {
+          expect(relMaxError(r.cpu.grads[i]!, r.gpu.grads[i]!), `gradient ${i}`).toBeLessThan(1e-4);
+          expect(r.fd[i], `finite differences, input ${i}`).toBeLessThan(2e-3);
+        }
+        const dxScale = Math.max(...Array.from(r.cpu.grads[0]!, Math.abs));
+        for (const g of [r.cpu.grads[last]!, r.gpu.grads[last]!]) {
+          expect(Math.max(...Array.from(g, Math.abs)), 'bias gradient: rounding noise').toBeLessThan(1e-4 * dxScale);
+        }
+        // Affine with an activation would bind 9 storage buffers in the input gradient (WebGPU's default limit is
+        // 8): that one case adds the bias with biasAdd first (tfjs may run so small an Add on the CPU: not counted).
+        if (c.affine && alpha !== undefined) return;
+        expect(r.dispatches.byProgram).toMatchObject(ownDispatches(c, alpha));
+        const plain = await compare(opOf({ ...c, bias: false }, alpha), [x, ...ps.slice(0, -1)]);
+        expect(r.dispatches.total, 'dispatches beyond the bias-free op: the bias gradient').toBe(
+          plain.dispatches.total + 1,
+        );
+      });
+    }
+  }
+
+  it('conv bias + instance norm: a NaN bias poisons its channel, as on cpu', async () => {
+    const c: Case = { kind: 'instance', shape: [2, 3, 3, 2], affine: false, bias: true, seed: 80 };
+    const bias = { data: Float32Array.from([NaN, 0.5]), shape: [2] };
+    const r = await onBoth(async () => {
+      const [x, b] = [randomArr(c.shape, c.seed), bias].map(tensor);
+      const y = opOf(c, 0.2)(x!, b!);
+      const v = await data(y);
+      tf.dispose([x!, b!, y]);
+      return Array.from(v, (t, i) => (Number.isNaN(t) ? i : -1)).filter((i) => i >= 0);
+    });
+    expect(r.webgpu).toEqual(r.cpu);
+    expect(r.cpu).toEqual(Array.from({ length: 18 }, (_, i) => 2 * i));
+  });
 
   it('MSE loss (batch 2, odd sizes): value and both gradients match cpu and finite differences, 1 dispatch each way', async () => {
     const r = await compare(

@@ -2,10 +2,13 @@
 // instead of ~10 and ~15 stock kernels: a per-group statistics pass (one workgroup per group, tree reduction in
 // workgroup memory), then one elementwise pass. A group is a channel (batch norm: over N, H, W) or an image's
 // channel (instance norm: over H, W). NHWC: element k of group g is at base(g) + k*C.
-// With `act`, a following ReLU / LeakyReLU is fused in: applied in the elementwise pass, and its gradient (dy where
-// the output is > 0, else alpha * dy: the output is > 0 exactly where its input is) folded into both backward passes,
-// so the activation costs no dispatch either way.
+// Fused in where asked:
+// - `act`: a following ReLU / LeakyReLU, applied in the elementwise pass; its gradient (dy where the output is > 0,
+//   else alpha * dy: the output is > 0 exactly where its input is) folded into both backward passes;
+// - `bias`: the preceding conv's bias, added to x wherever x is read (the same single f32 add as the stock Add), so
+//   the bias costs no forward dispatch; its gradient is the channel sum of dx, as for a bias add.
 import * as tf from '@tensorflow/tfjs-core';
+import { channelSumWebgpu } from './bias.js';
 import { runKernel, strideGrid, type Uniform } from './kernel.js';
 import { normCustomGrad, type NormBackward, type NormForward } from '../ops/norm-custom-grad.js';
 
@@ -24,16 +27,25 @@ fn reduce2(lid: u32) {
   }
 }`;
 
+/** Bindings in runKernel's order (outputs, then inputs, then the uniforms), and xv(i): x[i] plus the bias if any. */
+function header(outputs: string[], inputs: string[]): string {
+  const xv = inputs.includes('bias') ? 'x[i] + bias[i % u.C]' : 'x[i]';
+  return [
+    COMMON,
+    ...outputs.map((n, i) => `@group(0) @binding(${i}) var<storage, read_write> ${n}: array<f32>;`),
+    ...inputs.map((n, i) => `@group(0) @binding(${outputs.length + i}) var<storage, read> ${n}: array<f32>;`),
+    `@group(0) @binding(${outputs.length + inputs.length}) var<uniform> u: U;`,
+    `fn xv(i: u32) -> f32 { return ${xv}; }`,
+  ].join('\n');
+}
+
 /** stats[2g] = mean, stats[2g+1] = 1/sqrt(var + eps). */
-const STATS = `${COMMON}
-@group(0) @binding(0) var<storage, read_write> stats: array<f32>;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<uniform> u: U;
+const STATS = `
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let b = base(wid.x);
   var acc = 0.0;
-  for (var k = lid; k < u.count; k += ${WG}u) { acc += x[b + k * u.C]; }
+  for (var k = lid; k < u.count; k += ${WG}u) { acc += xv(b + k * u.C); }
   s1[lid] = acc;
   s2[lid] = 0.0;
   workgroupBarrier();
@@ -41,7 +53,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let mean = s1[0] / f32(u.count);
   workgroupBarrier();
   var acc2 = 0.0;
-  for (var k = lid; k < u.count; k += ${WG}u) { let d = x[b + k * u.C] - mean; acc2 += d * d; }
+  for (var k = lid; k < u.count; k += ${WG}u) { let d = xv(b + k * u.C) - mean; acc2 += d * d; }
   s1[lid] = 0.0;
   s2[lid] = acc2;
   workgroupBarrier();
@@ -52,39 +64,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
 }`;
 
-const affineBindings = (first: number) => `
-@group(0) @binding(${first}) var<storage, read> gamma: array<f32>;
-@group(0) @binding(${first + 1}) var<storage, read> beta: array<f32>;`;
-
 /** The activation's gradient at element i from the fused output y (ReLU: alpha 0), or dy itself. */
 const dyAt = (act: boolean) => (act ? 'select(u.alpha * dy[i], dy[i], y[i] > 0.0)' : 'dy[i]');
-const yBinding = (act: boolean, at: number) =>
-  act ? `\n@group(0) @binding(${at}) var<storage, read> y: array<f32>;` : '';
 
 /** y = (x - mean) * rstd (* gamma + beta), then the activation if any. */
-const apply = (affine: boolean, act: boolean) => `${COMMON}
-@group(0) @binding(0) var<storage, read_write> y: array<f32>;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> stats: array<f32>;${affine ? affineBindings(3) : ''}
-@group(0) @binding(${affine ? 5 : 3}) var<uniform> u: U;
+const apply = (affine: boolean, act: boolean) => `
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   for (var i = gid.x; i < u.n; i += nw.x * ${WG}u) {
     let g = groupOf(i);
-    let xhat = (x[i] - stats[2u * g]) * stats[2u * g + 1u];
+    let xhat = (xv(i) - stats[2u * g]) * stats[2u * g + 1u];
     let z = ${affine ? 'xhat * gamma[i % u.C] + beta[i % u.C]' : 'xhat'};
     y[i] = ${act ? 'select(u.alpha * z, z, z > 0.0)' : 'z'};
   }
 }`;
 
 /** sdy[g] = sum d, sdyx[g] = sum d * xhat, d = dy through the activation. */
-const gradSums = (act: boolean) => `${COMMON}
-@group(0) @binding(0) var<storage, read_write> sdy: array<f32>;
-@group(0) @binding(1) var<storage, read_write> sdyx: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read> x: array<f32>;
-@group(0) @binding(4) var<storage, read> stats: array<f32>;${yBinding(act, 5)}
-@group(0) @binding(${act ? 6 : 5}) var<uniform> u: U;
+const gradSums = (act: boolean) => `
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let b = base(wid.x);
@@ -96,7 +92,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let i = b + k * u.C;
     let d = ${dyAt(act)};
     a1 += d;
-    a2 += d * (x[i] - mean) * rstd;
+    a2 += d * (xv(i) - mean) * rstd;
   }
   s1[lid] = a1;
   s2[lid] = a2;
@@ -106,21 +102,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }`;
 
 /** dx = gamma * rstd * (d - sdy/count - xhat * sdyx/count), d = dy through the activation. */
-const inputGrad = (affine: boolean, act: boolean) => `${COMMON}
-@group(0) @binding(0) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(1) var<storage, read> dy: array<f32>;
-@group(0) @binding(2) var<storage, read> x: array<f32>;
-@group(0) @binding(3) var<storage, read> stats: array<f32>;
-@group(0) @binding(4) var<storage, read> sdy: array<f32>;
-@group(0) @binding(5) var<storage, read> sdyx: array<f32>;${yBinding(act, 6)}${affine ? `\n@group(0) @binding(${act ? 7 : 6}) var<storage, read> gamma: array<f32>;` : ''}
-@group(0) @binding(${6 + Number(act) + Number(affine)}) var<uniform> u: U;
+const inputGrad = (affine: boolean, act: boolean) => `
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let inv = 1.0 / f32(u.count);
   for (var i = gid.x; i < u.n; i += nw.x * ${WG}u) {
     let g = groupOf(i);
     let rstd = stats[2u * g + 1u];
-    let xhat = (x[i] - stats[2u * g]) * rstd;
+    let xhat = (xv(i) - stats[2u * g]) * rstd;
     dx[i] = ${affine ? 'gamma[i % u.C] * ' : ''}rstd * (${dyAt(act)} - sdy[g] * inv - xhat * sdyx[g] * inv);
   }
 }`;
@@ -150,6 +139,26 @@ function layout(shape: number[], perImage: boolean, eps: number, alpha: number):
   };
 }
 
+/** Named inputs: the WGSL binding names and the tensors, in the same order. */
+type Named = [string, tf.Tensor | undefined][];
+
+/** One dispatch of `body` over the named outputs and inputs (entries without a tensor are left out). */
+function dispatch(name: string, body: string, outputs: [string, number[]][], named: Named, L: Layout, wg: [number]) {
+  const inputs = named.filter((e): e is [string, tf.Tensor] => e[1] !== undefined);
+  return runKernel({
+    name,
+    wgsl:
+      header(
+        outputs.map((o) => o[0]),
+        inputs.map((e) => e[0]),
+      ) + body,
+    inputs: inputs.map((e) => e[1]),
+    outputShapes: outputs.map((o) => o[1]),
+    uniforms: L.uniforms,
+    workgroups: wg,
+  });
+}
+
 /** The options of one normalisation on webgpu. */
 export interface NormWebgpuOptions {
   /** Instance norm (statistics per image and channel), else batch norm. */
@@ -159,62 +168,73 @@ export interface NormWebgpuOptions {
   eps: number;
   /** A ReLU (alpha 0) or LeakyReLU applied to the result, fused in; none when absent. */
   act?: { alpha: number };
+  /** A per-channel bias added to x before the normalisation (a conv's), fused in. */
+  bias?: tf.Tensor1D;
 }
 
 /**
- * Normalised x (times gamma plus beta when given, then the activation) with its closed-form gradient, as
- * normalize.ts computes it on other backends.
+ * Normalised x (plus the bias first, times gamma plus beta, then the activation: each when given) with its
+ * closed-form gradient, as normalize.ts computes it on other backends.
  */
 export function normalizeWebgpu(x: tf.Tensor4D, o: NormWebgpuOptions): tf.Tensor4D {
   const L = layout(x.shape, o.perImage, o.eps, o.act?.alpha ?? 0);
   const affine = o.gamma !== undefined && o.beta !== undefined;
   const act = o.act !== undefined;
   const grid = strideGrid(x.size, WG);
-  const forward: NormForward = (xt, g, b, save) => {
-    const [stats] = runKernel({
-      name: 'PipeNormStats',
-      wgsl: STATS,
-      inputs: [xt],
-      outputShapes: [[2 * L.groups]],
-      uniforms: L.uniforms,
-      workgroups: [L.groups],
-    });
-    const [y] = runKernel({
-      name: act ? 'PipeNormApplyAct' : 'PipeNormApply',
-      wgsl: apply(affine, act),
-      inputs: affine ? [xt, stats!, g!, b!] : [xt, stats!],
-      outputShapes: [xt.shape],
-      uniforms: L.uniforms,
-      workgroups: grid,
-    });
-    save(act ? [xt, stats!, y!] : [xt, stats!]);
+  const suffix = act ? 'Act' : '';
+  const forward: NormForward = (xt, params, save) => {
+    const [g, b, bias] = affine ? params : [undefined, undefined, params[0]];
+    const [stats] = dispatch(
+      'PipeNormStats',
+      STATS,
+      [['stats', [2 * L.groups]]],
+      [
+        ['x', xt],
+        ['bias', bias],
+      ],
+      L,
+      [L.groups],
+    );
+    const named: Named = [
+      ['x', xt],
+      ['stats', stats],
+      ['gamma', g],
+      ['beta', b],
+      ['bias', bias],
+    ];
+    const [y] = dispatch(`PipeNormApply${suffix}`, apply(affine, act), [['y', xt.shape]], named, L, grid);
+    save([xt, stats!, ...(act ? [y!] : [])]);
     return y as tf.Tensor4D;
   };
-  const backward: NormBackward = (dy, saved, g) => {
+  const backward: NormBackward = (dy, saved, params) => {
     const [xs, stats, y] = saved as [tf.Tensor4D, tf.Tensor, tf.Tensor?];
-    const withY = (inputs: tf.Tensor[]) => (y ? [...inputs, y] : inputs);
-    const [sdy, sdyx] = runKernel({
-      name: act ? 'PipeNormActGradSums' : 'PipeNormGradSums',
-      wgsl: gradSums(act),
-      inputs: withY([dy, xs, stats]),
-      outputShapes: [[L.groups], [L.groups]],
-      uniforms: L.uniforms,
-      workgroups: [L.groups],
-    });
-    const inputs = withY([dy, xs, stats, sdy!, sdyx!]);
-    const [dx] = runKernel({
-      name: act ? 'PipeNormActInputGrad' : 'PipeNormInputGrad',
-      wgsl: inputGrad(affine, act),
-      inputs: affine ? [...inputs, g!] : inputs,
-      outputShapes: [xs.shape],
-      uniforms: L.uniforms,
-      workgroups: grid,
-    });
-    if (affine) return [dx!, perChannel(sdyx!, L.groups, x.shape[3]), perChannel(sdy!, L.groups, x.shape[3])];
-    tf.dispose([sdy!, sdyx!]);
-    return [dx!];
+    const [g, , bias] = affine ? params : [undefined, undefined, params[0]];
+    const common: Named = [
+      ['dy', dy],
+      ['x', xs],
+      ['stats', stats],
+    ];
+    const sums: [string, number[]][] = [
+      ['sdy', [L.groups]],
+      ['sdyx', [L.groups]],
+    ];
+    const [sdy, sdyx] = dispatch(
+      `PipeNorm${suffix}GradSums`,
+      gradSums(act),
+      sums,
+      [...common, ['y', y], ['bias', bias]],
+      L,
+      [L.groups],
+    );
+    const named: Named = [...common, ['sdy', sdy], ['sdyx', sdyx], ['y', y], ['gamma', g], ['bias', bias]];
+    const [dx] = dispatch(`PipeNorm${suffix}InputGrad`, inputGrad(affine, act), [['dx', xs.shape]], named, L, grid);
+    const c = x.shape[3];
+    const grads = affine ? [dx!, perChannel(sdyx!, L.groups, c), perChannel(sdy!, L.groups, c)] : [dx!];
+    if (!affine) tf.dispose([sdy!, sdyx!]);
+    return bias ? [...grads, channelSumWebgpu(dx!)] : grads;
   };
-  return normCustomGrad(x, o.gamma, o.beta, forward, backward);
+  const params = [...(affine ? [o.gamma!, o.beta!] : []), ...(o.bias ? [o.bias] : [])];
+  return normCustomGrad(x, params, forward, backward);
 }
 
 /** Per channel: sum over images (instance norm with batch > 1); a reshape only otherwise. */
