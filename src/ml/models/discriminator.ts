@@ -1,5 +1,5 @@
 // PatchGAN (NLayerDiscriminator) and PixelGAN (PixelDiscriminator) from pytorch-CycleGAN-and-pix2pix.
-import { conv, leakyRelu, normAct, seq, useBias, type Layer, type NormKind } from './layers.js';
+import { conv, convNorm, leakyRelu, seq, useBias, type Layer, type NormKind } from './layers.js';
 
 export interface DiscriminatorOptions {
   kind: 'patch' | 'pixel';
@@ -20,15 +20,25 @@ export function patchDiscriminator(o: DiscriminatorOptions): Layer {
     const prev = mult;
     mult = Math.min(2 ** n, 8);
     layers.push(
-      conv(`c${n}`, { cin: o.ndf * prev, cout: o.ndf * mult, k: 4, stride: 2, pad: 1, bias }),
-      normAct(o.norm, `c${n}.norm`, o.ndf * mult, 0.2),
+      convNorm(
+        conv(`c${n}`, { cin: o.ndf * prev, cout: o.ndf * mult, k: 4, stride: 2, pad: 1, bias }),
+        o.norm,
+        `c${n}.norm`,
+        o.ndf * mult,
+        0.2,
+      ),
     );
   }
   const prev = mult;
   mult = Math.min(2 ** o.nLayers, 8);
   layers.push(
-    conv(`c${o.nLayers}`, { cin: o.ndf * prev, cout: o.ndf * mult, k: 4, stride: 1, pad: 1, bias }),
-    normAct(o.norm, `c${o.nLayers}.norm`, o.ndf * mult, 0.2),
+    convNorm(
+      conv(`c${o.nLayers}`, { cin: o.ndf * prev, cout: o.ndf * mult, k: 4, stride: 1, pad: 1, bias }),
+      o.norm,
+      `c${o.nLayers}.norm`,
+      o.ndf * mult,
+      0.2,
+    ),
   );
   layers.push(conv('out', { cin: o.ndf * mult, cout: 1, k: 4, stride: 1, pad: 1, bias: true }));
   return seq(...layers);
@@ -39,8 +49,13 @@ export function pixelDiscriminator(o: DiscriminatorOptions): Layer {
   return seq(
     conv('c0', { cin: o.inChannels, cout: o.ndf, k: 1, stride: 1, pad: 0, bias: true }),
     leakyRelu(0.2),
-    conv('c1', { cin: o.ndf, cout: o.ndf * 2, k: 1, stride: 1, pad: 0, bias }),
-    normAct(o.norm, 'c1.norm', o.ndf * 2, 0.2),
+    convNorm(
+      conv('c1', { cin: o.ndf, cout: o.ndf * 2, k: 1, stride: 1, pad: 0, bias }),
+      o.norm,
+      'c1.norm',
+      o.ndf * 2,
+      0.2,
+    ),
     conv('out', { cin: o.ndf * 2, cout: 1, k: 1, stride: 1, pad: 0, bias }),
   );
 }

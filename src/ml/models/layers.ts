@@ -10,6 +10,7 @@ import {
   leakyRelu as opsLeakyRelu,
   normalizeAct,
   reflectionPad,
+  type NormActOptions,
 } from '../ops/index.js';
 import type { ParamMap, ParamSpec } from './params.js';
 
@@ -63,17 +64,29 @@ export interface ConvOpts {
   bias: boolean;
 }
 
-/** Conv2d with PyTorch's symmetric integer padding; weight HWIO. */
-export function conv(name: string, o: ConvOpts): Layer {
-  const specs: ParamSpec[] = [{ name: `${name}.weight`, shape: [o.k, o.k, o.cin, o.cout], init: 'normal' }];
-  if (o.bias) specs.push({ name: `${name}.bias`, shape: [o.cout], init: 'zeros' });
+/** A conv layer that also hands out its output before the bias, so that a following norm can add the bias itself. */
+export interface ConvLayer extends Layer {
+  /** The conv without its bias. */
+  linear(p: ParamMap, x: tf.Tensor4D): tf.Tensor4D;
+  /** The bias's parameter name, when the conv has one. */
+  bias?: string;
+}
+
+function withBias(name: string, o: ConvOpts, specs: ParamSpec[], linear: ConvLayer['linear']): ConvLayer {
+  const bias = o.bias ? `${name}.bias` : undefined;
+  if (bias) specs.push({ name: bias, shape: [o.cout], init: 'zeros' });
   return {
     specs,
-    apply(p, x) {
-      const y = conv2d(x, p[`${name}.weight`] as tf.Tensor4D, o.stride, o.pad);
-      return o.bias ? biasAdd(y, p[`${name}.bias`]) : y;
-    },
+    linear,
+    bias,
+    apply: (p, x) => (bias ? biasAdd(linear(p, x), p[bias]) : linear(p, x)),
   };
+}
+
+/** Conv2d with PyTorch's symmetric integer padding; weight HWIO. */
+export function conv(name: string, o: ConvOpts): ConvLayer {
+  const specs: ParamSpec[] = [{ name: `${name}.weight`, shape: [o.k, o.k, o.cin, o.cout], init: 'normal' }];
+  return withBias(name, o, specs, (p, x) => conv2d(x, p[`${name}.weight`] as tf.Tensor4D, o.stride, o.pad));
 }
 
 /**
@@ -81,18 +94,13 @@ export function conv(name: string, o: ConvOpts): Layer {
  * Weight [k, k, cout, cin] as tf.conv2dTranspose expects. An integer pad means the same as the
  * forward conv from the output size, which is PyTorch's alignment (tf's 'same' would shift by one).
  */
-export function convTranspose(name: string, o: ConvOpts & { outPad?: number }): Layer {
+export function convTranspose(name: string, o: ConvOpts & { outPad?: number }): ConvLayer {
   const specs: ParamSpec[] = [{ name: `${name}.weight`, shape: [o.k, o.k, o.cout, o.cin], init: 'normal' }];
-  if (o.bias) specs.push({ name: `${name}.bias`, shape: [o.cout], init: 'zeros' });
-  return {
-    specs,
-    apply(p, x) {
-      const [n, h, w] = x.shape;
-      const size = (d: number) => (d - 1) * o.stride - 2 * o.pad + o.k + (o.outPad ?? 0);
-      const y = conv2dTranspose(x, p[`${name}.weight`] as tf.Tensor4D, [n, size(h), size(w), o.cout], o.stride, o.pad);
-      return o.bias ? biasAdd(y, p[`${name}.bias`]) : y;
-    },
-  };
+  return withBias(name, o, specs, (p, x) => {
+    const [n, h, w] = x.shape;
+    const size = (d: number) => (d - 1) * o.stride - 2 * o.pad + o.k + (o.outPad ?? 0);
+    return conv2dTranspose(x, p[`${name}.weight`] as tf.Tensor4D, [n, size(h), size(w), o.cout], o.stride, o.pad);
+  });
 }
 
 /**
@@ -120,20 +128,22 @@ export function norm(kind: NormKind, name: string, channels: number): Layer {
 }
 
 /**
- * norm(kind, name, channels) then ReLU (alpha 0) or LeakyReLU(alpha): the same parameters and arithmetic, as one op
- * (src/ml/ops/normalize.ts normalizeAct) so that on webgpu the activation is fused into the norm's kernels.
+ * conv, norm(kind, normName, channels), then ReLU (alpha 0) or LeakyReLU(alpha) when alpha is given: the parameters
+ * and arithmetic of seq(conv, norm, activation), as one norm op (src/ml/ops/normalize.ts normalizeAct) so that on
+ * webgpu the conv's bias (instance norm; see useBias) and the activation are fused into the norm's kernels.
  */
-export function normAct(kind: NormKind, name: string, channels: number, alpha: number): Layer {
-  const act = fn((x) => opsLeakyRelu(x, alpha));
-  if (kind === 'none') return act;
-  if (kind === 'instance') return fn((x) => normalizeAct(x, { kind, alpha, eps: EPS }));
-  const plain = seq(norm(kind, name, channels), act);
+export function convNorm(c: ConvLayer, kind: NormKind, normName: string, channels: number, alpha?: number): Layer {
+  const act = alpha === undefined ? [] : [fn((x) => opsLeakyRelu(x, alpha))];
+  const plain = seq(c, norm(kind, normName, channels), ...act);
+  if (kind === 'none') return plain;
   return {
     specs: plain.specs,
     apply(p, x, ctx) {
-      if (ctx.normStats === 'running') return plain.apply(p, x, ctx);
-      const [gamma, beta] = [p[`${name}.weight`] as tf.Tensor1D, p[`${name}.bias`] as tf.Tensor1D];
-      return normalizeAct(x, { kind, alpha, gamma, beta, eps: EPS });
+      if (kind === 'batch' && ctx.normStats === 'running') return plain.apply(p, x, ctx);
+      const [gamma, beta] = kind === 'batch' ? [p[`${normName}.weight`], p[`${normName}.bias`]] : [];
+      const bias = c.bias ? p[c.bias] : undefined;
+      const o = { kind, alpha, gamma, beta, bias, eps: EPS } as NormActOptions;
+      return normalizeAct(c.linear(p, x), o);
     },
   };
 }

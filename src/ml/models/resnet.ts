@@ -5,8 +5,7 @@ import {
   conv,
   convTranspose,
   dropout,
-  norm,
-  normAct,
+  convNorm,
   reflectPad,
   seq,
   tanh,
@@ -30,12 +29,21 @@ function resnetBlock(name: string, dim: number, o: ResnetOptions): Layer {
   const bias = useBias(o.norm);
   const body = seq(
     reflectPad(1),
-    conv(`${name}.conv1`, { cin: dim, cout: dim, k: 3, stride: 1, pad: 0, bias }),
-    normAct(o.norm, `${name}.norm1`, dim, 0),
+    convNorm(
+      conv(`${name}.conv1`, { cin: dim, cout: dim, k: 3, stride: 1, pad: 0, bias }),
+      o.norm,
+      `${name}.norm1`,
+      dim,
+      0,
+    ),
     ...(o.dropout ? [dropout(0.5)] : []),
     reflectPad(1),
-    conv(`${name}.conv2`, { cin: dim, cout: dim, k: 3, stride: 1, pad: 0, bias }),
-    norm(o.norm, `${name}.norm2`, dim),
+    convNorm(
+      conv(`${name}.conv2`, { cin: dim, cout: dim, k: 3, stride: 1, pad: 0, bias }),
+      o.norm,
+      `${name}.norm2`,
+      dim,
+    ),
   );
   return { specs: body.specs, apply: (p, x, ctx) => tf.add(x, body.apply(p, x, ctx)) as tf.Tensor4D };
 }
@@ -46,16 +54,20 @@ export function resnetGenerator(o: ResnetOptions): Layer {
   const segments: Layer[] = [
     seq(
       reflectPad(3),
-      conv('in', { cin: o.inChannels, cout: g, k: 7, stride: 1, pad: 0, bias }),
-      normAct(o.norm, 'in.norm', g, 0),
+      convNorm(conv('in', { cin: o.inChannels, cout: g, k: 7, stride: 1, pad: 0, bias }), o.norm, 'in.norm', g, 0),
     ),
   ];
   for (let i = 0; i < 2; i++) {
     const m = 2 ** i;
     segments.push(
       seq(
-        conv(`down${i}`, { cin: g * m, cout: g * m * 2, k: 3, stride: 2, pad: 1, bias }),
-        normAct(o.norm, `down${i}.norm`, g * m * 2, 0),
+        convNorm(
+          conv(`down${i}`, { cin: g * m, cout: g * m * 2, k: 3, stride: 2, pad: 1, bias }),
+          o.norm,
+          `down${i}.norm`,
+          g * m * 2,
+          0,
+        ),
       ),
     );
   }
@@ -64,8 +76,13 @@ export function resnetGenerator(o: ResnetOptions): Layer {
     const m = 2 ** (2 - i);
     segments.push(
       seq(
-        convTranspose(`up${i}`, { cin: g * m, cout: (g * m) / 2, k: 3, stride: 2, pad: 1, outPad: 1, bias }),
-        normAct(o.norm, `up${i}.norm`, (g * m) / 2, 0),
+        convNorm(
+          convTranspose(`up${i}`, { cin: g * m, cout: (g * m) / 2, k: 3, stride: 2, pad: 1, outPad: 1, bias }),
+          o.norm,
+          `up${i}.norm`,
+          (g * m) / 2,
+          0,
+        ),
       ),
     );
   }

@@ -6,8 +6,7 @@ import {
   convTranspose,
   dropout,
   leakyRelu,
-  norm,
-  normAct,
+  convNorm,
   relu,
   seq,
   tanh,
@@ -34,7 +33,7 @@ type Role = 'outermost' | 'middle' | 'innermost';
  * One skip block. `level` 0 is the outermost. Non-outermost blocks start with an in-place
  * LeakyReLU on their input in the reference, so the skip branch concatenates leaky_relu(x), not x;
  * we reproduce that arithmetic. That LeakyReLU is applied by the enclosing block, right after its down
- * norm (normAct: one fused op on webgpu) or, below the outermost block, after its down conv; so a
+ * norm (convNorm: one fused op on webgpu) or, below the outermost block, after its down conv; so a
  * non-outermost block takes h = leaky_relu(x) and returns concat(h, body(h)).
  */
 function block(
@@ -67,18 +66,26 @@ function block(
           seq(
             downconv,
             relu(),
-            convTranspose(`up${level}`, { cin: innerNc, cout: outerNc, k: 4, stride: 2, pad: 1, bias }),
-            norm(o.norm, `upnorm${level}`, outerNc),
+            convNorm(
+              convTranspose(`up${level}`, { cin: innerNc, cout: outerNc, k: 4, stride: 2, pad: 1, bias }),
+              o.norm,
+              `upnorm${level}`,
+              outerNc,
+            ),
           ),
         )
       : seq(
-          ck(seq(downconv, normAct(o.norm, `downnorm${level}`, innerNc, 0.2))),
+          ck(convNorm(downconv, o.norm, `downnorm${level}`, innerNc, 0.2)),
           sub!,
           ck(
             seq(
               relu(),
-              convTranspose(`up${level}`, { cin: innerNc * 2, cout: outerNc, k: 4, stride: 2, pad: 1, bias }),
-              norm(o.norm, `upnorm${level}`, outerNc),
+              convNorm(
+                convTranspose(`up${level}`, { cin: innerNc * 2, cout: outerNc, k: 4, stride: 2, pad: 1, bias }),
+                o.norm,
+                `upnorm${level}`,
+                outerNc,
+              ),
               ...(drop ? [dropout(0.5)] : []),
             ),
           ),
