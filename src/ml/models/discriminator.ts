@@ -1,5 +1,5 @@
 // PatchGAN (NLayerDiscriminator) and PixelGAN (PixelDiscriminator) from pytorch-CycleGAN-and-pix2pix.
-import { conv, convNorm, leakyRelu, seq, useBias, type Layer, type NormKind } from './layers.js';
+import { conv, convAct, convNorm, seq, useBias, type Layer, type NormKind } from './layers.js';
 
 export interface DiscriminatorOptions {
   kind: 'patch' | 'pixel';
@@ -9,11 +9,12 @@ export interface DiscriminatorOptions {
   norm: NormKind;
 }
 
+const LEAKY = { kind: 'leaky', alpha: 0.2 } as const;
+
 export function patchDiscriminator(o: DiscriminatorOptions): Layer {
   const bias = useBias(o.norm);
   const layers: Layer[] = [
-    conv('c0', { cin: o.inChannels, cout: o.ndf, k: 4, stride: 2, pad: 1, bias: true }),
-    leakyRelu(0.2),
+    convAct(conv('c0', { cin: o.inChannels, cout: o.ndf, k: 4, stride: 2, pad: 1, bias: true }), LEAKY),
   ];
   let mult = 1;
   for (let n = 1; n < o.nLayers; n++) {
@@ -47,8 +48,7 @@ export function patchDiscriminator(o: DiscriminatorOptions): Layer {
 export function pixelDiscriminator(o: DiscriminatorOptions): Layer {
   const bias = useBias(o.norm);
   return seq(
-    conv('c0', { cin: o.inChannels, cout: o.ndf, k: 1, stride: 1, pad: 0, bias: true }),
-    leakyRelu(0.2),
+    convAct(conv('c0', { cin: o.inChannels, cout: o.ndf, k: 1, stride: 1, pad: 0, bias: true }), LEAKY),
     convNorm(
       conv('c1', { cin: o.ndf, cout: o.ndf * 2, k: 1, stride: 1, pad: 0, bias }),
       o.norm,

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   batchNorm,
+  biasAct,
   biasAdd,
   conv2d,
   conv2dTranspose,
@@ -10,6 +11,7 @@ import {
   leakyRelu as opsLeakyRelu,
   normalizeAct,
   reflectionPad,
+  type BiasActKind,
   type NormActOptions,
 } from '../ops/index.js';
 import type { ParamMap, ParamSpec } from './params.js';
@@ -125,6 +127,17 @@ export function norm(kind: NormKind, name: string, channels: number): Layer {
       return batchNorm(x, p[`${name}.weight`] as tf.Tensor1D, p[`${name}.bias`] as tf.Tensor1D, EPS);
     },
   };
+}
+
+/**
+ * conv then an activation, with the parameters and arithmetic of seq(conv, activation), as one op (biasAct) for a conv
+ * with a bias: on webgpu the bias and the activation are one dispatch.
+ */
+export function convAct(c: ConvLayer, act: BiasActKind): Layer {
+  const after = act.kind === 'tanh' ? tanh() : leakyRelu(act.alpha);
+  if (!c.bias) return seq(c, after);
+  const bias = c.bias;
+  return { specs: c.specs, apply: (p, x) => biasAct(c.linear(p, x), p[bias]!, act) };
 }
 
 /**

@@ -5,10 +5,10 @@ import {
   conv,
   convTranspose,
   dropout,
+  convAct,
   convNorm,
   reflectPad,
   seq,
-  tanh,
   useBias,
   type Layer,
   type NormKind,
@@ -47,6 +47,8 @@ function resnetBlock(name: string, dim: number, o: ResnetOptions): Layer {
   );
   return { specs: body.specs, apply: (p, x, ctx) => tf.add(x, body.apply(p, x, ctx)) as tf.Tensor4D };
 }
+
+const TANH = { kind: 'tanh' } as const;
 
 export function resnetGenerator(o: ResnetOptions): Layer {
   const bias = useBias(o.norm);
@@ -87,7 +89,10 @@ export function resnetGenerator(o: ResnetOptions): Layer {
     );
   }
   segments.push(
-    seq(reflectPad(3), conv('out', { cin: g, cout: o.outChannels, k: 7, stride: 1, pad: 0, bias: true }), tanh()),
+    seq(
+      reflectPad(3),
+      convAct(conv('out', { cin: g, cout: o.outChannels, k: 7, stride: 1, pad: 0, bias: true }), TANH),
+    ),
   );
   return seq(...(o.recompute ? segments.map(recomputed) : segments));
 }

@@ -6,10 +6,10 @@ import {
   convTranspose,
   dropout,
   leakyRelu,
+  convAct,
   convNorm,
   relu,
   seq,
-  tanh,
   useBias,
   type Layer,
   type NormKind,
@@ -58,7 +58,7 @@ function block(
       pad: 1,
       bias: true,
     });
-    return seq(downconv, leakyRelu(0.2), sub!, ck(seq(relu(), upconv, tanh())));
+    return seq(downconv, leakyRelu(0.2), sub!, ck(seq(relu(), convAct(upconv, { kind: 'tanh' }))));
   }
   const body =
     role === 'innermost'

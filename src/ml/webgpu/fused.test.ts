@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { ganLoss } from '../losses/gan.js';
 import { mseLoss } from '../losses/mse.js';
+import { biasAct, type BiasActKind } from '../ops/bias_add.js';
 import { normalizeAct, type NormActOptions } from '../ops/normalize.js';
 import { randomArr, type Arr } from '../ops/testing.js';
 import {
@@ -149,6 +150,27 @@ describe.skipIf(skipped !== null)(title, () => {
     expect(r.webgpu).toEqual(r.cpu);
     expect(r.cpu).toEqual(Array.from({ length: 18 }, (_, i) => 2 * i));
   });
+
+  const biasActs: [string, BiasActKind][] = [
+    ['ReLU', { kind: 'leaky', alpha: 0 }],
+    ['LeakyReLU 0.2', { kind: 'leaky', alpha: 0.2 }],
+    ['tanh', { kind: 'tanh' }],
+  ];
+  for (const [name, act] of biasActs) {
+    it(`bias + ${name} (batch 2, odd sizes, 5 channels): matches cpu and finite differences, 1 dispatch each way + the bias sum`, async () => {
+      const shape = [2, 3, 7, 5];
+      const bias = randomArr([5], 98);
+      // Pre-activations at least 0.05 from the kink (x + bias = z with |z| >= 0.05), for the finite differences.
+      const x = randomArr(shape, 99);
+      x.data.forEach((z, i) => (x.data[i] = Math.sign(z) * (0.05 + Math.abs(z)) - bias.data[i % 5]!));
+      const r = await compare((a: tf.Tensor, b: tf.Tensor) => biasAct(a, b, act), [x, bias], 1e-3);
+      expectAgree(r, 1e-5, 1e-3);
+      const kernel = act.kind === 'tanh' ? 'Tanh' : 'LeakyRelu';
+      const own = Object.fromEntries(Object.entries(r.dispatches.byProgram).filter(([k]) => k.startsWith('Pipe')));
+      expect(own).toEqual({ [`PipeBias${kernel}`]: 2, [`Pipe${kernel}Grad`]: 1, PipeChannelSum: 1 });
+      expect(Object.keys(r.dispatches.byProgram), 'no activation kernel').not.toContain('UnaryOpProgram');
+    });
+  }
 
   it('MSE loss (batch 2, odd sizes): value and both gradients match cpu and finite differences, 1 dispatch each way', async () => {
     const r = await compare(
