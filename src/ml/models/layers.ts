@@ -153,10 +153,35 @@ export function convNorm(c: ConvLayer, kind: NormKind, normName: string, channel
     specs: plain.specs,
     apply(p, x, ctx) {
       if (kind === 'batch' && ctx.normStats === 'running') return plain.apply(p, x, ctx);
-      const [gamma, beta] = kind === 'batch' ? [p[`${normName}.weight`], p[`${normName}.bias`]] : [];
-      const bias = c.bias ? p[c.bias] : undefined;
-      const o = { kind, alpha, gamma, beta, bias, eps: EPS } as NormActOptions;
-      return normalizeAct(c.linear(p, x), o);
+      return normalizeAct(c.linear(p, x), { ...normParams(p, c, kind, normName), alpha, eps: EPS });
+    },
+  };
+}
+
+/** normalizeAct's kind, gamma and beta (batch norm) and the conv's bias for a conv followed by a norm. */
+function normParams(p: ParamMap, c: ConvLayer, kind: 'batch' | 'instance', normName: string): NormActOptions {
+  const [gamma, beta] = kind === 'batch' ? [p[`${normName}.weight`], p[`${normName}.bias`]] : [];
+  return { kind, gamma, beta, bias: c.bias ? p[c.bias] : undefined } as NormActOptions;
+}
+
+/** A layer with a second input: the residual added to its result. */
+export interface ResidualLayer {
+  specs: ParamSpec[];
+  apply(p: ParamMap, x: tf.Tensor4D, residual: tf.Tensor4D, ctx: RunCtx): tf.Tensor4D;
+}
+
+/**
+ * residual + norm(conv(x)) (a ResNet block's end), with the arithmetic of tf.add(residual, seq(conv, norm)): on webgpu
+ * the add happens in the norm's elementwise pass (normalizeAct's residual).
+ */
+export function convNormResidual(c: ConvLayer, kind: NormKind, normName: string, channels: number): ResidualLayer {
+  const plain = convNorm(c, kind, normName, channels);
+  return {
+    specs: plain.specs,
+    apply(p, x, residual, ctx) {
+      if (kind === 'none' || (kind === 'batch' && ctx.normStats === 'running'))
+        return tf.add(residual, plain.apply(p, x, ctx)) as tf.Tensor4D;
+      return normalizeAct(c.linear(p, x), { ...normParams(p, c, kind, normName), residual, eps: EPS });
     },
   };
 }

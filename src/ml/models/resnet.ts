@@ -1,5 +1,4 @@
 // ResNet generator as pytorch-CycleGAN-and-pix2pix's ResnetGenerator (padding_type 'reflect').
-import * as tf from '@tensorflow/tfjs-core';
 import { recomputed } from './recompute.js';
 import {
   conv,
@@ -7,6 +6,7 @@ import {
   dropout,
   convAct,
   convNorm,
+  convNormResidual,
   reflectPad,
   seq,
   useBias,
@@ -27,7 +27,7 @@ export interface ResnetOptions {
 
 function resnetBlock(name: string, dim: number, o: ResnetOptions): Layer {
   const bias = useBias(o.norm);
-  const body = seq(
+  const head = seq(
     reflectPad(1),
     convNorm(
       conv(`${name}.conv1`, { cin: dim, cout: dim, k: 3, stride: 1, pad: 0, bias }),
@@ -38,14 +38,15 @@ function resnetBlock(name: string, dim: number, o: ResnetOptions): Layer {
     ),
     ...(o.dropout ? [dropout(0.5)] : []),
     reflectPad(1),
-    convNorm(
-      conv(`${name}.conv2`, { cin: dim, cout: dim, k: 3, stride: 1, pad: 0, bias }),
-      o.norm,
-      `${name}.norm2`,
-      dim,
-    ),
   );
-  return { specs: body.specs, apply: (p, x, ctx) => tf.add(x, body.apply(p, x, ctx)) as tf.Tensor4D };
+  // x + norm2(conv2(...)): the residual add is fused into the norm on webgpu.
+  const tail = convNormResidual(
+    conv(`${name}.conv2`, { cin: dim, cout: dim, k: 3, stride: 1, pad: 0, bias }),
+    o.norm,
+    `${name}.norm2`,
+    dim,
+  );
+  return { specs: [...head.specs, ...tail.specs], apply: (p, x, ctx) => tail.apply(p, head.apply(p, x, ctx), x, ctx) };
 }
 
 const TANH = { kind: 'tanh' } as const;

@@ -82,6 +82,8 @@ export interface NormActOptions {
   beta?: tf.Tensor1D;
   /** A per-channel bias added to x first (the preceding conv's). */
   bias?: tf.Tensor1D;
+  /** A tensor of x's shape added to the result (a ResNet block's input: residual + norm); not with alpha. */
+  residual?: tf.Tensor4D;
   eps?: number;
 }
 
@@ -97,6 +99,8 @@ export function normalizeAct(x: tf.Tensor4D, o: NormActOptions): tf.Tensor4D {
   const c = x.shape[3];
   if (o.bias && (o.bias.rank !== 1 || o.bias.shape[0] !== c))
     throw new Error(`normalizeAct: bias must have shape [${c}], got [${o.bias.shape.join(', ')}]`);
+  if (o.residual && (o.alpha !== undefined || !tf.util.arraysEqual(o.residual.shape, x.shape)))
+    throw new Error(`normalizeAct: a residual must have x's shape [${x.shape.join(', ')}] and comes without alpha`);
   if (isWebgpu() && x.dtype === 'float32') {
     checkShapes(x, o.gamma, o.beta);
     const act = o.alpha === undefined ? undefined : { alpha: o.alpha };
@@ -107,9 +111,10 @@ export function normalizeAct(x: tf.Tensor4D, o: NormActOptions): tf.Tensor4D {
     const fuseBias = !(gamma && beta && act);
     const xb = o.bias && !fuseBias ? biasAdd(x, o.bias) : x;
     const bias = fuseBias ? o.bias : undefined;
-    return normalizeWebgpu(xb, { perImage: o.kind === 'instance', gamma, beta, bias, eps, act });
+    return normalizeWebgpu(xb, { perImage: o.kind === 'instance', gamma, beta, bias, eps, act, residual: o.residual });
   }
   const xb = o.bias ? biasAdd(x, o.bias) : x;
   const y = o.kind === 'batch' ? batchNorm(xb, o.gamma!, o.beta!, eps) : instanceNorm(xb, eps, o.gamma, o.beta);
+  if (o.residual) return tf.add(o.residual, y) as tf.Tensor4D;
   return o.alpha === undefined ? y : leakyRelu(y, o.alpha);
 }

@@ -137,6 +137,36 @@ describe.skipIf(skipped !== null)(title, () => {
     }
   }
 
+  it('conv bias + instance norm + residual (the end of a ResNet block): matches cpu and finite differences, no Add', async () => {
+    const shape = [2, 5, 3, 4];
+    const op = (x: tf.Tensor, bias: tf.Tensor, residual: tf.Tensor) =>
+      normalizeAct(x as tf.Tensor4D, {
+        kind: 'instance',
+        bias: bias as tf.Tensor1D,
+        residual: residual as tf.Tensor4D,
+      });
+    const inputs = [randomArr(shape, 81), randomArr([4], 82), randomArr(shape, 83)];
+    const r = await compare(op, inputs, 1e-3);
+    expect(relMaxError(r.cpu.value, r.gpu.value), 'value').toBeLessThan(1e-5);
+    for (const i of [0, 2]) {
+      expect(relMaxError(r.cpu.grads[i]!, r.gpu.grads[i]!), `gradient ${i}`).toBeLessThan(1e-4);
+      expect(r.fd[i], `finite differences, input ${i}`).toBeLessThan(2e-3);
+    }
+    const dxScale = Math.max(...Array.from(r.cpu.grads[0]!, Math.abs));
+    expect(Math.max(...Array.from(r.gpu.grads[1]!, Math.abs)), 'bias gradient: rounding noise').toBeLessThan(
+      1e-4 * dxScale,
+    );
+    expect(r.dispatches.byProgram).toMatchObject({
+      PipeNormApplyResidual: 2,
+      PipeNormGradSums: 1,
+      PipeNormInputGrad: 1,
+    });
+    // The residual costs no dispatch: the op without it makes as many.
+    const noResidual = (x: tf.Tensor, b: tf.Tensor) =>
+      normalizeAct(x as tf.Tensor4D, { kind: 'instance', bias: b as tf.Tensor1D });
+    expect(r.dispatches.total).toBe((await compare(noResidual, inputs.slice(0, 2))).dispatches.total);
+  });
+
   it('conv bias + instance norm: a NaN bias poisons its channel, as on cpu', async () => {
     const c: Case = { kind: 'instance', shape: [2, 3, 3, 2], affine: false, bias: true, seed: 80 };
     const bias = { data: Float32Array.from([NaN, 0.5]), shape: [2] };

@@ -67,15 +67,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 /** The activation's gradient at element i from the fused output y (ReLU: alpha 0), or dy itself. */
 const dyAt = (act: boolean) => (act ? 'select(u.alpha * dy[i], dy[i], y[i] > 0.0)' : 'dy[i]');
 
-/** y = (x - mean) * rstd (* gamma + beta), then the activation if any. */
-const apply = (affine: boolean, act: boolean) => `
+/** y = (x - mean) * rstd (* gamma + beta), then the activation or the residual if any. */
+const apply = (affine: boolean, act: boolean, residual: boolean) => `
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   for (var i = gid.x; i < u.n; i += nw.x * ${WG}u) {
     let g = groupOf(i);
     let xhat = (xv(i) - stats[2u * g]) * stats[2u * g + 1u];
     let z = ${affine ? 'xhat * gamma[i % u.C] + beta[i % u.C]' : 'xhat'};
-    y[i] = ${act ? 'select(u.alpha * z, z, z > 0.0)' : 'z'};
+    y[i] = ${act ? 'select(u.alpha * z, z, z > 0.0)' : residual ? 'residual[i] + z' : 'z'};
   }
 }`;
 
@@ -170,20 +170,33 @@ export interface NormWebgpuOptions {
   act?: { alpha: number };
   /** A per-channel bias added to x before the normalisation (a conv's), fused in. */
   bias?: tf.Tensor1D;
+  /** A tensor of x's shape added to the result (a ResNet block's input), fused in; not with `act`. */
+  residual?: tf.Tensor4D;
 }
 
-/**
- * Normalised x (plus the bias first, times gamma plus beta, then the activation: each when given) with its
- * closed-form gradient, as normalize.ts computes it on other backends.
- */
-export function normalizeWebgpu(x: tf.Tensor4D, o: NormWebgpuOptions): tf.Tensor4D {
-  const L = layout(x.shape, o.perImage, o.eps, o.act?.alpha ?? 0);
-  const affine = o.gamma !== undefined && o.beta !== undefined;
-  const act = o.act !== undefined;
-  const grid = strideGrid(x.size, WG);
-  const suffix = act ? 'Act' : '';
-  const forward: NormForward = (xt, params, save) => {
-    const [g, b, bias] = affine ? params : [undefined, undefined, params[0]];
+interface Plan {
+  L: Layout;
+  affine: boolean;
+  act: boolean;
+  bias: boolean;
+  residual: boolean;
+  grid: [number];
+  channels: number;
+}
+
+/** The op's parameters by name: gamma and beta (affine), then the bias, then the residual, each when present. */
+function unpack(plan: Plan, params: tf.Tensor[]) {
+  const rest = [...params];
+  const [g, b] = plan.affine ? rest.splice(0, 2) : [];
+  const bias = plan.bias ? rest.shift() : undefined;
+  return { g, b, bias, residual: plan.residual ? rest.shift() : undefined };
+}
+
+const forwardOf =
+  (plan: Plan): NormForward =>
+  (xt, params, save) => {
+    const { g, b, bias, residual } = unpack(plan, params);
+    const { L, affine, act } = plan;
     const [stats] = dispatch(
       'PipeNormStats',
       STATS,
@@ -201,14 +214,21 @@ export function normalizeWebgpu(x: tf.Tensor4D, o: NormWebgpuOptions): tf.Tensor
       ['gamma', g],
       ['beta', b],
       ['bias', bias],
+      ['residual', residual],
     ];
-    const [y] = dispatch(`PipeNormApply${suffix}`, apply(affine, act), [['y', xt.shape]], named, L, grid);
+    const name = `PipeNormApply${act ? 'Act' : residual ? 'Residual' : ''}`;
+    const [y] = dispatch(name, apply(affine, act, plan.residual), [['y', xt.shape]], named, L, plan.grid);
     save([xt, stats!, ...(act ? [y!] : [])]);
     return y as tf.Tensor4D;
   };
-  const backward: NormBackward = (dy, saved, params) => {
+
+const backwardOf =
+  (plan: Plan): NormBackward =>
+  (dy, saved, params) => {
     const [xs, stats, y] = saved as [tf.Tensor4D, tf.Tensor, tf.Tensor?];
-    const [g, , bias] = affine ? params : [undefined, undefined, params[0]];
+    const { g, bias } = unpack(plan, params);
+    const { L, affine, act } = plan;
+    const suffix = act ? 'Act' : '';
     const common: Named = [
       ['dy', dy],
       ['x', xs],
@@ -218,23 +238,39 @@ export function normalizeWebgpu(x: tf.Tensor4D, o: NormWebgpuOptions): tf.Tensor
       ['sdy', [L.groups]],
       ['sdyx', [L.groups]],
     ];
-    const [sdy, sdyx] = dispatch(
-      `PipeNorm${suffix}GradSums`,
-      gradSums(act),
-      sums,
-      [...common, ['y', y], ['bias', bias]],
-      L,
-      [L.groups],
-    );
-    const named: Named = [...common, ['sdy', sdy], ['sdyx', sdyx], ['y', y], ['gamma', g], ['bias', bias]];
-    const [dx] = dispatch(`PipeNorm${suffix}InputGrad`, inputGrad(affine, act), [['dx', xs.shape]], named, L, grid);
-    const c = x.shape[3];
+    const named: Named = [...common, ['y', y], ['bias', bias]];
+    const [sdy, sdyx] = dispatch(`PipeNorm${suffix}GradSums`, gradSums(act), sums, named, L, [L.groups]);
+    const all: Named = [...common, ['sdy', sdy], ['sdyx', sdyx], ['y', y], ['gamma', g], ['bias', bias]];
+    const [dx] = dispatch(`PipeNorm${suffix}InputGrad`, inputGrad(affine, act), [['dx', xs.shape]], all, L, plan.grid);
+    const c = plan.channels;
     const grads = affine ? [dx!, perChannel(sdyx!, L.groups, c), perChannel(sdy!, L.groups, c)] : [dx!];
     if (!affine) tf.dispose([sdy!, sdyx!]);
-    return bias ? [...grads, channelSumWebgpu(dx!)] : grads;
+    // The residual's gradient is dy itself (a clone shares its storage: the tape may dispose either one).
+    return [...grads, ...(bias ? [channelSumWebgpu(dx!)] : []), ...(plan.residual ? [tf.clone(dy)] : [])];
   };
-  const params = [...(affine ? [o.gamma!, o.beta!] : []), ...(o.bias ? [o.bias] : [])];
-  return normCustomGrad(x, params, forward, backward);
+
+/**
+ * Normalised x (plus the bias first, times gamma plus beta, then the activation or plus the residual: each when
+ * given) with its closed-form gradient, as normalize.ts computes it on other backends.
+ */
+export function normalizeWebgpu(x: tf.Tensor4D, o: NormWebgpuOptions): tf.Tensor4D {
+  if (o.act && o.residual) throw new Error('normalizeWebgpu: an activation and a residual are not fused together');
+  const affine = o.gamma !== undefined && o.beta !== undefined;
+  const plan: Plan = {
+    L: layout(x.shape, o.perImage, o.eps, o.act?.alpha ?? 0),
+    affine,
+    act: o.act !== undefined,
+    bias: o.bias !== undefined,
+    residual: o.residual !== undefined,
+    grid: strideGrid(x.size, WG),
+    channels: x.shape[3],
+  };
+  const params = [
+    ...(affine ? [o.gamma!, o.beta!] : []),
+    ...(o.bias ? [o.bias] : []),
+    ...(o.residual ? [o.residual] : []),
+  ];
+  return normCustomGrad(x, params, forwardOf(plan), backwardOf(plan));
 }
 
 /** Per channel: sum over images (instance norm with batch > 1); a reshape only otherwise. */
