@@ -1,5 +1,5 @@
 // U-Net generator as pytorch-CycleGAN-and-pix2pix's UnetGenerator / UnetSkipConnectionBlock.
-import * as tf from '@tensorflow/tfjs-core';
+import { concatRelu } from '../ops/index.js';
 import { recomputed } from './recompute.js';
 import {
   conv,
@@ -33,8 +33,10 @@ type Role = 'outermost' | 'middle' | 'innermost';
  * One skip block. `level` 0 is the outermost. Non-outermost blocks start with an in-place
  * LeakyReLU on their input in the reference, so the skip branch concatenates leaky_relu(x), not x;
  * we reproduce that arithmetic. That LeakyReLU is applied by the enclosing block, right after its down
- * norm (convNorm: one fused op on webgpu) or, below the outermost block, after its down conv; so a
- * non-outermost block takes h = leaky_relu(x) and returns concat(h, body(h)).
+ * norm (convNorm: one fused op on webgpu) or, below the outermost block, after its down conv. The
+ * ReLU that starts each up path (on the concatenation from the level below) is applied by that level,
+ * with its concat (concatRelu: one op on webgpu). So a non-outermost block takes h = leaky_relu(x)
+ * and returns relu(concat(h, body(h))).
  */
 function block(
   level: number,
@@ -58,7 +60,7 @@ function block(
       pad: 1,
       bias: true,
     });
-    return seq(downconv, leakyRelu(0.2), sub!, ck(seq(relu(), convAct(upconv, { kind: 'tanh' }))));
+    return seq(downconv, leakyRelu(0.2), sub!, ck(convAct(upconv, { kind: 'tanh' })));
   }
   const body =
     role === 'innermost'
@@ -79,7 +81,6 @@ function block(
           sub!,
           ck(
             seq(
-              relu(),
               convNorm(
                 convTranspose(`up${level}`, { cin: innerNc * 2, cout: outerNc, k: 4, stride: 2, pad: 1, bias }),
                 o.norm,
@@ -92,7 +93,7 @@ function block(
         );
   return {
     specs: body.specs,
-    apply: (p, h, ctx) => tf.concat([h, body.apply(p, h, ctx)], 3),
+    apply: (p, h, ctx) => concatRelu(h, body.apply(p, h, ctx)),
   };
 }
 

@@ -2,6 +2,7 @@
 // elsewhere these are the stock ops, unchanged.
 import * as tf from '@tensorflow/tfjs-core';
 import { leakyReluGradWebgpu } from '../webgpu/activation.js';
+import { concatReluGradWebgpu, concatReluWebgpu } from '../webgpu/concat-relu.js';
 import { isWebgpu } from '../webgpu/kernel.js';
 
 /** max(x, 0) (alpha 0) or LeakyReLU with slope alpha below 0. */
@@ -18,3 +19,22 @@ export function leakyRelu<T extends tf.Tensor>(x: T, alpha: number): T {
 }
 
 export const relu = <T extends tf.Tensor>(x: T): T => leakyRelu(x, 0);
+
+/**
+ * relu(concat([a, b], last axis)) (the U-Net's skip joins). On webgpu one dispatch each way; elsewhere tf.concat then
+ * relu, the same ops as one after the other.
+ */
+export function concatRelu<T extends tf.Tensor>(a: T, b: T): T {
+  const axis = a.rank - 1;
+  const fits = a.rank === b.rank && tf.util.arraysEqual(a.shape.slice(0, axis), b.shape.slice(0, axis));
+  if (!isWebgpu() || a.dtype !== 'float32' || b.dtype !== 'float32' || !fits) return relu(tf.concat([a, b], axis)) as T;
+  const op = tf.customGrad((aIn, bIn, save) => {
+    const y = concatReluWebgpu(aIn as tf.Tensor, bIn as tf.Tensor);
+    (save as tf.GradSaveFunc)([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, [out]: tf.Tensor[]) => concatReluGradWebgpu(dy, out!, a.shape, b.shape),
+    };
+  });
+  return op(a, b) as T;
+}

@@ -17,5 +17,5 @@ export { reflectionPad } from './reflection_pad.js';
 export { setConvStrategy, type ConvStrategy } from './gemm_kernels.js';
 export { adamUpdate, type AdamHyper } from './adam_update.js';
 export { batchNorm, instanceNorm, normalizeAct, type NormActOptions } from './normalize.js';
-export { leakyRelu, relu } from './activation.js';
+export { concatRelu, leakyRelu, relu } from './activation.js';
 export { biasAct, biasAdd, type BiasActKind } from './bias_add.js';

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { ganLoss } from '../losses/gan.js';
 import { mseLoss } from '../losses/mse.js';
+import { concatRelu } from '../ops/activation.js';
 import { biasAct, type BiasActKind } from '../ops/bias_add.js';
 import { normalizeAct, type NormActOptions } from '../ops/normalize.js';
 import { randomArr, type Arr } from '../ops/testing.js';
@@ -201,6 +202,25 @@ describe.skipIf(skipped !== null)(title, () => {
       expect(Object.keys(r.dispatches.byProgram), 'no activation kernel').not.toContain('UnaryOpProgram');
     });
   }
+
+  it('relu(concat) (batch 2, 3 + 4 channels, odd sizes): matches cpu and finite differences, 1 dispatch each way', async () => {
+    // Away from the kink for the finite differences: every |value| >= 0.05.
+    const away = (shape: number[], seed: number) => {
+      const a = randomArr(shape, seed);
+      a.data.forEach((v, i) => (a.data[i] = Math.sign(v) * (0.05 + Math.abs(v))));
+      return a;
+    };
+    const r = await compare(
+      (a: tf.Tensor, b: tf.Tensor) => concatRelu(a, b),
+      [away([2, 3, 5, 3], 84), away([2, 3, 5, 4], 85)],
+      1e-3,
+    );
+    expectAgree(r, 1e-6, 1e-3);
+    const programs = r.dispatches.byProgram;
+    expect(programs).toMatchObject({ PipeConcatRelu: 2, PipeConcatReluGrad: 1 });
+    for (const stock of ['ConcatProgram', 'SliceProgram', 'UnaryOpProgram'])
+      expect(Object.keys(programs)).not.toContain(stock);
+  });
 
   it('MSE loss (batch 2, odd sizes): value and both gradients match cpu and finite differences, 1 dispatch each way', async () => {
     const r = await compare(
