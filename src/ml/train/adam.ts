@@ -35,11 +35,6 @@ export class Adam {
     }
   }
 
-  /** Dispatches one step takes on webgpu with the fused update (undefined: one update per parameter). */
-  get fusedDispatches(): number | undefined {
-    return this.flat?.dispatchesPerStep;
-  }
-
   /** One update with `grads` keyed like the params (missing names get no update); disposes nothing. */
   step(grads: Record<string, tf.Tensor>, lr: number): void {
     for (const name of Object.keys(grads))
