@@ -85,6 +85,18 @@ async function optimiser(steps: number, skipAt?: { step: number; name: string })
 
 const bits = (xs: Float32Array[]) => xs.map((x) => Array.from(x));
 
+type State = Record<'p' | 'm' | 'v', Float32Array[]>;
+/** Within 1e-5 of max |value| per tensor, with NaNs in the same places. */
+function expectClose(want: State, got: State) {
+  const finite = (a: Float32Array) => a.map((x) => (Number.isNaN(x) ? 0 : x));
+  for (const k of ['p', 'm', 'v'] as const)
+    want[k].forEach((c, i) => {
+      const w = got[k][i]!;
+      expect(Array.from(w, Number.isNaN), `${k} ${NAMES[i]}: NaNs`).toEqual(Array.from(c, Number.isNaN));
+      expect(relMaxError(finite(c), finite(w)), `${k} ${NAMES[i]}`).toBeLessThan(1e-5);
+    });
+}
+
 async function onWebgpu<T>(f: () => Promise<T>): Promise<T> {
   await initBackend('webgpu');
   try {
@@ -105,13 +117,7 @@ describe.skipIf(skipped !== null)(title, () => {
       [1, 1, 2 * n],
     ]);
     const r = await onBoth(() => optimiser(3));
-    const finite = (a: Float32Array) => a.map((x) => (Number.isNaN(x) ? 0 : x));
-    for (const k of ['p', 'm', 'v'] as const)
-      r.cpu[k].forEach((c, i) => {
-        const w = r.webgpu[k][i]!;
-        expect(Array.from(w, Number.isNaN), `${k} ${NAMES[i]}: NaNs`).toEqual(Array.from(c, Number.isNaN));
-        expect(relMaxError(finite(c), finite(w)), `${k} ${NAMES[i]}`).toBeLessThan(1e-5);
-      });
+    expectClose(r.cpu, r.webgpu);
     expect(Number.isNaN(gpu.fused.p[3]![5])).toBe(true); // the NaN gradient reaches its own element only
     expect(gpu.fused.p[3]!.filter(Number.isNaN)).toHaveLength(1);
   });
@@ -196,6 +202,32 @@ describe.skipIf(skipped !== null)(title, () => {
     } finally {
       delete process.env.PIPE_WEBGPU_KERNELS;
     }
+  });
+
+  it('switched to stock kernels mid-run: goes on per parameter from the fused moments', async () => {
+    await onWebgpu(async () => {
+      const p = params();
+      const adam = new Adam(p, OPTS);
+      const counts = [];
+      try {
+        for (let t = 1; t <= 3; t++) {
+          if (t === 2) process.env.PIPE_WEBGPU_KERNELS = 'stock';
+          const g = grads(t);
+          counts.push((await countDispatches(() => adam.step(g, LR))).dispatches.byProgram);
+          tf.dispose(Object.values(g));
+        }
+      } finally {
+        delete process.env.PIPE_WEBGPU_KERNELS;
+      }
+      const s = adam.stateTensors('');
+      const pick = (k: string) => Object.fromEntries(NAMES.map((n) => [n, s[`${k}/${n}`]!]));
+      const got = { p: await readAll(p), m: await readAll(pick('m')), v: await readAll(pick('v')) };
+      adam.dispose();
+      tf.dispose(Object.values(p));
+      expect(counts[0]).toEqual({ PipeAdamFlat: 1 });
+      expect(Object.keys(counts[2]!).some((k) => k.startsWith('Pipe'))).toBe(false);
+      expectClose(await perParameter(3), got);
+    });
   });
 });
 
