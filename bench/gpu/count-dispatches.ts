@@ -1,6 +1,6 @@
 // Dispatches per training step on webgpu for the small test configs (trainParams: pix2pix U-Net with batch norm, or
 // CycleGAN resnet_9blocks with instance norm, pool 2), with the per-program breakdown of the third step and its
-// losses. PIPE_WEBGPU_KERNELS=stock counts tfjs's own kernels instead of pipe's.
+// losses, and pipe's buffer-to-buffer copies (the fused Adam's). PIPE_WEBGPU_KERNELS=stock counts tfjs's own kernels instead of pipe's.
 //   node --import tsx bench/gpu/count-dispatches.ts <pix2pix|cyclegan> <size> <ngf>
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/ml/backend.js';
@@ -31,6 +31,7 @@ for (let s = 0; s < 3; s++) {
       step: s + 1,
       ms: Math.round(performance.now() - t0),
       dispatches: dispatches.total,
+      copies: dispatches.copies,
       losses: result,
     }),
   );

@@ -134,6 +134,7 @@ for (const config of configs) {
     pytorch_s: pytorch,
     ratio: oursS && pytorch ? Number((oursS / pytorch).toFixed(2)) : null,
     dispatches: o.dispatches ?? null,
+    copies: o.copies ?? null,
     ...(o.error ? { error: o.error } : {}),
     adapter: o.adapter ?? null,
   });

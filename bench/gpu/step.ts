@@ -1,7 +1,8 @@
 // Times one bench config's training step on one backend the way a GPU runs it: steps are queued without reading
 // anything back (GanTrainer.launch) and the clock stops when the last step's losses arrive, so the time per step
 // is throughput, as PyTorch's (which synchronises once per step) is. Prints one JSON line:
-//   {config, backend, ours_s, dispatches, dispatches_by_program, warmup_s, steps}
+//   {config, backend, ours_s, dispatches, copies, dispatches_by_program, warmup_s, steps}
+// (copies: pipe's buffer-to-buffer copies per step, the fused Adam's; commands, not compute dispatches)
 //   node --import tsx bench/gpu/step.ts <config> <backend> [--warmup 2] [--steps 10]
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -53,6 +54,7 @@ process.stdout.write(
     backend: info.name,
     ours_s: Number(perStep.toFixed(4)),
     dispatches: info.name === 'webgpu' ? counted.dispatches.total : null,
+    copies: info.name === 'webgpu' ? counted.dispatches.copies : null,
     dispatches_by_program: info.name === 'webgpu' ? counted.dispatches.byProgram : undefined,
     warmup_s: Number(warmupS.toFixed(2)),
     steps,

@@ -2,11 +2,17 @@
 // optional `webgpu` package finds an adapter (a Vulkan GPU driver, or Mesa's llvmpipe through EGL/OpenGL ES). CI
 // installs Mesa/EGL in .ci/run and sets PIPE_REQUIRE_WEBGPU=1 (as does CI=true), so there a missing adapter FAILS
 // instead of skipping. PIPE_TEST_WEBGPU=0 skips it anywhere else.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { SHARED_DATA_DIR } from '../../test/shared-paths.js';
 import { initBackend } from './backend.js';
+import { readTensors } from './models/tensor-file.js';
 import { conv2d, conv2dTranspose, maxPool } from './ops/index.js';
-import { createTrainer } from './train/run.js';
+import { createTrainer, trainModel } from './train/run.js';
+import { alignedSplit } from './train/test-split.js';
 import { countDispatches } from './webgpu/dispatches.js';
 import { expectSkipAllowed, onBoth, webgpuSkipReason } from './webgpu/test-support.js';
 import { trainParams } from './train/test-params.js';
@@ -113,6 +119,9 @@ describe.skipIf(skipped !== null)(title, () => {
       expect(reads, 'GPU->CPU reads inside a step').toBe(0);
       expect(dispatches.total).toBeGreaterThan(100);
       expect(Object.values(dispatches.byProgram).reduce((a, b) => a + b, 0)).toBe(dispatches.total);
+      // Adam: one fused dispatch per optimiser (G, D), whatever the number of parameters.
+      expect(dispatches.byProgram.PipeAdamFlat).toBe(2);
+      expect(dispatches.byProgram.PipeAdam).toBeUndefined();
       const values = await Promise.all(Object.values(terms).map((t) => t.data()));
       expect(values.every((v) => Number.isFinite(v[0]))).toBe(true);
       tf.dispose([A, B, ...Object.values(terms)]);
@@ -123,6 +132,31 @@ describe.skipIf(skipped !== null)(title, () => {
       await initBackend('cpu');
     }
   }, 30_000);
+
+  it('pix2pix: interrupted and resumed from a checkpoint ends bit for bit as uninterrupted (fused Adam)', async () => {
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pipe-webgpu-resume-'));
+    await initBackend('webgpu');
+    try {
+      const split = await alignedSplit(path.join(SHARED_DATA_DIR, 'facades/train'), 4, 36);
+      const base = trainParams({ dataset: { crop_size: 32, load_size: 36 }, model: { ngf: 4, ndf: 4 } });
+      const params = {
+        ...base,
+        train: { ...base.train, epochs: 2, epochs_decay: 1, steps_per_epoch: 2, checkpoint_every: 1 },
+      };
+      const dirs = (name: string) => ({ workDir: path.join(tmp, name, 'work'), outDir: path.join(tmp, name, 'out') });
+      await trainModel({ params, split, ...dirs('whole') });
+      await trainModel({ params, split, ...dirs('parts'), stopAfterEpochs: 2 });
+      expect((await trainModel({ params, split, ...dirs('parts') })).resumedFromEpoch).toBe(2);
+      const [a, b] = await Promise.all(['whole', 'parts'].map((n) => readTensors(dirs(n).outDir, 'weights')));
+      expect(Object.keys(b!.tensors).sort()).toEqual(Object.keys(a!.tensors).sort());
+      for (const k of Object.keys(a!.tensors))
+        expect(Array.from(await b!.tensors[k]!.data()), k).toEqual(Array.from(await a!.tensors[k]!.data()));
+      tf.dispose([...Object.values(a!.tensors), ...Object.values(b!.tensors)]);
+    } finally {
+      await initBackend('cpu');
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   // Last: the recorded error stays for the life of the process.
   it('a device error (invalid pipeline, command...) makes the next read fail instead of returning garbage', async () => {

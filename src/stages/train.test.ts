@@ -94,4 +94,25 @@ describe('train stage', () => {
     const ctx = context(trainParams({ dataset: { load_size: 64, crop_size: 64 } }), { dataset }, 'bad-crop');
     await expect(trainStage.run(ctx)).rejects.toMatchObject({ code: 'PIPE_TRAIN_CROP' });
   });
+
+  it('stops within the epoch when the run is stopped (the loop lets timers and signals through)', async () => {
+    const params = trainParams({
+      dataset: { load_size: 36, crop_size: 32 },
+      model: { ngf: 4, ndf: 4 },
+      train: { epochs: 1, epochs_decay: 0, steps_per_epoch: 5000 },
+    });
+    const stop = new AbortController();
+    let armed = false;
+    // Stop 300 ms after the first step, from a timer: a macrotask, like a signal handler. Before the fix it could
+    // only fire after the epoch's sample was written, that is after all 5000 steps.
+    const progress = () => {
+      if (!armed) setTimeout(() => stop.abort(new Error('received SIGTERM')), 300);
+      armed = true;
+    };
+    const ctx = { ...context(params, { dataset }, 'stopped'), signal: stop.signal, progress };
+    await fs.mkdir(ctx.outDir, { recursive: true });
+    await expect(trainStage.run(ctx)).rejects.toThrow('received SIGTERM');
+    const samples = await fs.readdir(path.join(ctx.workDir, 'samples')).catch(() => []);
+    expect(samples).toEqual([]);
+  });
 });

@@ -30,6 +30,7 @@ import { createPairScorer, type PairScorer } from '../metrics/pair-scorer.js';
 import { SSIM_WINDOW } from '../metrics/ssim.js';
 import { summarizeImages, summarizeSpeed } from '../metrics/summaries.js';
 import { loadGenerators, type Generator } from '../train/generators.js';
+import { eventLoopYielder } from '../../core/event-loop.js';
 
 /** Inputs and targets kept for the report's image grid (report.samples reads the first ones). */
 export const REFERENCE_IMAGES = 16;
@@ -263,7 +264,9 @@ async function scoreDistribution(
 ): Promise<DistributionInfo> {
   const real = dist.collector();
   const n = Math.min(to.count, o.params.evaluate.max_images ?? Infinity);
+  const yieldTurn = eventLoopYielder(); // no I/O in this loop: let a stop signal through
   for (let i = 0; i < n; i++) {
+    await yieldTurn();
     if (o.signal.aborted) throw o.signal.reason ?? new Error('evaluation aborted');
     await real.add({ width: to.size, height: to.size, data: to.get(i) });
     o.progress({ message: `Inception features of real images ${i + 1}/${n}` });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainParams } from '../../core/stage-params.js';
 import type { StageProgress } from '../../core/progress.js';
+import { eventLoopYielder } from '../../core/event-loop.js';
 import { unitRangeToRgb, writePng } from '../io/image.js';
 import { loadLatestCheckpoint, saveCheckpoint, type LoopState, type LossRecord } from './checkpoint.js';
 import type { GanTrainer } from './gan-trainer.js';
@@ -79,10 +80,12 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
   const sessionStart = { t: performance.now(), step: state.step, seconds: state.seconds };
 
   const reads = new LossReads((terms) => (last = terms));
+  const yieldTurn = eventLoopYielder(); // so a stop signal is seen within a step, not at the end of the epoch
   for (let epoch = state.epoch; epoch < totalEpochs; epoch++) {
     if (o.stopAfterEpochs !== undefined && epoch >= o.stopAfterEpochs) break;
     const lr = train.lr * lrFactor(epoch, train.epochs, train.epochs_decay);
     for (let i = 0; i < perEpoch; i++) {
+      await yieldTurn();
       if (o.signal?.aborted) throw o.signal.reason ?? new Error('training aborted');
       const batch = data.batch(epoch, i);
       try {

@@ -1,7 +1,9 @@
 // Runs a compute shader of pipe's own on the tfjs webgpu backend, sharing its device, command encoder, compute
 // pass and submit batching, so the dispatch lands in the same queue order as the stock kernels around it. Unlike a
 // stock tfjs program it can write several outputs in one dispatch (Adam's parameter and both moments, a norm's
-// two statistics). Outputs are fresh tensors: nothing is written in place, so no aliasing rule of tfjs is bent.
+// two statistics). runKernel's outputs are fresh tensors: nothing is written in place, so no aliasing rule of tfjs is
+// bent. recordDispatch binds given tensors as they are; only storage that no other tensor can see (the fused Adam's
+// flat buffers, webgpu/flat-adam.ts) is ever bound read_write through it.
 import * as tf from '@tensorflow/tfjs-core';
 import { noteDispatch } from './dispatches.js';
 
@@ -15,16 +17,21 @@ interface ComputePass {
   dispatchWorkgroups(x: number, y?: number, z?: number): void;
 }
 interface GpuDevice {
+  limits: { maxStorageBufferBindingSize: number; maxBufferSize: number };
   createShaderModule(d: { code: string }): unknown;
   createComputePipeline(d: { layout: 'auto'; compute: { module: unknown; entryPoint: string } }): {
     getBindGroupLayout(i: number): unknown;
   };
   createBindGroup(d: { layout: unknown; entries: { binding: number; resource: unknown }[] }): unknown;
 }
-interface WebGpuBackend {
+interface CommandEncoder {
+  beginComputePass(d: object): ComputePass;
+  copyBufferToBuffer(src: unknown, srcOffset: number, dst: unknown, dstOffset: number, size: number): void;
+}
+export interface WebGpuBackend {
   device: GpuDevice;
   tensorMap: { get(id: object): TensorData };
-  commandEncoder: { beginComputePass(d: object): ComputePass } | null;
+  commandEncoder: CommandEncoder | null;
   computePassEncoder: ComputePass | null;
   dispatchCountInPass: number;
   commandQueueOwnedIds: WeakSet<object>;
@@ -60,7 +67,7 @@ export function isWebgpu(): boolean {
   return tf.getBackend() === 'webgpu' && process.env.PIPE_WEBGPU_KERNELS !== 'stock';
 }
 
-function backend(): WebGpuBackend {
+export function webgpuBackend(): WebGpuBackend {
   return tf.backend() as unknown as WebGpuBackend;
 }
 
@@ -82,39 +89,61 @@ function pipelineFor(b: WebGpuBackend, name: string, wgsl: string) {
 /** The submit-batch size tfjs uses; pipe's dispatches count towards the same batch. */
 const batchSize = () => Number(tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE'));
 
+export interface Dispatch {
+  /** Names the pipeline in the cache and in the dispatch count. */
+  name: string;
+  /** WGSL: bindings 0.. are the tensors' buffers in order, then one uniform struct. */
+  wgsl: string;
+  /** Tensors already on the GPU (uploadToGPU), bound as they are. */
+  dataIds: object[];
+  uniforms: Uniform[];
+  workgroups: [number, number?, number?];
+}
+
+/** Records one dispatch in the backend's current compute pass (started if needed), and submits per tfjs's batch. */
+export function recordDispatch(b: WebGpuBackend, d: Dispatch): void {
+  const pipeline = pipelineFor(b, d.name, d.wgsl);
+  const entries: { binding: number; resource: unknown }[] = d.dataIds.map((id, i) => ({
+    binding: i,
+    resource: { buffer: b.tensorMap.get(id).resource },
+  }));
+  entries.push({
+    binding: d.dataIds.length,
+    resource: b.makeUniforms(d.uniforms.map((u) => ({ type: u.type, data: [u.value] }))),
+  });
+  const group = b.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+  // The backend frees a buffer used by recorded-but-unsubmitted commands only after the next submit.
+  for (const id of d.dataIds) b.commandQueueOwnedIds.add(id);
+  b.ensureCommandEncoderReady();
+  b.computePassEncoder ??= b.commandEncoder!.beginComputePass({});
+  const pass = b.computePassEncoder;
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, group);
+  pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1] ?? 1, d.workgroups[2] ?? 1);
+  noteDispatch(d.name);
+  if (++b.dispatchCountInPass >= batchSize()) {
+    b.endComputePassEncoder();
+    b.submitQueue();
+  }
+}
+
 /** Records one dispatch of `call` and returns its outputs (float32) as new tensors. */
 export function runKernel(call: KernelCall): tf.Tensor[] {
-  const b = backend();
+  const b = webgpuBackend();
   for (const t of call.inputs) {
     if (t.dtype !== 'float32') throw new Error(`${call.name}: input of dtype ${t.dtype}, expected float32`);
     b.uploadToGPU(t.dataId);
   }
   const outputs = call.outputShapes.map((shape) => b.makeTensorInfo(shape, 'float32'));
   for (const o of outputs) b.uploadToGPU(o.dataId);
-  const buffers = [...outputs.map((o) => o.dataId), ...call.inputs.map((t) => t.dataId)];
-  const pipeline = pipelineFor(b, call.name, call.wgsl);
-  const entries: { binding: number; resource: unknown }[] = buffers.map((id, i) => ({
-    binding: i,
-    resource: { buffer: b.tensorMap.get(id).resource },
-  }));
-  entries.push({
-    binding: buffers.length,
-    resource: b.makeUniforms(call.uniforms.map((u) => ({ type: u.type, data: [u.value] }))),
+  const dataIds = [...outputs.map((o) => o.dataId), ...call.inputs.map((t) => t.dataId)];
+  recordDispatch(b, {
+    name: call.name,
+    wgsl: call.wgsl,
+    dataIds,
+    uniforms: call.uniforms,
+    workgroups: call.workgroups,
   });
-  const group = b.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-  // The backend frees a buffer used by recorded-but-unsubmitted commands only after the next submit.
-  for (const id of buffers) b.commandQueueOwnedIds.add(id);
-  b.ensureCommandEncoderReady();
-  b.computePassEncoder ??= b.commandEncoder!.beginComputePass({});
-  const pass = b.computePassEncoder;
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, group);
-  pass.dispatchWorkgroups(call.workgroups[0], call.workgroups[1] ?? 1, call.workgroups[2] ?? 1);
-  noteDispatch(call.name);
-  if (++b.dispatchCountInPass >= batchSize()) {
-    b.endComputePassEncoder();
-    b.submitQueue();
-  }
   return outputs.map((o) => tf.engine().makeTensorFromTensorInfo(o));
 }
 
