@@ -76,7 +76,9 @@ async function main(): Promise<WorkerResult> {
         weightsDir: process.env.PIPE_WEIGHTS_DIR ?? path.resolve(import.meta.dirname, '../../shared/weights'),
       })
     : undefined;
-  const trainer = createTrainer(params, extractor);
+  const calibration = randomBatch(c.size, 0); // normalize: auto's feature scale, as a run's first targets give it
+  const trainer = await createTrainer(params, extractor, calibration.B);
+  tf.dispose([calibration.A, calibration.B]);
   const times: number[] = [];
   let skipped: string | undefined;
   let prof: unknown;

@@ -45,8 +45,10 @@ const split = cyc
 const extractor = layer
   ? await loadBackbone({ name: 'vgg19', weights: 'keras', weightsDir: SHARED_WEIGHTS_DIR, layers: [layer] })
   : undefined;
-const trainer = createTrainer(params, extractor);
 const data = batchSource(split, { layout: params.dataset.layout, cropSize: size, flip: true, batchSize: 1, seed: 1 });
+const first = data.batch(0, 0); // normalize: auto's feature scale from the first targets, as in a run
+const trainer = await createTrainer(params, extractor, first.B);
+tf.dispose([first.A, first.B]);
 const times: number[] = [];
 for (let s = 0; s < steps; s++) {
   const b = data.batch(0, s % 4);

@@ -20,7 +20,7 @@ const params =
         loss: { gan: { mode: 'lsgan' } },
       })
     : trainParams({ dataset: { crop_size: size, load_size: size }, model: { ngf, ndf: ngf } });
-const trainer = createTrainer(params);
+const trainer = await createTrainer(params);
 for (let s = 0; s < 3; s++) {
   const A = tf.randomUniform([1, size, size, 3], -1, 1, 'float32', s) as tf.Tensor4D;
   const B = tf.randomUniform([1, size, size, 3], -1, 1, 'float32', s + 9) as tf.Tensor4D;

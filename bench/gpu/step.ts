@@ -28,11 +28,12 @@ const extractor = c.perceptual
       weightsDir: process.env.PIPE_WEIGHTS_DIR ?? path.resolve(import.meta.dirname, '../../../shared/weights'),
     })
   : undefined;
-const trainer = createTrainer(trainParamsFor(c), extractor);
 const batches: Batch[] = [0, 1].map((s) => ({
   A: tf.randomUniform([1, c.size, c.size, 3], -1, 1, 'float32', 2 * s) as tf.Tensor4D,
   B: tf.randomUniform([1, c.size, c.size, 3], -1, 1, 'float32', 2 * s + 1) as tf.Tensor4D,
 }));
+// normalize: auto's feature scale from the first targets, as a training run measures it on its first images.
+const trainer = await createTrainer(trainParamsFor(c), extractor, batches[0]!.B);
 
 const t0 = performance.now();
 for (let i = 0; i < flag('warmup', 2); i++) await trainer.step(batches[i % 2]!, 0.0002, i);

@@ -7,8 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { SHARED_DATA_DIR } from '../../test/shared-paths.js';
+import { SHARED_DATA_DIR, SHARED_WEIGHTS_DIR } from '../../test/shared-paths.js';
 import { initBackend } from './backend.js';
+import { loadBackbone } from './backbones/index.js';
 import { readTensors } from './models/tensor-file.js';
 import { conv2d, conv2dTranspose, maxPool } from './ops/index.js';
 import { createTrainer, trainModel } from './train/run.js';
@@ -49,13 +50,21 @@ async function gradients(): Promise<Float32Array[]> {
 }
 
 async function steps(params: ReturnType<typeof trainParams>, n: number, size: number): Promise<LossTerms[]> {
-  const trainer = createTrainer(params);
+  const batchAt = (s: number): Batch => ({
+    A: tf.randomUniform([1, size, size, 3], -1, 1, 'float32', 10 + s) as tf.Tensor4D,
+    B: tf.randomUniform([1, size, size, 3], -1, 1, 'float32', 20 + s) as tf.Tensor4D,
+  });
+  const layers = Object.keys(params.loss.perceptual.layers);
+  const extractor =
+    params.loss.perceptual.weight > 0
+      ? await loadBackbone({ name: 'vgg19', weights: 'keras', weightsDir: SHARED_WEIGHTS_DIR, layers })
+      : undefined;
+  const first = batchAt(0); // normalize: auto's feature scale from the first targets (an async read on webgpu)
+  const trainer = await createTrainer(params, extractor, first.B);
+  tf.dispose([first.A, first.B]);
   const out: LossTerms[] = [];
   for (let s = 0; s < n; s++) {
-    const batch: Batch = {
-      A: tf.randomUniform([1, size, size, 3], -1, 1, 'float32', 10 + s) as tf.Tensor4D,
-      B: tf.randomUniform([1, size, size, 3], -1, 1, 'float32', 20 + s) as tf.Tensor4D,
-    };
+    const batch = batchAt(s);
     out.push(await trainer.step(batch, 0.0002, s));
     tf.dispose([batch.A, batch.B]);
   }
@@ -86,6 +95,15 @@ describe.skipIf(skipped !== null)(title, () => {
     expectTermsClose(await onBoth(() => steps(p, 2, 32)), 1e-3);
   }, 30_000);
 
+  it('pix2pix + VGG19 perceptual (normalize: auto, fused MSE): two training steps give the same losses', async () => {
+    const p = trainParams({
+      dataset: { crop_size: 32, load_size: 32 },
+      model: { ngf: 4, ndf: 4 },
+      loss: { perceptual: { weight: 10, backbone: 'vgg19', weights: 'keras', layers: { relu2_2: 1 } } },
+    });
+    expectTermsClose(await onBoth(() => steps(p, 2, 32)), 1e-3);
+  }, 60_000);
+
   it('CycleGAN (ResNet, instance norm, image pools): one training step gives the same losses', async () => {
     const p = trainParams({
       dataset: { crop_size: 32, load_size: 32, layout: 'unaligned' },
@@ -109,7 +127,7 @@ describe.skipIf(skipped !== null)(title, () => {
     let reads = 0;
     backend.read = (id) => (reads++, read.call(backend, id));
     backend.readSync = (id) => (reads++, readSync.call(backend, id));
-    const trainer = createTrainer(
+    const trainer = await createTrainer(
       trainParams({ dataset: { crop_size: 32, load_size: 32 }, model: { ngf: 4, ndf: 4 } }),
     );
     try {
@@ -163,10 +181,17 @@ describe.skipIf(skipped !== null)(title, () => {
     await initBackend('webgpu');
     try {
       const device = (
-        tf.backend() as unknown as { device: { createBuffer(d: { size: number; usage: number }): unknown } }
+        tf.backend() as unknown as {
+          device: {
+            createBuffer(d: { size: number; usage: number }): unknown;
+            addEventListener(type: string, listener: () => void): void;
+          };
+        }
       ).device;
+      // Wait for the event itself (a fixed sleep was too short on a loaded machine); backend.ts saw it first.
+      const reported = new Promise<void>((resolve) => device.addEventListener('uncapturederror', () => resolve()));
       device.createBuffer({ size: 4, usage: 0xffffff }); // no such usage flags: a validation error
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await reported;
       const t = tf.square(tf.tensor1d([2]));
       await expect(t.data()).rejects.toThrow(/WebGPU device reported an error.*BufferUsage/);
       t.dispose();

@@ -53,8 +53,8 @@ export class FeatureCriterion {
    * only pass them when crops and flips are off, so an image always yields the same tensor.
    */
   realFeatures(real: tf.Tensor4D, keys?: string[]): Features {
-    // Fallback for callers that skip calibrate() (benchmarks): the first batch's targets.
-    if (this.normalize === 'auto' && !this.calibrated) this.calibrate(real);
+    if (this.normalize === 'auto' && !this.calibrated)
+      throw new Error('feature criterion: normalize auto needs calibrate() before the first step');
     if (!this.cfg.perceptual.cache_real || !keys) return tf.tidy(() => this.extractor.features(real, this.layers));
     const missing = keys.map((k, i) => (this.cache.has(k) ? -1 : i)).filter((i) => i >= 0);
     for (const i of missing) {
@@ -79,13 +79,16 @@ export class FeatureCriterion {
   /**
    * normalize: auto measures each tapped layer's feature RMS on these real images (the first training targets) and
    * divides the layer's features by it from then on. Call once before the first step; a no-op for input / none.
+   * Asynchronous because webgpu has no synchronous read in Node (its readSync needs OffscreenCanvas).
    */
-  calibrate(real: tf.Tensor4D): void {
+  async calibrate(real: tf.Tensor4D): Promise<void> {
     if (this.normalize !== 'auto') return;
-    const ms = tf.tidy(() => {
+    const squares = tf.tidy(() => {
       const f = this.extractor.features(real, this.layers);
-      return this.layers.map((l) => tf.mean(tf.square(f[l]!)).dataSync()[0]!);
+      return this.layers.map((l) => tf.mean(tf.square(f[l]!)));
     });
+    const ms = await Promise.all(squares.map(async (t) => (await t.data())[0]!));
+    tf.dispose(squares);
     this.calibrated = true;
     this.layers.forEach((l, i) => {
       // A layer that is all zeros on every calibration image (a dead ReLU map) keeps its raw scale.

@@ -36,7 +36,7 @@ async function stepOneRatio(
     },
   });
   const backbone = await loadBackbone({ name, weights, weightsDir: SHARED_WEIGHTS_DIR, layers: [layer] });
-  const trainer = createTrainer(params, backbone, facades);
+  const trainer = await createTrainer(params, backbone, facades);
   const data = batchSource(facades, { layout: 'aligned', cropSize: 64, flip: true, batchSize: 1, seed: 1 });
   const batch = data.batch(0, 0);
   try {

@@ -101,11 +101,11 @@ describe('feature losses', () => {
       featureLayers({ ...cfg, perceptual: { ...cfg.perceptual, weight: 0 }, style: { ...cfg.style, weight: 0 } }),
     ).toEqual([]);
   });
-  it('caches phi(real) per image key and gives the same features as computing them', () => {
+  it('caches phi(real) per image key and gives the same features as computing them', async () => {
     const crit = new FeatureCriterion(extractor, cfg);
     const real = tf.randomUniform([2, 8, 8, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
     const direct = tf.tidy(() => extractor.features(real, ['a']));
-    crit.calibrate(real); // normalize: auto's scale, measured once before training
+    await crit.calibrate(real); // normalize: auto's scale, measured once before training
     calls = 0;
     const first = crit.realFeatures(real, ['x0', 'x1']);
     const before = tf.memory().numTensors;

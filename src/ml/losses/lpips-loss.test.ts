@@ -109,7 +109,7 @@ describe('loss.lpips in the trainers', () => {
     ];
     for (const { split, o, keys } of cases) {
       const params = trainParams({ ...o, loss: { lpips: { weight: 2, net: 'squeeze' } } });
-      const trainer = createTrainer(params, undefined, split, lpips);
+      const trainer = await createTrainer(params, undefined, split, lpips);
       const layout = params.model.kind === 'cyclegan' ? 'unaligned' : 'aligned';
       const b = batchSource(split, { layout, cropSize: 64, flip: false, batchSize: 1, seed: 1 }).batch(0, 0);
       const t = await trainer.step(b, 0.0002, 0);

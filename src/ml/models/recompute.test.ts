@@ -30,7 +30,7 @@ type Overrides = Parameters<typeof trainParams>[0];
 
 async function train(o: Overrides, split: PreparedSplit, recompute: boolean) {
   const params = trainParams({ ...o, train: { ...o!.train, recompute } });
-  const trainer = createTrainer(params);
+  const trainer = await createTrainer(params);
   const layout = params.model.kind === 'cyclegan' ? 'unaligned' : 'aligned';
   const data = batchSource(split, { layout, cropSize: 32, flip: true, batchSize: 1, seed: 3 });
   const losses: Record<string, number>[] = [];

@@ -65,20 +65,24 @@ function calibrationBatch(split: PreparedSplit, cyclegan: boolean): tf.Tensor4D 
   return tf.tensor4d(bytes, [list.length, s, s, 3]);
 }
 
-/** `calibration`: the training split, whose first images set normalize: auto's feature scale. */
-export function createTrainer(
+/**
+ * `calibration`: the training split, whose first images set normalize: auto's feature scale (or, in benchmarks,
+ * a batch of targets in [-1, 1]).
+ */
+export async function createTrainer(
   params: TrainParams,
   extractor?: FeatureExtractor,
-  calibration?: PreparedSplit,
+  calibration?: PreparedSplit | tf.Tensor4D,
   lpipsNet?: LpipsFeatureSource,
-): GanTrainer {
+): Promise<GanTrainer> {
   let features: FeatureCriterion | undefined;
   if (needsBackbone(params.loss)) {
     if (!extractor) throw new Error('the perceptual/style loss needs a backbone feature extractor');
     features = new FeatureCriterion(extractor, lossFeatureConfig(params.loss));
-    if (calibration) {
+    if (calibration instanceof tf.Tensor) await features.calibrate(calibration);
+    else if (calibration) {
       const x = calibrationBatch(calibration, params.model.kind === 'cyclegan');
-      features.calibrate(x);
+      await features.calibrate(x);
       x.dispose();
     }
   }
@@ -109,7 +113,7 @@ export function createTrainer(
 export async function trainModel(o: TrainOptions): Promise<TrainOutcome> {
   const { params } = o;
   await registerGradients();
-  const trainer = createTrainer(params, o.extractor, o.split, o.lpips);
+  const trainer = await createTrainer(params, o.extractor, o.split, o.lpips);
   try {
     let running: Record<string, NamedArray> = {};
     if (o.init) {

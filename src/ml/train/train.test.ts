@@ -173,7 +173,7 @@ describe('parameter updates', () => {
       dataset: { crop_size: 32, load_size: 36 },
       model: { ngf: 4, ndf: 4, dropout: false },
     });
-    const trainer = createTrainer(params);
+    const trainer = await createTrainer(params);
     const data = batchSource(facades, { layout: 'aligned', cropSize: 32, flip: false, batchSize: 1, seed: 1 });
     const g = trainer.nets.nets.G;
     const x = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 5) as tf.Tensor4D;
@@ -212,7 +212,7 @@ describe('memory', () => {
       () => seasons,
     ],
   ])('%s: the tensor count is the same after step 3 and step 30', async (_name, params, split) => {
-    const trainer = createTrainer(params);
+    const trainer = await createTrainer(params);
     const data = batchSource(split(), {
       layout: params.dataset.layout,
       cropSize: params.dataset.crop_size,
