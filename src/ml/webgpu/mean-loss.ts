@@ -1,19 +1,21 @@
-// Mean-reduced losses on webgpu, one dispatch forward and one backward, as l1.ts does for mean |a - b|:
+// Mean-reduced losses on webgpu, one dispatch forward and one backward:
+//   l1:  mean |a - t| (the pix2pix L1 term, against a tensor);
 //   mse: mean (a - t)^2 (LSGAN against an all-0/all-1 target, the perceptual and style terms against a tensor);
 //   bce: mean BCE-with-logits of a against a constant target (the vanilla GAN loss), in the stable form
 //        max(a, 0) - a*t + log(1 + exp(-|a|)), whose gradient is sigmoid(a) - t.
 // Forward: one workgroup, a strided sum and a tree reduction (a discriminator's patches or one layer's features).
 // Backward: one elementwise pass writing the gradient of a (and of a tensor target, its negative).
-// Stock tfjs: 3 (mse) to 10 (bce) kernels forward, more backward, plus a Fill for a constant target.
+// Stock tfjs: 3 (l1, mse) to 10 (bce) kernels forward, more backward, plus a Fill for a constant target.
 import * as tf from '@tensorflow/tfjs-core';
 import { runKernel, strideGrid, type Uniform } from './kernel.js';
 
 const WG = 256;
 
-export type MeanLossKind = 'mse' | 'bce';
+export type MeanLossKind = 'l1' | 'mse' | 'bce';
 
 /** The per-element term and its derivative in a, with {t} the target at element i. */
 const TERMS: Record<MeanLossKind, { value: string; grad: string }> = {
+  l1: { value: 'acc += abs(a[i] - {t});', grad: 'sign(a[i] - {t})' },
   mse: { value: 'let d = a[i] - {t}; acc += d * d;', grad: '2.0 * (a[i] - {t})' },
   bce: {
     value: 'let x = a[i]; acc += max(x, 0.0) - x * {t} + log(1.0 + exp(-abs(x)));',
@@ -62,15 +64,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }`;
 }
 
-const NAMES: Record<MeanLossKind, string> = { mse: 'PipeMse', bce: 'PipeBce' };
+const NAMES: Record<MeanLossKind, string> = { l1: 'PipeL1', mse: 'PipeMse', bce: 'PipeBce' };
 
 /**
- * mean over every element of the `kind` term of a against t, with its gradient: t is a tensor of a's shape (mse only;
- * it gets a gradient too) or a constant (no gradient).
+ * mean over every element of the `kind` term of a against t, with its gradient: t is a tensor of a's shape (l1 and
+ * mse; it gets a gradient too) or a constant (no gradient).
  */
 export function meanLossWebgpu(kind: MeanLossKind, a: tf.Tensor, t: tf.Tensor | number): tf.Scalar {
   const tensor = typeof t !== 'number';
-  if (tensor && kind !== 'mse') throw new Error(`meanLossWebgpu: ${kind} takes a constant target`);
+  if (tensor && kind === 'bce') throw new Error('meanLossWebgpu: bce takes a constant target');
   const n = a.size;
   const uniforms: Uniform[] = [
     { type: 'uint32', value: n },
