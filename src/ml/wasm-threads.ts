@@ -18,6 +18,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
+import { resetHeapPool } from './ops/heap_pool.js';
+import { registerWasmKernels } from './ops/wasm_kernels.js';
 
 /** tfjs-backend-wasm versions whose threaded build this loader was checked against. */
 export const THREADED_WASM_VERIFIED = ['4.22.0'];
@@ -143,6 +145,7 @@ async function threadedBackend(wasm: WasmPackage, threads: number): Promise<tf.K
  */
 export async function activateWasm(threads: number): Promise<WasmThreadsState> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  registerWasmKernels();
   stockFactory ??= tf.findBackendFactory('wasm');
   const wanted = Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(threads)));
   let fallback: string | undefined;
@@ -155,7 +158,10 @@ export async function activateWasm(threads: number): Promise<WasmThreadsState> {
         // Built before it is registered: tfjs swallows a failing backend factory's error, pipe records it.
         const backend = await threadedBackend(wasm, wanted);
         replaceWasm(() => backend);
-        if (await tf.setBackend('wasm')) return { threads: wasm.getThreadsCount(), build: 'threaded-simd' };
+        if (await tf.setBackend('wasm')) {
+          await resetHeapPool(wasm.getThreadsCount());
+          return { threads: wasm.getThreadsCount(), build: 'threaded-simd' };
+        }
         fallback = 'tfjs could not initialise the threaded wasm build';
       } catch (err) {
         fallback = err instanceof Error ? err.message.split('\n')[0] : String(err);
@@ -163,6 +169,7 @@ export async function activateWasm(threads: number): Promise<WasmThreadsState> {
     }
   }
   replaceWasm(stockFactory);
+  await resetHeapPool(1);
   if (!(await tf.setBackend('wasm'))) throw new Error(`tfjs could not initialise the 'wasm' backend`);
   return { threads: wasm.getThreadsCount(), build: 'simd', ...(fallback ? { fallback } : {}) };
 }

@@ -5,6 +5,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { adamStepWebgpu } from '../webgpu/adam.js';
 import { isWebgpu } from '../webgpu/kernel.js';
+import { adamRange, type AdamScalars } from './heap_loops.js';
+import { heapPool, splitRange } from './heap_pool.js';
+
+// Parameters below this size are updated on the main thread: waking the pool costs more than it saves.
+const PARALLEL_MIN = 1 << 16;
 
 export interface AdamHyper {
   lr: number;
@@ -116,18 +121,22 @@ export function adamUpdate(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf
     return tensorOpsUpdate(p, m, v, g, h);
   }
   const [P, M, V, G, N] = views as Float32Array[];
-  const { beta1: b1, beta2: b2, eps } = h;
-  const stepSize = h.lr / (1 - b1 ** h.step);
-  const rootC2 = Math.sqrt(1 - b2 ** h.step);
-  const a1 = 1 - b1;
-  const a2 = 1 - b2;
-  for (let i = 0; i < P.length; i++) {
-    const gi = G[i];
-    const mi = b1 * M[i] + a1 * gi;
-    const vi = b2 * V[i] + a2 * gi * gi;
-    M[i] = mi;
-    V[i] = vi;
-    N[i] = P[i] - (stepSize * mi) / (Math.sqrt(vi) / rootC2 + eps);
+  const scalars: AdamScalars = {
+    b1: h.beta1,
+    b2: h.beta2,
+    eps: h.eps,
+    stepSize: h.lr / (1 - h.beta1 ** h.step),
+    rootC2: Math.sqrt(1 - h.beta2 ** h.step),
+  };
+  const pool = heapPool();
+  if (pool && P.length >= PARALLEL_MIN && P.buffer instanceof SharedArrayBuffer) {
+    const offsets = [P, M, V, G, N].map((a) => a!.byteOffset);
+    const { buffer, length: size } = P;
+    pool.run(
+      splitRange(size, pool.threads).map(([lo, hi]) => ({ kind: 'adam', buffer, offsets, size, lo, hi, s: scalars })),
+    );
+  } else {
+    adamRange(P!, M!, V!, G!, N!, 0, P!.length, scalars);
   }
   p.assign(next);
   next.dispose();

@@ -1,0 +1,82 @@
+// Transpose as cache-friendly copies, for the wasm backend. tfjs-backend-wasm's Transpose walks the output in order
+// and reads the input with the full stride of the moved axis: ~13 ns per element on a [8192, 1024] filter, where a
+// tiled copy takes ~1 ns. Transposes are 10 % of a pix2pix 256² step (conv filter layouts, depthToSpace, the filter
+// gradient's channel swap) and run on one thread, so they cap what threads can gain (docs/performance-cpu.md).
+// The loops themselves are in heap_loops.ts. Exact: values are only moved, so results are bit-identical to the stock kernel.
+
+import { transposeRange, type TransposePlan } from './heap_loops.js';
+
+type Values = Float32Array | Int32Array | Uint8Array;
+
+export interface Permutation {
+  shape: number[];
+  perm: number[];
+}
+
+/**
+ * The same transpose with size-1 axes dropped and each run of axes that stays adjacent and in order merged into one:
+ * [1, H, W, C] by [3, 1, 2, 0] is the 2-D [H*W, C] by [1, 0]. Fewer, longer axes mean longer inner loops.
+ */
+export function canonicalPermutation(shape: number[], perm: number[]): Permutation {
+  const kept = shape.map((_, i) => i).filter((i) => shape[i] !== 1);
+  const rank = new Map(kept.map((axis, r) => [axis, r]));
+  const order = perm.filter((axis) => shape[axis] !== 1).map((axis) => rank.get(axis)!);
+  // Groups of input axes, in output order, that stay contiguous.
+  const groups: number[][] = [];
+  for (const axis of order) {
+    const last = groups[groups.length - 1];
+    if (last && last[last.length - 1] === axis - 1) last.push(axis);
+    else groups.push([axis]);
+  }
+  const byInput = [...groups].sort((a, b) => a[0]! - b[0]!);
+  return {
+    shape: byInput.map((g) => g.reduce((n, axis) => n * shape[kept[axis]!]!, 1)),
+    perm: groups.map((g) => byInput.indexOf(g)),
+  };
+}
+
+function stridesOf(shape: number[]): number[] {
+  const s = new Array<number>(shape.length).fill(1);
+  for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1]! * shape[i + 1]!;
+  return s;
+}
+
+/** The loops that execute a transpose of `shape` by `perm` (as in tf.transpose). */
+export function transposePlan(shape: number[], perm: number[]): TransposePlan {
+  const c = canonicalPermutation(shape, perm);
+  const r = c.shape.length;
+  const inStrides = stridesOf(c.shape);
+  const outStrides = stridesOf(c.perm.map((a) => c.shape[a]!));
+  const outStrideOf = new Array<number>(r);
+  c.perm.forEach((axis, k) => (outStrideOf[axis] = outStrides[k]!));
+  const plan = (kind: TransposePlan['kind'], outer: number[], inner: Partial<TransposePlan>): TransposePlan => {
+    const sizes = outer.map((a) => c.shape[a]!);
+    const base = { run: 0, rows: 0, cols: 0, inStride: 0, outStride: 0, ...inner };
+    return {
+      kind,
+      sizes,
+      inStrides: outer.map((a) => inStrides[a]!),
+      outStrides: outer.map((a) => outStrideOf[a]!),
+      ...base,
+      split: sizes[0] ?? (kind === 'run' ? base.run : base.cols),
+    };
+  };
+  // Rank 0 or 1 is a plain copy; the innermost axis staying innermost is a copy of runs of it.
+  if (r <= 1) return plan('run', [], { run: c.shape[0] ?? 1 });
+  if (c.perm[r - 1] === r - 1) return plan('run', c.perm.slice(0, r - 1), { run: c.shape[r - 1]! });
+  // Otherwise the output's innermost axis is input axis a, and the input's innermost lands at stride outStrideOf[r-1].
+  const a = c.perm[r - 1]!;
+  const outer = c.perm.filter((axis) => axis !== a && axis !== r - 1);
+  return plan('tile', outer, {
+    rows: c.shape[a]!,
+    cols: c.shape[r - 1]!,
+    inStride: inStrides[a]!,
+    outStride: outStrideOf[r - 1]!,
+  });
+}
+
+/** Writes the transpose of x (shape, perm as in tf.transpose) into out, which has x's size. */
+export function transposeInto(x: Values, out: Values, shape: number[], perm: number[]): void {
+  const p = transposePlan(shape, perm);
+  transposeRange(x, out, p, 0, p.split);
+}
