@@ -1,4 +1,4 @@
-// The loops pipe runs over the wasm heap in JavaScript: the Adam update and the transpose copies. They are plain
+// The loops pipe runs over the wasm heap in JavaScript: the Adam update and the strided copies of transposes and slices. They are plain
 // functions of typed arrays with no imports and no inner named functions, because heap_pool.ts also runs them in its
 // worker threads from their source text (Function.prototype.toString), so the main thread and the workers execute
 // the same code and produce the same bits.
@@ -71,8 +71,11 @@ export function tile2d(
   }
 }
 
-/** A transpose reduced to loops (transpose_copy.ts builds it): what the loops below need, all plain numbers. */
-export interface TransposePlan {
+/**
+ * A transpose or a slice reduced to loops of copies (transpose_copy.ts and slice_copy.ts build them): all the loops
+ * below need, as plain numbers.
+ */
+export interface CopyPlan {
   /** Odometer axes around the inner copy: sizes and strides in the input and the output. */
   sizes: number[];
   inStrides: number[];
@@ -91,8 +94,8 @@ export interface TransposePlan {
   split: number;
 }
 
-/** Executes the part [lo, hi) of the split dimension of a plan: the whole transpose is [0, plan.split). */
-export function transposeRange(x: Values, out: Values, plan: TransposePlan, lo: number, hi: number): void {
+/** Executes the part [lo, hi) of the split dimension of a plan: the whole copy is [0, plan.split). */
+export function copyRange(x: Values, out: Values, plan: CopyPlan, lo: number, hi: number): void {
   const n = plan.sizes.length;
   if (hi <= lo) return;
   if (n === 0 && plan.kind === 'run') {
@@ -135,13 +138,14 @@ export type HeapTask =
   | { kind: 'none' }
   | { kind: 'adam'; buffer: ArrayBufferLike; offsets: number[]; size: number; lo: number; hi: number; s: AdamScalars }
   | {
-      kind: 'transpose';
+      kind: 'copy';
       buffer: ArrayBufferLike;
       dtype: 'float32' | 'int32' | 'bool';
       xOffset: number;
+      xSize: number;
       outOffset: number;
-      size: number;
-      plan: TransposePlan;
+      outSize: number;
+      plan: CopyPlan;
       lo: number;
       hi: number;
     };
@@ -151,9 +155,9 @@ export function runHeapTask(t: HeapTask): void {
   if (t.kind === 'adam') {
     const [p, m, v, g, n] = t.offsets.map((off) => new Float32Array(t.buffer as ArrayBuffer, off, t.size));
     adamRange(p!, m!, v!, g!, n!, t.lo, t.hi, t.s);
-  } else if (t.kind === 'transpose') {
+  } else if (t.kind === 'copy') {
     const Type = t.dtype === 'float32' ? Float32Array : t.dtype === 'int32' ? Int32Array : Uint8Array;
     const buffer = t.buffer as ArrayBuffer;
-    transposeRange(new Type(buffer, t.xOffset, t.size), new Type(buffer, t.outOffset, t.size), t.plan, t.lo, t.hi);
+    copyRange(new Type(buffer, t.xOffset, t.xSize), new Type(buffer, t.outOffset, t.outSize), t.plan, t.lo, t.hi);
   }
 }

@@ -8,7 +8,7 @@
 // their source text, so workers and main thread run the same code and a split job gives the same bits as an unsplit
 // one. The workers are unreferenced, so they never keep Node alive.
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { adamRange, runHeapTask, tile2d, TILE, transposeRange, type HeapTask } from './heap_loops.js';
+import { adamRange, runHeapTask, tile2d, TILE, copyRange, type HeapTask } from './heap_loops.js';
 
 // control[0]: job generation, control[1]: workers still running, control[2]: 1 once a worker task threw.
 const GEN = 0;
@@ -44,7 +44,7 @@ function workerSource(): string {
     `const { receiveMessageOnPort, workerData } = require('node:worker_threads');`,
     `const __name = (f) => f;`, // esbuild's keepNames helper, when the source ran through tsx or vitest
     `const TILE = ${TILE};`,
-    ...[adamRange, tile2d, transposeRange, runHeapTask].map((f) => f.toString()),
+    ...[adamRange, tile2d, copyRange, runHeapTask].map((f) => f.toString()),
     `(${loop.toString()})(new Int32Array(workerData.control), workerData.port, receiveMessageOnPort, runHeapTask);`,
   ].join('\n');
 }

@@ -4,7 +4,7 @@
 // gradient's channel swap) and run on one thread, so they cap what threads can gain (docs/performance-cpu.md).
 // The loops themselves are in heap_loops.ts. Exact: values are only moved, so results are bit-identical to the stock kernel.
 
-import { transposeRange, type TransposePlan } from './heap_loops.js';
+import { copyRange, type CopyPlan } from './heap_loops.js';
 
 type Values = Float32Array | Int32Array | Uint8Array;
 
@@ -42,14 +42,14 @@ function stridesOf(shape: number[]): number[] {
 }
 
 /** The loops that execute a transpose of `shape` by `perm` (as in tf.transpose). */
-export function transposePlan(shape: number[], perm: number[]): TransposePlan {
+export function transposePlan(shape: number[], perm: number[]): CopyPlan {
   const c = canonicalPermutation(shape, perm);
   const r = c.shape.length;
   const inStrides = stridesOf(c.shape);
   const outStrides = stridesOf(c.perm.map((a) => c.shape[a]!));
   const outStrideOf = new Array<number>(r);
   c.perm.forEach((axis, k) => (outStrideOf[axis] = outStrides[k]!));
-  const plan = (kind: TransposePlan['kind'], outer: number[], inner: Partial<TransposePlan>): TransposePlan => {
+  const plan = (kind: CopyPlan['kind'], outer: number[], inner: Partial<CopyPlan>): CopyPlan => {
     const sizes = outer.map((a) => c.shape[a]!);
     const base = { run: 0, rows: 0, cols: 0, inStride: 0, outStride: 0, ...inner };
     return {
@@ -78,5 +78,5 @@ export function transposePlan(shape: number[], perm: number[]): TransposePlan {
 /** Writes the transpose of x (shape, perm as in tf.transpose) into out, which has x's size. */
 export function transposeInto(x: Values, out: Values, shape: number[], perm: number[]): void {
   const p = transposePlan(shape, perm);
-  transposeRange(x, out, p, 0, p.split);
+  copyRange(x, out, p, 0, p.split);
 }

@@ -2,9 +2,10 @@
 // after the package (which registers its own at import) and re-registered on every activation, so a later import of
 // the package cannot silently put the stock kernel back.
 import * as tf from '@tensorflow/tfjs-core';
-import type { HeapTask } from './heap_loops.js';
+import { copyRange, type CopyPlan, type HeapTask } from './heap_loops.js';
 import { heapPool, splitRange } from './heap_pool.js';
-import { transposeInto, transposePlan } from './transpose_copy.js';
+import { slicePlan } from './slice_copy.js';
+import { transposePlan } from './transpose_copy.js';
 
 interface WasmHeap {
   wasm: { HEAPU8: Uint8Array };
@@ -14,7 +15,41 @@ interface WasmHeap {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
-function transposeKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: unknown }): tf.TensorInfo {
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: unknown };
+
+// Below this many elements a copy takes < 0.2 ms, about what waking the pool's workers costs.
+const PARALLEL_MIN = 1 << 16;
+
+/**
+ * Executes a copy plan from x (starting `offset` elements in) into out: split between the heap pool's threads when
+ * there is a pool and the copy is big, else here. Views are taken after out's allocation: growing the wasm memory
+ * replaces the heap buffer.
+ */
+function runPlan(backend: WasmHeap, x: tf.TensorInfo, out: tf.TensorInfo, plan: CopyPlan, offset: number): void {
+  const pool = heapPool();
+  const outSize = out.shape.reduce((a, b) => a * b, 1);
+  const xSize = x.shape.reduce((a, b) => a * b, 1) - offset;
+  const buffer = backend.wasm.HEAPU8.buffer;
+  if (pool && outSize >= PARALLEL_MIN && plan.split >= pool.threads && buffer instanceof SharedArrayBuffer) {
+    const bytes = x.dtype === 'bool' ? 1 : 4;
+    const common = {
+      kind: 'copy' as const,
+      buffer,
+      dtype: x.dtype as 'float32' | 'int32' | 'bool',
+      xOffset: backend.dataIdMap.get(x.dataId).memoryOffset + offset * bytes,
+      xSize,
+      outOffset: backend.dataIdMap.get(out.dataId).memoryOffset,
+      outSize,
+      plan,
+    };
+    pool.run(splitRange(plan.split, pool.threads).map(([lo, hi]): HeapTask => ({ ...common, lo, hi })));
+    return;
+  }
+  const xs = backend.typedArrayFromHeap(x);
+  copyRange(xs.subarray(offset), backend.typedArrayFromHeap(out), plan, 0, plan.split);
+}
+
+function transposeKernel(args: KernelArgs): tf.TensorInfo {
   const x = args.inputs.x!;
   const perm = (args.attrs as { perm: number[] }).perm;
   const backend = args.backend as WasmHeap;
@@ -22,34 +57,23 @@ function transposeKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown
     perm.map((a) => x.shape[a]!),
     x.dtype,
   );
-  if (parallelTranspose(backend, x, out, perm)) return out;
-  // Views are taken after the allocation: growing the wasm memory replaces the heap buffer.
-  transposeInto(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), x.shape, perm);
+  runPlan(backend, x, out, transposePlan(x.shape, perm), 0);
   return out;
 }
 
-// Below this many elements a transpose takes < 0.2 ms, about what waking the pool's workers costs.
-const PARALLEL_MIN = 1 << 16;
+let stockSlice: tf.KernelFunc | undefined;
 
-/** Splits a big transpose between the heap pool's threads; false (nothing done) where there is no pool. */
-function parallelTranspose(backend: WasmHeap, x: tf.TensorInfo, out: tf.TensorInfo, perm: number[]): boolean {
-  const pool = heapPool();
-  const size = x.shape.reduce((a, b) => a * b, 1);
-  const buffer = backend.wasm.HEAPU8.buffer;
-  if (!pool || size < PARALLEL_MIN || !(buffer instanceof SharedArrayBuffer)) return false;
-  const plan = transposePlan(x.shape, perm);
-  if (plan.split < pool.threads) return false;
-  const common = {
-    kind: 'transpose' as const,
-    buffer,
-    dtype: x.dtype as 'float32' | 'int32' | 'bool',
-    xOffset: backend.dataIdMap.get(x.dataId).memoryOffset,
-    outOffset: backend.dataIdMap.get(out.dataId).memoryOffset,
-    size,
-    plan,
-  };
-  pool.run(splitRange(plan.split, pool.threads).map(([lo, hi]): HeapTask => ({ ...common, lo, hi })));
-  return true;
+function sliceKernel(args: KernelArgs): tf.TensorInfo {
+  const x = args.inputs.x!;
+  if (x.dtype === 'string') return stockSlice!(args as never) as tf.TensorInfo;
+  const attrs = args.attrs as { begin: number | number[]; size?: number | number[] };
+  const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
+  const backend = args.backend as WasmHeap;
+  const out = backend.makeOutput(size, x.dtype);
+  if (size.some((d) => d === 0)) return out;
+  const { plan, offset } = slicePlan(x.shape, begin, size);
+  runPlan(backend, x, out, plan, offset);
+  return out;
 }
 
 let stockIdentity: tf.KernelFunc | undefined;
@@ -77,8 +101,9 @@ function replace(kernelName: string, kernelFunc: tf.KernelFunc): tf.KernelFunc |
   return stock?.kernelFunc;
 }
 
-/** Puts pipe's Transpose and Identity in place of the stock wasm kernels (after importing the package). */
+/** Puts pipe's Transpose, Slice and Identity in place of the stock wasm kernels (after importing the package). */
 export function registerWasmKernels(): void {
   replace('Transpose', transposeKernel as tf.KernelFunc);
+  stockSlice = replace('Slice', sliceKernel as tf.KernelFunc) ?? stockSlice;
   stockIdentity = replace('Identity', identityKernel as tf.KernelFunc) ?? stockIdentity;
 }
