@@ -21,11 +21,28 @@ interface Acc {
 }
 
 /**
- * Wraps every kernel of the active backend to charge its CPU time (process.cpuUsage: user + system) to the kernel
- * and its input shapes. CPU time rather than wall time because the benchmark machine is shared: a kernel's wall
- * time includes whatever else ran meanwhile. Valid for the synchronous backends (cpu, wasm).
+ * CPU time (process.cpuUsage, user + system of every thread) by default, because the benchmark machine is shared: a
+ * kernel's wall time includes whatever else ran meanwhile. With threads, CPU time adds up all of them and hides what
+ * runs alone, so 'wall' (on a quiet machine) is the profile that shows what limits thread scaling.
  */
-function instrument(): { rows: Map<string, Acc & { kernel: string; shapes: string }>; restore(): void } {
+export type ProfileClock = 'cpu' | 'wall';
+
+function clockMs(clock: ProfileClock): () => number {
+  if (clock === 'wall') return () => performance.now();
+  return () => {
+    const c = process.cpuUsage();
+    return (c.user + c.system) / 1000;
+  };
+}
+
+/**
+ * Wraps every kernel of the active backend to charge its time to the kernel and its input shapes. Valid for the
+ * synchronous backends (cpu, wasm).
+ */
+function instrument(now: () => number): {
+  rows: Map<string, Acc & { kernel: string; shapes: string }>;
+  restore(): void;
+} {
   const backend = tf.getBackend();
   const rows = new Map<string, Acc & { kernel: string; shapes: string }>();
   const originals = tf.getKernelsForBackend(backend);
@@ -35,16 +52,16 @@ function instrument(): { rows: Map<string, Acc & { kernel: string; shapes: strin
     tf.registerKernel({
       ...k,
       kernelFunc: (args) => {
-        const c0 = process.cpuUsage();
+        const t0 = now();
         const out = inner(args);
-        const c = process.cpuUsage(c0);
+        const ms = now() - t0;
         const shapes = Object.values(args.inputs)
           .map((t) => `[${(t as tf.TensorInfo).shape}]`)
           .join(' ');
         const key = `${k.kernelName} ${shapes}`;
         const r = rows.get(key) ?? { kernel: k.kernelName, shapes, calls: 0, ms: 0 };
         r.calls++;
-        r.ms += (c.user + c.system) / 1000;
+        r.ms += ms;
         rows.set(key, r);
         return out;
       },
@@ -61,16 +78,16 @@ function instrument(): { rows: Map<string, Acc & { kernel: string; shapes: strin
   };
 }
 
-export async function profileStep(run: () => unknown): Promise<StepProfile> {
-  const probe = instrument();
-  const c0 = process.cpuUsage();
+export async function profileStep(run: () => unknown, clock: ProfileClock = 'cpu'): Promise<StepProfile> {
+  const now = clockMs(clock);
+  const probe = instrument(now);
+  const t0 = now();
   try {
     await run();
   } finally {
     probe.restore();
   }
-  const c = process.cpuUsage(c0);
-  const total = (c.user + c.system) / 1000;
+  const total = now() - t0;
   const byKernel = new Map<string, Acc>();
   let kernelMs = 0;
   for (const r of probe.rows.values()) {

@@ -1,7 +1,7 @@
 // Times the training step of one benchmark config on one backend, in a process of its own (fresh tfjs state, and
 // maxRSS then belongs to this config alone). Prints one JSON line on stdout.
 //   node --import tsx bench/step_worker.ts <config> <backend> [--threads N] [--warmup N] [--steps N] [--max-step-s S]
-//                                          [--profile]
+//                                          [--profile] [--profile-wall]
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendRequest } from '../src/ml/backend.js';
@@ -22,7 +22,9 @@ const warmup = flag('warmup', 2);
 const steps = flag('steps', 5);
 const maxStepS = flag('max-step-s', 120);
 const threads = flag('threads', 1);
-const profile = argv.includes('--profile');
+const profile = argv.includes('--profile') || argv.includes('--profile-wall');
+// Wall-clock time per kernel: with threads, CPU time adds up every thread and hides what runs alone.
+const clock = argv.includes('--profile-wall') ? 'wall' : 'cpu';
 
 export interface WorkerResult {
   config: string;
@@ -88,7 +90,7 @@ async function main(): Promise<WorkerResult> {
     const t0 = performance.now();
     try {
       if (profile && i === warmup + steps - 1) {
-        prof = await profileStep(() => trainer.step(batch, 0.0002, i));
+        prof = await profileStep(() => trainer.step(batch, 0.0002, i), clock);
       } else {
         const counted = await countDispatches(() => trainer.step(batch, 0.0002, i));
         if (info.name === 'webgpu') lastDispatches = counted.dispatches;

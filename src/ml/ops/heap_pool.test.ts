@@ -50,22 +50,24 @@ describe('HeapPool', () => {
 
 describe('wasm on 2 threads: the heap pool', () => {
   beforeAll(async () => {
+    await initBackend('cpu');
     expect((await initBackend('wasm', { threads: 2 })).threads).toBe(2);
   });
 
   it('is running, and splits big transposes exactly', () => {
     expect(heapPool()?.threads).toBe(2);
+    const jobs = heapPool()!.jobs;
     for (const [shape, perm] of [
       [
-        [300, 257],
+        [600, 520],
         [1, 0],
       ],
       [
-        [64, 16, 130],
+        [128, 16, 130],
         [1, 0, 2],
       ],
       [
-        [1, 40, 41, 50],
+        [1, 80, 81, 41],
         [3, 1, 2, 0],
       ],
     ]) {
@@ -74,6 +76,19 @@ describe('wasm on 2 threads: the heap pool', () => {
       transposeInto(x, want, shape!, perm!);
       expect(tf.tidy(() => tf.transpose(tf.tensor(x, shape), perm).dataSync())).toEqual(want);
     }
+    expect(heapPool()!.jobs).toBe(jobs + 3);
+  });
+
+  it('splits big slices exactly', async () => {
+    const x = randomArr([300, 2048], 4).data;
+    const slice = () => tf.tidy(() => tf.slice(tf.tensor(x, [300, 2048]), [20, 512], [270, 1024]).dataSync());
+    const jobs = heapPool()!.jobs;
+    const got = slice();
+    expect(heapPool()!.jobs).toBe(jobs + 1);
+    await tf.setBackend('cpu');
+    const want = slice();
+    await tf.setBackend('wasm');
+    expect(got).toEqual(want);
   });
 
   it('splits big Adam updates to the same bits as one loop, and leaves clones of a moment alone', () => {
@@ -82,8 +97,10 @@ describe('wasm on 2 threads: the heap pool', () => {
     const want = [p0, m0, v0, g0, new Float32Array(n)].map((a) => a!.slice());
     adamRange(want[0]!, want[1]!, want[2]!, want[3]!, want[4]!, 0, n, S);
     const [p, m, v] = [p0, m0, v0].map((a) => tf.variable(tf.tensor(a!)));
+    const jobs = heapPool()!.jobs;
     const mClone = m!.clone(); // shares m's storage (pipe's wasm Identity): the update must not write through it
     adamUpdate(p!, m!, v!, tf.tensor(g0!), { lr: 0.0002, beta1: 0.5, beta2: 0.999, eps: 1e-8, step: 1 });
+    expect(heapPool()!.jobs).toBe(jobs + 1);
     expect(p!.dataSync()).toEqual(want[4]);
     expect(m!.dataSync()).toEqual(want[1]);
     expect(v!.dataSync()).toEqual(want[2]);

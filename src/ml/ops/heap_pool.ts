@@ -53,6 +53,8 @@ export class HeapPool {
   private readonly control = new Int32Array(new SharedArrayBuffer(12));
   private readonly ports: MessagePort[] = [];
   private readonly workers: Worker[] = [];
+  /** Jobs run so far (tests check that big copies and updates were split). */
+  jobs = 0;
 
   /** A pool for `threads` threads in all: the calling thread and threads - 1 workers. */
   constructor(readonly threads: number) {
@@ -75,6 +77,7 @@ export class HeapPool {
   run(tasks: HeapTask[]): void {
     if (tasks.length !== this.threads) throw new Error(`HeapPool.run: ${tasks.length} tasks for ${this.threads}`);
     const c = this.control;
+    this.jobs++;
     Atomics.store(c, PENDING, this.workers.length);
     this.ports.forEach((port, i) => port.postMessage(tasks[i + 1]));
     Atomics.add(c, GEN, 1);

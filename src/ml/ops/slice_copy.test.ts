@@ -4,7 +4,7 @@ import { initBackend } from '../backend.js';
 import { slicePlan } from './slice_copy.js';
 import { randomArr, WASM_THREADS } from './testing.js';
 
-// [shape, begin, size]; the big ones (>= 65536 output elements) are split between threads on the threaded build.
+// [shape, begin, size]. Slices big enough to be split between threads are tested in heap_pool.test.ts.
 const CASES: Array<[number[], number[], number[]]> = [
   [
     [128, 2048],

@@ -17,8 +17,10 @@ interface WasmHeap {
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: unknown };
 
-// Below this many elements a copy takes < 0.2 ms, about what waking the pool's workers costs.
-const PARALLEL_MIN = 1 << 16;
+// Copies below 1 MB stay on the calling thread: splitting them did not pay on a 2-core machine, where a worker
+// often waits for a core that XNNPACK's pool thread is still spinning on (pix2pix-128-ngf16-perceptual's
+// transposes: 16 ms unsplit, 22-25 ms split at >= 64 K elements); pix2pix 256²'s big ones gain (204 -> 150 ms).
+const PARALLEL_MIN = 1 << 18;
 
 /**
  * Executes a copy plan from x (starting `offset` elements in) into out: split between the heap pool's threads when
