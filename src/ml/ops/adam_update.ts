@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { adamStepWebgpu } from '../webgpu/adam.js';
 import { isWebgpu } from '../webgpu/kernel.js';
-import { adamRange, type AdamScalars } from './heap_loops.js';
+import { adamWasmFor } from './adam_wasm.js';
+import { adamRange, type AdamScalars, type HeapTask } from './heap_loops.js';
 import { heapPool, splitRange } from './heap_pool.js';
 
 // Parameters below this size are updated on the main thread: waking the pool costs more than it saves.
@@ -92,6 +93,36 @@ function uninitialised(shape: number[]): tf.Tensor {
   return tf.tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape, 'float32');
 }
 
+/** The heap's WebAssembly.Memory on the wasm backend (stock build: exported; threaded build: imported), if any. */
+function wasmMemory(): WebAssembly.Memory | undefined {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  const m = (tf.backend() as unknown as { wasm?: { wasmMemory?: unknown; asm?: { memory?: unknown } } }).wasm;
+  const memory = m?.wasmMemory ?? m?.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : undefined;
+}
+
+/**
+ * Runs the update over views [p, m, v, g, new p]: split between the heap pool's threads when there is a pool and
+ * the parameter is big, with the WebAssembly loop where the heap is a WebAssembly memory, else the JavaScript loop.
+ */
+function runAdam([P, M, V, G, N]: Float32Array[], s: AdamScalars): void {
+  const memory = wasmMemory();
+  const wasm = memory && P!.buffer === memory.buffer ? adamWasmFor(memory) : null;
+  const pool = heapPool();
+  const offsets = [P, M, V, G, N].map((a) => a!.byteOffset);
+  if (pool && P!.length >= PARALLEL_MIN && P!.buffer instanceof SharedArrayBuffer) {
+    const { buffer, length: size } = P!;
+    const shared = wasm ? { module: wasm.module, memory: wasm.memory } : undefined;
+    const tasks = splitRange(size, pool.threads).map(([lo, hi]) => ({ buffer, offsets, size, lo, hi, s }));
+    pool.run(tasks.map((t): HeapTask => ({ kind: 'adam', ...t, ...(shared ? { wasm: shared } : {}) })));
+  } else if (wasm) {
+    const [p, m, v, g, n] = offsets;
+    wasm.adam(p!, m!, v!, g!, n!, 0, P!.length, s.b1, s.b2, s.stepSize, s.rootC2, s.eps);
+  } else {
+    adamRange(P!, M!, V!, G!, N!, 0, P!.length, s);
+  }
+}
+
 /**
  * p -= lr/c1 * m / (sqrt(v)/sqrt(c2) + eps) after m = b1*m + (1-b1)*g, v = b2*v + (1-b2)*g^2. The moments are
  * updated in place (their storage first made exclusive if shared, so no other tensor changes); the parameter gets
@@ -120,24 +151,13 @@ export function adamUpdate(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf
     next.dispose();
     return tensorOpsUpdate(p, m, v, g, h);
   }
-  const [P, M, V, G, N] = views as Float32Array[];
-  const scalars: AdamScalars = {
+  runAdam(views as Float32Array[], {
     b1: h.beta1,
     b2: h.beta2,
     eps: h.eps,
     stepSize: h.lr / (1 - h.beta1 ** h.step),
     rootC2: Math.sqrt(1 - h.beta2 ** h.step),
-  };
-  const pool = heapPool();
-  if (pool && P.length >= PARALLEL_MIN && P.buffer instanceof SharedArrayBuffer) {
-    const offsets = [P, M, V, G, N].map((a) => a!.byteOffset);
-    const { buffer, length: size } = P;
-    pool.run(
-      splitRange(size, pool.threads).map(([lo, hi]) => ({ kind: 'adam', buffer, offsets, size, lo, hi, s: scalars })),
-    );
-  } else {
-    adamRange(P!, M!, V!, G!, N!, 0, P!.length, scalars);
-  }
+  });
   p.assign(next);
   next.dispose();
 }

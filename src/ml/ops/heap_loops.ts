@@ -136,7 +136,17 @@ export function copyRange(x: Values, out: Values, plan: CopyPlan, lo: number, hi
 /** One thread's share of a pool job, as posted to a worker: heap offsets in bytes, ranges in elements. */
 export type HeapTask =
   | { kind: 'none' }
-  | { kind: 'adam'; buffer: ArrayBufferLike; offsets: number[]; size: number; lo: number; hi: number; s: AdamScalars }
+  | {
+      kind: 'adam';
+      buffer: ArrayBufferLike;
+      offsets: number[];
+      size: number;
+      lo: number;
+      hi: number;
+      s: AdamScalars;
+      /** adam_wasm.ts's module and the heap's memory: the same arithmetic, two elements per instruction. */
+      wasm?: { module: WebAssembly.Module; memory: WebAssembly.Memory };
+    }
   | {
       kind: 'copy';
       buffer: ArrayBufferLike;
@@ -152,7 +162,24 @@ export type HeapTask =
 
 /** Runs one task on the calling thread (the main thread's share, or a worker's). */
 export function runHeapTask(t: HeapTask): void {
-  if (t.kind === 'adam') {
+  if (t.kind === 'adam' && t.wasm) {
+    const { exports } = new WebAssembly.Instance(t.wasm.module, { env: { memory: t.wasm.memory } });
+    const [p, m, v, g, n] = t.offsets;
+    (exports.adam as (...args: number[]) => void)(
+      p!,
+      m!,
+      v!,
+      g!,
+      n!,
+      t.lo,
+      t.hi,
+      t.s.b1,
+      t.s.b2,
+      t.s.stepSize,
+      t.s.rootC2,
+      t.s.eps,
+    );
+  } else if (t.kind === 'adam') {
     const [p, m, v, g, n] = t.offsets.map((off) => new Float32Array(t.buffer as ArrayBuffer, off, t.size));
     adamRange(p!, m!, v!, g!, n!, t.lo, t.hi, t.s);
   } else if (t.kind === 'copy') {
