@@ -14,6 +14,7 @@ import { adamRange, runHeapTask, tile2d, TILE, copyRange, type HeapTask } from '
 const GEN = 0;
 const PENDING = 1;
 const FAILED = 2;
+const WORKER_TIMEOUT_MS = 120_000;
 
 function workerSource(): string {
   // Imports reach the loop as arguments: test runners rewrite references to imported names.
@@ -85,10 +86,24 @@ export class HeapPool {
     try {
       runHeapTask(tasks[0]!);
     } finally {
-      for (let left = Atomics.load(c, PENDING); left > 0; left = Atomics.load(c, PENDING))
-        Atomics.wait(c, PENDING, left);
+      this.awaitWorkers();
     }
     if (Atomics.exchange(c, FAILED, 0)) throw new Error('a heap worker thread failed its part of a job');
+  }
+
+  /**
+   * Blocks until every worker has counted down. A job takes well under a second; a worker that died (its isolate
+   * killed) would never count down, so after WORKER_TIMEOUT_MS this fails instead of hanging the stage.
+   */
+  private awaitWorkers(): void {
+    const c = this.control;
+    const deadline = Date.now() + WORKER_TIMEOUT_MS;
+    for (let left = Atomics.load(c, PENDING); left > 0; left = Atomics.load(c, PENDING)) {
+      const wait = deadline - Date.now();
+      if (wait <= 0)
+        throw new Error(`a heap worker thread did not finish its part of a job in ${WORKER_TIMEOUT_MS} ms`);
+      Atomics.wait(c, PENDING, left, wait);
+    }
   }
 
   async close(): Promise<void> {
