@@ -1,12 +1,32 @@
 // ReLU and LeakyReLU for the models. On webgpu the gradient is one of pipe's kernels (src/ml/webgpu/activation.ts);
-// elsewhere these are the stock ops, unchanged.
+// on wasm LeakyReLU goes through XNNPACK's PReLU; elsewhere these are the stock ops, unchanged.
 import * as tf from '@tensorflow/tfjs-core';
 import { leakyReluGradWebgpu } from '../webgpu/activation.js';
 import { concatReluGradWebgpu, concatReluWebgpu } from '../webgpu/concat-relu.js';
 import { isWebgpu } from '../webgpu/kernel.js';
 
+/**
+ * LeakyReLU on wasm as XNNPACK's PReLU with the slope in every channel, and its gradient as dy * step(x, alpha).
+ * The stock LeakyRelu kernel is a scalar loop (5.3 ms on [1,128,128,64] against 0.4 ms for PReLU) and its gradient
+ * is Greater + Select + Multiply (5.8 ms against 1.0 ms). Same float32 products, so the same bits (tested); only a
+ * NaN input differs: its gradient is NaN here, alpha * dy in the stock one.
+ */
+function leakyReluWasm<T extends tf.Tensor>(x: T, alpha: number): T {
+  const op = tf.customGrad((xIn, save) => {
+    const xt = xIn as tf.Tensor;
+    (save as tf.GradSaveFunc)([xt]);
+    const slope = tf.fill([xt.shape[xt.rank - 1] ?? 1], alpha);
+    return {
+      value: tf.prelu(xt, slope),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => tf.mul(dy, tf.step(saved[0]!, alpha))),
+    };
+  });
+  return op(x) as T;
+}
+
 /** max(x, 0) (alpha 0) or LeakyReLU with slope alpha below 0. */
 export function leakyRelu<T extends tf.Tensor>(x: T, alpha: number): T {
+  if (alpha !== 0 && x.rank > 0 && x.dtype === 'float32' && tf.getBackend() === 'wasm') return leakyReluWasm(x, alpha);
   if (!isWebgpu() || x.dtype !== 'float32') return (alpha === 0 ? tf.relu(x) : tf.leakyRelu(x, alpha)) as T;
   const op = tf.customGrad((xIn, save) => {
     (save as tf.GradSaveFunc)([xIn as tf.Tensor]);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
+import { leakyRelu } from './activation.js';
 import { randomArr, WASM_THREADS } from './testing.js';
 
 /**
@@ -54,6 +55,86 @@ for (const threads of WASM_THREADS) {
           }
         }
       }
+    });
+
+    it('Concat and SplitV equal the cpu backend for every axis and dtype, zero-size inputs included', async () => {
+      await initBackend('cpu');
+      await initBackend('wasm', { threads });
+      const cases: Array<{ shapes: number[][]; axis: number }> = [
+        {
+          shapes: [
+            [1, 9, 7, 3],
+            [1, 9, 7, 3],
+          ],
+          axis: 3,
+        }, // pix2pix's discriminator input
+        {
+          shapes: [
+            [2, 3, 4],
+            [2, 5, 4],
+            [2, 1, 4],
+          ],
+          axis: 1,
+        },
+        {
+          shapes: [
+            [3, 4],
+            [2, 4],
+          ],
+          axis: 0,
+        },
+        {
+          shapes: [
+            [2, 3, 20],
+            [2, 3, 17],
+            [2, 3, 0],
+          ],
+          axis: -1,
+        },
+        {
+          shapes: [
+            [600, 300],
+            [600, 200],
+          ],
+          axis: 1,
+        }, // big enough to split between threads
+      ];
+      for (const { shapes, axis } of cases) {
+        for (const dtype of ['float32', 'int32', 'bool'] as const) {
+          const arrays = shapes.map((shape, i) =>
+            Array.from(randomArr(shape, 40 + i).data, (v) => (dtype === 'float32' ? v : v > 0 ? 1 : 0)),
+          );
+          const run = async (backend: string) => {
+            await tf.setBackend(backend);
+            return tf.tidy(() => {
+              const xs = arrays.map((a, i) => tf.tensor(a, shapes[i], dtype));
+              const joined = tf.concat(xs, axis);
+              const sizes = shapes.map((sh) => sh.at(axis)!);
+              const parts = tf.split(joined, sizes, axis);
+              return [joined, ...parts].map((t) => Array.from(t.dataSync()));
+            });
+          };
+          expect(await run('wasm'), `${dtype} concat/split of [${shapes.join('] [')}] on ${axis}`).toEqual(
+            await run('cpu'),
+          );
+        }
+      }
+    });
+
+    it('leakyRelu (XNNPACK PReLU, gradient dy * step) gives the stock ops’ bits, value and gradient', () => {
+      const shape = [2, 9, 7, 16];
+      const x = randomArr(shape, 50).data.map((v, i) => (i % 7 === 0 ? 0 : i % 11 === 0 ? -0 : v));
+      const dy = tf.tensor(randomArr(shape, 51).data, shape);
+      const run = (f: (t: tf.Tensor) => tf.Tensor) =>
+        tf.tidy(() => {
+          const [value, grad] = [f(tf.tensor(x, shape)), tf.grad((t: tf.Tensor) => f(t))(tf.tensor(x, shape), dy)];
+          return [value, grad].map((t) => t.dataSync().slice());
+        });
+      const mine = run((t) => leakyRelu(t, 0.2));
+      const stock = run((t) => tf.leakyRelu(t, 0.2));
+      expect(mine[0]).toEqual(stock[0]);
+      expect(mine[1]).toEqual(stock[1]);
+      expect(tf.getKernel('Prelu', 'wasm')).toBeDefined();
     });
 
     it('tf.clone shares storage (no copy) and disposing either side keeps the other', () => {
