@@ -77,11 +77,24 @@ function nanMaximum<T extends tf.Tensor>(a: T, b: T): T {
   return tf.where(tf.logicalOr(tf.isNaN(a), tf.isNaN(b)), tf.add(a, b), tf.maximum(a, b)) as T;
 }
 
+/**
+ * The max of each window along the middle axis of v [A, L, B], for inputs without NaN: the stock max pool with a
+ * k x 1 window, one kernel (on wasm XNNPACK's, ~20x faster than wasm's Maximum over the taps). Max is exact, so the
+ * values equal the taps' maximum.
+ */
+function windowMax(v: tf.Tensor3D, w: Window1d): tf.Tensor3D {
+  const [a, len, b] = v.shape;
+  const need = (w.out - 1) * w.s + w.k;
+  const used = need === len ? v : tf.slice(v, [0, 0, 0], [a, need, b]);
+  const pooled = tf.maxPool(tf.reshape(used, [a, need, 1, b]) as tf.Tensor4D, [w.k, 1], [w.s, 1], 'valid');
+  return tf.reshape(pooled, [a, w.out, b]) as tf.Tensor3D;
+}
+
 /** Gradient of a 1-D max pool along the middle axis of v [A, L, B] for dy [A, out, B]: first maximum of each window. */
 function pool1dGrad(v: tf.Tensor3D, dy: tf.Tensor3D, w: Window1d, nan: boolean): tf.Tensor3D {
   const [a, len, b] = v.shape;
   const t = taps(v, w);
-  const y = t.reduce(nan ? nanMaximum : (a, b) => tf.maximum(a, b));
+  const y = nan ? t.reduce(nanMaximum) : windowMax(v, w);
   let taken: tf.Tensor | undefined;
   const grads: tf.Tensor3D[] = [];
   for (const tap of t) {
@@ -172,7 +185,8 @@ export function maxPool(x: tf.Tensor4D, size: number, strides: number, pad: Padd
           const nan = !readsSync() || tf.any(tf.isNaN(xp)).dataSync()[0] === 1;
           const max = nan ? nanMaximum : <T extends tf.Tensor>(a: T, b: T) => tf.maximum(a, b) as T;
           const rows = tf.reshape(xp, [n * needH, needW, c]) as tf.Tensor3D;
-          const t = tf.reshape(taps(rows, winW).reduce(max), [n, needH, outW * c]) as tf.Tensor3D;
+          const rowMax = nan ? taps(rows, winW).reduce(max) : windowMax(rows, winW);
+          const t = tf.reshape(rowMax, [n, needH, outW * c]) as tf.Tensor3D;
           const dt = pool1dGrad(t, tf.reshape(dy, [n, outH, outW * c]), winH, nan);
           const dxp = tf.reshape(pool1dGrad(rows, tf.reshape(dt, [n * needH, outW, c]), winW, nan), [
             n,
