@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { leakyRelu } from './activation.js';
 import { randomArr, WASM_THREADS } from './testing.js';
+import { reductionStats } from './wasm_kernels.js';
 
 /**
  * The stock wasm reductions' arithmetic: a float32 accumulator over the reduced elements in row-major order (the
@@ -46,7 +47,10 @@ for (const threads of WASM_THREADS) {
         for (const op of ['sum', 'mean', 'max'] as const) {
           const want = sequential(x, shape, axes, op);
           for (const keepDims of [false, true]) {
+            const before = reductionStats.transposed;
             const got = tf.tidy(() => ops[op](tf.tensor(x, shape), axes, keepDims));
+            const outer = axes.some((a, i) => a !== shape.length - axes.length + i);
+            expect(reductionStats.transposed - before, `${op} [${axes}] transposed by pipe`).toBe(outer ? 1 : 0);
             expect(got.shape, `${op} [${axes}]`).toEqual(
               keepDims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i)),
             );

@@ -152,20 +152,25 @@ function splitVKernel(args: KernelArgs): tf.TensorInfo[] {
  * transpose) and then reduce; this does the same transpose with the fast kernel and hands the stock kernel an input
  * whose reduced axes are innermost already. Same data, same reduction loop: the same bits.
  */
-function withFastTranspose(stock: tf.KernelFunc): tf.KernelFunc {
+/** How many reductions went through pipe's transpose (tests check that each kind of reduction does). */
+export const reductionStats = { transposed: 0 };
+
+function withFastTranspose(stock: tf.KernelFunc, axisAttr: 'axis' | 'reductionIndices'): tf.KernelFunc {
   const kernel = (args: KernelArgs): tf.TensorInfo => {
     const x = args.inputs.x!;
-    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
-    const axes = tf.util.parseAxisParam(axis, x.shape);
+    const attrs = args.attrs as Record<string, unknown> & { keepDims: boolean };
+    const axes = tf.util.parseAxisParam(attrs[axisAttr] as number | number[], x.shape);
     const perm = tf.backend_util.getAxesPermutation(axes, x.shape.length);
     if (!perm || x.dtype === 'string') return stock(args as never) as tf.TensorInfo;
     const backend = args.backend as WasmHeap;
     const transposed = transposeKernel({ inputs: { x }, backend, attrs: { perm } });
+    reductionStats.transposed++;
     const inner = tf.backend_util.getInnerMostAxes(axes.length, x.shape.length);
-    const out = stock({ ...args, inputs: { x: transposed }, attrs: { axis: inner, keepDims: false } } as never);
+    const innerAttrs = { ...attrs, [axisAttr]: inner, keepDims: false };
+    const out = stock({ ...args, inputs: { x: transposed }, attrs: innerAttrs } as never);
     backend.disposeData(transposed.dataId);
     const info = out as tf.TensorInfo;
-    return keepDims ? { ...info, shape: tf.backend_util.expandShapeToKeepDim(info.shape, axes) } : info;
+    return attrs.keepDims ? { ...info, shape: tf.backend_util.expandShapeToKeepDim(info.shape, axes) } : info;
   };
   return kernel as tf.KernelFunc;
 }
@@ -185,7 +190,8 @@ function identityKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown 
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
-const REDUCTIONS = ['Sum', 'Mean', 'Max'];
+// Each reduction's attribute naming its axes (tfjs's Max calls them reductionIndices).
+const REDUCTIONS = { Sum: 'axis', Mean: 'axis', Max: 'reductionIndices' } as const;
 const wrapped = new WeakSet<tf.KernelFunc>();
 
 /** Registers `kernelFunc` for wasm in place of the stock kernel, keeping its setup (other stock kernels need it). */
@@ -205,10 +211,10 @@ export function registerWasmKernels(): void {
   stockConcat = replace('Concat', concatKernel as tf.KernelFunc) ?? stockConcat;
   replace('SplitV', splitVKernel as unknown as tf.KernelFunc);
   stockIdentity = replace('Identity', identityKernel as tf.KernelFunc) ?? stockIdentity;
-  for (const name of REDUCTIONS) {
+  for (const [name, axisAttr] of Object.entries(REDUCTIONS)) {
     const stock = tf.getKernel(name, 'wasm')?.kernelFunc;
     if (!stock || wrapped.has(stock)) continue;
-    const kernel = withFastTranspose(stock);
+    const kernel = withFastTranspose(stock, axisAttr);
     wrapped.add(kernel);
     replace(name, kernel);
   }
