@@ -94,6 +94,19 @@ export interface CopyPlan {
   split: number;
 }
 
+/** Row-major strides of `shape`, in elements (for the plan builders; the workers never need it). */
+export function stridesOf(shape: number[]): number[] {
+  const s = new Array<number>(shape.length).fill(1);
+  for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1]! * shape[i + 1]!;
+  return s;
+}
+
+/** A plan that copies `run` contiguous elements at every position of the odometer axes (sizes and strides). */
+export function runsPlan(sizes: number[], inStrides: number[], outStrides: number[], run: number): CopyPlan {
+  const tile = { rows: 0, cols: 0, inStride: 0, outStride: 0 };
+  return { kind: 'run', sizes, inStrides, outStrides, run, ...tile, split: sizes[0] ?? run };
+}
+
 /** Executes the part [lo, hi) of the split dimension of a plan: the whole copy is [0, plan.split). */
 export function copyRange(x: Values, out: Values, plan: CopyPlan, lo: number, hi: number): void {
   const n = plan.sizes.length;

@@ -4,7 +4,7 @@
 // gradient's channel swap) and run on one thread, so they cap what threads can gain (docs/performance-cpu.md).
 // The loops themselves are in heap_loops.ts. Exact: values are only moved, so results are bit-identical to the stock kernel.
 
-import { copyRange, type CopyPlan } from './heap_loops.js';
+import { copyRange, runsPlan, stridesOf, type CopyPlan } from './heap_loops.js';
 
 type Values = Float32Array | Int32Array | Uint8Array;
 
@@ -35,12 +35,6 @@ export function canonicalPermutation(shape: number[], perm: number[]): Permutati
   };
 }
 
-function stridesOf(shape: number[]): number[] {
-  const s = new Array<number>(shape.length).fill(1);
-  for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1]! * shape[i + 1]!;
-  return s;
-}
-
 /** The loops that execute a transpose of `shape` by `perm` (as in tf.transpose). */
 export function transposePlan(shape: number[], perm: number[]): CopyPlan {
   const c = canonicalPermutation(shape, perm);
@@ -49,30 +43,31 @@ export function transposePlan(shape: number[], perm: number[]): CopyPlan {
   const outStrides = stridesOf(c.perm.map((a) => c.shape[a]!));
   const outStrideOf = new Array<number>(r);
   c.perm.forEach((axis, k) => (outStrideOf[axis] = outStrides[k]!));
-  const plan = (kind: CopyPlan['kind'], outer: number[], inner: Partial<CopyPlan>): CopyPlan => {
-    const sizes = outer.map((a) => c.shape[a]!);
-    const base = { run: 0, rows: 0, cols: 0, inStride: 0, outStride: 0, ...inner };
-    return {
-      kind,
-      sizes,
-      inStrides: outer.map((a) => inStrides[a]!),
-      outStrides: outer.map((a) => outStrideOf[a]!),
-      ...base,
-      split: sizes[0] ?? (kind === 'run' ? base.run : base.cols),
-    };
-  };
+  // The odometer over `outer` input axes: their sizes and their strides in the input and the output.
+  const axes = (outer: number[]): [number[], number[], number[]] => [
+    outer.map((a) => c.shape[a]!),
+    outer.map((a) => inStrides[a]!),
+    outer.map((a) => outStrideOf[a]!),
+  ];
   // Rank 0 or 1 is a plain copy; the innermost axis staying innermost is a copy of runs of it.
-  if (r <= 1) return plan('run', [], { run: c.shape[0] ?? 1 });
-  if (c.perm[r - 1] === r - 1) return plan('run', c.perm.slice(0, r - 1), { run: c.shape[r - 1]! });
+  if (r <= 1) return runsPlan([], [], [], c.shape[0] ?? 1);
+  if (c.perm[r - 1] === r - 1) return runsPlan(...axes(c.perm.slice(0, r - 1)), c.shape[r - 1]!);
   // Otherwise the output's innermost axis is input axis a, and the input's innermost lands at stride outStrideOf[r-1].
   const a = c.perm[r - 1]!;
-  const outer = c.perm.filter((axis) => axis !== a && axis !== r - 1);
-  return plan('tile', outer, {
+  const [sizes, inS, outS] = axes(c.perm.filter((axis) => axis !== a && axis !== r - 1));
+  const cols = c.shape[r - 1]!;
+  return {
+    kind: 'tile',
+    sizes,
+    inStrides: inS,
+    outStrides: outS,
+    run: 0,
     rows: c.shape[a]!,
-    cols: c.shape[r - 1]!,
+    cols,
     inStride: inStrides[a]!,
     outStride: outStrideOf[r - 1]!,
-  });
+    split: sizes[0] ?? cols,
+  };
 }
 
 /** Writes the transpose of x (shape, perm as in tf.transpose) into out, which has x's size. */

@@ -2,7 +2,7 @@
 // after the package (which registers its own at import) and re-registered on every activation, so a later import of
 // the package cannot silently put the stock kernel back.
 import * as tf from '@tensorflow/tfjs-core';
-import { copyRange, type CopyPlan, type HeapTask } from './heap_loops.js';
+import { copyRange, runsPlan, type CopyPlan, type HeapTask } from './heap_loops.js';
 import { heapPool, splitRange } from './heap_pool.js';
 import { slicePlan } from './slice_copy.js';
 import { transposePlan } from './transpose_copy.js';
@@ -112,19 +112,7 @@ function concatKernel(args: KernelArgs): tf.TensorInfo {
   let column = 0;
   inputs.forEach((x, i) => {
     const run = inners[i]!;
-    const plan: CopyPlan = {
-      kind: 'run',
-      sizes: [outer],
-      inStrides: [run],
-      outStrides: [total],
-      run,
-      rows: 0,
-      cols: 0,
-      inStride: 0,
-      outStride: 0,
-      split: outer,
-    };
-    runPlan(backend, x, out, plan, 0, column);
+    runPlan(backend, x, out, runsPlan([outer], [run], [total], run), 0, column);
     column += run;
   });
   return out;
@@ -146,15 +134,15 @@ function splitVKernel(args: KernelArgs): tf.TensorInfo[] {
   });
 }
 
+/** How many reductions went through pipe's transpose (tests check that each kind of reduction does). */
+export const reductionStats = { transposed: 0 };
+
 /**
  * A stock reduction (Sum, Mean, Max) with its input transposed by pipe's Transpose. The stock kernels move the
  * reduced axes innermost with the package's C++ transpose (a [1,128,128,64] bias-gradient Sum: ~8 ms, mostly that
  * transpose) and then reduce; this does the same transpose with the fast kernel and hands the stock kernel an input
  * whose reduced axes are innermost already. Same data, same reduction loop: the same bits.
  */
-/** How many reductions went through pipe's transpose (tests check that each kind of reduction does). */
-export const reductionStats = { transposed: 0 };
-
 function withFastTranspose(stock: tf.KernelFunc, axisAttr: 'axis' | 'reductionIndices'): tf.KernelFunc {
   const kernel = (args: KernelArgs): tf.TensorInfo => {
     const x = args.inputs.x!;
