@@ -137,6 +137,7 @@ for (const config of configs) {
     copies: o.copies ?? null,
     ...(o.error ? { error: o.error } : {}),
     adapter: o.adapter ?? null,
+    subgroups: o.subgroups ?? null,
   });
 }
 await pipeline();

@@ -61,6 +61,7 @@ process.stdout.write(
     steps,
     finite: Object.values(losses).every(Number.isFinite),
     adapter: info.details?.adapterInfo ?? null,
+    subgroups: info.details?.subgroups ?? null,
   }) + '\n',
 );
 trainer.dispose();

@@ -10,6 +10,7 @@ import './ops/register_gradients.js';
 import { AUTO_CANDIDATES, webgpuVerdict } from './backend-choice.js';
 import { probeWebgpu } from './doctor/webgpu-probe.js';
 import { hookDispatchCounter } from './webgpu/dispatches.js';
+import { probeSubgroups, requestSubgroups } from './webgpu/subgroups.js';
 
 export type { ConcreteBackend } from '../core/backends.js';
 /** What a stage asks for: a backend name, or auto. */
@@ -142,6 +143,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
     gpu = compat;
     adapterKind = 'opengl-compatibility';
   }
+  requestSubgroups(gpu);
   const nav = (globalThis as unknown as { navigator?: Record<string, unknown> }).navigator;
   if (nav) {
     Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
@@ -157,6 +159,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
   chunkAddN();
   failReadsAfterDeviceError();
   hookDispatchCounter();
+  const subgroups = await probeSubgroups();
   // GPUAdapterInfo's fields are prototype getters: copy them by name (e.g. vendor 'mesa', device 'llvmpipe ...').
   const facts = Object.fromEntries(
     ['vendor', 'architecture', 'device', 'description']
@@ -167,6 +170,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
     adapter: adapterKind,
     ...(Object.keys(facts).length ? { adapterInfo: facts } : {}),
     dawn: packageVersion(webgpuPkg),
+    subgroups,
   });
 }
 

@@ -1,27 +1,23 @@
 // The bias gradient of a conv layer (sum of dy over N, H, W per channel) on webgpu in one dispatch: one workgroup
-// per channel, a strided sum and a tree reduction in workgroup memory. Stock tfjs transposes dy first (2 dispatches).
+// per channel, a strided sum and a workgroup sum (webgpu/subgroups.ts). Stock tfjs transposes dy first (2 dispatches).
 import type * as tf from '@tensorflow/tfjs-core';
 import { runKernel } from './kernel.js';
+import { workgroupSumNow, type WorkgroupSum } from './subgroups.js';
 
 const WG = 64;
 
-const WGSL = `
+const wgsl = (sum: WorkgroupSum) => `${sum.enable}
 struct U { C: u32, rows: u32 }
 @group(0) @binding(0) var<storage, read_write> db: array<f32>;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<uniform> u: U;
-var<workgroup> part: array<f32, ${WG}>;
+${sum.decl}
 @compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32${sum.params}) {
   var acc = 0.0;
   for (var r = lid; r < u.rows; r += ${WG}u) { acc += dy[r * u.C + wid.x]; }
-  part[lid] = acc;
-  workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { part[lid] += part[lid + s]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { db[wid.x] = part[0]; }
+  let total = ${sum.call('acc')};
+  if (lid == 0u) { db[wid.x] = total; }
 }`;
 
 /** sum of dy [..., C] over every axis but the last: [C]. */
@@ -29,7 +25,7 @@ export function channelSumWebgpu(dy: tf.Tensor): tf.Tensor {
   const c = dy.shape[dy.rank - 1]!;
   const [db] = runKernel({
     name: 'PipeChannelSum',
-    wgsl: WGSL,
+    wgsl: wgsl(workgroupSumNow('f32', WG)),
     inputs: [dy],
     outputShapes: [[c]],
     uniforms: [

@@ -3,11 +3,12 @@
 //   mse: mean (a - t)^2 (LSGAN against an all-0/all-1 target, the perceptual and style terms against a tensor);
 //   bce: mean BCE-with-logits of a against a constant target (the vanilla GAN loss), in the stable form
 //        max(a, 0) - a*t + log(1 + exp(-|a|)), whose gradient is sigmoid(a) - t.
-// Forward: one workgroup, a strided sum and a tree reduction (a discriminator's patches or one layer's features).
+// Forward: one workgroup, a strided sum and a workgroup sum (webgpu/subgroups.ts) (a discriminator's patches or one layer's features).
 // Backward: one elementwise pass writing the gradient of a (and of a tensor target, its negative).
 // Stock tfjs: 3 (l1, mse) to 10 (bce) kernels forward, more backward, plus a Fill for a constant target.
 import * as tf from '@tensorflow/tfjs-core';
 import { runKernel, strideGrid, type Uniform } from './kernel.js';
+import { workgroupSumNow } from './subgroups.js';
 
 const WG = 256;
 
@@ -26,23 +27,19 @@ const TERMS: Record<MeanLossKind, { value: string; grad: string }> = {
 const target = (tensor: boolean) => (tensor ? 'b[i]' : 'u.t');
 
 function forwardWgsl(kind: MeanLossKind, tensor: boolean): string {
-  return `
+  const sum = workgroupSumNow('f32', WG);
+  return `${sum.enable}
 struct U { n: u32, t: f32 }
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read> a: array<f32>;${tensor ? '\n@group(0) @binding(2) var<storage, read> b: array<f32>;' : ''}
 @group(0) @binding(${tensor ? 3 : 2}) var<uniform> u: U;
-var<workgroup> part: array<f32, ${WG}>;
+${sum.decl}
 @compute @workgroup_size(${WG})
-fn main(@builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(local_invocation_index) lid: u32${sum.params}) {
   var acc = 0.0;
   for (var i = lid; i < u.n; i += ${WG}u) { ${TERMS[kind].value.replaceAll('{t}', target(tensor))} }
-  part[lid] = acc;
-  workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { part[lid] += part[lid + s]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { out[0] = part[0] / f32(u.n); }
+  let total = ${sum.call('acc')};
+  if (lid == 0u) { out[0] = total / f32(u.n); }
 }`;
 }
 

@@ -1,6 +1,6 @@
 // Batch and instance normalisation (training mode, biased variance) on webgpu in 2 dispatches forward and 2 backward
 // instead of ~10 and ~15 stock kernels: a per-group statistics pass (one workgroup per group, tree reduction in
-// workgroup memory), then one elementwise pass. A group is a channel (batch norm: over N, H, W) or an image's
+// workgroup memory, or subgroups where the device has them: webgpu/subgroups.ts), then one elementwise pass. A group is a channel (batch norm: over N, H, W) or an image's
 // channel (instance norm: over H, W). NHWC: element k of group g is at base(g) + k*C.
 // Fused in where asked:
 // - `act`: a following ReLU / LeakyReLU, applied in the elementwise pass; its gradient (dy where the output is > 0,
@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { channelSumWebgpu } from './bias.js';
 import { runKernel, strideGrid, type Uniform } from './kernel.js';
+import { workgroupSumNow, type WorkgroupSum } from './subgroups.js';
 import { normCustomGrad, type NormBackward, type NormForward } from '../ops/norm-custom-grad.js';
 
 const WG = 64;
@@ -17,21 +18,14 @@ const WG = 64;
 const COMMON = `
 struct U { C: u32, count: u32, groupStride: u32, n: u32, eps: f32, alpha: f32 }
 fn base(g: u32) -> u32 { return (g / u.C) * u.groupStride + g % u.C; }
-fn groupOf(i: u32) -> u32 { return (i / u.groupStride) * u.C + i % u.C; }
-var<workgroup> s1: array<f32, ${WG}>;
-var<workgroup> s2: array<f32, ${WG}>;
-fn reduce2(lid: u32) {
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { s1[lid] += s1[lid + s]; s2[lid] += s2[lid + s]; }
-    workgroupBarrier();
-  }
-}`;
+fn groupOf(i: u32) -> u32 { return (i / u.groupStride) * u.C + i % u.C; }`;
 
 /** Bindings in runKernel's order (outputs, then inputs, then the uniforms), and xv(i): x[i] plus the bias if any. */
-function header(outputs: string[], inputs: string[]): string {
+function header(outputs: string[], inputs: string[], sum?: WorkgroupSum): string {
   const xv = inputs.includes('bias') ? 'x[i] + bias[i % u.C]' : 'x[i]';
   return [
-    COMMON,
+    (sum?.enable ?? '') + COMMON,
+    sum?.decl ?? '',
     ...outputs.map((n, i) => `@group(0) @binding(${i}) var<storage, read_write> ${n}: array<f32>;`),
     ...inputs.map((n, i) => `@group(0) @binding(${outputs.length + i}) var<storage, read> ${n}: array<f32>;`),
     `@group(0) @binding(${outputs.length + inputs.length}) var<uniform> u: U;`,
@@ -40,29 +34,37 @@ function header(outputs: string[], inputs: string[]): string {
 }
 
 /** stats[2g] = mean, stats[2g+1] = 1/sqrt(var + eps). */
-const STATS = `
+const statsBody = (sum: WorkgroupSum) => `
 @compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32${sum.params}) {
   let b = base(wid.x);
   var acc = 0.0;
   for (var k = lid; k < u.count; k += ${WG}u) { acc += xv(b + k * u.C); }
-  s1[lid] = acc;
-  s2[lid] = 0.0;
-  workgroupBarrier();
-  reduce2(lid);
-  let mean = s1[0] / f32(u.count);
-  workgroupBarrier();
+  let mean = ${sum.call('acc')} / f32(u.count);
   var acc2 = 0.0;
   for (var k = lid; k < u.count; k += ${WG}u) { let d = xv(b + k * u.C) - mean; acc2 += d * d; }
-  s1[lid] = 0.0;
-  s2[lid] = acc2;
-  workgroupBarrier();
-  reduce2(lid);
+  let ss = ${sum.call('acc2')};
   if (lid == 0u) {
     stats[2u * wid.x] = mean;
-    stats[2u * wid.x + 1u] = inverseSqrt(s2[0] / f32(u.count) + u.eps);
+    stats[2u * wid.x + 1u] = inverseSqrt(ss / f32(u.count) + u.eps);
   }
 }`;
+
+/** A kernel with a workgroup sum: its body and the sum it declares. */
+interface Reduction {
+  body: string;
+  sum: WorkgroupSum;
+}
+
+const statsKernel = (): Reduction => {
+  const sum = workgroupSumNow('f32', WG);
+  return { body: statsBody(sum), sum };
+};
+
+const gradSumsKernel = (act: boolean): Reduction => {
+  const sum = workgroupSumNow('vec2<f32>', WG);
+  return { body: gradSumsBody(act, sum), sum };
+};
 
 /** The activation's gradient at element i from the fused output y (ReLU: alpha 0), or dy itself. */
 const dyAt = (act: boolean) => (act ? 'select(u.alpha * dy[i], dy[i], y[i] > 0.0)' : 'dy[i]');
@@ -80,25 +82,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }`;
 
 /** sdy[g] = sum d, sdyx[g] = sum d * xhat, d = dy through the activation. */
-const gradSums = (act: boolean) => `
+const gradSumsBody = (act: boolean, sum: WorkgroupSum) => `
 @compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32${sum.params}) {
   let b = base(wid.x);
   let mean = stats[2u * wid.x];
   let rstd = stats[2u * wid.x + 1u];
-  var a1 = 0.0;
-  var a2 = 0.0;
+  var acc = vec2<f32>(0.0, 0.0);
   for (var k = lid; k < u.count; k += ${WG}u) {
     let i = b + k * u.C;
     let d = ${dyAt(act)};
-    a1 += d;
-    a2 += d * (xv(i) - mean) * rstd;
+    acc += vec2<f32>(d, d * (xv(i) - mean) * rstd);
   }
-  s1[lid] = a1;
-  s2[lid] = a2;
-  workgroupBarrier();
-  reduce2(lid);
-  if (lid == 0u) { sdy[wid.x] = s1[0]; sdyx[wid.x] = s2[0]; }
+  let total = ${sum.call('acc')};
+  if (lid == 0u) { sdy[wid.x] = total.x; sdyx[wid.x] = total.y; }
 }`;
 
 /** dx = gamma * rstd * (d - sdy/count - xhat * sdyx/count), d = dy through the activation. */
@@ -143,14 +140,23 @@ function layout(shape: number[], perImage: boolean, eps: number, alpha: number):
 type Named = [string, tf.Tensor | undefined][];
 
 /** One dispatch of `body` over the named outputs and inputs (entries without a tensor are left out). */
-function dispatch(name: string, body: string, outputs: [string, number[]][], named: Named, L: Layout, wg: [number]) {
+function dispatch(
+  name: string,
+  kernel: string | Reduction,
+  outputs: [string, number[]][],
+  named: Named,
+  L: Layout,
+  wg: [number],
+) {
   const inputs = named.filter((e): e is [string, tf.Tensor] => e[1] !== undefined);
+  const { body, sum } = typeof kernel === 'string' ? { body: kernel, sum: undefined } : kernel;
   return runKernel({
     name,
     wgsl:
       header(
         outputs.map((o) => o[0]),
         inputs.map((e) => e[0]),
+        sum,
       ) + body,
     inputs: inputs.map((e) => e[1]),
     outputShapes: outputs.map((o) => o[1]),
@@ -199,7 +205,7 @@ const forwardOf =
     const { L, affine, act } = plan;
     const [stats] = dispatch(
       'PipeNormStats',
-      STATS,
+      statsKernel(),
       [['stats', [2 * L.groups]]],
       [
         ['x', xt],
@@ -239,7 +245,7 @@ const backwardOf =
       ['sdyx', [L.groups]],
     ];
     const named: Named = [...common, ['y', y], ['bias', bias]];
-    const [sdy, sdyx] = dispatch(`PipeNorm${suffix}GradSums`, gradSums(act), sums, named, L, [L.groups]);
+    const [sdy, sdyx] = dispatch(`PipeNorm${suffix}GradSums`, gradSumsKernel(act), sums, named, L, [L.groups]);
     const all: Named = [...common, ['sdy', sdy], ['sdyx', sdyx], ['y', y], ['gamma', g], ['bias', bias]];
     const [dx] = dispatch(`PipeNorm${suffix}InputGrad`, inputGrad(affine, act), [['dx', xs.shape]], all, L, plan.grid);
     const c = plan.channels;

@@ -3,14 +3,34 @@
 // skip. Not a test itself.
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
-import { initBackend } from '../backend.js';
+import { existsSync } from 'node:fs';
+import { initBackend, type BackendInfo } from '../backend.js';
 import { probeWebgpu } from '../doctor/webgpu-probe.js';
 import { randomArr, type Arr } from '../ops/testing.js';
 import { countDispatches } from './dispatches.js';
 
+/** The adapter the 'webgpu-swiftshader' test project (vitest.config.ts) asks for, when it is that project. */
+export const wantsSwiftshader = () => process.env.PIPE_TEST_ADAPTER === 'swiftshader';
+
+/** Why the SwiftShader project cannot run here, or null: its driver manifest must exist. */
+function swiftshaderMissing(): string | null {
+  const icd = process.env.VK_ICD_FILENAMES ?? '';
+  if (!wantsSwiftshader() || existsSync(icd)) return null;
+  return `SwiftShader's Vulkan driver (Debian's chromium package) is not at ${icd}`;
+}
+
+/** Why the adapter that loaded is not the one the project asked for (Dawn found no Vulkan loader: libvulkan1), or null. */
+function wrongAdapter(info: BackendInfo): string | null {
+  const arch = (info.details?.adapterInfo as { architecture?: string } | undefined)?.architecture;
+  if (!wantsSwiftshader() || arch === 'swiftshader') return null;
+  return `webgpu loaded ${JSON.stringify(info.details?.adapterInfo)}, not SwiftShader (is libvulkan1 installed?)`;
+}
+
 /** null when webgpu loaded (and cpu is active again), else why it cannot run. */
 export async function webgpuSkipReason(): Promise<string | null> {
   if (process.env.PIPE_TEST_WEBGPU === '0') return 'PIPE_TEST_WEBGPU=0';
+  const missing = swiftshaderMissing();
+  if (missing) return missing;
   const probe = await probeWebgpu();
   if (!probe.found) return probe.reason;
   let timer: NodeJS.Timeout | undefined;
@@ -18,8 +38,7 @@ export async function webgpuSkipReason(): Promise<string | null> {
     timer = setTimeout(() => reject(new Error('initBackend did not finish within 10 s')), 10_000);
   });
   try {
-    await Promise.race([initBackend('webgpu'), timeout]);
-    return null;
+    return wrongAdapter(await Promise.race([initBackend('webgpu'), timeout]));
   } catch (err) {
     return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
   } finally {
@@ -37,7 +56,8 @@ export function expectSkipAllowed(skipped: string | null): void {
   expect(skipped).toMatch(/\S/);
   expect(
     webgpuRequired() ? skipped : null,
-    'webgpu must run in CI: .ci/run installs Mesa/EGL (libegl1 libegl-mesa0 libgl1-mesa-dri)',
+    'webgpu must run in CI: .ci/run installs Mesa/EGL (libegl1 libegl-mesa0 libgl1-mesa-dri), and chromium and ' +
+      'libvulkan1 for SwiftShader',
   ).toBeNull();
 }
 

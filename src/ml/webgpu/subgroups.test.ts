@@ -1,0 +1,155 @@
+// The reductions of pipe's webgpu kernels with WGSL subgroups against their workgroup-memory twin and the cpu
+// backend. Subgroups run on SwiftShader (the 'webgpu-swiftshader' project of vitest.config.ts); on llvmpipe, which
+// does not offer them, the tests check that the kernels keep the tree reduction. Sizes are above one workgroup and
+// not multiples of it, so every partial of the sum counts.
+import * as tf from '@tensorflow/tfjs-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { initBackend } from '../backend.js';
+import { l1Loss } from '../losses/l1.js';
+import { mseLoss } from '../losses/mse.js';
+import { ganLoss } from '../losses/gan.js';
+import { normalizeAct, type NormActOptions } from '../ops/normalize.js';
+import { biasAct } from '../ops/bias_add.js';
+import { randomArr, type Arr } from '../ops/testing.js';
+import { requestSubgroups, subgroupsInUse, subgroupVerdict, workgroupSum } from './subgroups.js';
+import {
+  expectSkipAllowed,
+  relMaxError,
+  valueAndGrads,
+  wantsSwiftshader,
+  webgpuSkipReason,
+} from './test-support.js';
+
+const skipped = await webgpuSkipReason();
+const title = skipped ? `webgpu subgroups (skipped: ${skipped})` : 'webgpu subgroups';
+
+type Fn = (...xs: tf.Tensor[]) => tf.Tensor;
+
+/** Value and gradients on cpu, then on webgpu with subgroups where the adapter has them, then without. */
+async function threeWays(f: Fn, inputs: Arr[]) {
+  await initBackend('cpu');
+  const cpu = await valueAndGrads(f, inputs);
+  await initBackend('webgpu');
+  try {
+    const used = subgroupsInUse();
+    const withSubgroups = await valueAndGrads(f, inputs);
+    process.env.PIPE_WEBGPU_SUBGROUPS = '0';
+    const tree = await valueAndGrads(f, inputs);
+    return { cpu, withSubgroups, tree, used };
+  } finally {
+    delete process.env.PIPE_WEBGPU_SUBGROUPS;
+    await initBackend('cpu');
+  }
+}
+
+type Result = Awaited<ReturnType<typeof valueAndGrads>>;
+
+function expectClose(a: Result, b: Result, tol: number, what: string) {
+  expect(relMaxError(a.value, b.value), `${what}: value`).toBeLessThan(tol);
+  a.grads.forEach((g, i) => expect(relMaxError(g, b.grads[i]!), `${what}: gradient ${i}`).toBeLessThan(tol));
+}
+
+const norm =
+  (kind: NormActOptions['kind'], alpha: number | undefined): Fn =>
+  (x, gamma, beta) =>
+    normalizeAct(x as tf.Tensor4D, { kind, alpha, gamma: gamma as tf.Tensor1D, beta: beta as tf.Tensor1D });
+
+describe.skipIf(skipped !== null)(title, () => {
+  afterEach(() => {
+    delete process.env.PIPE_WEBGPU_SUBGROUPS;
+  });
+
+  it('are used exactly where the adapter offers them and lays them out as runs of invocations', async () => {
+    await initBackend('webgpu');
+    const verdict = subgroupVerdict();
+    await initBackend('cpu');
+    expect(verdict).toBe(wantsSwiftshader() ? 'used' : 'not offered by the adapter');
+  });
+
+  const cases: [string, Fn, Arr[]][] = [
+    [
+      'batch norm + LeakyReLU',
+      norm('batch', 0.2),
+      [randomArr([2, 13, 11, 3], 5), randomArr([3], 6), randomArr([3], 7)],
+    ],
+    [
+      'instance norm',
+      norm('instance', undefined),
+      [randomArr([2, 9, 17, 2], 8), randomArr([2], 9), randomArr([2], 10)],
+    ],
+    [
+      'conv bias gradient (channel sum)',
+      (x, b) => biasAct(x as tf.Tensor4D, b as tf.Tensor1D, { kind: 'tanh' }),
+      [randomArr([3, 10, 9, 4], 11), randomArr([4], 12)],
+    ],
+    ['L1 loss', (a, t) => l1Loss(a!, t!), [randomArr([1, 23, 29, 3], 13), randomArr([1, 23, 29, 3], 14)]],
+    ['MSE loss', (a, t) => mseLoss(a!, t!), [randomArr([1, 31, 17, 2], 15), randomArr([1, 31, 17, 2], 16)]],
+    ['BCE GAN loss', (a) => ganLoss('vanilla', a!, true), [randomArr([2, 30, 30, 1], 17)]],
+  ];
+  for (const [name, f, inputs] of cases) {
+    it(`${name}: the subgroup sum agrees with the tree sum and with cpu`, async () => {
+      const r = await threeWays(f, inputs);
+      expect(r.used).toBe(wantsSwiftshader());
+      expectClose(r.withSubgroups, r.tree, 1e-5, 'subgroups vs tree');
+      expectClose(r.cpu, r.withSubgroups, 1e-4, 'cpu vs webgpu');
+    });
+  }
+});
+
+it.runIf(skipped !== null)('reports why the subgroup tests were skipped (and fails in CI)', () => {
+  expectSkipAllowed(skipped);
+});
+
+/** An adapter as Dawn hands it out, recording the device descriptors it is asked for. */
+function fakeAdapter(features: string[]) {
+  const asked: { requiredFeatures?: unknown[] }[] = [];
+  const adapter = {
+    features: new Set(features),
+    requestDevice: async (d?: { requiredFeatures?: unknown[] }) => void asked.push(d ?? {}),
+  };
+  return { gpu: { requestAdapter: async () => adapter }, adapter, asked };
+}
+
+describe('asking for subgroups', () => {
+  afterEach(() => {
+    delete process.env.PIPE_WEBGPU_SUBGROUPS;
+  });
+
+  it('adds subgroups to what tfjs asks for, only where the adapter offers them', async () => {
+    for (const [features, expected] of [
+      [
+        ['subgroups', 'timestamp-query'],
+        ['timestamp-query', 'subgroups'],
+      ],
+      [['timestamp-query'], ['timestamp-query']],
+    ] as const) {
+      const { gpu, asked } = fakeAdapter([...features]);
+      requestSubgroups(gpu);
+      const adapter = (await gpu.requestAdapter()) as { requestDevice(d: object): Promise<unknown> };
+      await adapter.requestDevice({ requiredFeatures: ['timestamp-query'] });
+      expect(asked[0]!.requiredFeatures).toEqual(expected);
+    }
+  });
+
+  it('leaves the device alone with PIPE_WEBGPU_SUBGROUPS=0', async () => {
+    process.env.PIPE_WEBGPU_SUBGROUPS = '0';
+    const { gpu, asked } = fakeAdapter(['subgroups']);
+    requestSubgroups(gpu);
+    await ((await gpu.requestAdapter()) as { requestDevice(d: object): Promise<unknown> }).requestDevice({});
+    expect(asked[0]!.requiredFeatures).toBeUndefined();
+  });
+
+  it('writes a two-barrier subgroup sum and a tree sum with log2(size) + 1 barriers', () => {
+    const barriers = (s: string) => s.split('workgroupBarrier()').length - 1;
+    const sub = workgroupSum('f32', 64, true);
+    expect(sub.enable).toBe('enable subgroups;\n');
+    expect(sub.decl).toContain('subgroupAdd(v)');
+    expect(barriers(sub.decl)).toBe(2); // one before the partials are written, one before they are read
+    const tree = workgroupSum('vec2<f32>', 64, false);
+    expect(tree.enable).toBe('');
+    expect(tree.params).toBe('');
+    expect(tree.decl).not.toContain('subgroup');
+    expect(tree.call('acc')).toBe('wgSum(acc, lid)');
+    expect(barriers(tree.decl)).toBe(3); // before and after the write, and in the loop (6 times for 64)
+  });
+});
