@@ -12,13 +12,7 @@ import { normalizeAct, type NormActOptions } from '../ops/normalize.js';
 import { biasAct } from '../ops/bias_add.js';
 import { randomArr, type Arr } from '../ops/testing.js';
 import { requestSubgroups, subgroupsInUse, subgroupVerdict, workgroupSum } from './subgroups.js';
-import {
-  expectSkipAllowed,
-  relMaxError,
-  valueAndGrads,
-  wantsSwiftshader,
-  webgpuSkipReason,
-} from './test-support.js';
+import { expectSkipAllowed, relMaxError, valueAndGrads, wantsSwiftshader, webgpuSkipReason } from './test-support.js';
 
 const skipped = await webgpuSkipReason();
 const title = skipped ? `webgpu subgroups (skipped: ${skipped})` : 'webgpu subgroups';
