@@ -1,6 +1,7 @@
 // bench/gpu's driver (bench/gpu/run.sh calls it; see there for what a GPU host needs). Prints JSON lines:
 //   {config, backend, ours_s, pytorch_s, ratio, dispatches} for each GPU config (webgpu vs PyTorch CUDA), then
-//   {measure: 'pipeline', ...} for bench/gpu/facades-gpu-check.yaml run end to end on webgpu.
+//   {measure: 'pipeline', ...} for bench/gpu/facades-gpu-check.yaml run end to end on webgpu. Where the adapter has
+//   subgroups, the first config runs once more without them ({variant: 'PIPE_WEBGPU_SUBGROUPS=0'}).
 // --dry-run: the tiny configs and a tiny pipeline (a software rasteriser such as llvmpipe manages them).
 import { execa } from 'execa';
 import fs from 'node:fs';
@@ -61,8 +62,8 @@ async function pytorchTimes(configs: string[]): Promise<{ times: Record<string, 
   return { times, ...(r.exitCode ? { note: `pytorch_step.py failed: ${r.stderr.trim().split('\n').at(-1)}` } : {}) };
 }
 
-async function ours(config: string): Promise<Record<string, unknown>> {
-  const env = { ...process.env, PIPE_WEIGHTS_DIR: weightsDir };
+async function ours(config: string, extraEnv: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  const env = { ...process.env, PIPE_WEIGHTS_DIR: weightsDir, ...extraEnv };
   const r = await execa(
     process.execPath,
     [...nodeArgs('bench/gpu/step.ts', 'step.mjs'), config, backend, '--steps', String(steps)],
@@ -70,6 +71,12 @@ async function ours(config: string): Promise<Record<string, unknown>> {
   );
   if (r.exitCode !== 0) return { error: r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 400) };
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+}
+
+/** The same step with the tree reductions instead of subgroups: what subgroups are worth on this GPU. */
+async function withoutSubgroups(config: string): Promise<void> {
+  const o = await ours(config, { PIPE_WEBGPU_SUBGROUPS: '0' });
+  emit({ config, backend: o.backend ?? backend, variant: 'PIPE_WEBGPU_SUBGROUPS=0', ours_s: o.ours_s ?? null });
 }
 
 async function pipeline(): Promise<void> {
@@ -139,5 +146,6 @@ for (const config of configs) {
     adapter: o.adapter ?? null,
     subgroups: o.subgroups ?? null,
   });
+  if (o.subgroups === 'used' && config === configs[0]) await withoutSubgroups(config);
 }
 await pipeline();
