@@ -3,6 +3,9 @@
 // kernel gathers its operands' tiles straight from the NHWC activations and the HWIO filter into workgroup memory.
 //   forward  y[m=(n,oy,ox), o]   = sum over k=(ky,kx,c) of x(n, oy*s+ky*d-pt, ox*s+kx*d-pl, c) * w[k, o]
 //   input    dx[m=(n,iy,ix), c]  = sum over k=(ky,kx,o) of dy(n, (iy+pt-ky*d)/s, (ix+pl-kx*d)/s, o) * w[ky,kx,c,o]
+//            over the taps where those divisions are exact only: with stride s > 1 the pixels are split into their
+//            s*s stride phases (one slice of workgroups each), and a phase's taps are every s-th one, so no work is
+//            spent on the (s*s-1)/(s*s) of taps that would read nothing (3/4 of a pix2pix up-conv's).
 //   filter   dw[m=(ky,kx,c), o]  = sum over k=(n,oy,ox) of x(n, oy*s+ky*d-pt, ox*s+kx*d-pl, c) * dy[k, o]
 // 32x32 output tiles, 16-deep K steps, 64 threads each computing 4x4 (fits compatibility-mode limits).
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,7 +17,10 @@ const TK = 16;
 
 const HEADER = `
 struct U { M: u32, N: u32, K: u32, kChunk: u32, batch: i32, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32,
-  outC: i32, kw: i32, stride: i32, dil: i32, padT: i32, padL: i32 }
+  outC: i32, kw: i32, stride: i32, dil: i32, padT: i32, padL: i32, kh: i32 }
+// What one slice of workgroups (wid.z) computes: rows [0, M) over k in [kBegin, kEnd); for the input product, the
+// stride phase (py, px), its first pixel (iy0, ix0), its size (hP x wP pixels) and its taps (tH x tW).
+struct Span { M: u32, kBegin: u32, kEnd: u32, py: i32, px: i32, iy0: i32, ix0: i32, hP: i32, wP: i32, tH: i32, tW: i32 }
 @group(0) @binding(0) var<storage, read_write> result: array<f32>;
 @group(0) @binding(1) var<storage, read> left: array<f32>;
 @group(0) @binding(2) var<storage, read> right: array<f32>;
@@ -27,58 +33,103 @@ fn xAt(n: i32, iy: i32, ix: i32, c: i32) -> f32 {
   return left[((n * u.inH + iy) * u.inW + ix) * u.inC + c];
 }`;
 
-/** Operand loaders per product: A(m, k) from `left`, B(k, n) from `right`. */
+/** The split-K span of slice z (forward and filter products), written to result slice z. */
+const SPLIT_K = `
+fn span(z: u32) -> Span {
+  let kBegin = z * u.kChunk;
+  return Span(u.M, kBegin, min(u.K, kBegin + u.kChunk), 0, 0, 0, 0, 0, 0, 0, 0);
+}
+fn store(sp: Span, z: u32, m: u32, n: u32, v: f32) { result[(z * u.M + m) * u.N + n] = v; }`;
+
+/** Per product: span and store, and the loaders A(m, k) from \`left\`, B(k, n) from \`right\`. */
 const LOADERS = {
-  forward: `
-fn loadA(m: u32, k: u32) -> f32 {
+  forward: `${SPLIT_K}
+fn loadA(sp: Span, m: u32, k: u32) -> f32 {
   let ox = i32(m) % u.outW; let t = i32(m) / u.outW; let oy = t % u.outH; let n = t / u.outH;
   let c = i32(k) % u.inC; let t2 = i32(k) / u.inC; let kx = t2 % u.kw; let ky = t2 / u.kw;
   return xAt(n, oy * u.stride + ky * u.dil - u.padT, ox * u.stride + kx * u.dil - u.padL, c);
 }
-fn loadB(k: u32, n: u32) -> f32 { return right[k * u.N + n]; }`,
-  input: `
-fn loadA(m: u32, k: u32) -> f32 {
+fn loadB(sp: Span, k: u32, n: u32) -> f32 { return right[k * u.N + n]; }`,
+  input: `${SPLIT_K}
+fn loadA(sp: Span, m: u32, k: u32) -> f32 {
   let ix = i32(m) % u.inW; let t = i32(m) / u.inW; let iy = t % u.inH; let n = t / u.inH;
   let o = i32(k) % u.outC; let t2 = i32(k) / u.outC; let kx = t2 % u.kw; let ky = t2 / u.kw;
-  let ty = iy + u.padT - ky * u.dil; let tx = ix + u.padL - kx * u.dil;
-  if (ty < 0 || tx < 0 || ty % u.stride != 0 || tx % u.stride != 0) { return 0.0; }
-  let oy = ty / u.stride; let ox = tx / u.stride;
-  if (oy >= u.outH || ox >= u.outW) { return 0.0; }
+  let oy = iy + u.padT - ky * u.dil; let ox = ix + u.padL - kx * u.dil;
+  if (oy < 0 || ox < 0 || oy >= u.outH || ox >= u.outW) { return 0.0; }
   return left[((n * u.outH + oy) * u.outW + ox) * u.outC + o];
 }
-fn loadB(k: u32, n: u32) -> f32 {
+fn loadB(sp: Span, k: u32, n: u32) -> f32 {
   let o = k % u32(u.outC); let tap = k / u32(u.outC);
   return right[(tap * u32(u.inC) + n) * u32(u.outC) + o];
 }`,
-  filter: `
-fn loadA(m: u32, k: u32) -> f32 {
+  inputPhases: `
+// Phase z = (py, px): the pixels iy with (iy + padT) % s == py, whose taps are ky = py, py + s, ... (stride > 1, so
+// no dilation).
+fn firstOf(p: i32, pad: i32) -> i32 { return ((p - pad) % u.stride + u.stride) % u.stride; }
+fn countFrom(first: i32, size: i32, step: i32) -> i32 { return max(0, (size - first + step - 1) / step); }
+fn span(z: u32) -> Span {
+  let py = i32(z) / u.stride; let px = i32(z) % u.stride;
+  let iy0 = firstOf(py, u.padT); let ix0 = firstOf(px, u.padL);
+  let hP = countFrom(iy0, u.inH, u.stride); let wP = countFrom(ix0, u.inW, u.stride);
+  let tH = countFrom(py, u.kh, u.stride); let tW = countFrom(px, u.kw, u.stride);
+  return Span(u32(u.batch * hP * wP), 0u, u32(tH * tW * u.outC), py, px, iy0, ix0, hP, wP, tH, tW);
+}
+// Row m of a phase: image n, pixel (iy, ix).
+fn pixel(sp: Span, m: u32) -> vec3<i32> {
+  let qx = i32(m) % sp.wP; let t = i32(m) / sp.wP; let qy = t % sp.hP; let n = t / sp.hP;
+  return vec3<i32>(n, sp.iy0 + qy * u.stride, sp.ix0 + qx * u.stride);
+}
+// Column k of a phase: tap (ky, kx) and output channel o.
+fn tap(sp: Span, k: u32) -> vec3<i32> {
+  let o = i32(k) % u.outC; let t = i32(k) / u.outC; let jx = t % sp.tW; let jy = t / sp.tW;
+  return vec3<i32>(sp.py + jy * u.stride, sp.px + jx * u.stride, o);
+}
+fn loadA(sp: Span, m: u32, k: u32) -> f32 {
+  let p = pixel(sp, m); let q = tap(sp, k);
+  let ty = p.y + u.padT - q.x * u.dil; let tx = p.z + u.padL - q.y * u.dil;
+  if (ty < 0 || tx < 0) { return 0.0; }
+  let oy = ty / u.stride; let ox = tx / u.stride;
+  if (oy >= u.outH || ox >= u.outW) { return 0.0; }
+  return left[((p.x * u.outH + oy) * u.outW + ox) * u.outC + q.z];
+}
+fn loadB(sp: Span, k: u32, n: u32) -> f32 {
+  let q = tap(sp, k);
+  return right[((q.x * u.kw + q.y) * u.inC + i32(n)) * u.outC + q.z];
+}
+fn store(sp: Span, z: u32, m: u32, n: u32, v: f32) {
+  let p = pixel(sp, m);
+  result[((p.x * u.inH + p.y) * u.inW + p.z) * u.inC + i32(n)] = v;
+}`,
+  filter: `${SPLIT_K}
+fn loadA(sp: Span, m: u32, k: u32) -> f32 {
   let c = i32(m) % u.inC; let t = i32(m) / u.inC; let kx = t % u.kw; let ky = t / u.kw;
   let ox = i32(k) % u.outW; let t2 = i32(k) / u.outW; let oy = t2 % u.outH; let n = t2 / u.outH;
   return xAt(n, oy * u.stride + ky * u.dil - u.padT, ox * u.stride + kx * u.dil - u.padL, c);
 }
-fn loadB(k: u32, n: u32) -> f32 { return right[k * u.N + n]; }`,
+fn loadB(sp: Span, k: u32, n: u32) -> f32 { return right[k * u.N + n]; }`,
 };
 
 const GEMM = `
 @compute @workgroup_size(8, 8)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(local_invocation_index) li: u32) {
+  let sp = span(wid.z);
   let row0 = wid.y * ${TILE}u;
   let col0 = wid.x * ${TILE}u;
-  let kBegin = wid.z * u.kChunk;
-  let kEnd = min(u.K, kBegin + u.kChunk);
+  let kBegin = sp.kBegin;
+  let kEnd = sp.kEnd;
   var acc: array<array<f32, 4>, 4>;
   for (var k0 = kBegin; k0 < kEnd; k0 += ${TK}u) {
     for (var e = li; e < ${TILE * TK}u; e += 64u) {
       let m = row0 + e / ${TK}u;
       let ka = k0 + e % ${TK}u;
       var a = 0.0;
-      if (m < u.M && ka < kEnd) { a = loadA(m, ka); }
+      if (m < sp.M && ka < kEnd) { a = loadA(sp, m, ka); }
       As[e] = a;
       let kb = k0 + e / ${TILE}u;
       let n = col0 + e % ${TILE}u;
       var b = 0.0;
-      if (kb < kEnd && n < u.N) { b = loadB(kb, n); }
+      if (kb < kEnd && n < u.N) { b = loadB(sp, kb, n); }
       Bs[e] = b;
     }
     workgroupBarrier();
@@ -97,7 +148,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     for (var j = 0u; j < 4u; j++) {
       let m = row0 + lid.y * 4u + i;
       let n = col0 + lid.x * 4u + j;
-      if (m < u.M && n < u.N) { result[(wid.z * u.M + m) * u.N + n] = acc[i][j]; }
+      if (m < sp.M && n < u.N) { store(sp, wid.z, m, n, acc[i][j]); }
     }
   }
 }`;
@@ -139,7 +190,16 @@ function uniforms(g: ConvGeometry, M: number, N: number, K: number, kChunk: numb
     i32(g.dilation),
     i32(g.padTop),
     i32(g.padLeft),
+    i32(g.kh),
   ];
+}
+
+/** The dispatch grid of a product: `slices` slices of workgroups (wid.z) over `rows` rows, into `outShape`. */
+interface Grid {
+  rows: number;
+  slices: number;
+  kChunk: number;
+  outShape: number[];
 }
 
 function gemm(
@@ -150,23 +210,38 @@ function gemm(
   M: number,
   N: number,
   K: number,
-  splits: number,
-): tf.Tensor {
-  const kChunk = Math.ceil(K / splits / TK) * TK;
-  const z = Math.ceil(K / kChunk);
+  grid: Grid,
+) {
   const [out] = runKernel({
-    name: `PipeConv_${product}`,
+    name: `PipeConv_${product === 'inputPhases' ? 'input' : product}`,
     wgsl: HEADER + LOADERS[product] + GEMM,
     inputs: [left, right],
-    outputShapes: [[z, M, N]],
-    uniforms: uniforms(g, M, N, K, kChunk),
-    workgroups: [Math.ceil(N / TILE), Math.ceil(M / TILE), z],
+    outputShapes: [grid.outShape],
+    uniforms: uniforms(g, M, N, K, grid.kChunk),
+    workgroups: [Math.ceil(N / TILE), Math.ceil(grid.rows / TILE), grid.slices],
   });
-  if (z === 1) return out!;
+  return out!;
+}
+
+/** A split-K product: `splits` K-chunks, each its own slice of workgroups, then one dispatch adding the slices. */
+function splitKGemm(
+  product: Product,
+  left: tf.Tensor,
+  right: tf.Tensor,
+  g: ConvGeometry,
+  M: number,
+  N: number,
+  K: number,
+  splits: number,
+) {
+  const kChunk = Math.ceil(K / splits / TK) * TK;
+  const z = Math.ceil(K / kChunk);
+  const out = gemm(product, left, right, g, M, N, K, { rows: M, slices: z, kChunk, outShape: [z, M, N] });
+  if (z === 1) return out;
   const [sum] = runKernel({
     name: 'PipeSumSplits',
     wgsl: SUM_SPLITS,
-    inputs: [out!],
+    inputs: [out],
     outputShapes: [[M, N]],
     uniforms: [
       { type: 'uint32', value: M * N },
@@ -174,7 +249,7 @@ function gemm(
     ],
     workgroups: strideGrid(M * N, 64),
   });
-  out!.dispose();
+  out.dispose();
   return sum!;
 }
 
@@ -193,13 +268,22 @@ function reshapeOwned(t: tf.Tensor, shape: [number, number, number, number]): tf
 
 /** y = conv(x, w): [N, outH, outW, outC]. */
 export function forwardConvWebgpu(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  const out = gemm('forward', x, w, g, g.batch * g.outH * g.outW, g.outC, g.kh * g.kw * g.inC, 1);
+  const out = splitKGemm('forward', x, w, g, g.batch * g.outH * g.outW, g.outC, g.kh * g.kw * g.inC, 1);
   return reshapeOwned(out, [g.batch, g.outH, g.outW, g.outC]);
 }
 
-/** dx for dy [N, outH, outW, outC]: the transposed convolution, [N, inH, inW, inC]. */
+/**
+ * dx for dy [N, outH, outW, outC]: the transposed convolution, [N, inH, inW, inC], one slice of workgroups per
+ * stride phase, each as tall as the largest phase.
+ */
 export function inputGradWebgpu(dy: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  const out = gemm('input', dy, w, g, g.batch * g.inH * g.inW, g.inC, g.kh * g.kw * g.outC, 1);
+  const s = g.stride;
+  const M = g.batch * g.inH * g.inW;
+  const K = g.kh * g.kw * g.outC;
+  if (s === 1) return reshapeOwned(splitKGemm('input', dy, w, g, M, g.inC, K, 1), [g.batch, g.inH, g.inW, g.inC]);
+  const rows = g.batch * Math.ceil(g.inH / s) * Math.ceil(g.inW / s);
+  const grid = { rows, slices: s * s, kChunk: 0, outShape: [M, g.inC] };
+  const out = gemm('inputPhases', dy, w, g, M, g.inC, K, grid);
   return reshapeOwned(out, [g.batch, g.inH, g.inW, g.inC]);
 }
 
@@ -213,6 +297,6 @@ export function filterGradWebgpu(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometr
   // Enough workgroups to fill a GPU (~1000) without chunks shorter than 256 pixels.
   const tiles = Math.ceil(M / TILE) * Math.ceil(g.outC / TILE);
   const s = splits ?? Math.max(1, Math.min(Math.floor(K / 256), Math.ceil(1024 / tiles), 64));
-  const out = gemm('filter', x, dy, g, M, g.outC, K, s);
+  const out = splitKGemm('filter', x, dy, g, M, g.outC, K, s);
   return reshapeOwned(out, [g.kh, g.kw, g.inC, g.outC]);
 }

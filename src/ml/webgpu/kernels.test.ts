@@ -58,6 +58,10 @@ describe.skipIf(skipped !== null)(title, () => {
     ['3x3 stride 1 same, odd sizes, batch 2', [2, 7, 5, 3], [3, 3, 3, 5], 1, 'same', 1],
     ['4x4 stride 2 pad 1 (pix2pix down), odd input, batch 2', [2, 9, 9, 3], [4, 4, 3, 6], 2, 1, 1],
     ['3x3 dilation 2 pad 2', [1, 8, 7, 2], [3, 3, 2, 3], 1, 2, 2],
+    // The input gradient works per stride phase: 3 phases per axis with 2, 1 and 1 taps of a 4x4 filter.
+    ['4x4 stride 3 pad 2, uneven phases', [1, 11, 10, 2], [4, 4, 2, 3], 3, 2, 1],
+    // A 1x1 stride-2 filter leaves 3 of the 4 phases without taps: their dx is 0.
+    ['1x1 stride 2 pad 0, phases without taps', [2, 7, 6, 3], [1, 1, 3, 4], 2, 0, 1],
     [
       '7x7 stride 1 pad 0 (ResNet stem after reflection pad), 37 outputs > one 32-wide tile',
       [1, 9, 9, 3],
