@@ -41,28 +41,75 @@ fn span(z: u32) -> Span {
 }
 fn store(sp: Span, z: u32, m: u32, n: u32, v: f32) { result[(z * u.M + m) * u.N + n] = v; }`;
 
-/** Per product: span and store, and the loaders A(m, k) from \`left\`, B(k, n) from \`right\`. */
+/** B(k, n) = right[k * N + n] (the filter, or dy for the filter gradient): row kb of the tile, n contiguous. */
+const PLAIN_B = `
+fn fillB(sp: Span, k0: u32, col0: u32, li: u32, col: vec4<i32>) {
+  for (var e = li; e < ${TILE * TK}u; e += 64u) {
+    let kb = k0 + e / ${TILE}u;
+    let n = col0 + e % ${TILE}u;
+    var b = 0.0;
+    if (kb < sp.kEnd && n < u.N) { b = right[kb * u.N + n]; }
+    Bs[e] = b;
+  }
+}`;
+
+/**
+ * B(k, n) = w[ky, kx, c=n, o] for k = (tap, o): o is the filter's contiguous axis, so each invocation loads its A
+ * column's k (col: ky, kx, o, valid) for several n.
+ */
+const TAP_B = `
+fn fillB(sp: Span, k0: u32, col0: u32, li: u32, col: vec4<i32>) {
+  let kk = li % ${TK}u;
+  for (var t = 0u; t < ${TILE / 4}u; t++) {
+    let j = li / ${TK}u + 4u * t;
+    let n = col0 + j;
+    var b = 0.0;
+    if (col.w != 0 && n < u.N) { b = right[((col.x * u.kw + col.y) * u.inC + i32(n)) * u.outC + col.z]; }
+    Bs[kk * ${TILE}u + j] = b;
+  }
+}`;
+
+/** The input product's dy(n, oy, ox, o) with oy = (iy + pt - ky*d) / s, zero outside (r: n, iy+pt, ix+pl). */
+const inputLoadA = (divide: boolean) => `
+fn loadA(r: vec4<i32>, c: vec4<i32>) -> f32 {
+  if (r.w == 0 || c.w == 0) { return 0.0; }
+  let ty = r.y - c.x * u.dil; let tx = r.z - c.y * u.dil;
+  if (ty < 0 || tx < 0) { return 0.0; }
+  let oy = ${divide ? 'ty / u.stride' : 'ty'}; let ox = ${divide ? 'tx / u.stride' : 'tx'};
+  if (oy >= u.outH || ox >= u.outW) { return 0.0; }
+  return left[((r.x * u.outH + oy) * u.outW + ox) * u.outC + c.z];
+}`;
+
+/**
+ * Per product: span and store; A(m, k) as rowA(m) (per tile row, computed once per kernel) and colA(k) (once per K
+ * step), each with a last component 1 where in range, combined by loadA; and fillB for the B tile. Keeping the index
+ * arithmetic (integer divisions by the geometry) out of the per-element loads matters: it cost more than the
+ * multiply-adds.
+ */
 const LOADERS = {
-  forward: `${SPLIT_K}
-fn loadA(sp: Span, m: u32, k: u32) -> f32 {
+  forward: `${SPLIT_K}${PLAIN_B}
+fn rowA(sp: Span, m: u32) -> vec4<i32> {
   let ox = i32(m) % u.outW; let t = i32(m) / u.outW; let oy = t % u.outH; let n = t / u.outH;
-  let c = i32(k) % u.inC; let t2 = i32(k) / u.inC; let kx = t2 % u.kw; let ky = t2 / u.kw;
-  return xAt(n, oy * u.stride + ky * u.dil - u.padT, ox * u.stride + kx * u.dil - u.padL, c);
+  return vec4<i32>(n, oy * u.stride - u.padT, ox * u.stride - u.padL, i32(m < sp.M));
 }
-fn loadB(sp: Span, k: u32, n: u32) -> f32 { return right[k * u.N + n]; }`,
-  input: `${SPLIT_K}
-fn loadA(sp: Span, m: u32, k: u32) -> f32 {
-  let ix = i32(m) % u.inW; let t = i32(m) / u.inW; let iy = t % u.inH; let n = t / u.inH;
-  let o = i32(k) % u.outC; let t2 = i32(k) / u.outC; let kx = t2 % u.kw; let ky = t2 / u.kw;
-  let oy = iy + u.padT - ky * u.dil; let ox = ix + u.padL - kx * u.dil;
-  if (oy < 0 || ox < 0 || oy >= u.outH || ox >= u.outW) { return 0.0; }
-  return left[((n * u.outH + oy) * u.outW + ox) * u.outC + o];
+fn colA(sp: Span, k: u32) -> vec4<i32> {
+  let c = i32(k) % u.inC; let t = i32(k) / u.inC; let kx = t % u.kw; let ky = t / u.kw;
+  return vec4<i32>(ky * u.dil, kx * u.dil, c, i32(k < sp.kEnd));
 }
-fn loadB(sp: Span, k: u32, n: u32) -> f32 {
-  let o = k % u32(u.outC); let tap = k / u32(u.outC);
-  return right[(tap * u32(u.inC) + n) * u32(u.outC) + o];
+fn loadA(r: vec4<i32>, c: vec4<i32>) -> f32 {
+  if (r.w == 0 || c.w == 0) { return 0.0; }
+  return xAt(r.x, r.y + c.x, r.z + c.y, c.z);
 }`,
-  inputPhases: `
+  input: `${SPLIT_K}${TAP_B}${inputLoadA(false)}
+fn rowA(sp: Span, m: u32) -> vec4<i32> {
+  let ix = i32(m) % u.inW; let t = i32(m) / u.inW; let iy = t % u.inH; let n = t / u.inH;
+  return vec4<i32>(n, iy + u.padT, ix + u.padL, i32(m < sp.M));
+}
+fn colA(sp: Span, k: u32) -> vec4<i32> {
+  let o = i32(k) % u.outC; let t = i32(k) / u.outC; let kx = t % u.kw; let ky = t / u.kw;
+  return vec4<i32>(ky, kx, o, i32(k < sp.kEnd));
+}`,
+  inputPhases: `${TAP_B}${inputLoadA(true)}
 // Phase z = (py, px): the pixels iy with (iy + padT) % s == py, whose taps are ky = py, py + s, ... (stride > 1, so
 // no dilation).
 fn firstOf(p: i32, pad: i32) -> i32 { return ((p - pad) % u.stride + u.stride) % u.stride; }
@@ -79,34 +126,32 @@ fn pixel(sp: Span, m: u32) -> vec3<i32> {
   let qx = i32(m) % sp.wP; let t = i32(m) / sp.wP; let qy = t % sp.hP; let n = t / sp.hP;
   return vec3<i32>(n, sp.iy0 + qy * u.stride, sp.ix0 + qx * u.stride);
 }
+fn rowA(sp: Span, m: u32) -> vec4<i32> {
+  let p = pixel(sp, m);
+  return vec4<i32>(p.x, p.y + u.padT, p.z + u.padL, i32(m < sp.M));
+}
 // Column k of a phase: tap (ky, kx) and output channel o.
-fn tap(sp: Span, k: u32) -> vec3<i32> {
+fn colA(sp: Span, k: u32) -> vec4<i32> {
   let o = i32(k) % u.outC; let t = i32(k) / u.outC; let jx = t % sp.tW; let jy = t / sp.tW;
-  return vec3<i32>(sp.py + jy * u.stride, sp.px + jx * u.stride, o);
-}
-fn loadA(sp: Span, m: u32, k: u32) -> f32 {
-  let p = pixel(sp, m); let q = tap(sp, k);
-  let ty = p.y + u.padT - q.x * u.dil; let tx = p.z + u.padL - q.y * u.dil;
-  if (ty < 0 || tx < 0) { return 0.0; }
-  let oy = ty / u.stride; let ox = tx / u.stride;
-  if (oy >= u.outH || ox >= u.outW) { return 0.0; }
-  return left[((p.x * u.outH + oy) * u.outW + ox) * u.outC + q.z];
-}
-fn loadB(sp: Span, k: u32, n: u32) -> f32 {
-  let q = tap(sp, k);
-  return right[((q.x * u.kw + q.y) * u.inC + i32(n)) * u.outC + q.z];
+  return vec4<i32>(sp.py + jy * u.stride, sp.px + jx * u.stride, o, i32(k < sp.kEnd));
 }
 fn store(sp: Span, z: u32, m: u32, n: u32, v: f32) {
   let p = pixel(sp, m);
   result[((p.x * u.inH + p.y) * u.inW + p.z) * u.inC + i32(n)] = v;
 }`,
-  filter: `${SPLIT_K}
-fn loadA(sp: Span, m: u32, k: u32) -> f32 {
+  filter: `${SPLIT_K}${PLAIN_B}
+fn rowA(sp: Span, m: u32) -> vec4<i32> {
   let c = i32(m) % u.inC; let t = i32(m) / u.inC; let kx = t % u.kw; let ky = t / u.kw;
-  let ox = i32(k) % u.outW; let t2 = i32(k) / u.outW; let oy = t2 % u.outH; let n = t2 / u.outH;
-  return xAt(n, oy * u.stride + ky * u.dil - u.padT, ox * u.stride + kx * u.dil - u.padL, c);
+  return vec4<i32>(ky * u.dil - u.padT, kx * u.dil - u.padL, c, i32(m < sp.M));
 }
-fn loadB(sp: Span, k: u32, n: u32) -> f32 { return right[k * u.N + n]; }`,
+fn colA(sp: Span, k: u32) -> vec4<i32> {
+  let ox = i32(k) % u.outW; let t = i32(k) / u.outW; let oy = t % u.outH; let n = t / u.outH;
+  return vec4<i32>(n, oy * u.stride, ox * u.stride, i32(k < sp.kEnd));
+}
+fn loadA(r: vec4<i32>, c: vec4<i32>) -> f32 {
+  if (r.w == 0 || c.w == 0) { return 0.0; }
+  return xAt(c.x, c.y + r.x, c.z + r.y, r.z);
+}`,
 };
 
 const GEMM = `
@@ -116,22 +161,16 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let sp = span(wid.z);
   let row0 = wid.y * ${TILE}u;
   let col0 = wid.x * ${TILE}u;
-  let kBegin = sp.kBegin;
-  let kEnd = sp.kEnd;
+  // This invocation fills column aCol of the A tile's rows aRow + 4t.
+  let aCol = li % ${TK}u;
+  let aRow = li / ${TK}u;
+  var rows: array<vec4<i32>, ${(TILE * TK) / 64}>;
+  for (var t = 0u; t < ${(TILE * TK) / 64}u; t++) { rows[t] = rowA(sp, row0 + aRow + 4u * t); }
   var acc: array<array<f32, 4>, 4>;
-  for (var k0 = kBegin; k0 < kEnd; k0 += ${TK}u) {
-    for (var e = li; e < ${TILE * TK}u; e += 64u) {
-      let m = row0 + e / ${TK}u;
-      let ka = k0 + e % ${TK}u;
-      var a = 0.0;
-      if (m < sp.M && ka < kEnd) { a = loadA(sp, m, ka); }
-      As[e] = a;
-      let kb = k0 + e / ${TILE}u;
-      let n = col0 + e % ${TILE}u;
-      var b = 0.0;
-      if (kb < kEnd && n < u.N) { b = loadB(sp, kb, n); }
-      Bs[e] = b;
-    }
+  for (var k0 = sp.kBegin; k0 < sp.kEnd; k0 += ${TK}u) {
+    let col = colA(sp, k0 + aCol);
+    for (var t = 0u; t < ${(TILE * TK) / 64}u; t++) { As[(aRow + 4u * t) * ${TK}u + aCol] = loadA(rows[t], col); }
+    fillB(sp, k0, col0, li, col);
     workgroupBarrier();
     for (var kk = 0u; kk < ${TK}u; kk++) {
       var av: array<f32, 4>;
