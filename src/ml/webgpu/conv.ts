@@ -17,7 +17,7 @@ const TK = 16;
 
 const HEADER = `
 struct U { M: u32, N: u32, K: u32, kChunk: u32, batch: i32, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32,
-  outC: i32, kw: i32, stride: i32, dil: i32, padT: i32, padL: i32, kh: i32 }
+  outC: i32, kw: i32, stride: i32, dil: i32, padT: i32, padL: i32, kh: i32, splits: u32 }
 // What one slice of workgroups (wid.z) computes: rows [0, M) over k in [kBegin, kEnd); for the input product, the
 // stride phase (py, px), its first pixel (iy0, ix0), its size (hP x wP pixels) and its taps (tH x tW).
 struct Span { M: u32, kBegin: u32, kEnd: u32, py: i32, px: i32, iy0: i32, ix0: i32, hP: i32, wP: i32, tH: i32, tW: i32 }
@@ -114,12 +114,15 @@ fn colA(sp: Span, k: u32) -> vec4<i32> {
 // no dilation).
 fn firstOf(p: i32, pad: i32) -> i32 { return ((p - pad) % u.stride + u.stride) % u.stride; }
 fn countFrom(first: i32, size: i32, step: i32) -> i32 { return max(0, (size - first + step - 1) / step); }
+// Slice z is K-chunk z % splits of phase z / splits.
 fn span(z: u32) -> Span {
-  let py = i32(z) / u.stride; let px = i32(z) % u.stride;
+  let phase = i32(z / u.splits); let kBegin = (z % u.splits) * u.kChunk;
+  let py = phase / u.stride; let px = phase % u.stride;
   let iy0 = firstOf(py, u.padT); let ix0 = firstOf(px, u.padL);
   let hP = countFrom(iy0, u.inH, u.stride); let wP = countFrom(ix0, u.inW, u.stride);
   let tH = countFrom(py, u.kh, u.stride); let tW = countFrom(px, u.kw, u.stride);
-  return Span(u32(u.batch * hP * wP), 0u, u32(tH * tW * u.outC), py, px, iy0, ix0, hP, wP, tH, tW);
+  let kEnd = min(u32(tH * tW * u.outC), kBegin + u.kChunk);
+  return Span(u32(u.batch * hP * wP), kBegin, kEnd, py, px, iy0, ix0, hP, wP, tH, tW);
 }
 // Row m of a phase: image n, pixel (iy, ix).
 fn pixel(sp: Span, m: u32) -> vec3<i32> {
@@ -137,7 +140,7 @@ fn colA(sp: Span, k: u32) -> vec4<i32> {
 }
 fn store(sp: Span, z: u32, m: u32, n: u32, v: f32) {
   let p = pixel(sp, m);
-  result[((p.x * u.inH + p.y) * u.inW + p.z) * u.inC + i32(n)] = v;
+  result[(z % u.splits) * u.M * u.N + u32(((p.x * u.inH + p.y) * u.inW + p.z) * u.inC) + n] = v;
 }`,
   filter: `${SPLIT_K}${PLAIN_B}
 fn rowA(sp: Span, m: u32) -> vec4<i32> {
@@ -209,7 +212,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
 }`;
 
-function uniforms(g: ConvGeometry, M: number, N: number, K: number, kChunk: number): Uniform[] {
+function uniforms(g: ConvGeometry, M: number, N: number, K: number, kChunk: number, splits: number): Uniform[] {
   const u32 = (value: number): Uniform => ({ type: 'uint32', value });
   const i32 = (value: number): Uniform => ({ type: 'int32', value });
   return [
@@ -230,14 +233,19 @@ function uniforms(g: ConvGeometry, M: number, N: number, K: number, kChunk: numb
     i32(g.padTop),
     i32(g.padLeft),
     i32(g.kh),
+    u32(splits),
   ];
 }
 
-/** The dispatch grid of a product: `slices` slices of workgroups (wid.z) over `rows` rows, into `outShape`. */
+/**
+ * The dispatch grid of a product: `slices` slices of workgroups (wid.z) over `rows` rows, into `outShape`; K in
+ * chunks of `kChunk`, `splits` of them (each slice one chunk).
+ */
 interface Grid {
   rows: number;
   slices: number;
   kChunk: number;
+  splits: number;
   outShape: number[];
 }
 
@@ -256,10 +264,39 @@ function gemm(
     wgsl: HEADER + LOADERS[product] + GEMM,
     inputs: [left, right],
     outputShapes: [grid.outShape],
-    uniforms: uniforms(g, M, N, K, grid.kChunk),
+    uniforms: uniforms(g, M, N, K, grid.kChunk, grid.splits),
     workgroups: [Math.ceil(N / TILE), Math.ceil(grid.rows / TILE), grid.slices],
   });
   return out!;
+}
+
+/**
+ * K-chunks for a product of `tiles` output tiles and reduction length K: enough workgroups to fill a GPU (~1000)
+ * without chunks shorter than 256. A U-Net's inner layers (a few pixels, 512 channels, K up to 8192) would otherwise
+ * run on a few dozen workgroups, each looping over all of K.
+ */
+function splitsFor(tiles: number, K: number): number {
+  return Math.max(1, Math.min(Math.floor(K / 256), Math.ceil(1024 / tiles), 64));
+}
+
+const tilesOf = (rows: number, N: number) => Math.ceil(rows / TILE) * Math.ceil(N / TILE);
+
+/** The split-K partial sums [z, M, N] added into [M, N] by one more dispatch (the parts are released). */
+function addSplits(parts: tf.Tensor, z: number, M: number, N: number): tf.Tensor {
+  if (z === 1) return parts;
+  const [sum] = runKernel({
+    name: 'PipeSumSplits',
+    wgsl: SUM_SPLITS,
+    inputs: [parts],
+    outputShapes: [[M, N]],
+    uniforms: [
+      { type: 'uint32', value: M * N },
+      { type: 'uint32', value: z },
+    ],
+    workgroups: strideGrid(M * N, 64),
+  });
+  parts.dispose();
+  return sum!;
 }
 
 /** A split-K product: `splits` K-chunks, each its own slice of workgroups, then one dispatch adding the slices. */
@@ -275,21 +312,8 @@ function splitKGemm(
 ) {
   const kChunk = Math.ceil(K / splits / TK) * TK;
   const z = Math.ceil(K / kChunk);
-  const out = gemm(product, left, right, g, M, N, K, { rows: M, slices: z, kChunk, outShape: [z, M, N] });
-  if (z === 1) return out;
-  const [sum] = runKernel({
-    name: 'PipeSumSplits',
-    wgsl: SUM_SPLITS,
-    inputs: [out],
-    outputShapes: [[M, N]],
-    uniforms: [
-      { type: 'uint32', value: M * N },
-      { type: 'uint32', value: z },
-    ],
-    workgroups: strideGrid(M * N, 64),
-  });
-  out.dispose();
-  return sum!;
+  const grid = { rows: M, slices: z, kChunk, splits: z, outShape: [z, M, N] };
+  return addSplits(gemm(product, left, right, g, M, N, K, grid), z, M, N);
 }
 
 /** Whether all three products of this geometry fit one dispatch (<= 65535 row tiles); else the stock path runs. */
@@ -306,8 +330,10 @@ function reshapeOwned(t: tf.Tensor, shape: [number, number, number, number]): tf
 }
 
 /** y = conv(x, w): [N, outH, outW, outC]. */
-export function forwardConvWebgpu(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  const out = splitKGemm('forward', x, w, g, g.batch * g.outH * g.outW, g.outC, g.kh * g.kw * g.inC, 1);
+export function forwardConvWebgpu(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, splits?: number): tf.Tensor4D {
+  const M = g.batch * g.outH * g.outW;
+  const K = g.kh * g.kw * g.inC;
+  const out = splitKGemm('forward', x, w, g, M, g.outC, K, splits ?? splitsFor(tilesOf(M, g.outC), K));
   return reshapeOwned(out, [g.batch, g.outH, g.outW, g.outC]);
 }
 
@@ -315,15 +341,21 @@ export function forwardConvWebgpu(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometr
  * dx for dy [N, outH, outW, outC]: the transposed convolution, [N, inH, inW, inC], one slice of workgroups per
  * stride phase, each as tall as the largest phase.
  */
-export function inputGradWebgpu(dy: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+export function inputGradWebgpu(dy: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, splits?: number): tf.Tensor4D {
   const s = g.stride;
   const M = g.batch * g.inH * g.inW;
   const K = g.kh * g.kw * g.outC;
-  if (s === 1) return reshapeOwned(splitKGemm('input', dy, w, g, M, g.inC, K, 1), [g.batch, g.inH, g.inW, g.inC]);
+  const shape: [number, number, number, number] = [g.batch, g.inH, g.inW, g.inC];
+  if (s === 1) {
+    return reshapeOwned(splitKGemm('input', dy, w, g, M, g.inC, K, splits ?? splitsFor(tilesOf(M, g.inC), K)), shape);
+  }
   const rows = g.batch * Math.ceil(g.inH / s) * Math.ceil(g.inW / s);
-  const grid = { rows, slices: s * s, kChunk: 0, outShape: [M, g.inC] };
-  const out = gemm('inputPhases', dy, w, g, M, g.inC, K, grid);
-  return reshapeOwned(out, [g.batch, g.inH, g.inW, g.inC]);
+  const kMax = Math.ceil(g.kh / s) * Math.ceil(g.kw / s) * g.outC; // the taps of the phase with the most
+  const kChunk = Math.ceil(kMax / (splits ?? splitsFor(s * s * tilesOf(rows, g.inC), kMax)) / TK) * TK;
+  const z = Math.ceil(kMax / kChunk);
+  const grid = { rows, slices: s * s * z, kChunk, splits: z, outShape: [z, M, g.inC] };
+  const out = addSplits(gemm('inputPhases', dy, w, g, M, g.inC, K, grid), z, M, g.inC);
+  return reshapeOwned(out, shape);
 }
 
 /**
@@ -333,9 +365,7 @@ export function inputGradWebgpu(dy: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry
 export function filterGradWebgpu(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry, splits?: number): tf.Tensor4D {
   const M = g.kh * g.kw * g.inC;
   const K = g.batch * g.outH * g.outW;
-  // Enough workgroups to fill a GPU (~1000) without chunks shorter than 256 pixels.
-  const tiles = Math.ceil(M / TILE) * Math.ceil(g.outC / TILE);
-  const s = splits ?? Math.max(1, Math.min(Math.floor(K / 256), Math.ceil(1024 / tiles), 64));
+  const s = splits ?? splitsFor(tilesOf(M, g.outC), K);
   const out = splitKGemm('filter', x, dy, g, M, g.outC, K, s);
   return reshapeOwned(out, [g.kh, g.kw, g.inC, g.outC]);
 }

@@ -8,11 +8,11 @@ import { leakyRelu } from '../ops/activation.js';
 import { biasAdd } from '../ops/bias_add.js';
 import { conv2d } from '../ops/conv2d.js';
 import { conv2dTranspose } from '../ops/conv2d_transpose.js';
-import { filterProduct } from '../ops/conv_dispatch.js';
+import { filterProduct, forwardProduct, transposedProduct } from '../ops/conv_dispatch.js';
 import { convGeometry } from '../ops/geometry.js';
 import { batchNorm, instanceNorm } from '../ops/normalize.js';
 import { reflectionPad } from '../ops/reflection_pad.js';
-import { convFitsWebgpu, filterGradWebgpu } from './conv.js';
+import { convFitsWebgpu, filterGradWebgpu, forwardConvWebgpu, inputGradWebgpu } from './conv.js';
 import { randomArr } from '../ops/testing.js';
 import { countDispatches } from './dispatches.js';
 import {
@@ -184,6 +184,36 @@ describe.skipIf(skipped !== null)(title, () => {
       }
     } finally {
       await initBackend('cpu');
+    }
+  });
+
+  it('forward and input products split over K (stride 1, and stride 2 per phase): 1, 3 and 7 chunks agree with cpu', async () => {
+    for (const stride of [1, 2]) {
+      const g = convGeometry([2, 9, 9, 5], [4, 4, 5, 6], stride, 1, 1, 'test');
+      const [xa, wa, dya] = [
+        randomArr([2, 9, 9, 5], 87),
+        randomArr([4, 4, 5, 6], 88),
+        randomArr([2, g.outH, g.outW, 6], 89),
+      ];
+      await initBackend('cpu');
+      const [y, dx] = [forwardProduct, transposedProduct].map((f, i) =>
+        f(tensor(i ? dya : xa) as tf.Tensor4D, tensor(wa) as tf.Tensor4D, g),
+      );
+      const want = [await data(y!), await data(dx!)];
+      tf.dispose([y!, dx!]);
+      await initBackend('webgpu');
+      try {
+        for (const splits of [1, 3, 7]) {
+          const [x, w, dy] = [xa, wa, dya].map((a) => tensor(a) as tf.Tensor4D);
+          const got = [forwardConvWebgpu(x!, w!, g, splits), inputGradWebgpu(dy!, w!, g, splits)];
+          const what = `stride ${stride}, ${splits} chunks`;
+          expect(relMaxError(want[0]!, await data(got[0]!)), `forward, ${what}`).toBeLessThan(1e-5);
+          expect(relMaxError(want[1]!, await data(got[1]!)), `input, ${what}`).toBeLessThan(1e-5);
+          tf.dispose([x!, w!, dy!, ...got]);
+        }
+      } finally {
+        await initBackend('cpu');
+      }
     }
   });
 
