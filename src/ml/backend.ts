@@ -144,6 +144,8 @@ async function loadWebgpu(): Promise<BackendInfo> {
     adapterKind = 'opengl-compatibility';
   }
   requestSubgroups(gpu);
+  // navigator.gpu is also what keeps Dawn's instance alive: once collected, its devices' event processing breaks
+  // (seen as a crash in InstanceBase::ProcessEvents during mapAsync, with SwiftShader).
   const nav = (globalThis as unknown as { navigator?: Record<string, unknown> }).navigator;
   if (nav) {
     Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
