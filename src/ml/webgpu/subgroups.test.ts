@@ -11,6 +11,7 @@ import { ganLoss } from '../losses/gan.js';
 import { normalizeAct, type NormActOptions } from '../ops/normalize.js';
 import { biasAct } from '../ops/bias_add.js';
 import { randomArr, type Arr } from '../ops/testing.js';
+import { countDispatches } from './dispatches.js';
 import { requestSubgroups, subgroupsInUse, subgroupVerdict, workgroupSum } from './subgroups.js';
 import { expectSkipAllowed, relMaxError, valueAndGrads, wantsSwiftshader, webgpuSkipReason } from './test-support.js';
 
@@ -79,6 +80,13 @@ describe.skipIf(skipped !== null)(title, () => {
     ['L1 loss', (a, t) => l1Loss(a!, t!), [randomArr([1, 23, 29, 3], 13), randomArr([1, 23, 29, 3], 14)]],
     ['MSE loss', (a, t) => mseLoss(a!, t!), [randomArr([1, 31, 17, 2], 15), randomArr([1, 31, 17, 2], 16)]],
     ['BCE GAN loss', (a) => ganLoss('vanilla', a!, true), [randomArr([2, 30, 30, 1], 17)]],
+    // Above 65,536 elements a loss sums in 75 workgroups, then adds their sums (mean-loss.ts).
+    [
+      'L1 loss over 306,900 elements',
+      (a, t) => l1Loss(a!, t!),
+      [randomArr([1, 300, 341, 3], 18), randomArr([1, 300, 341, 3], 19)],
+    ],
+    ['BCE GAN loss over 72,000 elements', (a) => ganLoss('vanilla', a!, false), [randomArr([2, 120, 300, 1], 20)]],
   ];
   for (const [name, f, inputs] of cases) {
     it(`${name}: the subgroup sum agrees with the tree sum and with cpu`, async () => {
@@ -88,6 +96,26 @@ describe.skipIf(skipped !== null)(title, () => {
       expectClose(r.cpu, r.withSubgroups, 1e-4, 'cpu vs webgpu');
     });
   }
+
+  it('a loss over more than 65,536 elements adds the sums of its workgroups in one more dispatch', async () => {
+    await initBackend('webgpu');
+    try {
+      for (const [shape, forward] of [
+        [[1, 256, 256, 1], { PipeMse: 1 }],
+        [[1, 256, 257, 1], { PipeMse: 1, PipeLossSum: 1 }],
+      ] as const) {
+        const [a, t] = [
+          tf.randomNormal([...shape], 0, 1, 'float32', 1),
+          tf.randomNormal([...shape], 0, 1, 'float32', 2),
+        ];
+        const { result, dispatches } = await countDispatches(() => mseLoss(a, t));
+        expect(dispatches.byProgram, JSON.stringify(shape)).toEqual(forward);
+        tf.dispose([a, t, result]);
+      }
+    } finally {
+      await initBackend('cpu');
+    }
+  });
 });
 
 it.runIf(skipped !== null)('reports why the subgroup tests were skipped (and fails in CI)', () => {
