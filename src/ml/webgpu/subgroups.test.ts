@@ -12,7 +12,7 @@ import { normalizeAct, type NormActOptions } from '../ops/normalize.js';
 import { biasAct } from '../ops/bias_add.js';
 import { randomArr, type Arr } from '../ops/testing.js';
 import { countDispatches } from './dispatches.js';
-import { requestSubgroups, subgroupsInUse, subgroupVerdict, workgroupSum } from './subgroups.js';
+import { pipelineError, requestSubgroups, subgroupsInUse, subgroupVerdict, workgroupSum } from './subgroups.js';
 import { expectSkipAllowed, relMaxError, valueAndGrads, wantsSwiftshader, webgpuSkipReason } from './test-support.js';
 
 const skipped = await webgpuSkipReason();
@@ -96,6 +96,20 @@ describe.skipIf(skipped !== null)(title, () => {
       expectClose(r.cpu, r.withSubgroups, 1e-4, 'cpu vs webgpu');
     });
   }
+
+  it('a shader the device rejects is reported, and does not fail later reads', async () => {
+    await initBackend('webgpu');
+    try {
+      const device = (tf.backend() as unknown as { device: unknown }).device;
+      expect(await pipelineError(device, 'enable nonsense; fn main() {}')).toMatch(/\S/);
+      expect(await pipelineError(device, '@compute @workgroup_size(1) fn main() {}')).toBeNull();
+      const t = tf.add(tf.ones([3]), 1);
+      expect(Array.from(await t.data())).toEqual([2, 2, 2]);
+      t.dispose();
+    } finally {
+      await initBackend('cpu');
+    }
+  });
 
   it('a loss over more than 65,536 elements adds the sums of its workgroups in one more dispatch', async () => {
     await initBackend('webgpu');

@@ -47,9 +47,61 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(subgroup_size) sgSiz
   if (lid < u.n) { ok[lid] = select(0.0, 1.0, laidOut); }
 }`;
 
+interface ScopedDevice {
+  pushErrorScope(filter: 'validation'): void;
+  popErrorScope(): Promise<{ message: string } | null>;
+  createShaderModule(d: { code: string }): unknown;
+  createComputePipeline(d: { layout: 'auto'; compute: { module: unknown; entryPoint: string } }): unknown;
+}
+
+/**
+ * The validation error that making a compute pipeline of `wgsl` raises, or null. Inside an error scope, so that a
+ * shader this device rejects does not count as a device error: backend.ts fails every later read after one.
+ */
+export async function pipelineError(device: unknown, wgsl: string): Promise<string | null> {
+  const d = device as ScopedDevice;
+  d.pushErrorScope('validation');
+  d.createComputePipeline({
+    layout: 'auto',
+    compute: { module: d.createShaderModule({ code: wgsl }), entryPoint: 'main' },
+  });
+  const error = await d.popErrorScope();
+  return error ? error.message.split('\n')[0]!.slice(0, 200) : null;
+}
+
+/** A kernel with both sums the kernels use, to compile before relying on them. */
+function sumsShader(): string {
+  const [f, v] = [workgroupSum('f32', 64, true, 'sumF'), workgroupSum('vec2<f32>', 64, true, 'sumV')];
+  return `${f.enable}
+@group(0) @binding(0) var<storage, read_write> o: array<f32>;
+${f.decl}${v.decl}
+@compute @workgroup_size(64)
+fn main(@builtin(local_invocation_index) lid: u32${f.params}) {
+  let a = ${f.call('1.0')};
+  let b = ${v.call('vec2<f32>(1.0, 2.0)')};
+  if (lid == 0u) { o[0] = a + b.x + b.y; }
+}`;
+}
+
+/** Runs the layout probe: whether every subgroup is a run of consecutive invocations from a multiple of its size. */
+async function laidOutInRuns(): Promise<boolean> {
+  const [ok] = runKernel({
+    name: 'PipeSubgroupProbe',
+    wgsl: PROBE,
+    inputs: [],
+    outputShapes: [[PROBE_WG]],
+    uniforms: [{ type: 'uint32', value: PROBE_WG }],
+    workgroups: [1],
+  });
+  const values = await ok!.data();
+  ok!.dispose();
+  return values.every((v) => v === 1);
+}
+
 /**
  * Decides, once per device, whether pipe's kernels use subgroups on the active webgpu backend, and says why not
- * where they don't (recorded in the backend record).
+ * where they don't (recorded in the backend record). Shaders the device rejects turn subgroups off rather than
+ * failing the backend.
  */
 export async function probeSubgroups(): Promise<string> {
   const b = webgpuBackend();
@@ -58,17 +110,9 @@ export async function probeSubgroups(): Promise<string> {
   let verdict = 'used';
   if (!(b.device as unknown as AdapterLike).features.has('subgroups')) verdict = 'not offered by the adapter';
   else {
-    const [ok] = runKernel({
-      name: 'PipeSubgroupProbe',
-      wgsl: PROBE,
-      inputs: [],
-      outputShapes: [[PROBE_WG]],
-      uniforms: [{ type: 'uint32', value: PROBE_WG }],
-      workgroups: [1],
-    });
-    const values = await ok!.data();
-    ok!.dispose();
-    if (values.some((v) => v !== 1)) verdict = 'not used: subgroups are not runs of consecutive invocations here';
+    const error = (await pipelineError(b.device, PROBE)) ?? (await pipelineError(b.device, sumsShader()));
+    if (error) verdict = `not used: the device rejected a subgroup shader (${error})`;
+    else if (!(await laidOutInRuns())) verdict = 'not used: subgroups are not runs of consecutive invocations here';
   }
   verdicts.set(b.device, verdict);
   return verdict;
