@@ -281,6 +281,12 @@ function splitsFor(tiles: number, K: number): number {
 
 const tilesOf = (rows: number, N: number) => Math.ceil(rows / TILE) * Math.ceil(N / TILE);
 
+/** K in about `splits` chunks of a multiple of TK: the chunk length, and how many chunks that makes. */
+function chunking(K: number, splits: number): { kChunk: number; z: number } {
+  const kChunk = Math.ceil(K / splits / TK) * TK;
+  return { kChunk, z: Math.ceil(K / kChunk) };
+}
+
 /** The split-K partial sums [z, M, N] added into [M, N] by one more dispatch (the parts are released). */
 function addSplits(parts: tf.Tensor, z: number, M: number, N: number): tf.Tensor {
   if (z === 1) return parts;
@@ -310,8 +316,7 @@ function splitKGemm(
   K: number,
   splits: number,
 ) {
-  const kChunk = Math.ceil(K / splits / TK) * TK;
-  const z = Math.ceil(K / kChunk);
+  const { kChunk, z } = chunking(K, splits);
   const grid = { rows: M, slices: z, kChunk, splits: z, outShape: [z, M, N] };
   return addSplits(gemm(product, left, right, g, M, N, K, grid), z, M, N);
 }
@@ -351,8 +356,7 @@ export function inputGradWebgpu(dy: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry
   }
   const rows = g.batch * Math.ceil(g.inH / s) * Math.ceil(g.inW / s);
   const kMax = Math.ceil(g.kh / s) * Math.ceil(g.kw / s) * g.outC; // the taps of the phase with the most
-  const kChunk = Math.ceil(kMax / (splits ?? splitsFor(s * s * tilesOf(rows, g.inC), kMax)) / TK) * TK;
-  const z = Math.ceil(kMax / kChunk);
+  const { kChunk, z } = chunking(kMax, splits ?? splitsFor(s * s * tilesOf(rows, g.inC), kMax));
   const grid = { rows, slices: s * s * z, kChunk, splits: z, outShape: [z, M, g.inC] };
   const out = addSplits(gemm('inputPhases', dy, w, g, M, g.inC, K, grid), z, M, g.inC);
   return reshapeOwned(out, shape);
