@@ -1,7 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /** Where Debian's chromium package puts SwiftShader's Vulkan driver manifest. */
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** Where scripts/lavapipe.sh unpacks Mesa 25's lavapipe (bookworm-backports); .ci/run calls it. */
+const LAVAPIPE_ICD = fileURLToPath(new URL('.cache/lavapipe/lvp_icd.json', import.meta.url));
 
 /** The tests of pipe's WebGPU kernels and of training on webgpu. */
 const WEBGPU_TESTS = ['src/ml/webgpu/**/*.test.ts', 'src/ml/backend-webgpu.test.ts'];
@@ -17,21 +21,26 @@ export default defineConfig({
     hookTimeout: 120_000,
     projects: [
       { extends: true, test: { name: 'pipe', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } },
-      {
-        // The webgpu tests once more on SwiftShader's Vulkan driver (shipped with Debian's chromium), the one
-        // adapter here that offers WGSL subgroups: Mesa's llvmpipe (the 'pipe' project) reaches Dawn only through
-        // OpenGL ES, without them. Dawn reads VK_ICD_FILENAMES when it creates its Vulkan instance.
-        extends: true,
-        test: {
-          name: 'webgpu-swiftshader',
-          include: WEBGPU_TESTS,
-          env: {
-            PIPE_THREADS: process.env.PIPE_THREADS ?? '1',
-            PIPE_TEST_ADAPTER: 'swiftshader',
-            VK_ICD_FILENAMES: process.env.PIPE_SWIFTSHADER_ICD ?? SWIFTSHADER_ICD,
-          },
-        },
-      },
+      // The webgpu tests once more on two Vulkan drivers without a GPU, through Dawn's Vulkan backend (the one it
+      // takes to an NVIDIA GPU); Mesa's llvmpipe (the 'pipe' project) reaches Dawn only through OpenGL ES. Dawn reads
+      // VK_ICD_FILENAMES when it creates its Vulkan instance.
+      vulkanProject('swiftshader', process.env.PIPE_SWIFTSHADER_ICD ?? SWIFTSHADER_ICD),
+      vulkanProject('lavapipe', process.env.PIPE_LAVAPIPE_ICD ?? LAVAPIPE_ICD),
     ],
   },
 });
+
+/**
+ * A project running WEBGPU_TESTS on one Vulkan driver: SwiftShader (shipped with Debian's chromium; WGSL subgroups
+ * of 4) or Mesa 25's lavapipe (subgroups of 8 and shader-f16, the one adapter here with f16).
+ */
+function vulkanProject(adapter: 'swiftshader' | 'lavapipe', icd: string) {
+  return {
+    extends: true,
+    test: {
+      name: `webgpu-${adapter}`,
+      include: WEBGPU_TESTS,
+      env: { PIPE_THREADS: process.env.PIPE_THREADS ?? '1', PIPE_TEST_ADAPTER: adapter, VK_ICD_FILENAMES: icd },
+    },
+  } as const;
+}

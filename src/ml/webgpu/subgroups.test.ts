@@ -1,6 +1,7 @@
 // The reductions of pipe's webgpu kernels with WGSL subgroups against their workgroup-memory twin and the cpu
-// backend. Subgroups run on SwiftShader (the 'webgpu-swiftshader' project of vitest.config.ts); on llvmpipe, which
-// does not offer them, the tests check that the kernels keep the tree reduction. Sizes are above one workgroup and
+// backend. Subgroups run on SwiftShader and lavapipe (the 'webgpu-swiftshader' and 'webgpu-lavapipe' projects of
+// vitest.config.ts); on llvmpipe through OpenGL ES, which does not offer them, the tests check that the kernels keep
+// the tree reduction. Sizes are above one workgroup and
 // not multiples of it, so every partial of the sum counts.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import { biasAct } from '../ops/bias_add.js';
 import { randomArr, type Arr } from '../ops/testing.js';
 import { countDispatches } from './dispatches.js';
 import { pipelineError, requestSubgroups, subgroupsInUse, subgroupVerdict, workgroupSum } from './subgroups.js';
-import { expectSkipAllowed, relMaxError, valueAndGrads, wantsSwiftshader, webgpuSkipReason } from './test-support.js';
+import { expectSkipAllowed, relMaxError, valueAndGrads, wantsSubgroups, webgpuSkipReason } from './test-support.js';
 
 const skipped = await webgpuSkipReason();
 const title = skipped ? `webgpu subgroups (skipped: ${skipped})` : 'webgpu subgroups';
@@ -58,7 +59,7 @@ describe.skipIf(skipped !== null)(title, () => {
     await initBackend('webgpu');
     const verdict = subgroupVerdict();
     await initBackend('cpu');
-    expect(verdict).toBe(wantsSwiftshader() ? 'used' : 'not offered by the adapter');
+    expect(verdict).toBe(wantsSubgroups() ? 'used' : 'not offered by the adapter');
   });
 
   const cases: [string, Fn, Arr[]][] = [
@@ -91,7 +92,7 @@ describe.skipIf(skipped !== null)(title, () => {
   for (const [name, f, inputs] of cases) {
     it(`${name}: the subgroup sum agrees with the tree sum and with cpu`, async () => {
       const r = await threeWays(f, inputs);
-      expect(r.used).toBe(wantsSwiftshader());
+      expect(r.used).toBe(wantsSubgroups());
       expectClose(r.withSubgroups, r.tree, 1e-5, 'subgroups vs tree');
       expectClose(r.cpu, r.withSubgroups, 1e-4, 'cpu vs webgpu');
     });

@@ -9,27 +9,50 @@ import { probeWebgpu } from '../doctor/webgpu-probe.js';
 import { randomArr, type Arr } from '../ops/testing.js';
 import { countDispatches } from './dispatches.js';
 
-/** The adapter the 'webgpu-swiftshader' test project (vitest.config.ts) asks for, when it is that project. */
-export const wantsSwiftshader = () => process.env.PIPE_TEST_ADAPTER === 'swiftshader';
+/**
+ * The Vulkan adapter a webgpu test project of vitest.config.ts asks for (PIPE_TEST_ADAPTER), with how to recognise it
+ * in the adapter info and where its driver comes from; null for the 'pipe' project (whatever Dawn finds first).
+ */
+const TEST_ADAPTERS = {
+  swiftshader: { matches: /^swiftshader$/i, field: 'architecture', source: "Debian's chromium package" },
+  lavapipe: { matches: /Mesa (2[4-9]|[3-9]\d)\./, field: 'description', source: 'scripts/lavapipe.sh' },
+} as const;
+export type TestAdapter = keyof typeof TEST_ADAPTERS;
 
-/** Why the SwiftShader project cannot run here, or null: its driver manifest must exist. */
-function swiftshaderMissing(): string | null {
+export function testAdapter(): TestAdapter | null {
+  const name = process.env.PIPE_TEST_ADAPTER;
+  return name === 'swiftshader' || name === 'lavapipe' ? name : null;
+}
+
+/** Both test Vulkan adapters offer WGSL subgroups (SwiftShader of 4 invocations, lavapipe of 8); llvmpipe through
+ * OpenGL ES does not. */
+export const wantsSubgroups = () => testAdapter() !== null;
+
+/** Of the adapters here, lavapipe (Mesa >= 24) alone offers shader-f16. */
+export const wantsF16 = () => testAdapter() === 'lavapipe';
+
+/** Why the requested adapter cannot run here, or null: its driver manifest must exist. */
+function driverMissing(): string | null {
+  const want = testAdapter();
   const icd = process.env.VK_ICD_FILENAMES ?? '';
-  if (!wantsSwiftshader() || existsSync(icd)) return null;
-  return `SwiftShader's Vulkan driver (Debian's chromium package) is not at ${icd}`;
+  if (!want || existsSync(icd)) return null;
+  return `${want}'s Vulkan driver (${TEST_ADAPTERS[want].source}) is not at ${icd || '(VK_ICD_FILENAMES unset)'}`;
 }
 
 /** Why the adapter that loaded is not the one the project asked for (Dawn found no Vulkan loader: libvulkan1), or null. */
 function wrongAdapter(info: BackendInfo): string | null {
-  const arch = (info.details?.adapterInfo as { architecture?: string } | undefined)?.architecture;
-  if (!wantsSwiftshader() || arch === 'swiftshader') return null;
-  return `webgpu loaded ${JSON.stringify(info.details?.adapterInfo)}, not SwiftShader (is libvulkan1 installed?)`;
+  const want = testAdapter();
+  if (!want) return null;
+  const adapter = (info.details?.adapterInfo ?? {}) as Record<string, string | undefined>;
+  const { matches, field } = TEST_ADAPTERS[want];
+  if (matches.test(adapter[field] ?? '')) return null;
+  return `webgpu loaded ${JSON.stringify(adapter)}, not ${want} (is libvulkan1 installed?)`;
 }
 
 /** null when webgpu loaded (and cpu is active again), else why it cannot run. */
 export async function webgpuSkipReason(): Promise<string | null> {
   if (process.env.PIPE_TEST_WEBGPU === '0') return 'PIPE_TEST_WEBGPU=0';
-  const missing = swiftshaderMissing();
+  const missing = driverMissing();
   if (missing) return missing;
   const probe = await probeWebgpu();
   if (!probe.found) return probe.reason;
@@ -57,7 +80,7 @@ export function expectSkipAllowed(skipped: string | null): void {
   expect(
     webgpuRequired() ? skipped : null,
     'webgpu must run in CI: .ci/run installs Mesa/EGL (libegl1 libegl-mesa0 libgl1-mesa-dri), and chromium and ' +
-      'libvulkan1 for SwiftShader',
+      'libvulkan1 for SwiftShader, and unpacks lavapipe with scripts/lavapipe.sh',
   ).toBeNull();
 }
 
