@@ -7,13 +7,21 @@
 //            s*s stride phases (one slice of workgroups each), and a phase's taps are every s-th one, so no work is
 //            spent on the (s*s-1)/(s*s) of taps that would read nothing (3/4 of a pix2pix up-conv's).
 //   filter   dw[m=(ky,kx,c), o]  = sum over k=(n,oy,ox) of x(n, oy*s+ky*d-pt, ox*s+kx*d-pl, c) * dy[k, o]
-// 32x32 output tiles, 16-deep K steps, 64 threads each computing 4x4 (fits compatibility-mode limits).
+// 32x32 output tiles, 16-deep K steps, 64 threads each computing 4x4 (fits compatibility-mode limits). The tiles in
+// workgroup memory are vec4s laid out so that each invocation reads its 4 rows and 4 columns of a K step as one vec4
+// each (2 loads, not 8). With tiles = 'f16' (shader-f16; forward passes only, see conv_dispatch.ts) the operands are
+// rounded to f16 as they enter the tiles and everything after is f32: a product of two f16 values is exact in f32, so
+// the result is the f32 kernel's on rounded operands, as TF32 does on NVIDIA's tensor cores (f16 has 5 exponent
+// bits, so unlike TF32 it also narrows the range: magnitudes below 6e-5 lose precision, above 65504 overflow).
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConvGeometry } from '../ops/geometry.js';
 import { runKernel, strideGrid, type Uniform } from './kernel.js';
 
 const TILE = 32;
 const TK = 16;
+
+/** The element type of the workgroup tiles: the operands' precision. */
+export type Tiles = 'f32' | 'f16';
 
 const HEADER = `
 struct U { M: u32, N: u32, K: u32, kChunk: u32, batch: i32, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32,
@@ -25,8 +33,9 @@ struct Span { M: u32, kBegin: u32, kEnd: u32, py: i32, px: i32, iy0: i32, ix0: i
 @group(0) @binding(1) var<storage, read> left: array<f32>;
 @group(0) @binding(2) var<storage, read> right: array<f32>;
 @group(0) @binding(3) var<uniform> u: U;
-var<workgroup> As: array<f32, ${TILE * TK}>;
-var<workgroup> Bs: array<f32, ${TK * TILE}>;
+// As[kk * ${TILE / 4} + r / 4][r % 4] = A(row0 + r, k0 + kk); Bs[kk * ${TILE / 4} + c / 4][c % 4] = B(k0 + kk, col0 + c).
+var<workgroup> As: array<vec4<T>, ${(TILE * TK) / 4}>;
+var<workgroup> Bs: array<vec4<T>, ${(TK * TILE) / 4}>;
 // x(n, iy, ix, c) with zero padding; left holds x.
 fn xAt(n: i32, iy: i32, ix: i32, c: i32) -> f32 {
   if (iy < 0 || ix < 0 || iy >= u.inH || ix >= u.inW) { return 0.0; }
@@ -49,7 +58,7 @@ fn fillB(sp: Span, k0: u32, col0: u32, li: u32, col: vec4<i32>) {
     let n = col0 + e % ${TILE}u;
     var b = 0.0;
     if (kb < sp.kEnd && n < u.N) { b = right[kb * u.N + n]; }
-    Bs[e] = b;
+    Bs[e / 4u][e % 4u] = T(b);
   }
 }`;
 
@@ -65,7 +74,7 @@ fn fillB(sp: Span, k0: u32, col0: u32, li: u32, col: vec4<i32>) {
     let n = col0 + j;
     var b = 0.0;
     if (col.w != 0 && n < u.N) { b = right[((col.x * u.kw + col.y) * u.inC + i32(n)) * u.outC + col.z]; }
-    Bs[kk * ${TILE}u + j] = b;
+    Bs[kk * ${TILE / 4}u + j / 4u][j % 4u] = T(b);
   }
 }`;
 
@@ -169,20 +178,17 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let aRow = li / ${TK}u;
   var rows: array<vec4<i32>, ${(TILE * TK) / 64}>;
   for (var t = 0u; t < ${(TILE * TK) / 64}u; t++) { rows[t] = rowA(sp, row0 + aRow + 4u * t); }
-  var acc: array<array<f32, 4>, 4>;
+  var acc: array<vec4<f32>, 4>;
   for (var k0 = sp.kBegin; k0 < sp.kEnd; k0 += ${TK}u) {
     let col = colA(sp, k0 + aCol);
-    for (var t = 0u; t < ${(TILE * TK) / 64}u; t++) { As[(aRow + 4u * t) * ${TK}u + aCol] = loadA(rows[t], col); }
+    // Row aRow + 4t of the tile is component aRow of vec4 t.
+    for (var t = 0u; t < ${(TILE * TK) / 64}u; t++) { As[aCol * ${TILE / 4}u + t][aRow] = T(loadA(rows[t], col)); }
     fillB(sp, k0, col0, li, col);
     workgroupBarrier();
     for (var kk = 0u; kk < ${TK}u; kk++) {
-      var av: array<f32, 4>;
-      var bv: array<f32, 4>;
-      for (var i = 0u; i < 4u; i++) { av[i] = As[(lid.y * 4u + i) * ${TK}u + kk]; }
-      for (var j = 0u; j < 4u; j++) { bv[j] = Bs[kk * ${TILE}u + lid.x * 4u + j]; }
-      for (var i = 0u; i < 4u; i++) {
-        for (var j = 0u; j < 4u; j++) { acc[i][j] += av[i] * bv[j]; }
-      }
+      let a = vec4<f32>(As[kk * ${TILE / 4}u + lid.y]);
+      let b = vec4<f32>(Bs[kk * ${TILE / 4}u + lid.x]);
+      for (var i = 0u; i < 4u; i++) { acc[i] += a[i] * b; }
     }
     workgroupBarrier();
   }
@@ -195,7 +201,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   }
 }`;
 
-type Product = keyof typeof LOADERS;
+export type Product = keyof typeof LOADERS;
 
 /** out[i] = sum over z of parts[z, i]: the split-K partial sums added in one pass. */
 const SUM_SPLITS = `
@@ -247,6 +253,12 @@ interface Grid {
   kChunk: number;
   splits: number;
   outShape: number[];
+  tiles: Tiles;
+}
+
+/** The WGSL of a product's kernel, with tiles of `tiles`. */
+export function convShader(product: Product, tiles: Tiles): string {
+  return `${tiles === 'f16' ? 'enable f16;\n' : ''}alias T = ${tiles};${HEADER}${LOADERS[product]}${GEMM}`;
 }
 
 function gemm(
@@ -260,8 +272,8 @@ function gemm(
   grid: Grid,
 ) {
   const [out] = runKernel({
-    name: `PipeConv_${product === 'inputPhases' ? 'input' : product}`,
-    wgsl: HEADER + LOADERS[product] + GEMM,
+    name: `PipeConv_${product === 'inputPhases' ? 'input' : product}${grid.tiles === 'f16' ? '_f16' : ''}`,
+    wgsl: convShader(product, grid.tiles),
     inputs: [left, right],
     outputShapes: [grid.outShape],
     uniforms: uniforms(g, M, N, K, grid.kChunk, grid.splits),
@@ -315,9 +327,10 @@ function splitKGemm(
   N: number,
   K: number,
   splits: number,
+  tiles: Tiles,
 ) {
   const { kChunk, z } = chunking(K, splits);
-  const grid = { rows: M, slices: z, kChunk, splits: z, outShape: [z, M, N] };
+  const grid = { rows: M, slices: z, kChunk, splits: z, outShape: [z, M, N], tiles };
   return addSplits(gemm(product, left, right, g, M, N, K, grid), z, M, N);
 }
 
@@ -334,11 +347,18 @@ function reshapeOwned(t: tf.Tensor, shape: [number, number, number, number]): tf
   return r;
 }
 
+/** How a product runs: `splits` K-chunks (default: splitsFor), and the tiles' precision (default f32). */
+export interface ProductOptions {
+  splits?: number;
+  tiles?: Tiles;
+}
+
 /** y = conv(x, w): [N, outH, outW, outC]. */
-export function forwardConvWebgpu(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, splits?: number): tf.Tensor4D {
+export function forwardConvWebgpu(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, o: ProductOptions = {}) {
   const M = g.batch * g.outH * g.outW;
   const K = g.kh * g.kw * g.inC;
-  const out = splitKGemm('forward', x, w, g, M, g.outC, K, splits ?? splitsFor(tilesOf(M, g.outC), K));
+  const splits = o.splits ?? splitsFor(tilesOf(M, g.outC), K);
+  const out = splitKGemm('forward', x, w, g, M, g.outC, K, splits, o.tiles ?? 'f32');
   return reshapeOwned(out, [g.batch, g.outH, g.outW, g.outC]);
 }
 
@@ -346,18 +366,20 @@ export function forwardConvWebgpu(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometr
  * dx for dy [N, outH, outW, outC]: the transposed convolution, [N, inH, inW, inC], one slice of workgroups per
  * stride phase, each as tall as the largest phase.
  */
-export function inputGradWebgpu(dy: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, splits?: number): tf.Tensor4D {
+export function inputGradWebgpu(dy: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, o: ProductOptions = {}) {
   const s = g.stride;
   const M = g.batch * g.inH * g.inW;
   const K = g.kh * g.kw * g.outC;
+  const tiles = o.tiles ?? 'f32';
   const shape: [number, number, number, number] = [g.batch, g.inH, g.inW, g.inC];
   if (s === 1) {
-    return reshapeOwned(splitKGemm('input', dy, w, g, M, g.inC, K, splits ?? splitsFor(tilesOf(M, g.inC), K)), shape);
+    const splits = o.splits ?? splitsFor(tilesOf(M, g.inC), K);
+    return reshapeOwned(splitKGemm('input', dy, w, g, M, g.inC, K, splits, tiles), shape);
   }
   const rows = g.batch * Math.ceil(g.inH / s) * Math.ceil(g.inW / s);
   const kMax = Math.ceil(g.kh / s) * Math.ceil(g.kw / s) * g.outC; // the taps of the phase with the most
-  const { kChunk, z } = chunking(kMax, splits ?? splitsFor(s * s * tilesOf(rows, g.inC), kMax));
-  const grid = { rows, slices: s * s * z, kChunk, splits: z, outShape: [z, M, g.inC] };
+  const { kChunk, z } = chunking(kMax, o.splits ?? splitsFor(s * s * tilesOf(rows, g.inC), kMax));
+  const grid = { rows, slices: s * s * z, kChunk, splits: z, outShape: [z, M, g.inC], tiles };
   const out = addSplits(gemm('inputPhases', dy, w, g, M, g.inC, K, grid), z, M, g.inC);
   return reshapeOwned(out, shape);
 }
@@ -366,10 +388,10 @@ export function inputGradWebgpu(dy: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry
  * dW [kh, kw, inC, outC]. The reduction runs over every output pixel (65,536 at 256x256) while the filter is small,
  * so it is split into `splits` K-chunks, each its own slice of workgroups, summed by one more dispatch.
  */
-export function filterGradWebgpu(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry, splits?: number): tf.Tensor4D {
+export function filterGradWebgpu(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry, o: ProductOptions = {}) {
   const M = g.kh * g.kw * g.inC;
   const K = g.batch * g.outH * g.outW;
-  const s = splits ?? splitsFor(tilesOf(M, g.outC), K);
-  const out = splitKGemm('filter', x, dy, g, M, g.outC, K, s);
+  const splits = o.splits ?? splitsFor(tilesOf(M, g.outC), K);
+  const out = splitKGemm('filter', x, dy, g, M, g.outC, K, splits, o.tiles ?? 'f32');
   return reshapeOwned(out, [g.kh, g.kw, g.inC, g.outC]);
 }

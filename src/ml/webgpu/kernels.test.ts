@@ -177,7 +177,7 @@ describe.skipIf(skipped !== null)(title, () => {
     try {
       for (const splits of [1, 3, 7]) {
         const [x, dy] = [tensor(xa) as tf.Tensor4D, tensor(dya) as tf.Tensor4D];
-        const { result, dispatches } = await countDispatches(() => filterGradWebgpu(x, dy, g, splits));
+        const { result, dispatches } = await countDispatches(() => filterGradWebgpu(x, dy, g, { splits }));
         expect(relMaxError(want, await data(result)), `${splits} chunks`).toBeLessThan(1e-5);
         expect(dispatches.total, `${splits} chunks`).toBe(splits === 1 ? 1 : 2);
         tf.dispose([x, dy, result]);
@@ -205,7 +205,7 @@ describe.skipIf(skipped !== null)(title, () => {
       try {
         for (const splits of [1, 3, 7]) {
           const [x, w, dy] = [xa, wa, dya].map((a) => tensor(a) as tf.Tensor4D);
-          const got = [forwardConvWebgpu(x!, w!, g, splits), inputGradWebgpu(dy!, w!, g, splits)];
+          const got = [forwardConvWebgpu(x!, w!, g, { splits }), inputGradWebgpu(dy!, w!, g, { splits })];
           const what = `stride ${stride}, ${splits} chunks`;
           expect(relMaxError(want[0]!, await data(got[0]!)), `forward, ${what}`).toBeLessThan(1e-5);
           expect(relMaxError(want[1]!, await data(got[1]!)), `input, ${what}`).toBeLessThan(1e-5);
