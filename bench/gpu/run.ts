@@ -1,7 +1,8 @@
 // bench/gpu's driver (bench/gpu/run.sh calls it; see there for what a GPU host needs). Prints JSON lines:
 //   {config, backend, ours_s, pytorch_s, ratio, dispatches} for each GPU config (webgpu vs PyTorch CUDA), then
 //   {measure: 'pipeline', ...} for bench/gpu/facades-gpu-check.yaml run end to end on webgpu. Where the adapter has
-//   subgroups, the first config runs once more without them ({variant: 'PIPE_WEBGPU_SUBGROUPS=0'}).
+//   subgroups, the first config runs once more without them ({variant: 'PIPE_WEBGPU_SUBGROUPS=0'}); where it has
+//   shader-f16, once more with f16 forward convolutions ({variant: 'PIPE_WEBGPU_F16=1'}): what each is worth here.
 // --dry-run: the tiny configs and a tiny pipeline (a software rasteriser such as llvmpipe manages them).
 import { execa } from 'execa';
 import fs from 'node:fs';
@@ -73,10 +74,23 @@ async function ours(config: string, extraEnv: Record<string, string> = {}): Prom
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
 
-/** The same step with the tree reductions instead of subgroups: what subgroups are worth on this GPU. */
-async function withoutSubgroups(config: string): Promise<void> {
-  const o = await ours(config, { PIPE_WEBGPU_SUBGROUPS: '0' });
-  emit({ config, backend: o.backend ?? backend, variant: 'PIPE_WEBGPU_SUBGROUPS=0', ours_s: o.ours_s ?? null });
+const ratio = (oursS: unknown, pytorch: number | null) =>
+  typeof oursS === 'number' && pytorch ? Number((oursS / pytorch).toFixed(2)) : null;
+
+/** The same step with one setting changed (`name=value`), against the same PyTorch time. */
+async function variant(config: string, setting: string, pytorch: number | null): Promise<void> {
+  const [name, value] = setting.split('=') as [string, string];
+  const o = await ours(config, { [name]: value });
+  emit({
+    config,
+    backend: o.backend ?? backend,
+    variant: setting,
+    ours_s: o.ours_s ?? null,
+    pytorch_s: pytorch,
+    ratio: ratio(o.ours_s, pytorch),
+    f16: o.f16 ?? null,
+    ...(o.error ? { error: o.error } : {}),
+  });
 }
 
 async function pipeline(): Promise<void> {
@@ -133,19 +147,21 @@ if (pt.note) log(pt.note);
 for (const config of configs) {
   const o = await ours(config);
   const pytorch = pt.times[config] ?? null;
-  const oursS = typeof o.ours_s === 'number' ? o.ours_s : null;
   emit({
     config,
     backend: o.backend ?? backend,
-    ours_s: oursS,
+    ours_s: o.ours_s ?? null,
     pytorch_s: pytorch,
-    ratio: oursS && pytorch ? Number((oursS / pytorch).toFixed(2)) : null,
+    ratio: ratio(o.ours_s, pytorch),
     dispatches: o.dispatches ?? null,
     copies: o.copies ?? null,
     ...(o.error ? { error: o.error } : {}),
     adapter: o.adapter ?? null,
     subgroups: o.subgroups ?? null,
+    f16: o.f16 ?? null,
   });
-  if (o.subgroups === 'used' && config === configs[0]) await withoutSubgroups(config);
+  if (config !== configs[0]) continue;
+  if (o.subgroups === 'used') await variant(config, 'PIPE_WEBGPU_SUBGROUPS=0', pytorch);
+  if (String(o.f16).startsWith('off (available')) await variant(config, 'PIPE_WEBGPU_F16=1', pytorch);
 }
 await pipeline();

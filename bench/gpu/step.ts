@@ -62,6 +62,7 @@ process.stdout.write(
     finite: Object.values(losses).every(Number.isFinite),
     adapter: info.details?.adapterInfo ?? null,
     subgroups: info.details?.subgroups ?? null,
+    f16: info.details?.f16 ?? null,
   }) + '\n',
 );
 trainer.dispose();

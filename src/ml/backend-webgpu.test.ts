@@ -15,7 +15,8 @@ import { conv2d, conv2dTranspose, maxPool } from './ops/index.js';
 import { createTrainer, trainModel } from './train/run.js';
 import { alignedSplit } from './train/test-split.js';
 import { countDispatches } from './webgpu/dispatches.js';
-import { expectSkipAllowed, onBoth, webgpuSkipReason } from './webgpu/test-support.js';
+import { f16Available } from './webgpu/f16.js';
+import { expectSkipAllowed, onBoth, wantsF16, webgpuSkipReason } from './webgpu/test-support.js';
 import { trainParams } from './train/test-params.js';
 import type { Batch, LossTerms } from './train/types.js';
 
@@ -103,6 +104,23 @@ describe.skipIf(skipped !== null)(title, () => {
     });
     expectTermsClose(await onBoth(() => steps(p, 2, 32)), 1e-3);
   }, 60_000);
+
+  it('pix2pix with f16 forward convolutions (PIPE_WEBGPU_F16=1, where the adapter has shader-f16): two steps', async () => {
+    const p = trainParams({ dataset: { crop_size: 32, load_size: 32 }, model: { ngf: 8, ndf: 8 } });
+    await initBackend('webgpu');
+    if (!f16Available()) return expect(wantsF16()).toBe(false);
+    process.env.PIPE_WEBGPU_F16 = '1';
+    try {
+      const r = await onBoth(() => countDispatches(() => steps(p, 2, 32)));
+      expectTermsClose({ cpu: r.cpu.result, webgpu: r.webgpu.result }, 1e-3);
+      const ran = r.webgpu.dispatches.byProgram;
+      // The U-Net's down-convs and the discriminator's convs forward, the up-convs forward (transposed).
+      expect(ran.PipeConv_forward_f16).toBeGreaterThan(0);
+      expect(ran.PipeConv_input_f16).toBeGreaterThan(0);
+    } finally {
+      delete process.env.PIPE_WEBGPU_F16;
+    }
+  }, 30_000);
 
   it('CycleGAN (ResNet, instance norm, image pools): one training step gives the same losses', async () => {
     const p = trainParams({

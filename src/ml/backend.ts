@@ -10,7 +10,10 @@ import './ops/register_gradients.js';
 import { AUTO_CANDIDATES, webgpuVerdict } from './backend-choice.js';
 import { probeWebgpu } from './doctor/webgpu-probe.js';
 import { hookDispatchCounter } from './webgpu/dispatches.js';
-import { probeSubgroups, requestSubgroups } from './webgpu/subgroups.js';
+import { convShader } from './webgpu/conv.js';
+import { probeF16 } from './webgpu/f16.js';
+import { requestOptionalFeatures } from './webgpu/features.js';
+import { probeSubgroups } from './webgpu/subgroups.js';
 
 export type { ConcreteBackend } from '../core/backends.js';
 /** What a stage asks for: a backend name, or auto. */
@@ -143,7 +146,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
     gpu = compat;
     adapterKind = 'opengl-compatibility';
   }
-  requestSubgroups(gpu);
+  requestOptionalFeatures(gpu);
   // navigator.gpu is also what keeps Dawn's instance alive: once collected, its devices' event processing breaks
   // (seen as a crash in InstanceBase::ProcessEvents during mapAsync, with SwiftShader).
   const nav = (globalThis as unknown as { navigator?: Record<string, unknown> }).navigator;
@@ -162,6 +165,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
   failReadsAfterDeviceError();
   hookDispatchCounter();
   const subgroups = await probeSubgroups();
+  const f16 = await probeF16(convShader('forward', 'f16'));
   // GPUAdapterInfo's fields are prototype getters: copy them by name (e.g. vendor 'mesa', device 'llvmpipe ...').
   const facts = Object.fromEntries(
     ['vendor', 'architecture', 'device', 'description']
@@ -173,6 +177,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
     ...(Object.keys(facts).length ? { adapterInfo: facts } : {}),
     dawn: packageVersion(webgpuPkg),
     subgroups,
+    f16,
   });
 }
 

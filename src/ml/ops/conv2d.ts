@@ -13,9 +13,9 @@ export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, strides: number, pad
   return withLazyGrads([x, filter], (save) => {
     save([x, filter]);
     return {
-      value: forwardProduct(x, filter, g),
+      value: forwardProduct(x, filter, g, 'forward'),
       grads: [
-        (dy, [, fs]) => transposedProduct(dy as tf.Tensor4D, fs as tf.Tensor4D, g),
+        (dy, [, fs]) => transposedProduct(dy as tf.Tensor4D, fs as tf.Tensor4D, g, 'backward'),
         (dy, [xs]) => filterProduct(xs as tf.Tensor4D, dy as tf.Tensor4D, g),
       ],
     };

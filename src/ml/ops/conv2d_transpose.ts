@@ -36,9 +36,9 @@ export function conv2dTranspose(
   return withLazyGrads([x, filter], (save) => {
     save([x, filter]);
     return {
-      value: transposedProduct(x, filter, g),
+      value: transposedProduct(x, filter, g, 'forward'),
       grads: [
-        (dy, [, fs]) => forwardProduct(dy as tf.Tensor4D, fs as tf.Tensor4D, g),
+        (dy, [, fs]) => forwardProduct(dy as tf.Tensor4D, fs as tf.Tensor4D, g, 'backward'),
         (dy, [xs]) => transposeFilterProduct(dy as tf.Tensor4D, xs as tf.Tensor4D, g),
       ],
     };

@@ -13,18 +13,33 @@ import {
   gemmTransposedConv,
 } from './gemm_kernels.js';
 import type { ConvGeometry } from './geometry.js';
-import { convFitsWebgpu, filterGradWebgpu, forwardConvWebgpu, inputGradWebgpu } from '../webgpu/conv.js';
+import {
+  convFitsWebgpu,
+  filterGradWebgpu,
+  forwardConvWebgpu,
+  inputGradWebgpu,
+  type ProductOptions,
+} from '../webgpu/conv.js';
+import { f16InUse } from '../webgpu/f16.js';
 import { isWebgpu } from '../webgpu/kernel.js';
 
 const ownKernels = (t: tf.Tensor, g: ConvGeometry) => isWebgpu() && t.dtype === 'float32' && convFitsWebgpu(g);
 
-export function forwardProduct(x: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  if (ownKernels(x, g)) return forwardConvWebgpu(x, filter, g);
+/**
+ * Which pass a product serves. Forward passes may take f16 operands on webgpu (PIPE_WEBGPU_F16=1, webgpu/f16.ts);
+ * backward passes, whose operands include gradients, stay f32.
+ */
+export type Pass = 'forward' | 'backward';
+
+const options = (pass: Pass): ProductOptions => ({ tiles: pass === 'forward' && f16InUse() ? 'f16' : 'f32' });
+
+export function forwardProduct(x: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry, pass: Pass): tf.Tensor4D {
+  if (ownKernels(x, g)) return forwardConvWebgpu(x, filter, g, options(pass));
   return gemmForForward(g) ? gemmForwardConv(x, filter, g) : forwardConv(x, filter, g);
 }
 
-export function transposedProduct(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  if (ownKernels(dy, g)) return inputGradWebgpu(dy, filter, g);
+export function transposedProduct(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry, pass: Pass): tf.Tensor4D {
+  if (ownKernels(dy, g)) return inputGradWebgpu(dy, filter, g, options(pass));
   return gemmForTransposed(g) ? gemmTransposedConv(dy, filter, g) : transposedConv(dy, filter, g);
 }
 

@@ -197,7 +197,7 @@ describe.skipIf(skipped !== null)(title, () => {
       ];
       await initBackend('cpu');
       const [y, dx] = [forwardProduct, transposedProduct].map((f, i) =>
-        f(tensor(i ? dya : xa) as tf.Tensor4D, tensor(wa) as tf.Tensor4D, g),
+        f(tensor(i ? dya : xa) as tf.Tensor4D, tensor(wa) as tf.Tensor4D, g, 'backward'),
       );
       const want = [await data(y!), await data(dx!)];
       tf.dispose([y!, dx!]);

@@ -13,7 +13,7 @@ import { normalizeAct, type NormActOptions } from '../ops/normalize.js';
 import { biasAct } from '../ops/bias_add.js';
 import { randomArr, type Arr } from '../ops/testing.js';
 import { countDispatches } from './dispatches.js';
-import { pipelineError, requestSubgroups, subgroupsInUse, subgroupVerdict, workgroupSum } from './subgroups.js';
+import { pipelineError, subgroupsInUse, subgroupVerdict, workgroupSum } from './subgroups.js';
 import { expectSkipAllowed, relMaxError, valueAndGrads, wantsSubgroups, webgpuSkipReason } from './test-support.js';
 
 const skipped = await webgpuSkipReason();
@@ -137,45 +137,7 @@ it.runIf(skipped !== null)('reports why the subgroup tests were skipped (and fai
   expectSkipAllowed(skipped);
 });
 
-/** An adapter as Dawn hands it out, recording the device descriptors it is asked for. */
-function fakeAdapter(features: string[]) {
-  const asked: { requiredFeatures?: unknown[] }[] = [];
-  const adapter = {
-    features: new Set(features),
-    requestDevice: async (d?: { requiredFeatures?: unknown[] }) => void asked.push(d ?? {}),
-  };
-  return { gpu: { requestAdapter: async () => adapter }, adapter, asked };
-}
-
-describe('asking for subgroups', () => {
-  afterEach(() => {
-    delete process.env.PIPE_WEBGPU_SUBGROUPS;
-  });
-
-  it('adds subgroups to what tfjs asks for, only where the adapter offers them', async () => {
-    for (const [features, expected] of [
-      [
-        ['subgroups', 'timestamp-query'],
-        ['timestamp-query', 'subgroups'],
-      ],
-      [['timestamp-query'], ['timestamp-query']],
-    ] as const) {
-      const { gpu, asked } = fakeAdapter([...features]);
-      requestSubgroups(gpu);
-      const adapter = (await gpu.requestAdapter()) as { requestDevice(d: object): Promise<unknown> };
-      await adapter.requestDevice({ requiredFeatures: ['timestamp-query'] });
-      expect(asked[0]!.requiredFeatures).toEqual(expected);
-    }
-  });
-
-  it('leaves the device alone with PIPE_WEBGPU_SUBGROUPS=0', async () => {
-    process.env.PIPE_WEBGPU_SUBGROUPS = '0';
-    const { gpu, asked } = fakeAdapter(['subgroups']);
-    requestSubgroups(gpu);
-    await ((await gpu.requestAdapter()) as { requestDevice(d: object): Promise<unknown> }).requestDevice({});
-    expect(asked[0]!.requiredFeatures).toBeUndefined();
-  });
-
+describe('workgroup sums in WGSL', () => {
   it('writes a two-barrier subgroup sum and a tree sum with log2(size) + 1 barriers', () => {
     const barriers = (s: string) => s.split('workgroupBarrier()').length - 1;
     const sub = workgroupSum('f32', 64, true);

@@ -1,35 +1,14 @@
-// WGSL subgroups (the `subgroups` feature: subgroupAdd and friends) for pipe's reductions on webgpu. tfjs creates the
-// device without asking for the feature, so the adapter's requestDevice is wrapped to ask for it where offered. Before
-// the kernels use it, one probe dispatch checks how the adapter lays subgroups out: a workgroup sum keeps one partial
-// per subgroup at index local_invocation_index / subgroup_size, which holds only where each subgroup is a run of
-// consecutive invocations starting at a multiple of the subgroup size. WGSL leaves that layout to the
-// implementation; every driver we know of does it, and the probe turns subgroups off on one that does not.
+// WGSL subgroups (the `subgroups` feature: subgroupAdd and friends) for pipe's reductions on webgpu. The device asks
+// for the feature where the adapter offers it (features.ts). Before the kernels use it, one probe dispatch checks how
+// the adapter lays subgroups out: a workgroup sum keeps one partial per subgroup at index local_invocation_index /
+// subgroup_size, which holds only where each subgroup is a run of consecutive invocations starting at a multiple of
+// the subgroup size. WGSL leaves that layout to the implementation; every driver we know of does it, and the probe
+// turns subgroups off on one that does not.
 import * as tf from '@tensorflow/tfjs-core';
 import { runKernel, webgpuBackend, isWebgpu } from './kernel.js';
 
-interface AdapterLike {
-  features: { has(name: string): boolean };
-  requestDevice(descriptor?: { requiredFeatures?: unknown[] }): Promise<unknown>;
-}
-interface GpuLike {
-  requestAdapter(options?: Record<string, unknown>): Promise<unknown>;
-}
-
 /** Whether PIPE_WEBGPU_SUBGROUPS=0 turned subgroups off (read at each use, so tests can compare both paths). */
 const turnedOff = () => process.env.PIPE_WEBGPU_SUBGROUPS === '0';
-
-/** Makes every adapter `gpu` hands out ask for `subgroups` in requestDevice when it offers the feature. */
-export function requestSubgroups(gpu: GpuLike): void {
-  const request = gpu.requestAdapter.bind(gpu);
-  gpu.requestAdapter = async (options) => {
-    const adapter = (await request(options)) as AdapterLike | null;
-    if (!adapter || turnedOff() || !adapter.features.has('subgroups')) return adapter;
-    const requestDevice = adapter.requestDevice.bind(adapter);
-    adapter.requestDevice = (d = {}) =>
-      requestDevice({ ...d, requiredFeatures: [...(d.requiredFeatures ?? []), 'subgroups'] });
-    return adapter;
-  };
-}
 
 /** Per device: 'used', or why subgroups are not used. */
 const verdicts = new WeakMap<object, string>();
@@ -108,7 +87,8 @@ export async function probeSubgroups(): Promise<string> {
   const known = verdicts.get(b.device);
   if (known) return known;
   let verdict = 'used';
-  if (!(b.device as unknown as AdapterLike).features.has('subgroups')) verdict = 'not offered by the adapter';
+  if (!(b.device as unknown as { features: Set<string> }).features.has('subgroups'))
+    verdict = 'not offered by the adapter';
   else {
     const error = (await pipelineError(b.device, PROBE)) ?? (await pipelineError(b.device, sumsShader()));
     if (error) verdict = `not used: the device rejected a subgroup shader (${error})`;
