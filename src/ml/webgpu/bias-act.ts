@@ -3,7 +3,7 @@
 // channel sum (bias.ts). For the first layer of the discriminators (bias + LeakyReLU) and the generators' output
 // layer (bias + tanh).
 import type * as tf from '@tensorflow/tfjs-core';
-import { runKernel, strideGrid } from './kernel.js';
+import { runKernel, shader, strideGrid } from './kernel.js';
 
 export type BiasActKind = { kind: 'leaky'; alpha: number } | { kind: 'tanh' };
 
@@ -47,7 +47,7 @@ export function biasActWebgpu(x: tf.Tensor, bias: tf.Tensor, act: BiasActKind): 
   const c = x.shape[x.rank - 1]!;
   const [y] = runKernel({
     name: act.kind === 'tanh' ? 'PipeBiasTanh' : 'PipeBiasLeakyRelu',
-    wgsl: forward(act.kind),
+    wgsl: shader(`bias-act/${act.kind}`, () => forward(act.kind)),
     inputs: [x, bias],
     outputShapes: [x.shape],
     uniforms: [

@@ -1,8 +1,8 @@
 // The bias gradient of a conv layer (sum of dy over N, H, W per channel) on webgpu in one dispatch: one workgroup
 // per channel, a strided sum and a workgroup sum (webgpu/subgroups.ts). Stock tfjs transposes dy first (2 dispatches).
 import type * as tf from '@tensorflow/tfjs-core';
-import { runKernel } from './kernel.js';
-import { workgroupSumNow, type WorkgroupSum } from './subgroups.js';
+import { runKernel, shader } from './kernel.js';
+import { subgroupsInUse, workgroupSumNow, type WorkgroupSum } from './subgroups.js';
 
 const WG = 64;
 
@@ -25,7 +25,7 @@ export function channelSumWebgpu(dy: tf.Tensor): tf.Tensor {
   const c = dy.shape[dy.rank - 1]!;
   const [db] = runKernel({
     name: 'PipeChannelSum',
-    wgsl: wgsl(workgroupSumNow('f32', WG)),
+    wgsl: shader(`channel-sum/${subgroupsInUse()}`, () => wgsl(workgroupSumNow('f32', WG))),
     inputs: [dy],
     outputShapes: [[c]],
     uniforms: [

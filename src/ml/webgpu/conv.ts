@@ -15,7 +15,7 @@
 // bits, so unlike TF32 it also narrows the range: magnitudes below 6e-5 lose precision, above 65504 overflow).
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConvGeometry } from '../ops/geometry.js';
-import { runKernel, strideGrid, type Uniform } from './kernel.js';
+import { runKernel, shader, strideGrid, type Uniform } from './kernel.js';
 
 const TILE = 32;
 const TK = 16;
@@ -258,7 +258,10 @@ interface Grid {
 
 /** The WGSL of a product's kernel, with tiles of `tiles`. */
 export function convShader(product: Product, tiles: Tiles): string {
-  return `${tiles === 'f16' ? 'enable f16;\n' : ''}alias T = ${tiles};${HEADER}${LOADERS[product]}${GEMM}`;
+  return shader(
+    `conv/${product}/${tiles}`,
+    () => `${tiles === 'f16' ? 'enable f16;\n' : ''}alias T = ${tiles};${HEADER}${LOADERS[product]}${GEMM}`,
+  );
 }
 
 function gemm(

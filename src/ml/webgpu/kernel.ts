@@ -57,7 +57,23 @@ export interface KernelCall {
   workgroups: [number, number?, number?];
 }
 
-const pipelines = new WeakMap<GpuDevice, Map<string, ReturnType<GpuDevice['createComputePipeline']>>>();
+type Pipeline = ReturnType<GpuDevice['createComputePipeline']>;
+
+/** Per device: per kernel name, the pipeline of each WGSL text. */
+const pipelines = new WeakMap<GpuDevice, Map<string, Map<string, Pipeline>>>();
+
+const shaders = new Map<string, string>();
+
+/**
+ * The WGSL text for `key` (the name and parameters it is generated from), made by `make` once. Each dispatch looks
+ * its pipeline up by the text: one made anew per dispatch had to be built and hashed each time (about 5 us of the
+ * host's ~100 us per dispatch), where the same string object keeps its hash.
+ */
+export function shader(key: string, make: () => string): string {
+  let text = shaders.get(key);
+  if (text === undefined) shaders.set(key, (text = make()));
+  return text;
+}
 
 /**
  * Whether the ops should use pipe's kernels: on the webgpu backend, unless PIPE_WEBGPU_KERNELS=stock asks for tfjs's
@@ -71,17 +87,18 @@ export function webgpuBackend(): WebGpuBackend {
   return tf.backend() as unknown as WebGpuBackend;
 }
 
-function pipelineFor(b: WebGpuBackend, name: string, wgsl: string) {
-  let cache = pipelines.get(b.device);
-  if (!cache) pipelines.set(b.device, (cache = new Map()));
-  const key = `${name}\n${wgsl}`;
-  let p = cache.get(key);
+function pipelineFor(b: WebGpuBackend, name: string, wgsl: string): Pipeline {
+  let byName = pipelines.get(b.device);
+  if (!byName) pipelines.set(b.device, (byName = new Map()));
+  let byText = byName.get(name);
+  if (!byText) byName.set(name, (byText = new Map()));
+  let p = byText.get(wgsl);
   if (!p) {
     p = b.device.createComputePipeline({
       layout: 'auto',
       compute: { module: b.device.createShaderModule({ code: wgsl }), entryPoint: 'main' },
     });
-    cache.set(key, p);
+    byText.set(wgsl, p);
   }
   return p;
 }

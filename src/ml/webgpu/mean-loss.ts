@@ -9,8 +9,8 @@
 // Backward: one elementwise pass writing the gradient of a (and of a tensor target, its negative).
 // Stock tfjs: 3 (l1, mse) to 10 (bce) kernels forward, more backward, plus a Fill for a constant target.
 import * as tf from '@tensorflow/tfjs-core';
-import { runKernel, strideGrid, type Uniform } from './kernel.js';
-import { workgroupSumNow } from './subgroups.js';
+import { runKernel, shader, strideGrid, type Uniform } from './kernel.js';
+import { subgroupsInUse, workgroupSumNow } from './subgroups.js';
 
 const WG = 256;
 
@@ -80,13 +80,13 @@ const ONE_WORKGROUP_MAX = 1 << 16;
 function forward(kind: MeanLossKind, tensor: boolean, inputs: tf.Tensor[], uniforms: Uniform[]): tf.Tensor {
   const n = inputs[0]!.size;
   const groups = n <= ONE_WORKGROUP_MAX ? 1 : Math.min(1024, Math.ceil(n / (WG * 16)));
-  const wgsl = forwardWgsl(kind, tensor);
+  const wgsl = shader(`loss/${kind}/${tensor}/${subgroupsInUse()}`, () => forwardWgsl(kind, tensor));
   const outputShapes = [groups === 1 ? [] : [groups]];
   const [parts] = runKernel({ name: NAMES[kind], wgsl, inputs, outputShapes, uniforms, workgroups: [groups] });
   if (groups === 1) return parts!;
   const [loss] = runKernel({
     name: 'PipeLossSum',
-    wgsl: lossSumWgsl(),
+    wgsl: shader(`loss-sum/${subgroupsInUse()}`, lossSumWgsl),
     inputs: [parts!],
     outputShapes: [[]],
     uniforms: [
@@ -136,7 +136,7 @@ export function meanLossWebgpu(kind: MeanLossKind, a: tf.Tensor, t: tf.Tensor | 
     const gradFunc = (dy: tf.Scalar, saved: tf.Tensor[]) =>
       runKernel({
         name: `${NAMES[kind]}Grad`,
-        wgsl: backwardWgsl(kind, tensor),
+        wgsl: shader(`loss-grad/${kind}/${tensor}`, () => backwardWgsl(kind, tensor)),
         inputs: [dy, ...saved],
         outputShapes: saved.map((s) => s.shape),
         uniforms,

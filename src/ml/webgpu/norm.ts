@@ -9,8 +9,8 @@
 //   the bias costs no forward dispatch; its gradient is the channel sum of dx, as for a bias add.
 import * as tf from '@tensorflow/tfjs-core';
 import { channelSumWebgpu } from './bias.js';
-import { runKernel, strideGrid, type Uniform } from './kernel.js';
-import { workgroupSumNow, type WorkgroupSum } from './subgroups.js';
+import { runKernel, shader, strideGrid, type Uniform } from './kernel.js';
+import { subgroupsInUse, workgroupSumNow, type WorkgroupSum } from './subgroups.js';
 import { normCustomGrad, type NormBackward, type NormForward } from '../ops/norm-custom-grad.js';
 
 const WG = 64;
@@ -139,25 +139,29 @@ function layout(shape: number[], perImage: boolean, eps: number, alpha: number):
 /** Named inputs: the WGSL binding names and the tensors, in the same order. */
 type Named = [string, tf.Tensor | undefined][];
 
-/** One dispatch of `body` over the named outputs and inputs (entries without a tensor are left out). */
+/**
+ * One dispatch of the kernel `make` writes (its variant named by `variant`) over the named outputs and inputs
+ * (entries without a tensor are left out).
+ */
 function dispatch(
   name: string,
-  kernel: string | Reduction,
+  variant: string,
+  make: () => string | Reduction,
   outputs: [string, number[]][],
   named: Named,
   L: Layout,
   wg: [number],
 ) {
   const inputs = named.filter((e): e is [string, tf.Tensor] => e[1] !== undefined);
-  const { body, sum } = typeof kernel === 'string' ? { body: kernel, sum: undefined } : kernel;
+  const [outNames, inNames] = [outputs.map((o) => o[0]), inputs.map((e) => e[0])];
+  const key = `norm/${name}/${variant}/${outNames.join()}/${inNames.join()}/${subgroupsInUse()}`;
   return runKernel({
     name,
-    wgsl:
-      header(
-        outputs.map((o) => o[0]),
-        inputs.map((e) => e[0]),
-        sum,
-      ) + body,
+    wgsl: shader(key, () => {
+      const kernel = make();
+      const { body, sum } = typeof kernel === 'string' ? { body: kernel, sum: undefined } : kernel;
+      return header(outNames, inNames, sum) + body;
+    }),
     inputs: inputs.map((e) => e[1]),
     outputShapes: outputs.map((o) => o[1]),
     uniforms: L.uniforms,
@@ -205,7 +209,8 @@ const forwardOf =
     const { L, affine, act } = plan;
     const [stats] = dispatch(
       'PipeNormStats',
-      statsKernel(),
+      '',
+      statsKernel,
       [['stats', [2 * L.groups]]],
       [
         ['x', xt],
@@ -223,7 +228,9 @@ const forwardOf =
       ['residual', residual],
     ];
     const name = `PipeNormApply${act ? 'Act' : residual ? 'Residual' : ''}`;
-    const [y] = dispatch(name, apply(affine, act, plan.residual), [['y', xt.shape]], named, L, plan.grid);
+    const variant = `${affine}/${act}/${plan.residual}`;
+    const make = () => apply(affine, act, plan.residual);
+    const [y] = dispatch(name, variant, make, [['y', xt.shape]], named, L, plan.grid);
     save([xt, stats!, ...(act ? [y!] : [])]);
     return y as tf.Tensor4D;
   };
@@ -245,9 +252,19 @@ const backwardOf =
       ['sdyx', [L.groups]],
     ];
     const named: Named = [...common, ['y', y], ['bias', bias]];
-    const [sdy, sdyx] = dispatch(`PipeNorm${suffix}GradSums`, gradSumsKernel(act), sums, named, L, [L.groups]);
+    const sumsName = `PipeNorm${suffix}GradSums`;
+    const [sdy, sdyx] = dispatch(sumsName, `${act}`, () => gradSumsKernel(act), sums, named, L, [L.groups]);
     const all: Named = [...common, ['sdy', sdy], ['sdyx', sdyx], ['y', y], ['gamma', g], ['bias', bias]];
-    const [dx] = dispatch(`PipeNorm${suffix}InputGrad`, inputGrad(affine, act), [['dx', xs.shape]], all, L, plan.grid);
+    const make = () => inputGrad(affine, act);
+    const [dx] = dispatch(
+      `PipeNorm${suffix}InputGrad`,
+      `${affine}/${act}`,
+      make,
+      [['dx', xs.shape]],
+      all,
+      L,
+      plan.grid,
+    );
     const c = plan.channels;
     const grads = affine ? [dx!, perChannel(sdyx!, L.groups, c), perChannel(sdy!, L.groups, c)] : [dx!];
     if (!affine) tf.dispose([sdy!, sdyx!]);
