@@ -1,8 +1,9 @@
 // bench/gpu's driver (bench/gpu/run.sh calls it; see there for what a GPU host needs). Prints JSON lines:
-//   {config, backend, ours_s, pytorch_s, ratio, dispatches} for each GPU config (webgpu vs PyTorch CUDA), then
-//   {measure: 'pipeline', ...} for bench/gpu/facades-gpu-check.yaml run end to end on webgpu. Where the adapter has
-//   subgroups, the first config runs once more without them ({variant: 'PIPE_WEBGPU_SUBGROUPS=0'}); where it has
-//   shader-f16, once more with f16 forward convolutions ({variant: 'PIPE_WEBGPU_F16=1'}): what each is worth here.
+//   {config, backend, ours_s, pytorch_s, ratio, host_s, dispatches} for each GPU config (webgpu vs PyTorch
+//   CUDA), then {measure: 'pipeline', ...} for bench/gpu/facades-gpu-check.yaml run end to end on webgpu. Where the
+//   adapter has subgroups, the first config runs once more without them ({variant: 'PIPE_WEBGPU_SUBGROUPS=0'});
+//   where it has shader-f16, once more with f16 forward convolutions ({variant: 'PIPE_WEBGPU_F16=1'}): what each
+//   is worth here.
 // --dry-run: the tiny configs and a tiny pipeline (a software rasteriser such as llvmpipe manages them).
 import { execa } from 'execa';
 import fs from 'node:fs';
@@ -88,6 +89,7 @@ async function variant(config: string, setting: string, pytorch: number | null):
     ours_s: o.ours_s ?? null,
     pytorch_s: pytorch,
     ratio: ratio(o.ours_s, pytorch),
+    host_s: o.host_s ?? null,
     f16: o.f16 ?? null,
     ...(o.error ? { error: o.error } : {}),
   });
@@ -153,6 +155,7 @@ for (const config of configs) {
     ours_s: o.ours_s ?? null,
     pytorch_s: pytorch,
     ratio: ratio(o.ours_s, pytorch),
+    host_s: o.host_s ?? null,
     dispatches: o.dispatches ?? null,
     copies: o.copies ?? null,
     ...(o.error ? { error: o.error } : {}),

@@ -1,9 +1,14 @@
 // Times one bench config's training step on one backend the way a GPU runs it: steps are queued without reading
 // anything back (GanTrainer.launch) and the clock stops when the last step's losses arrive, so the time per step
 // is throughput, as PyTorch's (which synchronises once per step) is. Prints one JSON line:
-//   {config, backend, ours_s, dispatches, copies, dispatches_by_program, warmup_s, steps}
+//   {config, backend, ours_s, host_s, dispatches, copies, dispatches_by_program, warmup_s, steps}
+// (host_s: the median time launch() takes to record and submit one step, JS and Dawn on the CPU: a step cannot run
+// faster than that, however fast the GPU)
 // (copies: pipe's buffer-to-buffer copies per step, the fused Adam's; commands, not compute dispatches)
-//   node --import tsx bench/gpu/step.ts <config> <backend> [--warmup 2] [--steps 10]
+//   node --import tsx bench/gpu/step.ts <config> <backend> [--warmup 2] [--steps 10] [--profile-host FILE]
+// --profile-host: a V8 CPU profile of the timed launches only (no start-up, no shader compiles), for Chrome DevTools.
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendRequest } from '../../src/ml/backend.js';
@@ -15,6 +20,7 @@ import { countDispatches } from '../../src/ml/webgpu/dispatches.js';
 import { configByName, trainParamsFor } from '../configs.js';
 
 const argv = process.argv.slice(2);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const flag = (name: string, def: number) =>
   argv.includes(`--${name}`) ? Number(argv[argv.indexOf(`--${name}`) + 1]) : def;
 const [configName, backend] = argv as [string, string];
@@ -41,11 +47,26 @@ const warmupS = (performance.now() - t0) / 1000;
 const counted = await countDispatches(() => tf.dispose(Object.values(trainer.launch(batches[0]!, 0.0002, 100))));
 await readTerms(trainer.launch(batches[1]!, 0.0002, 101)); // drain the queue before the clock starts
 const steps = flag('steps', 10);
+const profileFile = argv.includes('--profile-host') ? argv[argv.indexOf('--profile-host') + 1]! : null;
+const session = profileFile ? new Session() : null;
+if (session) {
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+}
 const t1 = performance.now();
 let last: Record<string, tf.Scalar> = {};
+const hostMs: number[] = [];
 for (let i = 0; i < steps; i++) {
   tf.dispose(Object.values(last));
+  const h = performance.now();
   last = trainer.launch(batches[i % 2]!, 0.0002, 200 + i);
+  hostMs.push(performance.now() - h);
+}
+if (session) {
+  const { profile } = await session.post('Profiler.stop');
+  fs.writeFileSync(profileFile!, JSON.stringify(profile));
+  session.disconnect();
 }
 const losses = await readTerms(last);
 const perStep = (performance.now() - t1) / 1000 / steps;
@@ -54,6 +75,7 @@ process.stdout.write(
     config: c.name,
     backend: info.name,
     ours_s: Number(perStep.toFixed(4)),
+    host_s: Number((median(hostMs) / 1000).toFixed(4)),
     dispatches: info.name === 'webgpu' ? counted.dispatches.total : null,
     copies: info.name === 'webgpu' ? counted.dispatches.copies : null,
     dispatches_by_program: info.name === 'webgpu' ? counted.dispatches.byProgram : undefined,
