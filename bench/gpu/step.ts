@@ -16,6 +16,7 @@ import { loadBackbone } from '../../src/ml/backbones/index.js';
 import { readTerms } from '../../src/ml/train/pix2pix.js';
 import { createTrainer } from '../../src/ml/train/run.js';
 import type { Batch } from '../../src/ml/train/types.js';
+import { bindGroupCounts } from '../../src/ml/webgpu/bind-groups.js';
 import { countDispatches } from '../../src/ml/webgpu/dispatches.js';
 import { configByName, trainParamsFor } from '../configs.js';
 
@@ -54,6 +55,7 @@ if (session) {
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
 }
+Object.assign(bindGroupCounts, { made: 0, reused: 0 });
 const t1 = performance.now();
 let last: Record<string, tf.Scalar> = {};
 const hostMs: number[] = [];
@@ -76,6 +78,7 @@ process.stdout.write(
     backend: info.name,
     ours_s: Number(perStep.toFixed(4)),
     host_s: Number((median(hostMs) / 1000).toFixed(4)),
+    bind_groups_per_step: { made: bindGroupCounts.made / steps, reused: bindGroupCounts.reused / steps },
     dispatches: info.name === 'webgpu' ? counted.dispatches.total : null,
     copies: info.name === 'webgpu' ? counted.dispatches.copies : null,
     dispatches_by_program: info.name === 'webgpu' ? counted.dispatches.byProgram : undefined,

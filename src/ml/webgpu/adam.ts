@@ -73,6 +73,7 @@ export function adamStepWebgpu(p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.T
     inputs: [p, m, v, g],
     outputShapes: [p.shape, p.shape, p.shape],
     uniforms: uniforms(h, p.size),
+    perStepUniforms: true,
     workgroups: strideGrid(p.size, WG),
   });
 }
@@ -91,6 +92,7 @@ export function adamStepFlatWebgpu(p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: 
     wgsl: IN_PLACE,
     dataIds: [p, m, v, g].map((t) => t.dataId),
     uniforms: uniforms(h, n),
+    perStepUniforms: true,
     workgroups: strideGrid(n, WG),
   });
 }

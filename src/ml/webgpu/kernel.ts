@@ -5,6 +5,7 @@
 // bent. recordDispatch binds given tensors as they are; only storage that no other tensor can see (the fused Adam's
 // flat buffers, webgpu/flat-adam.ts) is ever bound read_write through it.
 import * as tf from '@tensorflow/tfjs-core';
+import { keptBindGroup, keptUniformBuffer, type BindingDevice, type UniformValue } from './bind-groups.js';
 import { noteDispatch } from './dispatches.js';
 
 interface TensorData {
@@ -16,13 +17,12 @@ interface ComputePass {
   setBindGroup(i: number, g: unknown): void;
   dispatchWorkgroups(x: number, y?: number, z?: number): void;
 }
-interface GpuDevice {
+interface GpuDevice extends BindingDevice {
   limits: { maxStorageBufferBindingSize: number; maxBufferSize: number };
   createShaderModule(d: { code: string }): unknown;
   createComputePipeline(d: { layout: 'auto'; compute: { module: unknown; entryPoint: string } }): {
     getBindGroupLayout(i: number): unknown;
   };
-  createBindGroup(d: { layout: unknown; entries: { binding: number; resource: unknown }[] }): unknown;
 }
 interface CommandEncoder {
   beginComputePass(d: object): ComputePass;
@@ -43,7 +43,7 @@ export interface WebGpuBackend {
   submitQueue(): void;
 }
 
-export type Uniform = { type: 'float32' | 'uint32' | 'int32'; value: number };
+export type Uniform = UniformValue;
 
 export interface KernelCall {
   /** Names the pipeline in the cache and in the dispatch count. */
@@ -54,6 +54,8 @@ export interface KernelCall {
   outputShapes: number[][];
   /** Scalars of the uniform struct, in member order (each 4 bytes). */
   uniforms: Uniform[];
+  /** The uniforms change every step (Adam's bias corrections): their buffer and bind group are not kept. */
+  perStepUniforms?: boolean;
   workgroups: [number, number?, number?];
 }
 
@@ -114,21 +116,24 @@ export interface Dispatch {
   /** Tensors already on the GPU (uploadToGPU), bound as they are. */
   dataIds: object[];
   uniforms: Uniform[];
+  perStepUniforms?: boolean;
   workgroups: [number, number?, number?];
 }
 
 /** Records one dispatch in the backend's current compute pass (started if needed), and submits per tfjs's batch. */
 export function recordDispatch(b: WebGpuBackend, d: Dispatch): void {
   const pipeline = pipelineFor(b, d.name, d.wgsl);
-  const entries: { binding: number; resource: unknown }[] = d.dataIds.map((id, i) => ({
-    binding: i,
-    resource: { buffer: b.tensorMap.get(id).resource },
-  }));
-  entries.push({
-    binding: d.dataIds.length,
-    resource: b.makeUniforms(d.uniforms.map((u) => ({ type: u.type, data: [u.value] }))),
-  });
-  const group = b.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+  const buffers = d.dataIds.map((id) => b.tensorMap.get(id).resource as object);
+  const layout = () => pipeline.getBindGroupLayout(0);
+  let group: unknown;
+  if (d.perStepUniforms) {
+    const entries = buffers.map((buffer, binding) => ({ binding, resource: { buffer } as unknown }));
+    const uniforms = b.makeUniforms(d.uniforms.map((u) => ({ type: u.type, data: [u.value] })));
+    entries.push({ binding: buffers.length, resource: uniforms });
+    group = b.device.createBindGroup({ layout: layout(), entries });
+  } else {
+    group = keptBindGroup(b.device, pipeline, layout, [...buffers, keptUniformBuffer(b.device, d.uniforms) as object]);
+  }
   // The backend frees a buffer used by recorded-but-unsubmitted commands only after the next submit.
   for (const id of d.dataIds) b.commandQueueOwnedIds.add(id);
   b.ensureCommandEncoderReady();
@@ -159,6 +164,7 @@ export function runKernel(call: KernelCall): tf.Tensor[] {
     wgsl: call.wgsl,
     dataIds,
     uniforms: call.uniforms,
+    perStepUniforms: call.perStepUniforms,
     workgroups: call.workgroups,
   });
   return outputs.map((o) => tf.engine().makeTensorFromTensorInfo(o));
