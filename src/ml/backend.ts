@@ -12,7 +12,7 @@ import { probeWebgpu } from './doctor/webgpu-probe.js';
 import { hookDispatchCounter } from './webgpu/dispatches.js';
 import { convShader } from './webgpu/conv.js';
 import { probeF16 } from './webgpu/f16.js';
-import { requestOptionalFeatures } from './webgpu/features.js';
+import { requestOptionalFeatures, type GpuLike } from './webgpu/features.js';
 import { probeSubgroups } from './webgpu/subgroups.js';
 
 export type { ConcreteBackend } from '../core/backends.js';
@@ -121,10 +121,6 @@ async function loadCpu(): Promise<BackendInfo> {
   // tfjs-backend-cpu prints an advert for tfjs-node on first use; pipe already reports the backend it chose.
   (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   return base('cpu', 'cpu', packageVersion('@tensorflow/tfjs-backend-cpu'), null, 1);
-}
-
-interface GpuLike {
-  requestAdapter(options?: Record<string, unknown>): Promise<unknown>;
 }
 
 async function loadWebgpu(): Promise<BackendInfo> {

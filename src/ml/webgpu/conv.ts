@@ -9,10 +9,8 @@
 //   filter   dw[m=(ky,kx,c), o]  = sum over k=(n,oy,ox) of x(n, oy*s+ky*d-pt, ox*s+kx*d-pl, c) * dy[k, o]
 // 32x32 output tiles, 16-deep K steps, 64 threads each computing 4x4 (fits compatibility-mode limits). The tiles in
 // workgroup memory are vec4s laid out so that each invocation reads its 4 rows and 4 columns of a K step as one vec4
-// each (2 loads, not 8). With tiles = 'f16' (shader-f16; forward passes only, see conv_dispatch.ts) the operands are
-// rounded to f16 as they enter the tiles and everything after is f32: a product of two f16 values is exact in f32, so
-// the result is the f32 kernel's on rounded operands, as TF32 does on NVIDIA's tensor cores (f16 has 5 exponent
-// bits, so unlike TF32 it also narrows the range: magnitudes below 6e-5 lose precision, above 65504 overflow).
+// each (2 loads, not 8). With tiles = 'f16' the operands are rounded to f16 as they enter the tiles and everything
+// after is f32 (why, and where it is used: f16.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConvGeometry } from '../ops/geometry.js';
 import { runKernel, shader, strideGrid, type Uniform } from './kernel.js';

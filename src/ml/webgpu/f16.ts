@@ -24,7 +24,7 @@ export async function probeF16(shader: string): Promise<string> {
   let known = availability.get(b.device);
   if (!known) {
     known = 'available';
-    if (!(b.device as unknown as { features: Set<string> }).features.has('shader-f16')) {
+    if (!b.device.features.has('shader-f16')) {
       known = 'not offered by the adapter';
     } else {
       const error = await pipelineError(b.device, shader);

@@ -18,6 +18,7 @@ interface ComputePass {
   dispatchWorkgroups(x: number, y?: number, z?: number): void;
 }
 interface GpuDevice extends BindingDevice {
+  features: { has(name: string): boolean };
   limits: { maxStorageBufferBindingSize: number; maxBufferSize: number };
   createShaderModule(d: { code: string }): unknown;
   createComputePipeline(d: { layout: 'auto'; compute: { module: unknown; entryPoint: string } }): {

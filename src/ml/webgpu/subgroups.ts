@@ -87,8 +87,7 @@ export async function probeSubgroups(): Promise<string> {
   const known = verdicts.get(b.device);
   if (known) return known;
   let verdict = 'used';
-  if (!(b.device as unknown as { features: Set<string> }).features.has('subgroups'))
-    verdict = 'not offered by the adapter';
+  if (!b.device.features.has('subgroups')) verdict = 'not offered by the adapter';
   else {
     const error = (await pipelineError(b.device, PROBE)) ?? (await pipelineError(b.device, sumsShader()));
     if (error) verdict = `not used: the device rejected a subgroup shader (${error})`;
