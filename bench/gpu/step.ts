@@ -5,8 +5,10 @@
 // (host_s: the median time launch() takes to record and submit one step, JS and Dawn on the CPU: a step cannot run
 // faster than that, however fast the GPU)
 // (copies: pipe's buffer-to-buffer copies per step, the fused Adam's; commands, not compute dispatches)
-//   node --import tsx bench/gpu/step.ts <config> <backend> [--warmup 2] [--steps 10] [--profile-host FILE]
+//   node --import tsx bench/gpu/step.ts <config> <backend> [--warmup 2] [--steps 10] [--profile-host FILE] [--null-device]
 // --profile-host: a V8 CPU profile of the timed launches only (no start-up, no shader compiles), for Chrome DevTools.
+// --null-device: webgpu on Dawn's null backend, which validates every command and runs none: host_s without a
+// rasteriser competing for the CPU (ours_s and the losses then mean nothing).
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
@@ -25,6 +27,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const flag = (name: string, def: number) =>
   argv.includes(`--${name}`) ? Number(argv[argv.indexOf(`--${name}`) + 1]) : def;
 const [configName, backend] = argv as [string, string];
+if (argv.includes('--null-device')) process.env.PIPE_WEBGPU_NULL_DEVICE = '1';
 const c = configByName(configName);
 const info = await initBackend(backend as BackendRequest);
 const extractor = c.perceptual

@@ -9,6 +9,7 @@ import { UserError } from '../core/errors.js';
 import './ops/register_gradients.js';
 import { AUTO_CANDIDATES, webgpuVerdict } from './backend-choice.js';
 import { probeWebgpu } from './doctor/webgpu-probe.js';
+import { orderBufferPool } from './webgpu/buffer-order.js';
 import { hookDispatchCounter } from './webgpu/dispatches.js';
 import { convShader } from './webgpu/conv.js';
 import { probeF16 } from './webgpu/f16.js';
@@ -131,9 +132,12 @@ async function loadWebgpu(): Promise<BackendInfo> {
   const dawn = (await import(webgpuPkg)) as { create(flags: string[]): GpuLike; globals: Record<string, unknown> };
   if (!process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
   Object.assign(globalThis, dawn.globals);
-  let gpu = dawn.create([]);
-  let adapterKind = 'default';
-  if (!(await gpu.requestAdapter())) {
+  // PIPE_WEBGPU_NULL_DEVICE=1 (bench/gpu/step.ts --null-device): Dawn's null backend records and validates every
+  // command and runs none, so the time a step takes is the host's alone, without a rasteriser competing for the CPU.
+  const nullDevice = process.env.PIPE_WEBGPU_NULL_DEVICE === '1';
+  let gpu = dawn.create(nullDevice ? ['backend=null'] : []);
+  let adapterKind = nullDevice ? 'null (runs nothing: host timing only)' : 'default';
+  if (!nullDevice && !(await gpu.requestAdapter())) {
     // No Vulkan adapter Dawn accepts (Debian's lavapipe is refused): Dawn's OpenGL backend in compatibility mode.
     const compat = dawn.create(['backend=opengl']);
     const request = compat.requestAdapter.bind(compat);
@@ -160,6 +164,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
   chunkAddN();
   failReadsAfterDeviceError();
   hookDispatchCounter();
+  orderBufferPool();
   const subgroups = await probeSubgroups();
   const f16 = await probeF16(convShader('forward', 'f16'));
   // GPUAdapterInfo's fields are prototype getters: copy them by name (e.g. vendor 'mesa', device 'llvmpipe ...').

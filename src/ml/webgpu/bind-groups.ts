@@ -1,8 +1,8 @@
 // Bind groups reused across training steps. Creating one per dispatch was the largest single host cost of recording a
 // step (about 23 us each through Dawn's Node binding, a fifth of the host's time: docs/gpu.md, "Host time"). A
-// step's dispatches see the same buffers step after step, since tfjs's buffer pool hands freed buffers out again, and
-// the same uniforms (shapes and constants), so a bind group made once for a pipeline, its buffers and its uniform
-// buffer serves again whenever all of them recur.
+// step's dispatches see the same buffers step after step, since tfjs's buffer pool hands freed buffers out again in
+// an order kept stable (buffer-order.ts), and the same uniforms (shapes and constants), so a bind group made once for a
+// pipeline, its buffers and its uniform buffer serves again whenever all of them recur.
 // - Uniform buffers are kept per content and written once. Uniforms that change every step (Adam's bias corrections)
 //   take tfjs's per-dispatch uniform buffer instead, and their bind group is not kept.
 // - The cache is a chain of WeakMaps keyed by the pipeline, then each buffer object: an entry goes when one of its
@@ -25,9 +25,8 @@ interface Node {
 let roots = new WeakMap<object, Node>();
 
 /**
- * Combinations that do not recur (tfjs's pool hands buffers out in an order that drifts: about 110 of a small pix2pix
- * step's 172 dispatches get new ones each step) would pile up while their buffers live on in the pool, so the cache
- * starts afresh after this many bind groups.
+ * Combinations that do not recur (a step that changes shape, a sample or an evaluation between training steps) would
+ * pile up while their buffers live on in the pool, so the cache starts afresh after this many bind groups.
  */
 const KEEP_AT_MOST = 8192;
 let madeSinceReset = 0;
