@@ -11,6 +11,7 @@ import { AUTO_CANDIDATES, webgpuVerdict } from './backend-choice.js';
 import { probeWebgpu } from './doctor/webgpu-probe.js';
 import { orderBufferPool } from './webgpu/buffer-order.js';
 import { hookDispatchCounter } from './webgpu/dispatches.js';
+import { keepStockBindGroups } from './webgpu/stock-programs.js';
 import { convShader } from './webgpu/conv.js';
 import { probeF16 } from './webgpu/f16.js';
 import { requestOptionalFeatures, type GpuLike } from './webgpu/features.js';
@@ -163,6 +164,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
   await activate('webgpu');
   chunkAddN();
   failReadsAfterDeviceError();
+  keepStockBindGroups(); // before the counter, which wraps it
   hookDispatchCounter();
   orderBufferPool();
   const subgroups = await probeSubgroups();

@@ -52,12 +52,17 @@ function pack(uniforms: UniformValue[]): ArrayBuffer {
 
 /** A uniform buffer holding `uniforms`, made and written once per device and content. */
 export function keptUniformBuffer(device: BindingDevice, uniforms: UniformValue[]): unknown {
+  return keptUniformBytes(device, pack(uniforms));
+}
+
+/** A uniform buffer holding `data` (a packed uniform struct), made and written once per device and content. */
+export function keptUniformBytes(device: BindingDevice, data: ArrayBuffer): unknown {
   let byContent = uniformBuffers.get(device);
   if (!byContent) uniformBuffers.set(device, (byContent = new Map()));
-  const key = uniforms.map((u) => `${u.type[0]}${u.value}`).join();
+  // The bytes themselves, two to a character: exact (a float's sign and NaN payload included) and cheap to hash.
+  const key = String.fromCharCode(...new Uint16Array(data));
   let buffer = byContent.get(key);
   if (!buffer) {
-    const data = pack(uniforms);
     buffer = device.createBuffer({ size: data.byteLength, usage: UNIFORM_USAGE });
     device.queue.writeBuffer(buffer, 0, data);
     byContent.set(key, buffer);

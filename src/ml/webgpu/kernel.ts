@@ -135,15 +135,29 @@ export function recordDispatch(b: WebGpuBackend, d: Dispatch): void {
   } else {
     group = keptBindGroup(b.device, pipeline, layout, [...buffers, keptUniformBuffer(b.device, d.uniforms) as object]);
   }
+  encodeDispatch(b, pipeline, group, d.dataIds, d.workgroups);
+  noteDispatch(d.name);
+}
+
+/**
+ * Records `pipeline` over `group` in the backend's current compute pass (started if needed) and submits per tfjs's
+ * batch, as tfjs records its own programs; `dataIds` are the tensors bound.
+ */
+export function encodeDispatch(
+  b: WebGpuBackend,
+  pipeline: unknown,
+  group: unknown,
+  dataIds: object[],
+  workgroups: [number, number?, number?],
+): void {
   // The backend frees a buffer used by recorded-but-unsubmitted commands only after the next submit.
-  for (const id of d.dataIds) b.commandQueueOwnedIds.add(id);
+  for (const id of dataIds) b.commandQueueOwnedIds.add(id);
   b.ensureCommandEncoderReady();
   b.computePassEncoder ??= b.commandEncoder!.beginComputePass({});
   const pass = b.computePassEncoder;
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, group);
-  pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1] ?? 1, d.workgroups[2] ?? 1);
-  noteDispatch(d.name);
+  pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
   if (++b.dispatchCountInPass >= batchSize()) {
     b.endComputePassEncoder();
     b.submitQueue();
