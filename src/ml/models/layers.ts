@@ -7,6 +7,7 @@ import {
   biasAdd,
   conv2d,
   conv2dTranspose,
+  dropout as opsDropout,
   instanceNorm,
   leakyRelu as opsLeakyRelu,
   normalizeAct,
@@ -53,7 +54,7 @@ export const reflectPad = (n: number): Layer => fn((x) => reflectionPad(x, n));
 export function dropout(rate = 0.5): Layer {
   return {
     specs: [],
-    apply: (_p, x, ctx) => (ctx.dropoutSeed ? (tf.dropout(x, rate, undefined, ctx.dropoutSeed()) as tf.Tensor4D) : x),
+    apply: (_p, x, ctx) => (ctx.dropoutSeed ? opsDropout(x, rate, ctx.dropoutSeed()) : x),
   };
 }
 

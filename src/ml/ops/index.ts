@@ -18,4 +18,5 @@ export { setConvStrategy, type ConvStrategy } from './gemm_kernels.js';
 export { adamUpdate, type AdamHyper } from './adam_update.js';
 export { batchNorm, instanceNorm, normalizeAct, type NormActOptions } from './normalize.js';
 export { concatRelu, leakyRelu, relu } from './activation.js';
+export { dropout } from './dropout.js';
 export { biasAct, biasAdd, type BiasActKind } from './bias_add.js';
