@@ -3,6 +3,8 @@
 // The gradient goes to the first maximum of each window in row-major order, as PyTorch and tfjs-cpu do: after a ReLU
 // whole windows are often tied at 0, and sending the gradient to every tied element would multiply it.
 import * as tf from '@tensorflow/tfjs-core';
+import { isWebgpu } from '../webgpu/kernel.js';
+import { maxPoolGradWebgpu, maxPoolWebgpu, type PoolGeometry } from '../webgpu/max-pool.js';
 import { poolOutSize, type Padding } from './geometry.js';
 
 interface Window1d {
@@ -161,6 +163,9 @@ export function maxPool(x: tf.Tensor4D, size: number, strides: number, pad: Padd
   const outW = poolOutSize(w, size, strides, pl, pr, ceilMode);
   const needH = (outH - 1) * strides + size;
   const needW = (outW - 1) * strides + size;
+  if (isWebgpu() && x.dtype === 'float32') {
+    return maxPoolOnWebgpu(x, { k: size, s: strides, outH, outW, padTop: pt, padLeft: pl });
+  }
   const winH: Window1d = { k: size, s: strides, out: outH };
   const winW: Window1d = { k: size, s: strides, out: outW };
 
@@ -196,6 +201,18 @@ export function maxPool(x: tf.Tensor4D, size: number, strides: number, pad: Padd
           ]) as tf.Tensor4D;
           return padOrCrop(dxp, -pt, h + pt - needH, -pl, w + pl - needW, 0);
         }),
+    };
+  });
+  return op(x) as tf.Tensor4D;
+}
+
+/** On webgpu: one of pipe's kernels each way (src/ml/webgpu/max-pool.ts), the same semantics. */
+function maxPoolOnWebgpu(x: tf.Tensor4D, g: PoolGeometry): tf.Tensor4D {
+  const op = tf.customGrad((xIn, save) => {
+    (save as tf.GradSaveFunc)([xIn as tf.Tensor]);
+    return {
+      value: maxPoolWebgpu(xIn as tf.Tensor, g),
+      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => maxPoolGradWebgpu(dy, saved!, g),
     };
   });
   return op(x) as tf.Tensor4D;
