@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   disposeFrozenFilters,
   frozenConv2d,
+  frozenBiasRelu,
   frozenDepthwiseConv2d,
   maxPool,
   prepareDepthwiseFilter,
@@ -317,7 +318,7 @@ function applyOp(op: Op, h: tf.Tensor4D, { convs, params }: NetTensors): tf.Tens
   const conv = (x: tf.Tensor4D, key: string, stride: number, pad: number, act: Act) => {
     const c = convs.get(key)!;
     const y = c.depthwise ? frozenDepthwiseConv2d(x, c.depthwise, stride, pad) : frozenConv2d(x, c.w, stride, pad);
-    return activate(tf.add(y, c.b) as tf.Tensor4D, act);
+    return act === 'relu' ? frozenBiasRelu(y, c.b) : activate(tf.add(y, c.b) as tf.Tensor4D, act);
   };
   switch (op.kind) {
     case 'conv':

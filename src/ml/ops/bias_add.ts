@@ -51,3 +51,20 @@ export function biasAct<T extends tf.Tensor>(y: T, bias: tf.Tensor, act: BiasAct
   });
   return op(y, bias) as T;
 }
+
+/**
+ * relu(y + bias) for a constant bias (a pretrained backbone's: VGG, SqueezeNet, LPIPS), whose gradient is never
+ * wanted. On webgpu one dispatch forward and the ReLU's gradient in one backward (stock: Add and Relu, then Step and
+ * Multiply); elsewhere tf.relu(tf.add(y, bias)).
+ */
+export function frozenBiasRelu<T extends tf.Tensor>(y: T, bias: tf.Tensor): T {
+  checkBias(y, bias);
+  if (!ownKernels(y)) return tf.relu(tf.add(y, bias)) as T;
+  const op = tf.customGrad((yIn, save) => {
+    const out = biasActWebgpu(yIn as tf.Tensor, bias, { kind: 'leaky', alpha: 0 });
+    (save as tf.GradSaveFunc)([out]);
+    // The output is > 0 exactly where the sum is: the ReLU's gradient is taken from it.
+    return { value: out, gradFunc: (dy: tf.Tensor, [o]: tf.Tensor[]) => leakyReluGradWebgpu(dy, o!, 0) };
+  });
+  return op(y) as T;
+}

@@ -19,4 +19,4 @@ export { adamUpdate, type AdamHyper } from './adam_update.js';
 export { batchNorm, instanceNorm, normalizeAct, type NormActOptions } from './normalize.js';
 export { concatRelu, leakyRelu, relu } from './activation.js';
 export { dropout } from './dropout.js';
-export { biasAct, biasAdd, type BiasActKind } from './bias_add.js';
+export { biasAct, biasAdd, frozenBiasRelu, type BiasActKind } from './bias_add.js';

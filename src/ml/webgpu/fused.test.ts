@@ -6,7 +6,7 @@ import { initBackend } from '../backend.js';
 import { ganLoss } from '../losses/gan.js';
 import { mseLoss } from '../losses/mse.js';
 import { concatRelu } from '../ops/activation.js';
-import { biasAct, type BiasActKind } from '../ops/bias_add.js';
+import { biasAct, frozenBiasRelu, type BiasActKind } from '../ops/bias_add.js';
 import { normalizeAct, type NormActOptions } from '../ops/normalize.js';
 import { randomArr, type Arr } from '../ops/testing.js';
 import {
@@ -202,6 +202,22 @@ describe.skipIf(skipped !== null)(title, () => {
       expect(Object.keys(r.dispatches.byProgram), 'no activation kernel').not.toContain('UnaryOpProgram');
     });
   }
+
+  it("a frozen backbone's bias + ReLU (VGG, LPIPS): the same values as cpu, 1 dispatch each way and no bias sum", async () => {
+    const b = randomArr([5], 96);
+    const bias = tensor(b); // a constant, as a backbone's: no gradient is asked for it
+    const x = randomArr([2, 3, 7, 5], 97);
+    // Away from the kink, for the finite differences.
+    x.data.forEach((z, i) => (x.data[i] = Math.sign(z) * (0.05 + Math.abs(z)) - b.data[i % 5]!));
+    const r = await compare((a: tf.Tensor) => frozenBiasRelu(a, bias), [x], 1e-3);
+    expect(relMaxError(r.cpu.value, r.gpu.value)).toBe(0);
+    expect(relMaxError(r.cpu.grads[0]!, r.gpu.grads[0]!)).toBe(0);
+    expect(r.fd[0]).toBeLessThan(1e-3);
+    expect(r.dispatches.byProgram).toMatchObject({ PipeBiasLeakyRelu: 2, PipeLeakyReluGrad: 1 });
+    expect(Object.keys(r.dispatches.byProgram)).not.toContain('PipeChannelSum');
+    expect(Object.keys(r.dispatches.byProgram)).not.toContain('UnaryOpProgram');
+    bias.dispose();
+  });
 
   it('relu(concat) (batch 2, 3 + 4 channels, odd sizes): matches cpu and finite differences, 1 dispatch each way', async () => {
     // Away from the kink for the finite differences: every |value| >= 0.05.
