@@ -74,4 +74,12 @@ describe('kept bind groups', () => {
     ]);
     expect((buffer as { usage: number }).usage).toBe(0x40 | 0x8); // UNIFORM | COPY_DST
   });
+
+  it('starts its uniform buffers afresh after 4,096 contents, so per-step values do not pile up', () => {
+    const { device, written } = fakeDevice();
+    const first = keptUniformBuffer(device, [{ type: 'float32', value: -1 }]);
+    for (let i = 0; i < 5000; i++) keptUniformBuffer(device, [{ type: 'uint32', value: i }]);
+    expect(keptUniformBuffer(device, [{ type: 'float32', value: -1 }])).not.toBe(first); // written again
+    expect(written).toHaveLength(5002);
+  });
 });

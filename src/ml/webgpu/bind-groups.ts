@@ -35,6 +35,13 @@ let madeSinceReset = 0;
 export const bindGroupCounts = { made: 0, reused: 0 };
 const uniformBuffers = new WeakMap<object, Map<string, unknown>>();
 
+/**
+ * A stock program whose uniforms carry a value that changes every step (tf.fill of a per-step scalar, say) would
+ * add a uniform buffer per step for ever, so the uniform buffers start afresh after this many per device. Bind
+ * groups made over the old ones keep them alive until they go themselves.
+ */
+const KEEP_UNIFORMS_AT_MOST = 4096;
+
 /** GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST (constants of the WebGPU spec). */
 const UNIFORM_USAGE = 0x40 | 0x8;
 
@@ -63,6 +70,7 @@ export function keptUniformBytes(device: BindingDevice, data: ArrayBuffer): unkn
   const key = String.fromCharCode(...new Uint16Array(data));
   let buffer = byContent.get(key);
   if (!buffer) {
+    if (byContent.size >= KEEP_UNIFORMS_AT_MOST) byContent.clear();
     buffer = device.createBuffer({ size: data.byteLength, usage: UNIFORM_USAGE });
     device.queue.writeBuffer(buffer, 0, data);
     byContent.set(key, buffer);
