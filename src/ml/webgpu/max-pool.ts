@@ -31,6 +31,11 @@ fn tap(b: i32, oy: i32, ox: i32, ky: i32, kx: i32, ch: i32) -> f32 {
   if (iy < 0 || iy >= u.h || ix < 0 || ix >= u.w) { return u.negInf; }
   return x[((b * u.h + iy) * u.w + ix) * u.c + ch];
 }
+// Element i of an NHWC map of rows x cols as (image, row, column, channel).
+fn unflat(i: u32, rows: i32, cols: i32) -> vec4<i32> {
+  let pixel = i32(i / u32(u.c));
+  return vec4<i32>(pixel / (rows * cols), (pixel / cols) % rows, pixel % cols, i32(i % u32(u.c)));
+}
 // Row-major index in its window of the first NaN of the window, or else of its first maximum.
 fn firstMax(b: i32, oy: i32, ox: i32, ch: i32) -> i32 {
   var best = tap(b, oy, ox, 0, 0, ch);
@@ -50,12 +55,9 @@ ${common(2)}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   for (var i = gid.x; i < u.total; i += nw.x * 64u) {
-    let ch = i32(i % u32(u.c));
-    let ox = i32(i / u32(u.c)) % u.outW;
-    let oy = i32(i / u32(u.c * u.outW)) % u.outH;
-    let b = i32(i / u32(u.c * u.outW * u.outH));
-    let j = firstMax(b, oy, ox, ch);
-    y[i] = tap(b, oy, ox, j / u.k, j % u.k, ch);
+    let o = unflat(i, u.outH, u.outW);
+    let j = firstMax(o.x, o.y, o.z, o.w);
+    y[i] = tap(o.x, o.y, o.z, j / u.k, j % u.k, o.w);
   }
 }`;
 
@@ -67,10 +69,11 @@ ${common(3)}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   for (var i = gid.x; i < u.total; i += nw.x * 64u) {
-    let ch = i32(i % u32(u.c));
-    let ix = i32(i / u32(u.c)) % u.w;
-    let iy = i32(i / u32(u.c * u.w)) % u.h;
-    let b = i32(i / u32(u.c * u.w * u.h));
+    let p = unflat(i, u.h, u.w);
+    let b = p.x;
+    let iy = p.y;
+    let ix = p.z;
+    let ch = p.w;
     // Windows holding row iy: oy * s - pt <= iy < oy * s - pt + k (likewise for columns).
     let y0 = max(0, (iy + u.pt - u.k + u.s) / u.s);
     let y1 = min(u.outH - 1, (iy + u.pt) / u.s);
