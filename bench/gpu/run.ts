@@ -2,7 +2,8 @@
 //   {config, backend, ours_s, pytorch_s, ratio, host_s, dispatches} for each GPU config (webgpu vs PyTorch
 //   CUDA), then {measure: 'pipeline', ...} for bench/gpu/facades-gpu-check.yaml run end to end on webgpu. Where the
 //   adapter has subgroups, the first config runs once more without them ({variant: 'PIPE_WEBGPU_SUBGROUPS=0'});
-//   where it has shader-f16, once more with f16 forward convolutions ({variant: 'PIPE_WEBGPU_F16=1'}): what each
+//   where it has shader-f16, once more with f16 forward convolutions ({variant: 'PIPE_WEBGPU_F16=1'}); and once
+//   more submitting per 64 dispatches instead of tfjs's 15 ({variant: 'PIPE_WEBGPU_SUBMIT_BATCH=64'}): what each
 //   is worth here.
 // --dry-run: the tiny configs and a tiny pipeline (a software rasteriser such as llvmpipe manages them).
 import { execa } from 'execa';
@@ -166,5 +167,6 @@ for (const config of configs) {
   if (config !== configs[0]) continue;
   if (o.subgroups === 'used') await variant(config, 'PIPE_WEBGPU_SUBGROUPS=0', pytorch);
   if (String(o.f16).startsWith('off (available')) await variant(config, 'PIPE_WEBGPU_F16=1', pytorch);
+  await variant(config, 'PIPE_WEBGPU_SUBMIT_BATCH=64', pytorch);
 }
 await pipeline();

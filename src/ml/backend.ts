@@ -12,6 +12,7 @@ import { probeWebgpu } from './doctor/webgpu-probe.js';
 import { orderBufferPool } from './webgpu/buffer-order.js';
 import { hookDispatchCounter } from './webgpu/dispatches.js';
 import { keepStockBindGroups } from './webgpu/stock-programs.js';
+import { applySubmitBatch } from './webgpu/submit-batch.js';
 import { convShader } from './webgpu/conv.js';
 import { probeF16 } from './webgpu/f16.js';
 import { requestOptionalFeatures, type GpuLike } from './webgpu/features.js';
@@ -167,6 +168,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
   keepStockBindGroups(); // before the counter, which wraps it
   hookDispatchCounter();
   orderBufferPool();
+  const submitBatch = applySubmitBatch();
   const subgroups = await probeSubgroups();
   const f16 = await probeF16(convShader('forward', 'f16'));
   // GPUAdapterInfo's fields are prototype getters: copy them by name (e.g. vendor 'mesa', device 'llvmpipe ...').
@@ -181,6 +183,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
     dawn: packageVersion(webgpuPkg),
     subgroups,
     f16,
+    submitBatch,
   });
 }
 
