@@ -126,28 +126,43 @@ async function loadCpu(): Promise<BackendInfo> {
   return base('cpu', 'cpu', packageVersion('@tensorflow/tfjs-backend-cpu'), null, 1);
 }
 
+type Dawn = { create(flags: string[]): GpuLike; globals: Record<string, unknown> };
+
+/** Dawn's GPU object and which kind of adapter it gives. */
+async function dawnGpu(dawn: Dawn): Promise<{ gpu: GpuLike; adapterKind: string }> {
+  // PIPE_WEBGPU_NULL_DEVICE=1 (bench/gpu/step.ts --null-device): Dawn's null backend records and validates every
+  // command and runs none, so the time a step takes is the host's alone, without a rasteriser competing for the CPU.
+  if (process.env.PIPE_WEBGPU_NULL_DEVICE === '1') {
+    return { gpu: dawn.create(['backend=null']), adapterKind: 'null (runs nothing: host timing only)' };
+  }
+  const gpu = dawn.create([]);
+  if (await gpu.requestAdapter()) return { gpu, adapterKind: 'default' };
+  // No Vulkan adapter Dawn accepts (Debian's lavapipe is refused): Dawn's OpenGL backend in compatibility mode.
+  const compat = dawn.create(['backend=opengl']);
+  const request = compat.requestAdapter.bind(compat);
+  compat.requestAdapter = (options?: Record<string, unknown>) => request({ ...options, featureLevel: 'compatibility' });
+  return { gpu: compat, adapterKind: 'opengl-compatibility' };
+}
+
+/** pipe's changes to the tfjs webgpu backend just activated (each module says why); returns the submit batch. */
+function adaptWebgpuBackend(): number {
+  chunkAddN();
+  failReadsAfterDeviceError();
+  keepStockBindGroups(); // before the counter, which wraps it
+  hookDispatchCounter();
+  orderBufferPool();
+  return applySubmitBatch();
+}
+
 async function loadWebgpu(): Promise<BackendInfo> {
   // The npm `webgpu` package is Dawn for Node. tfjs-backend-webgpu checks `navigator.gpu` when it is imported, so the
   // global must exist first. Software renderers (Mesa llvmpipe) only offer a 'compatibility' adapter: retry with it.
   const webgpuPkg = 'webgpu';
   // eslint-disable-next-line no-restricted-syntax -- optional npm package; a variable keeps tsc from requiring it
-  const dawn = (await import(webgpuPkg)) as { create(flags: string[]): GpuLike; globals: Record<string, unknown> };
+  const dawn = (await import(webgpuPkg)) as Dawn;
   if (!process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
   Object.assign(globalThis, dawn.globals);
-  // PIPE_WEBGPU_NULL_DEVICE=1 (bench/gpu/step.ts --null-device): Dawn's null backend records and validates every
-  // command and runs none, so the time a step takes is the host's alone, without a rasteriser competing for the CPU.
-  const nullDevice = process.env.PIPE_WEBGPU_NULL_DEVICE === '1';
-  let gpu = dawn.create(nullDevice ? ['backend=null'] : []);
-  let adapterKind = nullDevice ? 'null (runs nothing: host timing only)' : 'default';
-  if (!nullDevice && !(await gpu.requestAdapter())) {
-    // No Vulkan adapter Dawn accepts (Debian's lavapipe is refused): Dawn's OpenGL backend in compatibility mode.
-    const compat = dawn.create(['backend=opengl']);
-    const request = compat.requestAdapter.bind(compat);
-    compat.requestAdapter = (options?: Record<string, unknown>) =>
-      request({ ...options, featureLevel: 'compatibility' });
-    gpu = compat;
-    adapterKind = 'opengl-compatibility';
-  }
+  const { gpu, adapterKind } = await dawnGpu(dawn);
   requestOptionalFeatures(gpu);
   // navigator.gpu is also what keeps Dawn's instance alive: once collected, its devices' event processing breaks
   // (seen as a crash in InstanceBase::ProcessEvents during mapAsync, with SwiftShader).
@@ -163,12 +178,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
   // eslint-disable-next-line no-restricted-syntax -- optional npm package; a variable keeps tsc from requiring it
   await import(backendPkg);
   await activate('webgpu');
-  chunkAddN();
-  failReadsAfterDeviceError();
-  keepStockBindGroups(); // before the counter, which wraps it
-  hookDispatchCounter();
-  orderBufferPool();
-  const submitBatch = applySubmitBatch();
+  const submitBatch = adaptWebgpuBackend();
   const subgroups = await probeSubgroups();
   const f16 = await probeF16(convShader('forward', 'f16'));
   // GPUAdapterInfo's fields are prototype getters: copy them by name (e.g. vendor 'mesa', device 'llvmpipe ...').
