@@ -53,21 +53,24 @@ export function stockUniforms(
   return [...u, ...own];
 }
 
-/** The bytes tfjs's own makeUniforms writes for `uniforms` (its WGSL alignment rules), captured, not re-derived. */
-export function packStock(backend: object, uniforms: ProgramUniform[]): ArrayBuffer {
+/**
+ * Packs uniforms into the bytes tfjs's own makeUniforms writes (its WGSL alignment rules), captured, not re-derived:
+ * makeUniforms runs on a stand-in backend whose pool and queue only hand the bytes back. Like tfjs, it replaces an
+ * empty member's data with [1].
+ */
+function stockPacker(backend: object): (uniforms: ProgramUniform[]) => ArrayBuffer {
   const makeUniforms = (Object.getPrototypeOf(backend) as { makeUniforms: (u: ProgramUniform[]) => unknown })
     .makeUniforms;
   let bytes: ArrayBuffer | undefined;
   const capture = {
     bufferManager: { acquireBuffer: () => null },
     queue: { writeBuffer: (_buffer: unknown, _offset: number, data: ArrayBuffer) => void (bytes = data) },
-    uniformPendingDisposal: [],
+    uniformPendingDisposal: { push: () => 0 },
   };
-  makeUniforms.call(
-    capture,
-    uniforms.map((x) => ({ type: x.type, data: [...x.data] })),
-  );
-  return bytes!;
+  return (uniforms) => {
+    makeUniforms.call(capture, uniforms);
+    return bytes!;
+  };
 }
 
 const isBuffer = (r: unknown) => r instanceof (globalThis as unknown as { GPUBuffer: typeof Object }).GPUBuffer;
@@ -76,6 +79,7 @@ const isBuffer = (r: unknown) => r instanceof (globalThis as unknown as { GPUBuf
 export function keepStockBindGroups(): void {
   const b = tf.backend() as unknown as StockBackend;
   const stock = b.recordAndSubmit.bind(b);
+  const pack = stockPacker(b);
   b.recordAndSubmit = (program, output, inputs, own) => {
     const tensors = [output, ...inputs];
     const buffers = tensors.map((t) => b.tensorMap.get(t.dataId).resource);
@@ -87,7 +91,7 @@ export function keepStockBindGroups(): void {
       !buffers.every(isBuffer)
     )
       return stock(program, output, inputs, own);
-    const uniform = keptUniformBytes(b.device, packStock(b, stockUniforms(program, output, inputs, own))) as object;
+    const uniform = keptUniformBytes(b.device, pack(stockUniforms(program, output, inputs, own))) as object;
     const layout = () => pipeline.getBindGroupLayout(0);
     const group = keptBindGroup(b.device, pipeline, layout, [...(buffers as object[]), uniform]);
     encodeDispatch(
