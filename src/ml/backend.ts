@@ -130,15 +130,18 @@ type Dawn = { create(flags: string[]): GpuLike; globals: Record<string, unknown>
 
 /** Dawn's GPU object and which kind of adapter it gives. */
 async function dawnGpu(dawn: Dawn): Promise<{ gpu: GpuLike; adapterKind: string }> {
+  // Dawn rounds timestamp queries to 65.5 us (a browser's guard against timing attacks), coarser than most of a
+  // step's dispatches: GPU times per program (webgpu/gpu-times.ts) need them whole.
+  const create = (flags: string[]) => dawn.create([...flags, 'disable-dawn-features=timestamp_quantization']);
   // PIPE_WEBGPU_NULL_DEVICE=1 (bench/gpu/step.ts --null-device): Dawn's null backend records and validates every
   // command and runs none, so the time a step takes is the host's alone, without a rasteriser competing for the CPU.
   if (process.env.PIPE_WEBGPU_NULL_DEVICE === '1') {
-    return { gpu: dawn.create(['backend=null']), adapterKind: 'null (runs nothing: host timing only)' };
+    return { gpu: create(['backend=null']), adapterKind: 'null (runs nothing: host timing only)' };
   }
-  const gpu = dawn.create([]);
+  const gpu = create([]);
   if (await gpu.requestAdapter()) return { gpu, adapterKind: 'default' };
   // No Vulkan adapter Dawn accepts (Debian's lavapipe is refused): Dawn's OpenGL backend in compatibility mode.
-  const compat = dawn.create(['backend=opengl']);
+  const compat = create(['backend=opengl']);
   const request = compat.requestAdapter.bind(compat);
   compat.requestAdapter = (options?: Record<string, unknown>) => request({ ...options, featureLevel: 'compatibility' });
   return { gpu: compat, adapterKind: 'opengl-compatibility' };

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { keptBindGroup, keptUniformBuffer, type BindingDevice, type UniformValue } from './bind-groups.js';
 import { noteDispatch } from './dispatches.js';
+import { timedPass } from './gpu-times.js';
 
 interface TensorData {
   resource: unknown;
@@ -135,16 +136,18 @@ export function recordDispatch(b: WebGpuBackend, d: Dispatch): void {
   } else {
     group = keptBindGroup(b.device, pipeline, layout, [...buffers, keptUniformBuffer(b.device, d.uniforms) as object]);
   }
-  encodeDispatch(b, pipeline, group, d.dataIds, d.workgroups);
+  encodeDispatch(b, d.name, pipeline, group, d.dataIds, d.workgroups);
   noteDispatch(d.name);
 }
 
 /**
  * Records `pipeline` over `group` in the backend's current compute pass (started if needed) and submits per tfjs's
- * batch, as tfjs records its own programs; `dataIds` are the tensors bound.
+ * batch, as tfjs records its own programs; `dataIds` are the tensors bound. While GPU times are recorded
+ * (gpu-times.ts), the dispatch gets a pass of its own, stamped under `name`.
  */
 export function encodeDispatch(
   b: WebGpuBackend,
+  name: string,
   pipeline: unknown,
   group: unknown,
   dataIds: object[],
@@ -153,11 +156,14 @@ export function encodeDispatch(
   // The backend frees a buffer used by recorded-but-unsubmitted commands only after the next submit.
   for (const id of dataIds) b.commandQueueOwnedIds.add(id);
   b.ensureCommandEncoderReady();
-  b.computePassEncoder ??= b.commandEncoder!.beginComputePass({});
+  const timed = timedPass(name);
+  if (timed) b.endComputePassEncoder();
+  b.computePassEncoder ??= b.commandEncoder!.beginComputePass(timed ?? {});
   const pass = b.computePassEncoder;
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, group);
   pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+  if (timed) b.endComputePassEncoder();
   if (++b.dispatchCountInPass >= batchSize()) {
     b.endComputePassEncoder();
     b.submitQueue();

@@ -96,6 +96,7 @@ export function keepStockBindGroups(): void {
     const group = keptBindGroup(b.device, pipeline, layout, [...(buffers as object[]), uniform]);
     encodeDispatch(
       b,
+      program.constructor.name,
       pipeline,
       group,
       tensors.map((t) => t.dataId),
