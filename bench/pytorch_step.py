@@ -5,8 +5,11 @@ cycle_gan_model.py): U-Net / ResNet generators, PatchGAN discriminator, batch no
 instance norm + LSGAN + cycle + identity for CycleGAN, Adam(0.0002, 0.5, 0.999), batch 1, random images.
 The perceptual term is VGG16 features up to relu3_3 (random weights: the time does not depend on them).
 
-Usage: python3 bench/pytorch_step.py '<json list of configs>' [--threads 2] [--warmup 2] [--steps 5]
+Usage: python3 bench/pytorch_step.py '<json list of configs>' [--threads 2] [--warmup 2] [--steps 5] [--profile N]
 Prints one JSON object per config: {"config", "pytorch_s", "times_s", "threads", "torch"}.
+--profile N adds "profile": N more steps under torch.profiler, per step the time of all kernels ("busy_ms": CUDA
+kernels on cuda, operators' own CPU time on cpu) and the most expensive ones ("top": [name, count, ms]), to set
+beside pipe's GPU times per program (bench/gpu/step.ts --gpu-times).
 """
 import argparse
 import json
@@ -239,6 +242,28 @@ def cyclegan_step_fn(c):
     return step
 
 
+def profile_steps(step, n, device):
+    """Per step: the summed self time of every kernel (cuda) or operator (cpu), and the 12 largest."""
+    from torch.profiler import ProfilerActivity, profile
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device != "cpu" else [])
+    with profile(activities=activities) as prof:
+        for _ in range(n):
+            step()
+        if device != "cpu":
+            torch.cuda.synchronize()
+
+    def own_us(e):
+        if device == "cpu":
+            return e.self_cpu_time_total
+        # torch >= 2.4 names it self_device_time_total; 1.x and 2.0-2.3 self_cuda_time_total
+        return e.self_device_time_total if hasattr(e, "self_device_time_total") else e.self_cuda_time_total
+
+    events = [(e.key, e.count / n, own_us(e) / 1000 / n) for e in prof.key_averages()]
+    events = sorted((e for e in events if e[2] > 0), key=lambda e: -e[2])
+    return {"steps": n, "busy_ms": round(sum(e[2] for e in events), 3),
+            "top": [[k, round(c, 2), round(ms, 3)] for k, c, ms in events[:12]]}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("configs")
@@ -246,6 +271,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--device", default="cpu", help="cpu, or cuda to time the same step on a GPU (torch >= 2.0)")
+    ap.add_argument("--profile", type=int, default=0, help="N more steps under torch.profiler (see above)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if args.device != "cpu":
@@ -264,6 +290,8 @@ def main():
                 times.append(dt)
         out = {"config": c["name"], "pytorch_s": round(statistics.median(times), 4),
                "times_s": [round(t, 4) for t in times], "threads": torch.get_num_threads(), "torch": torch.__version__, "device": args.device}
+        if args.profile > 0:
+            out["profile"] = profile_steps(step, args.profile, args.device)
         print(json.dumps(out), flush=True)
 
 

@@ -21,7 +21,7 @@ npm run -s build
 rm -rf "$out"
 mkdir -p "$out/bench/gpu"
 cp -r dist bin package.json schemas "$out/"
-npx esbuild bench/gpu/run.ts bench/gpu/step.ts --bundle --platform=node --format=esm --packages=external \
+npx esbuild bench/gpu/run.ts bench/gpu/step.ts bench/gpu/conv-kernels.ts --bundle --platform=node --format=esm --packages=external \
   --outdir="$out/bench/gpu" --out-extension:.js=.mjs --log-level=warning
 cp bench/pytorch_step.py bench/gpu/run.sh bench/gpu/facades-gpu-check.yaml "$out/bench/gpu/"
 # Runtime dependencies only (optional ones that are installed, such as webgpu, included).

@@ -1,10 +1,16 @@
 // bench/gpu's driver (bench/gpu/run.sh calls it; see there for what a GPU host needs). Prints JSON lines:
 //   {config, backend, ours_s, pytorch_s, ratio, host_s, dispatches} for each GPU config (webgpu vs PyTorch
-//   CUDA), then {measure: 'pipeline', ...} for bench/gpu/facades-gpu-check.yaml run end to end on webgpu. Where the
-//   adapter has subgroups, the first config runs once more without them ({variant: 'PIPE_WEBGPU_SUBGROUPS=0'});
-//   where it has shader-f16, once more with f16 forward convolutions ({variant: 'PIPE_WEBGPU_F16=1'}); and once
-//   more submitting per 64 dispatches instead of tfjs's 15 ({variant: 'PIPE_WEBGPU_SUBMIT_BATCH=64'}): what each
-//   is worth here.
+//   CUDA), then {measure: 'pipeline', ...} for bench/gpu/facades-gpu-check.yaml run end to end on webgpu.
+// After each config's line, {config, measure: 'gpu_times', ...}: the GPU's time per step in pipe's programs
+//   (timestamp queries, bench/gpu/step.ts --gpu-times) beside PyTorch's in its CUDA kernels (torch.profiler,
+//   bench/pytorch_step.py --profile), the 12 largest of each: where the ratio comes from.
+// The first config runs again with one setting changed ({variant}): without subgroups where the adapter has them
+//   (PIPE_WEBGPU_SUBGROUPS=0); with f16 forward convolutions where it has shader-f16 (PIPE_WEBGPU_F16=1); submitting
+//   per 64 dispatches instead of tfjs's 15 (PIPE_WEBGPU_SUBMIT_BATCH=64); and on tfjs's stock kernels alone
+//   (PIPE_WEBGPU_KERNELS=stock), whose GPU times per program set tfjs's kernels beside pipe's. So one run also says
+//   what each is worth here.
+// Then {measure: 'conv_kernels', ...} (bench/gpu/conv-kernels.ts): each convolution product of the goal's heaviest
+//   layers, pipe's kernel (f32 and f16) against tfjs's stock one, timed on the GPU.
 // --dry-run: the tiny configs and a tiny pipeline (a software rasteriser such as llvmpipe manages them).
 import { execa } from 'execa';
 import fs from 'node:fs';
@@ -32,13 +38,23 @@ function nodeArgs(tsFile: string, mjsFile: string): string[] {
   return bundled ? [path.join(here, mjsFile)] : ['--import', 'tsx', path.join(repo, tsFile)];
 }
 
-async function pytorchTimes(configs: string[]): Promise<{ times: Record<string, number>; note?: string }> {
+const PROFILED_STEPS = '3';
+
+interface PytorchProfile {
+  busy_ms: number;
+  top: [string, number, number][];
+}
+
+async function pytorchTimes(
+  configs: string[],
+): Promise<{ times: Record<string, number>; profiles: Record<string, PytorchProfile>; note?: string }> {
   const probe = await execa(python, ['-c', 'import torch; print(torch.__version__, torch.cuda.is_available())'], {
     reject: false,
   });
   if (probe.exitCode !== 0 || !/ True$/.test(probe.stdout.trim())) {
     return {
       times: {},
+      profiles: {},
       note: `no CUDA PyTorch via ${python} (${(probe.stdout || probe.stderr).trim().split('\n').at(-1)}): pytorch_s is null`,
     };
   }
@@ -54,22 +70,34 @@ async function pytorchTimes(configs: string[]): Promise<{ times: Record<string, 
       '3',
       '--steps',
       String(steps),
+      '--profile',
+      PROFILED_STEPS,
     ],
     { reject: false },
   );
   const times: Record<string, number> = {};
+  const profiles: Record<string, PytorchProfile> = {};
   for (const line of r.stdout.split('\n').filter(Boolean)) {
-    const o = JSON.parse(line) as { config: string; pytorch_s: number };
+    const o = JSON.parse(line) as { config: string; pytorch_s: number; profile?: PytorchProfile };
     times[o.config] = o.pytorch_s;
+    if (o.profile) profiles[o.config] = o.profile;
   }
-  return { times, ...(r.exitCode ? { note: `pytorch_step.py failed: ${r.stderr.trim().split('\n').at(-1)}` } : {}) };
+  return {
+    times,
+    profiles,
+    ...(r.exitCode ? { note: `pytorch_step.py failed: ${r.stderr.trim().split('\n').at(-1)}` } : {}),
+  };
 }
 
-async function ours(config: string, extraEnv: Record<string, string> = {}): Promise<Record<string, unknown>> {
+async function ours(
+  config: string,
+  extraEnv: Record<string, string> = {},
+  extraArgs: string[] = [],
+): Promise<Record<string, unknown>> {
   const env = { ...process.env, PIPE_WEIGHTS_DIR: weightsDir, ...extraEnv };
   const r = await execa(
     process.execPath,
-    [...nodeArgs('bench/gpu/step.ts', 'step.mjs'), config, backend, '--steps', String(steps)],
+    [...nodeArgs('bench/gpu/step.ts', 'step.mjs'), config, backend, '--steps', String(steps), ...extraArgs],
     { env, reject: false, timeout: 30 * 60_000 },
   );
   if (r.exitCode !== 0) return { error: r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 400) };
@@ -82,7 +110,8 @@ const ratio = (oursS: unknown, pytorch: number | null) =>
 /** The same step with one setting changed (`name=value`), against the same PyTorch time. */
 async function variant(config: string, setting: string, pytorch: number | null): Promise<void> {
   const [name, value] = setting.split('=') as [string, string];
-  const o = await ours(config, { [name]: value });
+  const o = await ours(config, { [name]: value }, ['--gpu-times', PROFILED_STEPS]);
+  const g = (o.gpu_times ?? {}) as { busy_ms?: number; programs?: unknown[] };
   emit({
     config,
     backend: o.backend ?? backend,
@@ -91,9 +120,25 @@ async function variant(config: string, setting: string, pytorch: number | null):
     pytorch_s: pytorch,
     ratio: ratio(o.ours_s, pytorch),
     host_s: o.host_s ?? null,
+    dispatches: o.dispatches ?? null,
+    gpu_busy_ms: g.busy_ms ?? null,
+    gpu_top: g.programs?.slice(0, 6) ?? null,
     f16: o.f16 ?? null,
     ...(o.error ? { error: o.error } : {}),
   });
+}
+
+/** bench/gpu/conv-kernels.ts: each conv product of the goal's layers, pipe's kernel against tfjs's, GPU-timed. */
+async function convKernels(): Promise<void> {
+  const r = await execa(
+    process.execPath,
+    [...nodeArgs('bench/gpu/conv-kernels.ts', 'conv-kernels.mjs'), ...(dry ? ['--dry-run'] : [])],
+    { reject: false, timeout: 10 * 60_000 },
+  );
+  for (const line of r.stdout.split('\n').filter((l) => l.startsWith('{'))) {
+    emit({ measure: 'conv_kernels', ...(JSON.parse(line) as object) });
+  }
+  if (r.exitCode !== 0) log(r.stderr.trim().split('\n').at(-1) ?? `conv-kernels exited ${r.exitCode}`);
 }
 
 async function pipeline(): Promise<void> {
@@ -143,12 +188,28 @@ async function pipeline(): Promise<void> {
   });
 }
 
+/** GPU time per step in pipe's programs beside PyTorch's kernels (either side null where it was not measured). */
+function emitGpuTimes(config: string, o: Record<string, unknown>, pytorch: PytorchProfile | undefined): void {
+  const g = (o.gpu_times ?? {}) as { unavailable?: string; busy_ms?: number; span_ms?: number; programs?: unknown[] };
+  emit({
+    config,
+    measure: 'gpu_times',
+    steps: Number(PROFILED_STEPS),
+    ours_busy_ms: g.busy_ms ?? null,
+    ours_span_ms: g.span_ms ?? null,
+    pytorch_busy_ms: pytorch?.busy_ms ?? null,
+    ours_top: g.programs?.slice(0, 12) ?? null,
+    pytorch_top: pytorch?.top ?? null,
+    ...(g.unavailable ? { ours_unavailable: g.unavailable } : {}),
+  });
+}
+
 const configs = dry ? GPU_DRY_RUN : GPU;
 log(`${dry ? 'dry run: ' : ''}configs ${configs.join(', ')}; backend ${backend}; ${steps} timed steps each`);
 const pt = await pytorchTimes(configs);
 if (pt.note) log(pt.note);
 for (const config of configs) {
-  const o = await ours(config);
+  const o = await ours(config, {}, ['--gpu-times', PROFILED_STEPS]);
   const pytorch = pt.times[config] ?? null;
   emit({
     config,
@@ -164,9 +225,12 @@ for (const config of configs) {
     subgroups: o.subgroups ?? null,
     f16: o.f16 ?? null,
   });
+  if (!o.error) emitGpuTimes(config, o, pt.profiles[config]);
   if (config !== configs[0]) continue;
   if (o.subgroups === 'used') await variant(config, 'PIPE_WEBGPU_SUBGROUPS=0', pytorch);
   if (String(o.f16).startsWith('off (available')) await variant(config, 'PIPE_WEBGPU_F16=1', pytorch);
   await variant(config, 'PIPE_WEBGPU_SUBMIT_BATCH=64', pytorch);
+  await variant(config, 'PIPE_WEBGPU_KERNELS=stock', pytorch);
 }
+if (backend === 'webgpu') await convKernels();
 await pipeline();

@@ -5,7 +5,10 @@
 // (host_s: the median time launch() takes to record and submit one step, JS and Dawn on the CPU: a step cannot run
 // faster than that, however fast the GPU)
 // (copies: pipe's buffer-to-buffer copies per step, the fused Adam's; commands, not compute dispatches)
-//   node --import tsx bench/gpu/step.ts <config> <backend> [--warmup 2] [--steps 10] [--profile-host FILE] [--null-device]
+//   node --import tsx bench/gpu/step.ts <config> <backend> [--warmup 2] [--steps 10] [--gpu-times N]
+//        [--profile-host FILE] [--null-device]
+// --gpu-times N: after the timed steps, N more steps with every dispatch stamped by the GPU (timestamp queries,
+// webgpu/gpu-times.ts), one at a time; adds gpu_times {busy_ms, span_ms, programs: [[name, count, ms], ...]} per step.
 // --profile-host: a V8 CPU profile of the timed launches only (no start-up, no shader compiles), for Chrome DevTools.
 // --null-device: webgpu on Dawn's null backend, which validates every command and runs none: host_s without a
 // rasteriser competing for the CPU (ours_s and the losses then mean nothing).
@@ -20,6 +23,13 @@ import { createTrainer } from '../../src/ml/train/run.js';
 import type { Batch } from '../../src/ml/train/types.js';
 import { bindGroupCounts } from '../../src/ml/webgpu/bind-groups.js';
 import { countDispatches } from '../../src/ml/webgpu/dispatches.js';
+import {
+  gpuTimesUnavailable,
+  meanGpuTimes,
+  startGpuTimes,
+  stopGpuTimes,
+  type GpuTimes,
+} from '../../src/ml/webgpu/gpu-times.js';
 import { configByName, trainParamsFor } from '../configs.js';
 
 const argv = process.argv.slice(2);
@@ -75,6 +85,31 @@ if (session) {
 }
 const losses = await readTerms(last);
 const perStep = (performance.now() - t1) / 1000 / steps;
+
+/** Per step, mean of `n` steps each stamped alone; why not, where the adapter cannot. */
+async function gpuTimes(n: number): Promise<Record<string, unknown> | null> {
+  if (n <= 0 || info.name !== 'webgpu') return null;
+  const why = process.env.PIPE_WEBGPU_NULL_DEVICE === '1' ? 'the null device runs nothing' : gpuTimesUnavailable();
+  if (why) return { unavailable: why };
+  const runs: GpuTimes[] = [];
+  for (let i = 0; i < n; i++) {
+    startGpuTimes();
+    const terms = trainer.launch(batches[i % 2]!, 0.0002, 300 + i);
+    runs.push(await stopGpuTimes());
+    await readTerms(terms);
+  }
+  const t = meanGpuTimes(runs);
+  const r3 = (x: number) => Number(x.toFixed(3));
+  return {
+    steps: n,
+    busy_ms: r3(t.busyMs),
+    span_ms: r3(t.spanMs),
+    dispatches: t.dispatches,
+    ...(t.invalid ? { invalid: t.invalid } : {}),
+    programs: t.programs.map((p) => [p.name, p.count, r3(p.ms)]),
+  };
+}
+const gpu = await gpuTimes(flag('gpu-times', 0));
 process.stdout.write(
   JSON.stringify({
     config: c.name,
@@ -91,6 +126,7 @@ process.stdout.write(
     adapter: info.details?.adapterInfo ?? null,
     subgroups: info.details?.subgroups ?? null,
     f16: info.details?.f16 ?? null,
+    ...(gpu ? { gpu_times: gpu } : {}),
   }) + '\n',
 );
 trainer.dispose();

@@ -21,6 +21,8 @@ describe('bench/gpu/step.ts --null-device', () => {
         '1',
         '--steps',
         '12',
+        '--gpu-times',
+        '1',
         '--null-device',
       ],
       { cwd: root, encoding: 'utf8', stdio: 'pipe' },
@@ -31,5 +33,7 @@ describe('bench/gpu/step.ts --null-device', () => {
     expect(row.host_s).toBeGreaterThan(0);
     // 12 timed steps after 3 untimed ones: all but the first few timed steps find every bind group again.
     expect(row.bind_groups_per_step.reused).toBeGreaterThan(10 * row.bind_groups_per_step.made);
+    // Its timestamps are not times: GPU times per program say so rather than report them.
+    expect(row.gpu_times).toEqual({ unavailable: 'the null device runs nothing' });
   }, 60_000);
 });
