@@ -8,7 +8,8 @@
 //   (PIPE_WEBGPU_SUBGROUPS=0); with f16 forward convolutions where it has shader-f16 (PIPE_WEBGPU_F16=1); submitting
 //   per 64 dispatches instead of tfjs's 15 (PIPE_WEBGPU_SUBMIT_BATCH=64); and on tfjs's stock kernels alone
 //   (PIPE_WEBGPU_KERNELS=stock), whose GPU times per program set tfjs's kernels beside pipe's. So one run also says
-//   what each is worth here.
+//   what each is worth here. The perceptual config runs again with VGG's convolutions on pipe's kernels
+//   (PIPE_WEBGPU_BACKBONE_CONV=pipe).
 // Then {measure: 'conv_kernels', ...} (bench/gpu/conv-kernels.ts): each convolution product of the goal's heaviest
 //   layers, pipe's kernel (f32 and f16) against tfjs's stock one, timed on the GPU.
 // --dry-run: the tiny configs and a tiny pipeline (a software rasteriser such as llvmpipe manages them).
@@ -226,6 +227,7 @@ for (const config of configs) {
     f16: o.f16 ?? null,
   });
   if (!o.error) emitGpuTimes(config, o, pt.profiles[config]);
+  if (config.includes('perceptual')) await variant(config, 'PIPE_WEBGPU_BACKBONE_CONV=pipe', pytorch);
   if (config !== configs[0]) continue;
   if (o.subgroups === 'used') await variant(config, 'PIPE_WEBGPU_SUBGROUPS=0', pytorch);
   if (String(o.f16).startsWith('off (available')) await variant(config, 'PIPE_WEBGPU_F16=1', pytorch);

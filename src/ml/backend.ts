@@ -13,6 +13,7 @@ import { orderBufferPool } from './webgpu/buffer-order.js';
 import { hookDispatchCounter } from './webgpu/dispatches.js';
 import { keepStockBindGroups } from './webgpu/stock-programs.js';
 import { applySubmitBatch } from './webgpu/submit-batch.js';
+import { backboneConv } from './webgpu/backbone-conv.js';
 import { convShader } from './webgpu/conv.js';
 import { probeF16 } from './webgpu/f16.js';
 import { requestOptionalFeatures, type GpuLike } from './webgpu/features.js';
@@ -182,6 +183,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
   await import(backendPkg);
   await activate('webgpu');
   const submitBatch = adaptWebgpuBackend();
+  const backboneConvs = backboneConv(); // refuses a bad setting before any step runs
   const subgroups = await probeSubgroups();
   const f16 = await probeF16(convShader('forward', 'f16'));
   // GPUAdapterInfo's fields are prototype getters: copy them by name (e.g. vendor 'mesa', device 'llvmpipe ...').
@@ -197,6 +199,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
     subgroups,
     f16,
     submitBatch,
+    backboneConv: backboneConvs,
   });
 }
 

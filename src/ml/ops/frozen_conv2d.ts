@@ -2,7 +2,11 @@
 // and the flipped / sub-pixel filter that gradient needs is built once per filter and kept, not once per step.
 import * as tf from '@tensorflow/tfjs-core';
 import { forwardConv, transposedConv, transposedConvFilter } from './conv_kernels.js';
-import { convGeometry, type Padding } from './geometry.js';
+import { forwardProduct, transposedProduct } from './conv_dispatch.js';
+import { convGeometry, type ConvGeometry, type Padding } from './geometry.js';
+import { backboneConv } from '../webgpu/backbone-conv.js';
+import { convFitsWebgpu } from '../webgpu/conv.js';
+import { isWebgpu } from '../webgpu/kernel.js';
 
 const prepared = new Map<tf.Tensor, Map<number, tf.Tensor4D>>();
 
@@ -56,6 +60,7 @@ export function frozenConv2d(
   dilation = 1,
 ): tf.Tensor4D {
   const g = convGeometry(x.shape, filter.shape, strides, pad, dilation, 'frozenConv2d');
+  if (pipeKernels(x, g)) return frozenOnPipeKernels(x, filter, g);
   const kf = preparedFilter(filter, g.stride);
   const op = tf.customGrad((xIn) => {
     const xt = xIn as tf.Tensor4D;
@@ -64,5 +69,17 @@ export function frozenConv2d(
       gradFunc: (dy: tf.Tensor4D) => transposedConv(dy, filter, g, kf),
     };
   });
+  return op(x) as tf.Tensor4D;
+}
+
+/** On webgpu with PIPE_WEBGPU_BACKBONE_CONV=pipe: pipe's kernels, which need no prepared filter. */
+const pipeKernels = (x: tf.Tensor4D, g: ConvGeometry) =>
+  isWebgpu() && x.dtype === 'float32' && convFitsWebgpu(g) && backboneConv() === 'pipe';
+
+function frozenOnPipeKernels(x: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  const op = tf.customGrad((xIn) => ({
+    value: forwardProduct(xIn as tf.Tensor4D, filter, g, 'forward'),
+    gradFunc: (dy: tf.Tensor4D) => transposedProduct(dy, filter, g, 'backward'),
+  }));
   return op(x) as tf.Tensor4D;
 }

@@ -1,0 +1,22 @@
+// Which kernels run a pretrained backbone's convolutions on webgpu (VGG for the perceptual loss, SqueezeNet and VGG
+// for LPIPS): tfjs's stock Conv2DMMProgram, as before, or pipe's implicit GEMM (conv.ts), which also takes f16 tiles
+// in forward passes (PIPE_WEBGPU_F16=1). They hold most of a perceptual step's FLOPs (VGG19 through relu3_3 on the
+// fake and the real image, and its input gradient). On lavapipe the stock kernel is the faster for their stride-1
+// 3x3 products (docs/gpu.md, "Conv kernels"), and no GPU has decided yet, so stock stays the default and
+// PIPE_WEBGPU_BACKBONE_CONV=pipe asks for pipe's; bench:gpu times the perceptual config both ways.
+import { UserError } from '../../core/errors.js';
+
+export type BackboneConv = 'stock' | 'pipe';
+
+/** The setting in force: PIPE_WEBGPU_BACKBONE_CONV, `stock` when unset. */
+export function backboneConv(env: NodeJS.ProcessEnv = process.env): BackboneConv {
+  const raw = env.PIPE_WEBGPU_BACKBONE_CONV;
+  if (raw === undefined || raw === '' || raw === 'stock') return 'stock';
+  if (raw === 'pipe') return 'pipe';
+  throw new UserError(
+    'PIPE_BAD_OPTION',
+    `PIPE_WEBGPU_BACKBONE_CONV must be "stock" or "pipe"; got "${raw}".`,
+    2,
+    "Unset it to keep tfjs's stock kernels for the pretrained backbones' convolutions.",
+  );
+}
