@@ -14,6 +14,7 @@ import { hookDispatchCounter } from './webgpu/dispatches.js';
 import { keepStockBindGroups } from './webgpu/stock-programs.js';
 import { applySubmitBatch } from './webgpu/submit-batch.js';
 import { backboneConv } from './webgpu/backbone-conv.js';
+import { convAutotuneOn, resetConvTuning } from './webgpu/conv-autotune.js';
 import { convShader } from './webgpu/conv.js';
 import { probeF16 } from './webgpu/f16.js';
 import { requestOptionalFeatures, type GpuLike } from './webgpu/features.js';
@@ -183,7 +184,9 @@ async function loadWebgpu(): Promise<BackendInfo> {
   await import(backendPkg);
   await activate('webgpu');
   const submitBatch = adaptWebgpuBackend();
-  const backboneConvs = backboneConv(); // refuses a bad setting before any step runs
+  const backboneConvs = backboneConv(); // these two refuse a bad setting before any step runs
+  const convAutotune = convAutotuneOn() ? 'on' : 'off';
+  resetConvTuning(); // choices belong to a device
   const subgroups = await probeSubgroups();
   const f16 = await probeF16(convShader('forward', 'f16'));
   // GPUAdapterInfo's fields are prototype getters: copy them by name (e.g. vendor 'mesa', device 'llvmpipe ...').
@@ -200,6 +203,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
     f16,
     submitBatch,
     backboneConv: backboneConvs,
+    convAutotune,
   });
 }
 

@@ -21,6 +21,20 @@ export type TrainSummary = {
   trainImages: { A: number; B: number; size: number; crop: number };
   /** Present when the generator started from other weights. */
   initFrom?: { source: unknown; sha256: string };
+  /** Present when PIPE_WEBGPU_CONV_AUTOTUNE=1 decided convolution products during this stage (docs/gpu.md). */
+  convAutotune?: ConvAutotuneSummary;
+};
+
+/**
+ * Products decided, how many went to tfjs's kernel, and the GPU time of one run of every decided product on pipe's
+ * kernels, on tfjs's, and on the kernels chosen (ms; null where the adapter could not time them).
+ */
+export type ConvAutotuneSummary = {
+  products: number;
+  stock: number;
+  pipeMs: number | null;
+  stockMs: number | null;
+  chosenMs: number | null;
 };
 
 export type TrainSummaryFile = TrainSummary & {
@@ -47,6 +61,7 @@ export async function readTrainSummary(file: string): Promise<TrainSummaryFile> 
             trainImages: 'object',
             backend: 'object',
             initFrom: 'object?',
+            convAutotune: 'object?',
           }))
         : checkFields(v, {}),
   });

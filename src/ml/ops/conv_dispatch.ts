@@ -2,7 +2,7 @@
 // the layer's geometry: a matrix product for big filters on few pixels, a convolution kernel otherwise.
 // conv2d and conv2dTranspose are each other's adjoints, so both build their value and gradients from these.
 // On webgpu each product is one of pipe's implicit-GEMM kernels (src/ml/webgpu/conv.ts).
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { filterGrad, forwardConv, transposedConv } from './conv_kernels.js';
 import {
   gemmFilterGrad,
@@ -20,10 +20,33 @@ import {
   inputGradWebgpu,
   type ProductOptions,
 } from '../webgpu/conv.js';
+import { convKernel, type ConvKernel } from '../webgpu/conv-autotune.js';
 import { f16InUse } from '../webgpu/f16.js';
 import { isWebgpu } from '../webgpu/kernel.js';
 
 const ownKernels = (t: tf.Tensor, g: ConvGeometry) => isWebgpu() && t.dtype === 'float32' && convFitsWebgpu(g);
+
+type Pads4 = [[number, number], [number, number], [number, number], [number, number]];
+const pads = (g: ConvGeometry): Pads4 => [
+  [0, 0],
+  [g.padTop, g.padBottom],
+  [g.padLeft, g.padRight],
+  [0, 0],
+];
+
+// tfjs's own kernel for each product on webgpu, one dispatch each (Conv2DMMProgram or im2col + matmul for the
+// forward product, its Conv2DBackpropInput and Conv2DBackpropFilter kernels): the other candidate when
+// PIPE_WEBGPU_CONV_AUTOTUNE=1 times both (webgpu/conv-autotune.ts).
+const stockForward = (x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry) => forwardConv(x, w, g);
+const stockInput = (dy: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry) =>
+  tf.conv2dTranspose(dy, w, [g.batch, g.inH, g.inW, g.inC], g.stride, pads(g));
+const stockFilter = (x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry) =>
+  tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+    strides: g.stride,
+    pad: pads(g),
+    dataFormat: 'NHWC',
+    filterShape: [g.kh, g.kw, g.inC, g.outC],
+  } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 
 /**
  * Which pass a product serves. Forward passes may take f16 operands on webgpu (PIPE_WEBGPU_F16=1, webgpu/f16.ts);
@@ -33,23 +56,63 @@ export type Pass = 'forward' | 'backward';
 
 const options = (pass: Pass): ProductOptions => ({ tiles: pass === 'forward' && f16InUse() ? 'f16' : 'f32' });
 
-export function forwardProduct(x: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry, pass: Pass): tf.Tensor4D {
-  if (ownKernels(x, g)) return forwardConvWebgpu(x, filter, g, options(pass));
+/**
+ * y = conv(x, filter). On webgpu, pipe's kernel unless `fallback` says stock (a frozen backbone's default) or
+ * autotuning found tfjs's faster for this geometry.
+ */
+export function forwardProduct(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  g: ConvGeometry,
+  pass: Pass,
+  fallback: ConvKernel = 'pipe',
+): tf.Tensor4D {
+  if (ownKernels(x, g)) {
+    const o = options(pass);
+    const kernel = convKernel('forward', o.tiles!, g, fallback, () => ({
+      shapes: [x.shape, filter.shape],
+      run: { pipe: (a, b) => forwardConvWebgpu(a, b, g, o), stock: (a, b) => stockForward(a, b, g) },
+    }));
+    return kernel === 'pipe' ? forwardConvWebgpu(x, filter, g, o) : stockForward(x, filter, g);
+  }
   return gemmForForward(g) ? gemmForwardConv(x, filter, g) : forwardConv(x, filter, g);
 }
 
-export function transposedProduct(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry, pass: Pass): tf.Tensor4D {
-  if (ownKernels(dy, g)) return inputGradWebgpu(dy, filter, g, options(pass));
+/** dx for dy: the transposed product. On webgpu as forwardProduct chooses. */
+export function transposedProduct(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  g: ConvGeometry,
+  pass: Pass,
+  fallback: ConvKernel = 'pipe',
+): tf.Tensor4D {
+  if (ownKernels(dy, g)) {
+    const o = options(pass);
+    const kernel = convKernel('input', o.tiles!, g, fallback, () => ({
+      shapes: [dy.shape, filter.shape],
+      run: { pipe: (a, b) => inputGradWebgpu(a, b, g, o), stock: (a, b) => stockInput(a, b, g) },
+    }));
+    return kernel === 'pipe' ? inputGradWebgpu(dy, filter, g, o) : stockInput(dy, filter, g);
+  }
   return gemmForTransposed(g) ? gemmTransposedConv(dy, filter, g) : transposedConv(dy, filter, g);
+}
+
+/** The filter gradient on webgpu: pipe's kernel, or tfjs's where autotuning found it faster. */
+function filterProductWebgpu(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  const kernel = convKernel('filter', 'f32', g, 'pipe', () => ({
+    shapes: [x.shape, dy.shape],
+    run: { pipe: (a, b) => filterGradWebgpu(a, b, g), stock: (a, b) => stockFilter(a, b, g) },
+  }));
+  return kernel === 'pipe' ? filterGradWebgpu(x, dy, g) : stockFilter(x, dy, g);
 }
 
 /** Gradient of forwardProduct with respect to its filter. */
 export function filterProduct(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  if (ownKernels(x, g)) return filterGradWebgpu(x, dy, g);
+  if (ownKernels(x, g)) return filterProductWebgpu(x, dy, g);
   return gemmForFilter(g) ? gemmFilterGrad(x, dy, g) : filterGrad(x, dy, g);
 }
 
-/** conv2dTranspose's filter gradient: filterGrad (conv_kernels.ts) on cpu/wasm, pipe's kernel on webgpu. */
+/** conv2dTranspose's filter gradient: filterGrad (conv_kernels.ts) on cpu/wasm, the filter product on webgpu. */
 export function transposeFilterProduct(dy: tf.Tensor4D, x: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  return ownKernels(dy, g) ? filterGradWebgpu(dy, x, g) : filterGrad(dy, x, g);
+  return ownKernels(dy, g) ? filterProductWebgpu(dy, x, g) : filterGrad(dy, x, g);
 }

@@ -5,6 +5,7 @@ import { forwardConv, transposedConv, transposedConvFilter } from './conv_kernel
 import { forwardProduct, transposedProduct } from './conv_dispatch.js';
 import { convGeometry, type ConvGeometry, type Padding } from './geometry.js';
 import { backboneConv } from '../webgpu/backbone-conv.js';
+import { convAutotuneOn } from '../webgpu/conv-autotune.js';
 import { convFitsWebgpu } from '../webgpu/conv.js';
 import { isWebgpu } from '../webgpu/kernel.js';
 
@@ -60,7 +61,7 @@ export function frozenConv2d(
   dilation = 1,
 ): tf.Tensor4D {
   const g = convGeometry(x.shape, filter.shape, strides, pad, dilation, 'frozenConv2d');
-  if (pipeKernels(x, g)) return frozenOnPipeKernels(x, filter, g);
+  if (dispatched(x, g)) return frozenDispatched(x, filter, g);
   const kf = preparedFilter(filter, g.stride);
   const op = tf.customGrad((xIn) => {
     const xt = xIn as tf.Tensor4D;
@@ -72,14 +73,18 @@ export function frozenConv2d(
   return op(x) as tf.Tensor4D;
 }
 
-/** On webgpu with PIPE_WEBGPU_BACKBONE_CONV=pipe: pipe's kernels, which need no prepared filter. */
-const pipeKernels = (x: tf.Tensor4D, g: ConvGeometry) =>
-  isWebgpu() && x.dtype === 'float32' && convFitsWebgpu(g) && backboneConv() === 'pipe';
+/**
+ * On webgpu with PIPE_WEBGPU_BACKBONE_CONV=pipe, or with PIPE_WEBGPU_CONV_AUTOTUNE=1: the products as conv_dispatch
+ * chooses them (pipe's kernels, or tfjs's where autotuning found them faster), with no prepared filter.
+ */
+const dispatched = (x: tf.Tensor4D, g: ConvGeometry) =>
+  isWebgpu() && x.dtype === 'float32' && convFitsWebgpu(g) && (backboneConv() === 'pipe' || convAutotuneOn());
 
-function frozenOnPipeKernels(x: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+function frozenDispatched(x: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  const fallback = backboneConv();
   const op = tf.customGrad((xIn) => ({
-    value: forwardProduct(xIn as tf.Tensor4D, filter, g, 'forward'),
-    gradFunc: (dy: tf.Tensor4D) => transposedProduct(dy, filter, g, 'backward'),
+    value: forwardProduct(xIn as tf.Tensor4D, filter, g, 'forward', fallback),
+    gradFunc: (dy: tf.Tensor4D) => transposedProduct(dy, filter, g, 'backward', fallback),
   }));
   return op(x) as tf.Tensor4D;
 }

@@ -48,7 +48,8 @@ describe.skipIf(skipped !== null)(title, () => {
   for (const c of cases) {
     it(`${c.name}: pipe's kernels give cpu's value and input gradient, and finite differences`, async () => {
       const w = randomArr(c.w, 92);
-      const f = (x: tf.Tensor) => frozenConv2d(x as tf.Tensor4D, tensor(w) as tf.Tensor4D, c.stride, c.pad);
+      // A frozen filter must outlive the step (frozenConv2d): kept, as a backbone's weights are.
+      const f = (x: tf.Tensor) => frozenConv2d(x as tf.Tensor4D, tf.keep(tensor(w)) as tf.Tensor4D, c.stride, c.pad);
       const stock = await compare(f, [randomArr(c.x, 91)]);
       const convs = (r: typeof stock) =>
         Object.keys(r.dispatches.byProgram).filter((k) => /Conv|Im2Col|MatMul/.test(k));

@@ -1,0 +1,148 @@
+// PIPE_WEBGPU_CONV_AUTOTUNE: the setting; tfjs's kernels as the other candidate for every product (value and
+// gradients as cpu's, and finite differences, so either choice is right); and on adapters with timestamp queries,
+// products met in a training step timed and decided, the faster kept.
+import * as tf from '@tensorflow/tfjs-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PipeError } from '../../core/errors.js';
+import { initBackend } from '../backend.js';
+import { conv2d, conv2dTranspose, frozenConv2d } from '../ops/index.js';
+import { randomArr } from '../ops/testing.js';
+import { convGeometry } from '../ops/geometry.js';
+import { createTrainer } from '../train/run.js';
+import { trainParams } from '../train/test-params.js';
+import {
+  chooseConvKernel,
+  convAutotuneOn,
+  convKey,
+  convTunings,
+  convTuningSummary,
+  pendingConvKeys,
+  resetConvTuning,
+  tunePendingConvs,
+} from './conv-autotune.js';
+import { compare, expectAgree, expectSkipAllowed, tensor, testAdapter, webgpuSkipReason } from './test-support.js';
+
+const skipped = await webgpuSkipReason();
+const title = skipped ? `conv autotune (skipped: ${skipped})` : 'conv autotune';
+
+afterEach(() => {
+  delete process.env.PIPE_WEBGPU_CONV_AUTOTUNE;
+  resetConvTuning();
+});
+
+describe('PIPE_WEBGPU_CONV_AUTOTUNE', () => {
+  it('is on for 1 only, and refuses anything but 0 and 1 with a usage error', () => {
+    expect(convAutotuneOn({})).toBe(false);
+    expect(convAutotuneOn({ PIPE_WEBGPU_CONV_AUTOTUNE: '0' })).toBe(false);
+    expect(convAutotuneOn({ PIPE_WEBGPU_CONV_AUTOTUNE: '1' })).toBe(true);
+    const err = (() => {
+      try {
+        convAutotuneOn({ PIPE_WEBGPU_CONV_AUTOTUNE: 'yes' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(PipeError);
+    expect((err as PipeError).exitCode).toBe(2);
+    expect((err as PipeError).message).toContain('got "yes"');
+  });
+
+  it('keys a product by everything that can change which kernel is faster', () => {
+    const g = convGeometry([2, 9, 7, 3], [4, 4, 3, 5], 2, 1, 1, 't');
+    expect(convKey('forward', 'f32', g)).toBe('forward f32 2x9x7x3->4x3x5 k4x4 s2 d1 p1,1,1,1');
+  });
+});
+
+describe('convTuningSummary', () => {
+  it('counts the choices and sums one run of every product per kernel', () => {
+    const t = (chosen: 'pipe' | 'stock', pipeMs: number | null, stockMs: number | null) => ({
+      key: 'k',
+      product: 'forward' as const,
+      pipeMs,
+      stockMs,
+      chosen,
+    });
+    expect(convTuningSummary([t('pipe', 1, 2), t('stock', 3, 1.5)])).toEqual({
+      products: 2,
+      stock: 1,
+      pipeMs: 4,
+      stockMs: 3.5,
+      chosenMs: 2.5,
+    });
+    // Untimed (no timestamp queries): no sums.
+    expect(convTuningSummary([t('pipe', null, null)])).toEqual({
+      products: 1,
+      stock: 0,
+      pipeMs: null,
+      stockMs: null,
+      chosenMs: null,
+    });
+  });
+});
+
+const convs = (programs: Record<string, number>) => Object.keys(programs).filter((k) => /Conv|Im2Col|MatMul/.test(k));
+
+describe.skipIf(skipped !== null)(title, () => {
+  it("tfjs's kernels, as the other candidate of every product, give cpu's values and gradients", async () => {
+    process.env.PIPE_WEBGPU_CONV_AUTOTUNE = '1';
+    const w4 = randomArr([4, 4, 3, 5], 52);
+    const w3 = randomArr([3, 3, 5, 2], 53);
+    // A U-Net down and up convolution and a frozen 3x3 (odd sizes, batch 2): every product of each.
+    const f = (x: tf.Tensor, w: tf.Tensor) => {
+      const h = conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 1);
+      const up = conv2dTranspose(h, tensor(w4) as tf.Tensor4D, [2, 9, 7, 3], 2, 1);
+      // A frozen filter must outlive the step (frozenConv2d): kept, as a backbone's weights are.
+      return frozenConv2d(conv2d(up, w as tf.Tensor4D, 2, 1), tf.keep(tensor(w3)) as tf.Tensor4D, 1, 'same');
+    };
+    const inputs = [randomArr([2, 9, 7, 3], 51), w4];
+    const first = await compare(f, inputs); // queues each product; runs them on the defaults
+    expectAgree(first, 1e-4, 1e-3);
+    const keys = pendingConvKeys();
+    expect(new Set(keys.map((k) => k.split(' ')[0]))).toEqual(new Set(['forward', 'input', 'filter']));
+    for (const k of keys) chooseConvKernel(k, 'stock');
+    const r = await compare(f, inputs);
+    expectAgree(r, 1e-4, 1e-3);
+    expect(convs(r.dispatches.byProgram).some((k) => k.startsWith('Pipe'))).toBe(false);
+    expect(pendingConvKeys()).toEqual([]);
+  });
+
+  it('decides the products a training step met: the faster where the GPU times them, else the default', async () => {
+    process.env.PIPE_WEBGPU_CONV_AUTOTUNE = '1';
+    await initBackend('webgpu');
+    const trainer = await createTrainer(
+      trainParams({ dataset: { crop_size: 32, load_size: 32 }, model: { ngf: 4, ndf: 4 } }),
+    );
+    const A = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
+    const B = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
+    try {
+      await trainer.step({ A, B }, 0.0002, 0);
+      const queued = pendingConvKeys().length;
+      expect(queued).toBeGreaterThan(10);
+      await tunePendingConvs();
+      const t = convTunings();
+      expect(t).toHaveLength(queued);
+      expect(pendingConvKeys()).toEqual([]);
+      if (testAdapter() === null) {
+        // llvmpipe through OpenGL ES has no timestamp queries: nothing timed, every product on pipe's kernel.
+        expect(t.every((x) => x.pipeMs === null && x.chosen === 'pipe')).toBe(true);
+      } else {
+        for (const x of t) {
+          expect(x.pipeMs, x.key).toBeGreaterThan(0);
+          expect(x.stockMs, x.key).toBeGreaterThan(0);
+          expect(x.chosen, x.key).toBe(x.stockMs! < x.pipeMs! ? 'stock' : 'pipe');
+        }
+      }
+      const terms = await trainer.step({ A, B }, 0.0002, 1); // on the chosen kernels, queuing nothing new
+      expect(Object.values(terms).every(Number.isFinite)).toBe(true);
+      expect(pendingConvKeys()).toEqual([]);
+    } finally {
+      tf.dispose([A, B]);
+      trainer.dispose();
+      await initBackend('cpu');
+    }
+  });
+});
+
+describe.skipIf(skipped === null)(title, () => {
+  it('is skipped only where webgpu cannot run (never in CI)', () => expectSkipAllowed(skipped));
+});

@@ -1,0 +1,158 @@
+// PIPE_WEBGPU_CONV_AUTOTUNE=1: each convolution product (forward, input gradient, filter gradient) of each geometry
+// runs on whichever of pipe's kernel and tfjs's own kernel the GPU runs faster, timed once on that GPU, as
+// torch.backends.cudnn.benchmark picks among cuDNN's algorithms. Which is faster depends on the GPU and the layer
+// (docs/gpu.md, "Conv kernels": on lavapipe tfjs's wins stride-1 3x3 forward and input products, pipe's every filter
+// gradient), and a fixed rule can only be right on the GPU it was measured on.
+// Ops run synchronously and GPU times are read asynchronously, so a product first seen runs on its default kernel
+// and is queued here; the training loop's next turn (tunePendingConvs) times both kernels on random operands of the
+// same shapes and keeps the faster for the rest of the process. The two kernels add in different orders, so results
+// change in the last bits with the choice, and two runs may choose differently: like cudnn.benchmark, it is off by
+// default and trades bit-for-bit reruns (and resumes) for speed.
+import * as tf from '@tensorflow/tfjs-core';
+import { UserError } from '../../core/errors.js';
+import type { ConvAutotuneSummary } from '../../core/formats/train-summary.js';
+import type { ConvGeometry } from '../ops/geometry.js';
+import { gpuTimesUnavailable, startGpuTimes, stopGpuTimes } from './gpu-times.js';
+
+export type ConvKernel = 'pipe' | 'stock';
+export type ConvProduct = 'forward' | 'input' | 'filter';
+
+/** A product waiting to be timed: the shapes of its two operands and how each kernel runs it. */
+export interface ConvCandidate {
+  product: ConvProduct;
+  /** The kernel it runs on until tuned, and for good where the GPU cannot time it. */
+  fallback: ConvKernel;
+  shapes: [number[], number[]];
+  run: Record<ConvKernel, (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor>;
+}
+
+/** One tuned product: the GPU time of each kernel (median of `REPS`) and the one kept. */
+export interface ConvTuning {
+  key: string;
+  product: ConvProduct;
+  pipeMs: number | null;
+  stockMs: number | null;
+  chosen: ConvKernel;
+}
+
+const REPS = 3;
+const chosen = new Map<string, ConvKernel>();
+const pending = new Map<string, ConvCandidate>();
+const tunings: ConvTuning[] = [];
+
+/** Whether autotuning is on: PIPE_WEBGPU_CONV_AUTOTUNE=1 (0 or unset: off). */
+export function convAutotuneOn(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env.PIPE_WEBGPU_CONV_AUTOTUNE;
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  if (raw === '1') return true;
+  throw new UserError(
+    'PIPE_BAD_OPTION',
+    `PIPE_WEBGPU_CONV_AUTOTUNE must be 1 (on) or 0 (off); got "${raw}".`,
+    2,
+    'Unset it to run every convolution on its default kernel.',
+  );
+}
+
+/** The key of a product: everything that can change which kernel is faster. */
+export function convKey(product: ConvProduct, precision: string, g: ConvGeometry): string {
+  const pads = [g.padTop, g.padBottom, g.padLeft, g.padRight].join(',');
+  return `${product} ${precision} ${g.batch}x${g.inH}x${g.inW}x${g.inC}->${g.outH}x${g.outW}x${g.outC} k${g.kh}x${g.kw} s${g.stride} d${g.dilation} p${pads}`;
+}
+
+/**
+ * The kernel to run a product on: the tuned one, else `fallback`. With autotuning on, a product not tuned yet is
+ * queued (`candidate` is called once per product). Only dilation 1 is tuned: tfjs's gradient kernels take none.
+ * With autotuning off and nothing chosen, it costs one lookup of the environment.
+ */
+export function convKernel(
+  product: ConvProduct,
+  precision: string,
+  g: ConvGeometry,
+  fallback: ConvKernel,
+  candidate: () => Pick<ConvCandidate, 'shapes' | 'run'>,
+): ConvKernel {
+  const on = convAutotuneOn();
+  if (!on && chosen.size === 0) return fallback;
+  const key = convKey(product, precision, g);
+  const c = chosen.get(key);
+  if (c) return c;
+  if (on && g.dilation === 1 && !pending.has(key)) pending.set(key, { product, fallback, ...candidate() });
+  return fallback;
+}
+
+async function gpuMs(f: () => tf.Tensor): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i <= REPS; i++) {
+    startGpuTimes();
+    const y = f();
+    const t = await stopGpuTimes();
+    y.dispose();
+    if (i > 0) ms.push(t.busyMs); // the first run compiles the pipelines
+  }
+  return ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;
+}
+
+/** Times both kernels of a candidate on random operands of its shapes. */
+async function timeBoth(c: ConvCandidate): Promise<Record<ConvKernel, number>> {
+  const operand = (shape: number[], seed: number) => tf.randomUniform<tf.Rank>(shape, -1, 1, 'float32', seed);
+  const a = operand(c.shapes[0], 7) as tf.Tensor4D;
+  const b = operand(c.shapes[1], 8) as tf.Tensor4D;
+  try {
+    return { pipe: await gpuMs(() => c.run.pipe(a, b)), stock: await gpuMs(() => c.run.stock(a, b)) };
+  } finally {
+    tf.dispose([a, b]);
+  }
+}
+
+/**
+ * Decides every queued product: times both kernels on the GPU and keeps the faster. Where the adapter has no
+ * timestamp queries, every product keeps its default kernel. Cheap when nothing is queued.
+ */
+export async function tunePendingConvs(): Promise<void> {
+  if (pending.size === 0) return;
+  const why = tf.getBackend() === 'webgpu' ? gpuTimesUnavailable() : 'not on webgpu';
+  const queued = [...pending];
+  pending.clear();
+  for (const [key, c] of queued) {
+    const ms = why ? null : await timeBoth(c);
+    const pick: ConvKernel = ms ? (ms.stock < ms.pipe ? 'stock' : 'pipe') : c.fallback;
+    chosen.set(key, pick);
+    tunings.push({ key, product: c.product, pipeMs: ms?.pipe ?? null, stockMs: ms?.stock ?? null, chosen: pick });
+  }
+}
+
+/** Products decided so far, in the order they were tuned. */
+export function convTunings(): readonly ConvTuning[] {
+  return tunings;
+}
+
+/** What `tunings` (default: all so far) decided, for train.json and the bench. */
+export function convTuningSummary(t: readonly ConvTuning[] = tunings): ConvAutotuneSummary {
+  const timed = t.every((x) => x.pipeMs !== null && x.stockMs !== null);
+  const sum = (f: (x: ConvTuning) => number) => (timed ? Number(t.reduce((s, x) => s + f(x), 0).toFixed(3)) : null);
+  return {
+    products: t.length,
+    stock: t.filter((x) => x.chosen === 'stock').length,
+    pipeMs: sum((x) => x.pipeMs!),
+    stockMs: sum((x) => x.stockMs!),
+    chosenMs: sum((x) => (x.chosen === 'stock' ? x.stockMs! : x.pipeMs!)),
+  };
+}
+
+/** Sets a product's kernel without timing (tests: to run every product on one kernel). */
+export function chooseConvKernel(key: string, kernel: ConvKernel): void {
+  chosen.set(key, kernel);
+  pending.delete(key);
+}
+
+/** Keys queued for tuning (tests). */
+export function pendingConvKeys(): string[] {
+  return [...pending.keys()];
+}
+
+/** Forgets every choice and queued product (a new backend or device). */
+export function resetConvTuning(): void {
+  chosen.clear();
+  pending.clear();
+  tunings.length = 0;
+}
