@@ -9,7 +9,8 @@
 //   per 64 dispatches instead of tfjs's 15 (PIPE_WEBGPU_SUBMIT_BATCH=64); and on tfjs's stock kernels alone
 //   (PIPE_WEBGPU_KERNELS=stock), whose GPU times per program set tfjs's kernels beside pipe's. So one run also says
 //   what each is worth here. The perceptual config runs again with VGG's convolutions on pipe's kernels
-//   (PIPE_WEBGPU_BACKBONE_CONV=pipe).
+//   (PIPE_WEBGPU_BACKBONE_CONV=pipe), and every config with each conv product on the faster of pipe's and tfjs's
+//   kernel, timed on this GPU (PIPE_WEBGPU_CONV_AUTOTUNE=1).
 // Then {measure: 'conv_kernels', ...} (bench/gpu/conv-kernels.ts): each convolution product of the goal's heaviest
 //   layers, pipe's kernel (f32 and f16) against tfjs's stock one, timed on the GPU.
 // --dry-run: the tiny configs and a tiny pipeline (a software rasteriser such as llvmpipe manages them).
@@ -124,6 +125,7 @@ async function variant(config: string, setting: string, pytorch: number | null):
     dispatches: o.dispatches ?? null,
     gpu_busy_ms: g.busy_ms ?? null,
     gpu_top: g.programs?.slice(0, 6) ?? null,
+    ...(o.conv_autotune ? { conv_autotune: o.conv_autotune } : {}),
     f16: o.f16 ?? null,
     ...(o.error ? { error: o.error } : {}),
   });
@@ -228,6 +230,7 @@ for (const config of configs) {
   });
   if (!o.error) emitGpuTimes(config, o, pt.profiles[config]);
   if (config.includes('perceptual')) await variant(config, 'PIPE_WEBGPU_BACKBONE_CONV=pipe', pytorch);
+  await variant(config, 'PIPE_WEBGPU_CONV_AUTOTUNE=1', pytorch);
   if (config !== configs[0]) continue;
   if (o.subgroups === 'used') await variant(config, 'PIPE_WEBGPU_SUBGROUPS=0', pytorch);
   if (String(o.f16).startsWith('off (available')) await variant(config, 'PIPE_WEBGPU_F16=1', pytorch);

@@ -22,6 +22,7 @@ import { readTerms } from '../../src/ml/train/pix2pix.js';
 import { createTrainer } from '../../src/ml/train/run.js';
 import type { Batch } from '../../src/ml/train/types.js';
 import { bindGroupCounts } from '../../src/ml/webgpu/bind-groups.js';
+import { convTunings, convTuningSummary, tunePendingConvs } from '../../src/ml/webgpu/conv-autotune.js';
 import { countDispatches } from '../../src/ml/webgpu/dispatches.js';
 import {
   gpuTimesUnavailable,
@@ -57,6 +58,7 @@ const trainer = await createTrainer(trainParamsFor(c), extractor, batches[0]!.B)
 
 const t0 = performance.now();
 for (let i = 0; i < flag('warmup', 2); i++) await trainer.step(batches[i % 2]!, 0.0002, i);
+await tunePendingConvs(); // PIPE_WEBGPU_CONV_AUTOTUNE=1: as the training loop does after a step
 const warmupS = (performance.now() - t0) / 1000;
 const counted = await countDispatches(() => tf.dispose(Object.values(trainer.launch(batches[0]!, 0.0002, 100))));
 await readTerms(trainer.launch(batches[1]!, 0.0002, 101)); // drain the queue before the clock starts
@@ -110,6 +112,7 @@ async function gpuTimes(n: number): Promise<Record<string, unknown> | null> {
   };
 }
 const gpu = await gpuTimes(flag('gpu-times', 0));
+
 process.stdout.write(
   JSON.stringify({
     config: c.name,
@@ -127,6 +130,7 @@ process.stdout.write(
     subgroups: info.details?.subgroups ?? null,
     f16: info.details?.f16 ?? null,
     ...(gpu ? { gpu_times: gpu } : {}),
+    ...(convTunings().length ? { conv_autotune: convTuningSummary() } : {}),
   }) + '\n',
 );
 trainer.dispose();

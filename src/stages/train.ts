@@ -26,11 +26,12 @@ export const trainStage: StageKind<TrainParams> = {
   },
   // eslint-disable-next-line max-lines-per-function -- hand-off plus the out-of-memory text; to split next
   async run(ctx: StageContext<TrainParams>) {
-    const [{ initBackend, describeBackend }, { openPrepared }, run, { featureLayers }] = await Promise.all([
+    const [{ initBackend, describeBackend }, { openPrepared }, run, { featureLayers }, autotune] = await Promise.all([
       import('../ml/backend.js'),
       import('../ml/data/prepared.js'),
       import('../ml/train/run.js'),
       import('../ml/losses/feature-criterion.js'),
+      import('../ml/webgpu/conv-autotune.js'),
     ]);
     const p = ctx.params;
     const info = await initBackend(ctx.env.backend, { threads: ctx.env.threads });
@@ -69,6 +70,7 @@ export const trainStage: StageKind<TrainParams> = {
       ctx.log(`LPIPS loss ${lpips.net} (${lpips.sources.backbone}, heads ${lpips.sources.heads})`);
     }
     const started = Date.now();
+    const tunedBefore = autotune.convTunings().length;
     try {
       const r = await run.trainModel({
         params: p,
@@ -94,6 +96,7 @@ export const trainStage: StageKind<TrainParams> = {
         finalLosses: r.finalLosses,
         trainImages: { A: ds.train.A.count, B: ds.train.B.count, size: ds.train.A.size, crop: p.dataset.crop_size },
         ...(initSha ? { initFrom: { source: p.model.init_from, sha256: initSha } } : {}),
+        ...autotuneSince(autotune, tunedBefore),
       };
       const backend = describeBackend(info);
       const file: TrainSummaryFile = { format: TRAIN_SUMMARY_FORMAT, ...summary, backend };
@@ -149,4 +152,13 @@ function checkCompatible(p: TrainParams, layout: 'aligned' | 'unaligned', size: 
       'PIPE_TRAIN_UNET_SIZE',
       `generator ${p.model.generator} needs dataset.crop_size >= ${p.model.generator.slice(5)} (got ${p.dataset.crop_size}); use generator: unet to pick the depth from the crop.`,
     );
+}
+
+/** PIPE_WEBGPU_CONV_AUTOTUNE=1: the convolution products this stage decided, if any. */
+function autotuneSince(
+  autotune: typeof import('../ml/webgpu/conv-autotune.js'),
+  before: number,
+): Pick<TrainSummary, 'convAutotune'> {
+  const t = autotune.convTunings().slice(before);
+  return t.length ? { convAutotune: autotune.convTuningSummary(t) } : {};
 }
