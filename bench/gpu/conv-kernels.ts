@@ -1,7 +1,9 @@
 // The convolution products of the goal's configs, each timed on the GPU (timestamp queries, webgpu/gpu-times.ts) with
 // pipe's kernel (f32, and f16 tiles where the adapter has shader-f16) and with tfjs's stock kernel for the same
 // product: which one a layer should take is a question only a GPU answers. Prints one JSON line per layer and product:
-//   {layer, product, shape, gflop, stock_ms, pipe_ms, pipe_f16_ms, stock_gflops, pipe_gflops, adapter}
+//   {layer, product, shape, gflop, stock_ms, pipe_ms, pipe64_ms, pipe_f16_ms, stock_gflops, pipe_gflops,
+//    pipe64_gflops, adapter}
+// (pipe64: pipe's kernel with 64x64 output tiles, 8x8 per thread, which PIPE_WEBGPU_CONV_AUTOTUNE=1 may choose)
 // (ms: the median over --reps runs of the product's dispatches, split-K sums included; the stock filter gradient is
 // tfjs's Conv2DBackpropFilter kernel, its input gradient Conv2DBackpropInput, as conv2dTranspose runs it)
 //   node --import tsx bench/gpu/conv-kernels.ts [--reps 5] [--dry-run]
@@ -9,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/ml/backend.js';
 import { convGeometry, type ConvGeometry } from '../../src/ml/ops/geometry.js';
-import { filterGradWebgpu, forwardConvWebgpu, inputGradWebgpu } from '../../src/ml/webgpu/conv.js';
+import { filterGradWebgpu, forwardConvWebgpu, inputGradWebgpu, type TileSize } from '../../src/ml/webgpu/conv.js';
 import { gpuTimesUnavailable, startGpuTimes, stopGpuTimes } from '../../src/ml/webgpu/gpu-times.js';
 
 const argv = process.argv.slice(2);
@@ -51,7 +53,7 @@ function products(x: tf.Tensor4D, w: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeomet
   return {
     forward: {
       stock: () => tf.conv2d(x, w, g.stride, explicit),
-      pipe: (f16: boolean) => forwardConvWebgpu(x, w, g, { tiles: f16 ? 'f16' : 'f32' }),
+      pipe: (f16: boolean, tile: TileSize = 32) => forwardConvWebgpu(x, w, g, { tiles: f16 ? 'f16' : 'f32', tile }),
     },
     input: {
       stock: () =>
@@ -65,7 +67,7 @@ function products(x: tf.Tensor4D, w: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeomet
             inputShape: x.shape,
           },
         ) as tf.Tensor,
-      pipe: (f16: boolean) => inputGradWebgpu(dy, w, g, { tiles: f16 ? 'f16' : 'f32' }),
+      pipe: (f16: boolean, tile: TileSize = 32) => inputGradWebgpu(dy, w, g, { tiles: f16 ? 'f16' : 'f32', tile }),
     },
     filter: {
       stock: () =>
@@ -79,7 +81,7 @@ function products(x: tf.Tensor4D, w: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeomet
             filterShape: w.shape,
           },
         ) as tf.Tensor,
-      pipe: () => filterGradWebgpu(x, dy, g),
+      pipe: (_f16: boolean, tile: TileSize = 32) => filterGradWebgpu(x, dy, g, { tile }),
       noF16: true, // a gradient's operands stay f32 (webgpu/f16.ts)
     },
   };
@@ -102,6 +104,7 @@ for (const [layer, size, cin, cout, k, stride] of LAYERS) {
   for (const [product, p] of Object.entries(products(x, w, dy, g))) {
     const stockMs = await gpuMs(p.stock);
     const pipeMs = await gpuMs(() => p.pipe(false));
+    const pipe64Ms = await gpuMs(() => p.pipe(false, 64));
     const pipeF16Ms = f16 && !('noF16' in p) ? await gpuMs(() => p.pipe(true)) : null;
     const rate = (ms: number) => Number((gflop / (ms / 1000)).toFixed(1));
     process.stdout.write(
@@ -112,9 +115,11 @@ for (const [layer, size, cin, cout, k, stride] of LAYERS) {
         gflop: Number(gflop.toFixed(3)),
         stock_ms: Number(stockMs.toFixed(3)),
         pipe_ms: Number(pipeMs.toFixed(3)),
+        pipe64_ms: Number(pipe64Ms.toFixed(3)),
         pipe_f16_ms: pipeF16Ms === null ? null : Number(pipeF16Ms.toFixed(3)),
         stock_gflops: rate(stockMs),
         pipe_gflops: rate(pipeMs),
+        pipe64_gflops: rate(pipe64Ms),
         adapter: info.details?.adapterInfo ?? null,
       }) + '\n',
     );

@@ -9,8 +9,8 @@
 //   per 64 dispatches instead of tfjs's 15 (PIPE_WEBGPU_SUBMIT_BATCH=64); and on tfjs's stock kernels alone
 //   (PIPE_WEBGPU_KERNELS=stock), whose GPU times per program set tfjs's kernels beside pipe's. So one run also says
 //   what each is worth here. The perceptual config runs again with VGG's convolutions on pipe's kernels
-//   (PIPE_WEBGPU_BACKBONE_CONV=pipe), and every config with each conv product on the faster of pipe's and tfjs's
-//   kernel, timed on this GPU (PIPE_WEBGPU_CONV_AUTOTUNE=1).
+//   (PIPE_WEBGPU_BACKBONE_CONV=pipe), and every config with each conv product on the fastest of pipe's 32x32 and
+//   64x64 tiles and tfjs's kernel, timed on this GPU (PIPE_WEBGPU_CONV_AUTOTUNE=1).
 // Then {measure: 'conv_kernels', ...} (bench/gpu/conv-kernels.ts): each convolution product of the goal's heaviest
 //   layers, pipe's kernel (f32 and f16) against tfjs's stock one, timed on the GPU.
 // --dry-run: the tiny configs and a tiny pipeline (a software rasteriser such as llvmpipe manages them).

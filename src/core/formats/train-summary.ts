@@ -26,15 +26,13 @@ export type TrainSummary = {
 };
 
 /**
- * Products decided, how many went to tfjs's kernel, and the GPU time of one run of every decided product on pipe's
- * kernels, on tfjs's, and on the kernels chosen (ms; null where the adapter could not time them).
+ * Products decided, how many each kernel won (pipe's 32x32 tiles, pipe's 64x64, tfjs's), and the GPU time of one run
+ * of every decided product on each kernel and on the ones chosen (ms; null where the adapter could not time them).
  */
 export type ConvAutotuneSummary = {
   products: number;
-  stock: number;
-  pipeMs: number | null;
-  stockMs: number | null;
-  chosenMs: number | null;
+  chosen: { pipe: number; pipe64: number; stock: number };
+  ms: { pipe: number; pipe64: number; stock: number; chosen: number } | null;
 };
 
 export type TrainSummaryFile = TrainSummary & {

@@ -20,7 +20,7 @@ import {
   inputGradWebgpu,
   type ProductOptions,
 } from '../webgpu/conv.js';
-import { convKernel, type ConvKernel } from '../webgpu/conv-autotune.js';
+import { convKernel, type ConvKernel, type ConvProduct } from '../webgpu/conv-autotune.js';
 import { f16InUse } from '../webgpu/f16.js';
 import { isWebgpu } from '../webgpu/kernel.js';
 
@@ -56,9 +56,42 @@ export type Pass = 'forward' | 'backward';
 
 const options = (pass: Pass): ProductOptions => ({ tiles: pass === 'forward' && f16InUse() ? 'f16' : 'f32' });
 
+type Kernels = Record<ConvKernel, (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D>;
+
+/** Each product's kernels on webgpu: pipe's with 32x32 and with 64x64 output tiles, and tfjs's. */
+const forwardKernels = (g: ConvGeometry, o: ProductOptions): Kernels => ({
+  pipe: (x, w) => forwardConvWebgpu(x, w, g, o),
+  pipe64: (x, w) => forwardConvWebgpu(x, w, g, { ...o, tile: 64 }),
+  stock: (x, w) => stockForward(x, w, g),
+});
+const inputKernels = (g: ConvGeometry, o: ProductOptions): Kernels => ({
+  pipe: (dy, w) => inputGradWebgpu(dy, w, g, o),
+  pipe64: (dy, w) => inputGradWebgpu(dy, w, g, { ...o, tile: 64 }),
+  stock: (dy, w) => stockInput(dy, w, g),
+});
+const filterKernels = (g: ConvGeometry): Kernels => ({
+  pipe: (x, dy) => filterGradWebgpu(x, dy, g),
+  pipe64: (x, dy) => filterGradWebgpu(x, dy, g, { tile: 64 }),
+  stock: (x, dy) => stockFilter(x, dy, g),
+});
+
+/** Runs a product on the kernel conv-autotune.ts gives it (`fallback` until it is tuned). */
+function onChosenKernel(
+  product: ConvProduct,
+  precision: string,
+  g: ConvGeometry,
+  fallback: ConvKernel,
+  kernels: Kernels,
+  a: tf.Tensor4D,
+  b: tf.Tensor4D,
+): tf.Tensor4D {
+  const kernel = convKernel(product, precision, g, fallback, () => ({ shapes: [a.shape, b.shape], run: kernels }));
+  return kernels[kernel](a, b);
+}
+
 /**
  * y = conv(x, filter). On webgpu, pipe's kernel unless `fallback` says stock (a frozen backbone's default) or
- * autotuning found tfjs's faster for this geometry.
+ * autotuning found another faster for this geometry.
  */
 export function forwardProduct(
   x: tf.Tensor4D,
@@ -69,11 +102,7 @@ export function forwardProduct(
 ): tf.Tensor4D {
   if (ownKernels(x, g)) {
     const o = options(pass);
-    const kernel = convKernel('forward', o.tiles!, g, fallback, () => ({
-      shapes: [x.shape, filter.shape],
-      run: { pipe: (a, b) => forwardConvWebgpu(a, b, g, o), stock: (a, b) => stockForward(a, b, g) },
-    }));
-    return kernel === 'pipe' ? forwardConvWebgpu(x, filter, g, o) : stockForward(x, filter, g);
+    return onChosenKernel('forward', o.tiles!, g, fallback, forwardKernels(g, o), x, filter);
   }
   return gemmForForward(g) ? gemmForwardConv(x, filter, g) : forwardConv(x, filter, g);
 }
@@ -88,31 +117,18 @@ export function transposedProduct(
 ): tf.Tensor4D {
   if (ownKernels(dy, g)) {
     const o = options(pass);
-    const kernel = convKernel('input', o.tiles!, g, fallback, () => ({
-      shapes: [dy.shape, filter.shape],
-      run: { pipe: (a, b) => inputGradWebgpu(a, b, g, o), stock: (a, b) => stockInput(a, b, g) },
-    }));
-    return kernel === 'pipe' ? inputGradWebgpu(dy, filter, g, o) : stockInput(dy, filter, g);
+    return onChosenKernel('input', o.tiles!, g, fallback, inputKernels(g, o), dy, filter);
   }
   return gemmForTransposed(g) ? gemmTransposedConv(dy, filter, g) : transposedConv(dy, filter, g);
 }
 
-/** The filter gradient on webgpu: pipe's kernel, or tfjs's where autotuning found it faster. */
-function filterProductWebgpu(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  const kernel = convKernel('filter', 'f32', g, 'pipe', () => ({
-    shapes: [x.shape, dy.shape],
-    run: { pipe: (a, b) => filterGradWebgpu(a, b, g), stock: (a, b) => stockFilter(a, b, g) },
-  }));
-  return kernel === 'pipe' ? filterGradWebgpu(x, dy, g) : stockFilter(x, dy, g);
-}
-
 /** Gradient of forwardProduct with respect to its filter. */
 export function filterProduct(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  if (ownKernels(x, g)) return filterProductWebgpu(x, dy, g);
+  if (ownKernels(x, g)) return onChosenKernel('filter', 'f32', g, 'pipe', filterKernels(g), x, dy);
   return gemmForFilter(g) ? gemmFilterGrad(x, dy, g) : filterGrad(x, dy, g);
 }
 
 /** conv2dTranspose's filter gradient: filterGrad (conv_kernels.ts) on cpu/wasm, the filter product on webgpu. */
 export function transposeFilterProduct(dy: tf.Tensor4D, x: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  return ownKernels(dy, g) ? filterProductWebgpu(dy, x, g) : filterGrad(dy, x, g);
+  return ownKernels(dy, g) ? onChosenKernel('filter', 'f32', g, 'pipe', filterKernels(g), dy, x) : filterGrad(dy, x, g);
 }

@@ -1,6 +1,6 @@
-// PIPE_WEBGPU_CONV_AUTOTUNE: the setting; tfjs's kernels as the other candidate for every product (value and
-// gradients as cpu's, and finite differences, so either choice is right); and on adapters with timestamp queries,
-// products met in a training step timed and decided, the faster kept.
+// PIPE_WEBGPU_CONV_AUTOTUNE: the setting; tfjs's kernels and pipe's 64x64 tiles as the other candidates for every
+// product (values and gradients as cpu's, and finite differences, so any choice is right); and on adapters with
+// timestamp queries, products met in a training step timed and decided, the fastest kept.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PipeError } from '../../core/errors.js';
@@ -11,6 +11,7 @@ import { convGeometry } from '../ops/geometry.js';
 import { createTrainer } from '../train/run.js';
 import { trainParams } from '../train/test-params.js';
 import {
+  CONV_KERNELS,
   chooseConvKernel,
   convAutotuneOn,
   convKey,
@@ -19,8 +20,18 @@ import {
   pendingConvKeys,
   resetConvTuning,
   tunePendingConvs,
+  type ConvKernel,
 } from './conv-autotune.js';
-import { compare, expectAgree, expectSkipAllowed, tensor, testAdapter, webgpuSkipReason } from './test-support.js';
+import { filterGradWebgpu, forwardConvWebgpu, inputGradWebgpu } from './conv.js';
+import {
+  compare,
+  data,
+  expectAgree,
+  expectSkipAllowed,
+  tensor,
+  testAdapter,
+  webgpuSkipReason,
+} from './test-support.js';
 
 const skipped = await webgpuSkipReason();
 const title = skipped ? `conv autotune (skipped: ${skipped})` : 'conv autotune';
@@ -55,27 +66,26 @@ describe('PIPE_WEBGPU_CONV_AUTOTUNE', () => {
 
 describe('convTuningSummary', () => {
   it('counts the choices and sums one run of every product per kernel', () => {
-    const t = (chosen: 'pipe' | 'stock', pipeMs: number | null, stockMs: number | null) => ({
+    const t = (chosen: ConvKernel, ms: Record<ConvKernel, number> | null) => ({
       key: 'k',
       product: 'forward' as const,
-      pipeMs,
-      stockMs,
+      ms,
       chosen,
     });
-    expect(convTuningSummary([t('pipe', 1, 2), t('stock', 3, 1.5)])).toEqual({
+    const summary = convTuningSummary([
+      t('pipe64', { pipe: 2, pipe64: 1, stock: 3 }),
+      t('stock', { pipe: 3, pipe64: 2, stock: 1.5 }),
+    ]);
+    expect(summary).toEqual({
       products: 2,
-      stock: 1,
-      pipeMs: 4,
-      stockMs: 3.5,
-      chosenMs: 2.5,
+      chosen: { pipe: 0, pipe64: 1, stock: 1 },
+      ms: { pipe: 5, pipe64: 3, stock: 4.5, chosen: 2.5 },
     });
     // Untimed (no timestamp queries): no sums.
-    expect(convTuningSummary([t('pipe', null, null)])).toEqual({
+    expect(convTuningSummary([t('pipe', null)])).toEqual({
       products: 1,
-      stock: 0,
-      pipeMs: null,
-      stockMs: null,
-      chosenMs: null,
+      chosen: { pipe: 1, pipe64: 0, stock: 0 },
+      ms: null,
     });
   });
 });
@@ -83,7 +93,7 @@ describe('convTuningSummary', () => {
 const convs = (programs: Record<string, number>) => Object.keys(programs).filter((k) => /Conv|Im2Col|MatMul/.test(k));
 
 describe.skipIf(skipped !== null)(title, () => {
-  it("tfjs's kernels, as the other candidate of every product, give cpu's values and gradients", async () => {
+  it("tfjs's kernels and pipe's 64x64 tiles, the other candidates of every product, give cpu's values and gradients", async () => {
     process.env.PIPE_WEBGPU_CONV_AUTOTUNE = '1';
     const w4 = randomArr([4, 4, 3, 5], 52);
     const w3 = randomArr([3, 3, 5, 2], 53);
@@ -104,9 +114,43 @@ describe.skipIf(skipped !== null)(title, () => {
     expectAgree(r, 1e-4, 1e-3);
     expect(convs(r.dispatches.byProgram).some((k) => k.startsWith('Pipe'))).toBe(false);
     expect(pendingConvKeys()).toEqual([]);
+    // And on pipe's 64x64 tiles (split over K as their own tile count asks, so not always as the 32x32 kernel is).
+    for (const k of keys) chooseConvKernel(k, 'pipe64');
+    const wide = await compare(f, inputs);
+    expectAgree(wide, 1e-4, 1e-3);
+    expect(convs(wide.dispatches.byProgram).every((k) => /^PipeConv_\w+_t64$/.test(k))).toBe(true);
   });
 
-  it('decides the products a training step met: the faster where the GPU times them, else the default', async () => {
+  it("pipe's 64x64 tiles compute the 32x32 kernel's sums in the same order: the same bits, split alike", async () => {
+    await initBackend('webgpu');
+    try {
+      for (const [xs, ws, stride, pad] of [
+        [[2, 17, 15, 5], [3, 3, 5, 70], 1, 'same'],
+        [[1, 16, 16, 70], [4, 4, 70, 33], 2, 1],
+      ] as const) {
+        const x = tensor(randomArr([...xs], 61)) as tf.Tensor4D;
+        const w = tensor(randomArr([...ws], 62)) as tf.Tensor4D;
+        const g = convGeometry(x.shape, w.shape, stride, pad, 1, 'test');
+        const dy = tensor(randomArr([g.batch, g.outH, g.outW, g.outC], 63)) as tf.Tensor4D;
+        for (const splits of [1, 3]) {
+          const run = (tile: 32 | 64) => [
+            forwardConvWebgpu(x, w, g, { splits, tile }),
+            inputGradWebgpu(dy, w, g, { splits, tile }),
+            filterGradWebgpu(x, dy, g, { splits, tile }),
+          ];
+          const [narrow, wide] = [run(32), run(64)];
+          for (let i = 0; i < 3; i++)
+            expect(await data(wide[i]!), `product ${i}, ${splits} splits`).toEqual(await data(narrow[i]!));
+          tf.dispose([...narrow, ...wide]);
+        }
+        tf.dispose([x, w, dy]);
+      }
+    } finally {
+      await initBackend('cpu');
+    }
+  });
+
+  it('decides the products a training step met: the fastest where the GPU times them, else the default', async () => {
     process.env.PIPE_WEBGPU_CONV_AUTOTUNE = '1';
     await initBackend('webgpu');
     const trainer = await createTrainer(
@@ -124,12 +168,11 @@ describe.skipIf(skipped !== null)(title, () => {
       expect(pendingConvKeys()).toEqual([]);
       if (testAdapter() === null) {
         // llvmpipe through OpenGL ES has no timestamp queries: nothing timed, every product on pipe's kernel.
-        expect(t.every((x) => x.pipeMs === null && x.chosen === 'pipe')).toBe(true);
+        expect(t.every((x) => x.ms === null && x.chosen === 'pipe')).toBe(true);
       } else {
         for (const x of t) {
-          expect(x.pipeMs, x.key).toBeGreaterThan(0);
-          expect(x.stockMs, x.key).toBeGreaterThan(0);
-          expect(x.chosen, x.key).toBe(x.stockMs! < x.pipeMs! ? 'stock' : 'pipe');
+          for (const k of CONV_KERNELS) expect(x.ms![k], `${x.key} ${k}`).toBeGreaterThan(0);
+          expect(x.ms![x.chosen], x.key).toBe(Math.min(...CONV_KERNELS.map((k) => x.ms![k])));
         }
       }
       const terms = await trainer.step({ A, B }, 0.0002, 1); // on the chosen kernels, queuing nothing new

@@ -1,20 +1,22 @@
 // PIPE_WEBGPU_CONV_AUTOTUNE=1: each convolution product (forward, input gradient, filter gradient) of each geometry
-// runs on whichever of pipe's kernel and tfjs's own kernel the GPU runs faster, timed once on that GPU, as
-// torch.backends.cudnn.benchmark picks among cuDNN's algorithms. Which is faster depends on the GPU and the layer
-// (docs/gpu.md, "Conv kernels": on lavapipe tfjs's wins stride-1 3x3 forward and input products, pipe's every filter
-// gradient), and a fixed rule can only be right on the GPU it was measured on.
+// runs on whichever kernel the GPU runs fastest, timed once on that GPU, as torch.backends.cudnn.benchmark picks
+// among cuDNN's algorithms. The candidates: pipe's kernel with 32x32 output tiles (the default), the same with
+// 64x64 tiles (conv.ts), and tfjs's own kernel. Which is fastest depends on the GPU and the layer (docs/gpu.md,
+// "Conv kernels"), and a fixed rule can only be right on the GPU it was measured on.
 // Ops run synchronously and GPU times are read asynchronously, so a product first seen runs on its default kernel
-// and is queued here; the training loop's next turn (tunePendingConvs) times both kernels on random operands of the
-// same shapes and keeps the faster for the rest of the process. The two kernels add in different orders, so results
-// change in the last bits with the choice, and two runs may choose differently: like cudnn.benchmark, it is off by
-// default and trades bit-for-bit reruns (and resumes) for speed.
+// and is queued here; the training loop's next turn (tunePendingConvs) times every kernel on random operands of the
+// same shapes and keeps the fastest for the rest of the process. The kernels add in different orders (tfjs's, and
+// pipe's where the tile size changes the split over K), so results change in the last bits with the choice, and two
+// runs may choose differently: like cudnn.benchmark, it is off by default and trades bit-for-bit reruns (and
+// resumes) for speed.
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../../core/errors.js';
 import type { ConvAutotuneSummary } from '../../core/formats/train-summary.js';
 import type { ConvGeometry } from '../ops/geometry.js';
 import { gpuTimesUnavailable, startGpuTimes, stopGpuTimes } from './gpu-times.js';
 
-export type ConvKernel = 'pipe' | 'stock';
+export const CONV_KERNELS = ['pipe', 'pipe64', 'stock'] as const;
+export type ConvKernel = (typeof CONV_KERNELS)[number];
 export type ConvProduct = 'forward' | 'input' | 'filter';
 
 /** A product waiting to be timed: the shapes of its two operands and how each kernel runs it. */
@@ -26,12 +28,11 @@ export interface ConvCandidate {
   run: Record<ConvKernel, (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor>;
 }
 
-/** One tuned product: the GPU time of each kernel (median of `REPS`) and the one kept. */
+/** One tuned product: the GPU time of each kernel (median of `REPS`; null where untimed) and the one kept. */
 export interface ConvTuning {
   key: string;
   product: ConvProduct;
-  pipeMs: number | null;
-  stockMs: number | null;
+  ms: Record<ConvKernel, number> | null;
   chosen: ConvKernel;
 }
 
@@ -92,21 +93,25 @@ async function gpuMs(f: () => tf.Tensor): Promise<number> {
   return ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;
 }
 
-/** Times both kernels of a candidate on random operands of its shapes. */
-async function timeBoth(c: ConvCandidate): Promise<Record<ConvKernel, number>> {
+/** Times every kernel of a candidate on random operands of its shapes. */
+async function timeAll(c: ConvCandidate): Promise<Record<ConvKernel, number>> {
   const operand = (shape: number[], seed: number) => tf.randomUniform<tf.Rank>(shape, -1, 1, 'float32', seed);
   const a = operand(c.shapes[0], 7) as tf.Tensor4D;
   const b = operand(c.shapes[1], 8) as tf.Tensor4D;
   try {
-    return { pipe: await gpuMs(() => c.run.pipe(a, b)), stock: await gpuMs(() => c.run.stock(a, b)) };
+    const ms = {} as Record<ConvKernel, number>;
+    for (const k of CONV_KERNELS) ms[k] = await gpuMs(() => c.run[k](a, b));
+    return ms;
   } finally {
     tf.dispose([a, b]);
   }
 }
 
+const fastest = (ms: Record<ConvKernel, number>) => CONV_KERNELS.reduce((best, k) => (ms[k] < ms[best] ? k : best));
+
 /**
- * Decides every queued product: times both kernels on the GPU and keeps the faster. Where the adapter has no
- * timestamp queries, every product keeps its default kernel. Cheap when nothing is queued.
+ * Decides every queued product: times its kernels on the GPU and keeps the fastest (pipe's 32x32 on a tie). Where
+ * the adapter has no timestamp queries, every product keeps its default kernel. Cheap when nothing is queued.
  */
 export async function tunePendingConvs(): Promise<void> {
   if (pending.size === 0) return;
@@ -114,10 +119,10 @@ export async function tunePendingConvs(): Promise<void> {
   const queued = [...pending];
   pending.clear();
   for (const [key, c] of queued) {
-    const ms = why ? null : await timeBoth(c);
-    const pick: ConvKernel = ms ? (ms.stock < ms.pipe ? 'stock' : 'pipe') : c.fallback;
+    const ms = why ? null : await timeAll(c);
+    const pick = ms ? fastest(ms) : c.fallback;
     chosen.set(key, pick);
-    tunings.push({ key, product: c.product, pipeMs: ms?.pipe ?? null, stockMs: ms?.stock ?? null, chosen: pick });
+    tunings.push({ key, product: c.product, ms, chosen: pick });
   }
 }
 
@@ -128,14 +133,18 @@ export function convTunings(): readonly ConvTuning[] {
 
 /** What `tunings` (default: all so far) decided, for train.json and the bench. */
 export function convTuningSummary(t: readonly ConvTuning[] = tunings): ConvAutotuneSummary {
-  const timed = t.every((x) => x.pipeMs !== null && x.stockMs !== null);
-  const sum = (f: (x: ConvTuning) => number) => (timed ? Number(t.reduce((s, x) => s + f(x), 0).toFixed(3)) : null);
+  const chosenCount = Object.fromEntries(CONV_KERNELS.map((k) => [k, t.filter((x) => x.chosen === k).length]));
+  const timed = t.every((x) => x.ms !== null);
+  const sum = (f: (ms: Record<ConvKernel, number>, x: ConvTuning) => number) =>
+    Number(t.reduce((s, x) => s + f(x.ms!, x), 0).toFixed(3));
+  const ms = () => ({
+    ...Object.fromEntries(CONV_KERNELS.map((k) => [k, sum((m) => m[k])])),
+    chosen: sum((m, x) => m[x.chosen]),
+  });
   return {
     products: t.length,
-    stock: t.filter((x) => x.chosen === 'stock').length,
-    pipeMs: sum((x) => x.pipeMs!),
-    stockMs: sum((x) => x.stockMs!),
-    chosenMs: sum((x) => (x.chosen === 'stock' ? x.stockMs! : x.pipeMs!)),
+    chosen: chosenCount as ConvAutotuneSummary['chosen'],
+    ms: timed ? (ms() as ConvAutotuneSummary['ms']) : null,
   };
 }
 

@@ -10,18 +10,25 @@
 // 32x32 output tiles, 16-deep K steps, 64 threads each computing 4x4 (fits compatibility-mode limits). The tiles in
 // workgroup memory are vec4s laid out so that each invocation reads its 4 rows and 4 columns of a K step as one vec4
 // each (2 loads, not 8). With tiles = 'f16' the operands are rounded to f16 as they enter the tiles and everything
-// after is f32 (why, and where it is used: f16.ts).
+// after is f32 (why, and where it is used: f16.ts). The 64x64 variant (tile: 64) has each of the 64 threads compute
+// 8x8: twice the multiply-adds per load from workgroup memory and half the loads from global memory per output, for
+// fewer, larger workgroups. Which is faster depends on the GPU and the layer, so only autotuning picks it
+// (conv-autotune.ts); with 4x4 per thread it is the same kernel, bit for bit, as before it had a size.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConvGeometry } from '../ops/geometry.js';
 import { runKernel, shader, strideGrid, type Uniform } from './kernel.js';
 
+/** The default output tile (32x32; 4x4 per thread), and the K step. */
 const TILE = 32;
 const TK = 16;
+
+/** Output tile edge: 32 (4x4 per thread) or 64 (8x8 per thread). */
+export type TileSize = 32 | 64;
 
 /** The element type of the workgroup tiles: the operands' precision. */
 export type Tiles = 'f32' | 'f16';
 
-const HEADER = `
+const header = (tile: TileSize) => `
 struct U { M: u32, N: u32, K: u32, kChunk: u32, batch: i32, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32,
   outC: i32, kw: i32, stride: i32, dil: i32, padT: i32, padL: i32, kh: i32, splits: u32 }
 // What one slice of workgroups (wid.z) computes: rows [0, M) over k in [kBegin, kEnd); for the input product, the
@@ -31,9 +38,9 @@ struct Span { M: u32, kBegin: u32, kEnd: u32, py: i32, px: i32, iy0: i32, ix0: i
 @group(0) @binding(1) var<storage, read> left: array<f32>;
 @group(0) @binding(2) var<storage, read> right: array<f32>;
 @group(0) @binding(3) var<uniform> u: U;
-// As[kk * ${TILE / 4} + r / 4][r % 4] = A(row0 + r, k0 + kk); Bs[kk * ${TILE / 4} + c / 4][c % 4] = B(k0 + kk, col0 + c).
-var<workgroup> As: array<vec4<T>, ${(TILE * TK) / 4}>;
-var<workgroup> Bs: array<vec4<T>, ${(TK * TILE) / 4}>;
+// As[kk * ${tile / 4} + r / 4][r % 4] = A(row0 + r, k0 + kk); Bs[kk * ${tile / 4} + c / 4][c % 4] = B(k0 + kk, col0 + c).
+var<workgroup> As: array<vec4<T>, ${(tile * TK) / 4}>;
+var<workgroup> Bs: array<vec4<T>, ${(TK * tile) / 4}>;
 // x(n, iy, ix, c) with zero padding; left holds x.
 fn xAt(n: i32, iy: i32, ix: i32, c: i32) -> f32 {
   if (iy < 0 || ix < 0 || iy >= u.inH || ix >= u.inW) { return 0.0; }
@@ -49,11 +56,11 @@ fn span(z: u32) -> Span {
 fn store(sp: Span, z: u32, m: u32, n: u32, v: f32) { result[(z * u.M + m) * u.N + n] = v; }`;
 
 /** B(k, n) = right[k * N + n] (the filter, or dy for the filter gradient): row kb of the tile, n contiguous. */
-const PLAIN_B = `
+const plainB = (tile: TileSize) => `
 fn fillB(sp: Span, k0: u32, col0: u32, li: u32, col: vec4<i32>) {
-  for (var e = li; e < ${TILE * TK}u; e += 64u) {
-    let kb = k0 + e / ${TILE}u;
-    let n = col0 + e % ${TILE}u;
+  for (var e = li; e < ${tile * TK}u; e += 64u) {
+    let kb = k0 + e / ${tile}u;
+    let n = col0 + e % ${tile}u;
     var b = 0.0;
     if (kb < sp.kEnd && n < u.N) { b = right[kb * u.N + n]; }
     Bs[e / 4u][e % 4u] = T(b);
@@ -64,15 +71,15 @@ fn fillB(sp: Span, k0: u32, col0: u32, li: u32, col: vec4<i32>) {
  * B(k, n) = w[ky, kx, c=n, o] for k = (tap, o): o is the filter's contiguous axis, so each invocation loads its A
  * column's k (col: ky, kx, o, valid) for several n.
  */
-const TAP_B = `
+const tapB = (tile: TileSize) => `
 fn fillB(sp: Span, k0: u32, col0: u32, li: u32, col: vec4<i32>) {
   let kk = li % ${TK}u;
-  for (var t = 0u; t < ${TILE / 4}u; t++) {
+  for (var t = 0u; t < ${tile / 4}u; t++) {
     let j = li / ${TK}u + 4u * t;
     let n = col0 + j;
     var b = 0.0;
     if (col.w != 0 && n < u.N) { b = right[((col.x * u.kw + col.y) * u.inC + i32(n)) * u.outC + col.z]; }
-    Bs[kk * ${TILE / 4}u + j / 4u][j % 4u] = T(b);
+    Bs[kk * ${tile / 4}u + j / 4u][j % 4u] = T(b);
   }
 }`;
 
@@ -89,12 +96,12 @@ fn loadA(r: vec4<i32>, c: vec4<i32>) -> f32 {
 
 /**
  * Per product: span and store; A(m, k) as rowA(m) (per tile row, computed once per kernel) and colA(k) (once per K
- * step), each with a last component 1 where in range, combined by loadA; and fillB for the B tile. Keeping the index
- * arithmetic (integer divisions by the geometry) out of the per-element loads matters: it cost more than the
- * multiply-adds.
+ * step), each with a last component 1 where in range, combined by loadA (fillB, for the B tile, is in FILL_B).
+ * Keeping the index arithmetic (integer divisions by the geometry) out of the per-element loads matters: it cost
+ * more than the multiply-adds.
  */
 const LOADERS = {
-  forward: `${SPLIT_K}${PLAIN_B}
+  forward: `${SPLIT_K}
 fn rowA(sp: Span, m: u32) -> vec4<i32> {
   let ox = i32(m) % u.outW; let t = i32(m) / u.outW; let oy = t % u.outH; let n = t / u.outH;
   return vec4<i32>(n, oy * u.stride - u.padT, ox * u.stride - u.padL, i32(m < sp.M));
@@ -107,7 +114,7 @@ fn loadA(r: vec4<i32>, c: vec4<i32>) -> f32 {
   if (r.w == 0 || c.w == 0) { return 0.0; }
   return xAt(r.x, r.y + c.x, r.z + c.y, c.z);
 }`,
-  input: `${SPLIT_K}${TAP_B}${inputLoadA(false)}
+  input: `${SPLIT_K}${inputLoadA(false)}
 fn rowA(sp: Span, m: u32) -> vec4<i32> {
   let ix = i32(m) % u.inW; let t = i32(m) / u.inW; let iy = t % u.inH; let n = t / u.inH;
   return vec4<i32>(n, iy + u.padT, ix + u.padL, i32(m < sp.M));
@@ -116,7 +123,7 @@ fn colA(sp: Span, k: u32) -> vec4<i32> {
   let o = i32(k) % u.outC; let t = i32(k) / u.outC; let kx = t % u.kw; let ky = t / u.kw;
   return vec4<i32>(ky, kx, o, i32(k < sp.kEnd));
 }`,
-  inputPhases: `${TAP_B}${inputLoadA(true)}
+  inputPhases: `${inputLoadA(true)}
 // Phase z = (py, px): the pixels iy with (iy + padT) % s == py, whose taps are ky = py, py + s, ... (stride > 1, so
 // no dilation).
 fn firstOf(p: i32, pad: i32) -> i32 { return ((p - pad) % u.stride + u.stride) % u.stride; }
@@ -149,7 +156,7 @@ fn store(sp: Span, z: u32, m: u32, n: u32, v: f32) {
   let p = pixel(sp, m);
   result[(z % u.splits) * u.M * u.N + u32(((p.x * u.inH + p.y) * u.inW + p.z) * u.inC) + n] = v;
 }`,
-  filter: `${SPLIT_K}${PLAIN_B}
+  filter: `${SPLIT_K}
 fn rowA(sp: Span, m: u32) -> vec4<i32> {
   let c = i32(m) % u.inC; let t = i32(m) / u.inC; let kx = t % u.kw; let ky = t / u.kw;
   return vec4<i32>(ky * u.dil - u.padT, kx * u.dil - u.padL, c, i32(m < sp.M));
@@ -164,40 +171,57 @@ fn loadA(r: vec4<i32>, c: vec4<i32>) -> f32 {
 }`,
 };
 
-const GEMM = `
+/** Each product's fillB: the filter's taps for the input products, a plain row-major matrix for the others. */
+const FILL_B = { forward: plainB, input: tapB, inputPhases: tapB, filter: plainB };
+
+/**
+ * The GEMM over a span, for a tile of `tile` x `tile` outputs: each of the 8x8 invocations computes r x r blocks of
+ * 4x4 (r = tile / 32), from r vec4s of A and r vec4s of B per K step.
+ */
+const gemmMain = (tile: TileSize) => {
+  const r = tile / 32;
+  const v = tile / 4; // vec4s per K step of a tile
+  const loads = (tile * TK) / 64; // A elements each invocation loads per K step
+  return `
 @compute @workgroup_size(8, 8)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(local_invocation_index) li: u32) {
   let sp = span(wid.z);
-  let row0 = wid.y * ${TILE}u;
-  let col0 = wid.x * ${TILE}u;
+  let row0 = wid.y * ${tile}u;
+  let col0 = wid.x * ${tile}u;
   // This invocation fills column aCol of the A tile's rows aRow + 4t.
   let aCol = li % ${TK}u;
   let aRow = li / ${TK}u;
-  var rows: array<vec4<i32>, ${(TILE * TK) / 64}>;
-  for (var t = 0u; t < ${(TILE * TK) / 64}u; t++) { rows[t] = rowA(sp, row0 + aRow + 4u * t); }
-  var acc: array<vec4<f32>, 4>;
+  var rows: array<vec4<i32>, ${loads}>;
+  for (var t = 0u; t < ${loads}u; t++) { rows[t] = rowA(sp, row0 + aRow + 4u * t); }
+  // acc[i * ${r} + j]: rows 4 * (lid.y * ${r}) + i, columns of vec4 j of this invocation's block.
+  var acc: array<vec4<f32>, ${16 * r}>;
   for (var k0 = sp.kBegin; k0 < sp.kEnd; k0 += ${TK}u) {
     let col = colA(sp, k0 + aCol);
     // Row aRow + 4t of the tile is component aRow of vec4 t.
-    for (var t = 0u; t < ${(TILE * TK) / 64}u; t++) { As[aCol * ${TILE / 4}u + t][aRow] = T(loadA(rows[t], col)); }
+    for (var t = 0u; t < ${loads}u; t++) { As[aCol * ${v}u + t][aRow] = T(loadA(rows[t], col)); }
     fillB(sp, k0, col0, li, col);
     workgroupBarrier();
     for (var kk = 0u; kk < ${TK}u; kk++) {
-      let a = vec4<f32>(As[kk * ${TILE / 4}u + lid.y]);
-      let b = vec4<f32>(Bs[kk * ${TILE / 4}u + lid.x]);
-      for (var i = 0u; i < 4u; i++) { acc[i] += a[i] * b; }
+      for (var i4 = 0u; i4 < ${r}u; i4++) {
+        let a = vec4<f32>(As[kk * ${v}u + lid.y * ${r}u + i4]);
+        for (var j = 0u; j < ${r}u; j++) {
+          let b = vec4<f32>(Bs[kk * ${v}u + lid.x * ${r}u + j]);
+          for (var i = 0u; i < 4u; i++) { acc[(i4 * 4u + i) * ${r}u + j] += a[i] * b; }
+        }
+      }
     }
     workgroupBarrier();
   }
-  for (var i = 0u; i < 4u; i++) {
-    for (var j = 0u; j < 4u; j++) {
-      let m = row0 + lid.y * 4u + i;
-      let n = col0 + lid.x * 4u + j;
-      if (m < sp.M && n < u.N) { store(sp, wid.z, m, n, acc[i][j]); }
+  for (var i = 0u; i < ${4 * r}u; i++) {
+    for (var j = 0u; j < ${4 * r}u; j++) {
+      let m = row0 + lid.y * ${4 * r}u + i;
+      let n = col0 + lid.x * ${4 * r}u + j;
+      if (m < sp.M && n < u.N) { store(sp, wid.z, m, n, acc[i * ${r}u + j / 4u][j % 4u]); }
     }
   }
 }`;
+};
 
 export type Product = keyof typeof LOADERS;
 
@@ -252,13 +276,16 @@ interface Grid {
   splits: number;
   outShape: number[];
   tiles: Tiles;
+  tile: TileSize;
 }
 
-/** The WGSL of a product's kernel, with tiles of `tiles`. */
-export function convShader(product: Product, tiles: Tiles): string {
+/** The WGSL of a product's kernel, with tiles of `tiles` precision and `tile` x `tile` outputs. */
+export function convShader(product: Product, tiles: Tiles, tile: TileSize = TILE): string {
   return shader(
-    `conv/${product}/${tiles}`,
-    () => `${tiles === 'f16' ? 'enable f16;\n' : ''}alias T = ${tiles};${HEADER}${LOADERS[product]}${GEMM}`,
+    `conv/${product}/${tiles}/${tile}`,
+    () =>
+      `${tiles === 'f16' ? 'enable f16;\n' : ''}alias T = ${tiles};${header(tile)}${LOADERS[product]}` +
+      `${FILL_B[product](tile)}${gemmMain(tile)}`,
   );
 }
 
@@ -272,13 +299,14 @@ function gemm(
   K: number,
   grid: Grid,
 ) {
+  const size = grid.tile === TILE ? '' : `_t${grid.tile}`;
   const [out] = runKernel({
-    name: `PipeConv_${product === 'inputPhases' ? 'input' : product}${grid.tiles === 'f16' ? '_f16' : ''}`,
-    wgsl: convShader(product, grid.tiles),
+    name: `PipeConv_${product === 'inputPhases' ? 'input' : product}${grid.tiles === 'f16' ? '_f16' : ''}${size}`,
+    wgsl: convShader(product, grid.tiles, grid.tile),
     inputs: [left, right],
     outputShapes: [grid.outShape],
     uniforms: uniforms(g, M, N, K, grid.kChunk, grid.splits),
-    workgroups: [Math.ceil(N / TILE), Math.ceil(grid.rows / TILE), grid.slices],
+    workgroups: [Math.ceil(N / grid.tile), Math.ceil(grid.rows / grid.tile), grid.slices],
   });
   return out!;
 }
@@ -292,7 +320,7 @@ function splitsFor(tiles: number, K: number): number {
   return Math.max(1, Math.min(Math.floor(K / 256), Math.ceil(1024 / tiles), 64));
 }
 
-const tilesOf = (rows: number, N: number) => Math.ceil(rows / TILE) * Math.ceil(N / TILE);
+const tilesOf = (rows: number, N: number, tile: TileSize) => Math.ceil(rows / tile) * Math.ceil(N / tile);
 
 /** K in about `splits` chunks of a multiple of TK: the chunk length, and how many chunks that makes. */
 function chunking(K: number, splits: number): { kChunk: number; z: number } {
@@ -329,9 +357,10 @@ function splitKGemm(
   K: number,
   splits: number,
   tiles: Tiles,
+  tile: TileSize,
 ) {
   const { kChunk, z } = chunking(K, splits);
-  const grid = { rows: M, slices: z, kChunk, splits: z, outShape: [z, M, N], tiles };
+  const grid = { rows: M, slices: z, kChunk, splits: z, outShape: [z, M, N], tiles, tile };
   return addSplits(gemm(product, left, right, g, M, N, K, grid), z, M, N);
 }
 
@@ -348,18 +377,23 @@ function reshapeOwned(t: tf.Tensor, shape: [number, number, number, number]): tf
   return r;
 }
 
-/** How a product runs: `splits` K-chunks (default: splitsFor), and the tiles' precision (default f32). */
+/**
+ * How a product runs: `splits` K-chunks (default: splitsFor), the tiles' precision (default f32), and the output
+ * tile's size (default 32).
+ */
 export interface ProductOptions {
   splits?: number;
   tiles?: Tiles;
+  tile?: TileSize;
 }
 
 /** y = conv(x, w): [N, outH, outW, outC]. */
 export function forwardConvWebgpu(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, o: ProductOptions = {}) {
   const M = g.batch * g.outH * g.outW;
   const K = g.kh * g.kw * g.inC;
-  const splits = o.splits ?? splitsFor(tilesOf(M, g.outC), K);
-  const out = splitKGemm('forward', x, w, g, M, g.outC, K, splits, o.tiles ?? 'f32');
+  const tile = o.tile ?? TILE;
+  const splits = o.splits ?? splitsFor(tilesOf(M, g.outC, tile), K);
+  const out = splitKGemm('forward', x, w, g, M, g.outC, K, splits, o.tiles ?? 'f32', tile);
   return reshapeOwned(out, [g.batch, g.outH, g.outW, g.outC]);
 }
 
@@ -372,15 +406,16 @@ export function inputGradWebgpu(dy: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry
   const M = g.batch * g.inH * g.inW;
   const K = g.kh * g.kw * g.outC;
   const tiles = o.tiles ?? 'f32';
+  const tile = o.tile ?? TILE;
   const shape: [number, number, number, number] = [g.batch, g.inH, g.inW, g.inC];
   if (s === 1) {
-    const splits = o.splits ?? splitsFor(tilesOf(M, g.inC), K);
-    return reshapeOwned(splitKGemm('input', dy, w, g, M, g.inC, K, splits, tiles), shape);
+    const splits = o.splits ?? splitsFor(tilesOf(M, g.inC, tile), K);
+    return reshapeOwned(splitKGemm('input', dy, w, g, M, g.inC, K, splits, tiles, tile), shape);
   }
   const rows = g.batch * Math.ceil(g.inH / s) * Math.ceil(g.inW / s);
   const kMax = Math.ceil(g.kh / s) * Math.ceil(g.kw / s) * g.outC; // the taps of the phase with the most
-  const { kChunk, z } = chunking(kMax, o.splits ?? splitsFor(s * s * tilesOf(rows, g.inC), kMax));
-  const grid = { rows, slices: s * s * z, kChunk, splits: z, outShape: [z, M, g.inC], tiles };
+  const { kChunk, z } = chunking(kMax, o.splits ?? splitsFor(s * s * tilesOf(rows, g.inC, tile), kMax));
+  const grid = { rows, slices: s * s * z, kChunk, splits: z, outShape: [z, M, g.inC], tiles, tile };
   const out = addSplits(gemm('inputPhases', dy, w, g, M, g.inC, K, grid), z, M, g.inC);
   return reshapeOwned(out, shape);
 }
@@ -392,7 +427,8 @@ export function inputGradWebgpu(dy: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry
 export function filterGradWebgpu(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry, o: ProductOptions = {}) {
   const M = g.kh * g.kw * g.inC;
   const K = g.batch * g.outH * g.outW;
-  const splits = o.splits ?? splitsFor(tilesOf(M, g.outC), K);
-  const out = splitKGemm('filter', x, dy, g, M, g.outC, K, splits, o.tiles ?? 'f32');
+  const tile = o.tile ?? TILE;
+  const splits = o.splits ?? splitsFor(tilesOf(M, g.outC, tile), K);
+  const out = splitKGemm('filter', x, dy, g, M, g.outC, K, splits, o.tiles ?? 'f32', tile);
   return reshapeOwned(out, [g.kh, g.kw, g.inC, g.outC]);
 }
