@@ -86,6 +86,9 @@ const cases: [string, Product, number[], number[], number, number | 'same', numb
     {},
   ],
   ['transposed, 3x3 stride 1, split into 7 K-chunks', inputGradWebgpu, [1, 6, 6, 40], [3, 3, 4, 40], 1, 1, 1, {}],
+  // The 64x64 tiles autotuning may choose (8x8 per thread).
+  ['forward, 4x4 stride 2 pad 1, 64x64 tiles', forwardConvWebgpu, [2, 9, 9, 6], [4, 4, 6, 70], 2, 1, 1, { tile: 64 }],
+  ['transposed, 4x4 stride 2 pad 1, 64x64 tiles', inputGradWebgpu, [2, 4, 5, 7], [4, 4, 66, 7], 2, 1, 1, { tile: 64 }],
 ];
 
 describe.skipIf(skipped !== null)(title, () => {
