@@ -2,6 +2,7 @@
 // and pool image (state.json + state.bin) and the loop state (step, epoch, Adam step counts, loss
 // history) in the manifest's meta. Written to a temp folder and renamed, so a kill never leaves a
 // half checkpoint; older ones are removed after the rename.
+import type { SavedConvChoices } from '../webgpu/conv-autotune.js';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -26,6 +27,11 @@ export interface LoopState {
   rng: { seed: number; scheme: 'seed/stream/step' };
   /** Wall seconds spent training so far (for seconds/step across resumes). */
   seconds: number;
+  /**
+   * PIPE_WEBGPU_CONV_AUTOTUNE=1: the kernel chosen per convolution product, and the adapter they were timed on, so
+   * that a resumed run continues on the same kernels (webgpu/conv-autotune.ts).
+   */
+  convAutotune?: SavedConvChoices;
 }
 
 const PREFIX = 'ckpt-';

@@ -10,7 +10,8 @@ import { unitRangeToRgb, writePng } from '../io/image.js';
 import { loadLatestCheckpoint, saveCheckpoint, type LoopState, type LossRecord } from './checkpoint.js';
 import type { GanTrainer } from './gan-trainer.js';
 import { readTerms } from './pix2pix.js';
-import { tunePendingConvs } from '../webgpu/conv-autotune.js';
+import { convChoicesToSave, restoreConvChoices, tunePendingConvs } from '../webgpu/conv-autotune.js';
+import { currentBackend } from '../backend.js';
 import { lrFactor } from './schedule.js';
 import type { BatchSource } from './types.js';
 
@@ -72,6 +73,8 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
     trainer.nets.setAdamSteps(state.adamSteps);
     resumedFromEpoch = state.epoch;
     o.log?.(`resuming from ${ckpt.dir} (epoch ${state.epoch}, step ${state.step})`);
+    const reused = restoreConvChoices(state.convAutotune, adapterIdentity());
+    if (reused) o.log?.(`conv autotune: continuing on the ${reused} kernel choices of the checkpoint`);
   }
 
   const lossFile = path.join(o.outDir, 'losses.jsonl');
@@ -138,6 +141,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       state.epoch === o.stopAfterEpochs
     ) {
       state.adamSteps = trainer.nets.adamSteps();
+      state.convAutotune = convChoicesToSave(adapterIdentity());
       await saveCheckpoint(o.workDir, state, { ...trainer.nets.stateTensors(), ...trainer.extraTensors() });
     }
   }
@@ -218,4 +222,10 @@ async function writeSample(
   const values = await tiled.data();
   tf.dispose([row, tiled]);
   await writePng(file, unitRangeToRgb(values, k * w, h));
+}
+
+/** The adapter conv autotuning timed on: its facts and Dawn's version (a choice made on another GPU is not reused). */
+function adapterIdentity(): string {
+  const d = currentBackend()?.details;
+  return JSON.stringify({ adapter: d?.adapterInfo ?? null, dawn: d?.dawn ?? null });
 }

@@ -1,6 +1,9 @@
 // PIPE_WEBGPU_CONV_AUTOTUNE: the setting; tfjs's kernels and pipe's 64x64 tiles as the other candidates for every
 // product (values and gradients as cpu's, and finite differences, so any choice is right); and on adapters with
 // timestamp queries, products met in a training step timed and decided, the fastest kept.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PipeError } from '../../core/errors.js';
@@ -8,12 +11,16 @@ import { initBackend } from '../backend.js';
 import { conv2d, conv2dTranspose, frozenConv2d } from '../ops/index.js';
 import { randomArr } from '../ops/testing.js';
 import { convGeometry } from '../ops/geometry.js';
-import { createTrainer } from '../train/run.js';
+import { SHARED_DATA_DIR } from '../../../test/shared-paths.js';
+import { readTensors } from '../models/tensor-file.js';
+import { createTrainer, trainModel } from '../train/run.js';
+import { alignedSplit } from '../train/test-split.js';
 import { trainParams } from '../train/test-params.js';
 import {
   CONV_KERNELS,
   chooseConvKernel,
   convAutotuneOn,
+  convChoicesToSave,
   convKey,
   convTunings,
   convTuningSummary,
@@ -184,6 +191,48 @@ describe.skipIf(skipped !== null)(title, () => {
       await initBackend('cpu');
     }
   });
+});
+
+describe.skipIf(skipped !== null || testAdapter() === null)(`${title}: resuming`, () => {
+  it("a resumed run continues on the checkpoint's kernel choices and ends bit for bit as uninterrupted", async () => {
+    process.env.PIPE_WEBGPU_CONV_AUTOTUNE = '1';
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pipe-autotune-resume-'));
+    await initBackend('webgpu');
+    try {
+      const split = await alignedSplit(path.join(SHARED_DATA_DIR, 'facades/train'), 4, 36);
+      const base = trainParams({ dataset: { crop_size: 32, load_size: 36 }, model: { ngf: 4, ndf: 4 } });
+      const params = {
+        ...base,
+        train: { ...base.train, epochs: 2, epochs_decay: 1, steps_per_epoch: 2, checkpoint_every: 1 },
+      };
+      const dirs = (name: string) => ({ workDir: path.join(tmp, name, 'work'), outDir: path.join(tmp, name, 'out') });
+      // Choices timed once, then given to both runs before their first step, so that both train on the same kernels
+      // throughout and neither times anything.
+      await trainModel({ params, split, ...dirs('tune'), stopAfterEpochs: 1 });
+      const choices = convChoicesToSave('here')!.choices;
+      expect(Object.values(choices).some((k) => k !== 'pipe')).toBe(true); // else kernels could not differ
+      const seed = () => {
+        resetConvTuning();
+        for (const [k, v] of Object.entries(choices)) chooseConvKernel(k, v);
+      };
+      seed();
+      await trainModel({ params, split, ...dirs('whole') });
+      seed();
+      await trainModel({ params, split, ...dirs('parts'), stopAfterEpochs: 1 });
+      resetConvTuning(); // the resumed run knows only what the checkpoint kept
+      const log: string[] = [];
+      const resumed = await trainModel({ params, split, ...dirs('parts'), log: (l) => log.push(l) });
+      expect(resumed.resumedFromEpoch).toBe(1);
+      expect(log.join('\n')).toContain(`continuing on the ${Object.keys(choices).length} kernel choices`);
+      const [a, b] = await Promise.all(['whole', 'parts'].map((n) => readTensors(dirs(n).outDir, 'weights')));
+      for (const k of Object.keys(a!.tensors))
+        expect(Array.from(await b!.tensors[k]!.data()), k).toEqual(Array.from(await a!.tensors[k]!.data()));
+      tf.dispose([...Object.values(a!.tensors), ...Object.values(b!.tensors)]);
+    } finally {
+      await initBackend('cpu');
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe.skipIf(skipped === null)(title, () => {

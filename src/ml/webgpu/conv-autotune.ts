@@ -148,6 +148,29 @@ export function convTuningSummary(t: readonly ConvTuning[] = tunings): ConvAutot
   };
 }
 
+/** The choices in force and the adapter they were timed on, as a checkpoint keeps them. */
+export interface SavedConvChoices {
+  adapter: string;
+  choices: Record<string, ConvKernel>;
+}
+
+/** What a checkpoint should keep: the choices made so far on `adapter`; undefined with autotuning off or none made. */
+export function convChoicesToSave(adapter: string): SavedConvChoices | undefined {
+  if (!convAutotuneOn() || chosen.size === 0) return undefined;
+  return { adapter, choices: Object.fromEntries(chosen) };
+}
+
+/**
+ * Takes up a checkpoint's choices, where autotuning is on and they were made on this adapter, so a resumed run
+ * continues on the kernels it stopped on. Returns how many were taken up (0: products are tuned anew).
+ */
+export function restoreConvChoices(saved: SavedConvChoices | undefined, adapter: string): number {
+  if (!saved || saved.adapter !== adapter || !convAutotuneOn()) return 0;
+  const known = Object.entries(saved.choices).filter(([, k]) => (CONV_KERNELS as readonly string[]).includes(k));
+  for (const [key, kernel] of known) chooseConvKernel(key, kernel);
+  return known.length;
+}
+
 /** Sets a product's kernel without timing (tests: to run every product on one kernel). */
 export function chooseConvKernel(key: string, kernel: ConvKernel): void {
   chosen.set(key, kernel);
