@@ -10,7 +10,7 @@ import { unitRangeToRgb, writePng } from '../io/image.js';
 import { loadLatestCheckpoint, saveCheckpoint, type LoopState, type LossRecord } from './checkpoint.js';
 import type { GanTrainer } from './gan-trainer.js';
 import { readTerms } from './pix2pix.js';
-import { convChoicesToSave, restoreConvChoices, tunePendingConvs } from '../webgpu/conv-autotune.js';
+import { convChoicesToSave, describeTunings, restoreConvChoices, tunePendingConvs } from '../webgpu/conv-autotune.js';
 import { currentBackend } from '../backend.js';
 import { lrFactor } from './schedule.js';
 import type { BatchSource } from './types.js';
@@ -90,7 +90,8 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
     const lr = train.lr * lrFactor(epoch, train.epochs, train.epochs_decay);
     for (let i = 0; i < perEpoch; i++) {
       await yieldTurn();
-      await tunePendingConvs(); // PIPE_WEBGPU_CONV_AUTOTUNE=1: the products the last step met for the first time
+      const tuned = await tunePendingConvs(); // PIPE_WEBGPU_CONV_AUTOTUNE=1: products met for the first time
+      if (tuned.length) o.log?.(describeTunings(tuned));
       if (o.signal?.aborted) throw o.signal.reason ?? new Error('training aborted');
       const batch = data.batch(epoch, i);
       try {

@@ -113,17 +113,33 @@ const fastest = (ms: Record<ConvKernel, number>) => CONV_KERNELS.reduce((best, k
  * Decides every queued product: times its kernels on the GPU and keeps the fastest (pipe's 32x32 on a tie). Where
  * the adapter has no timestamp queries, every product keeps its default kernel. Cheap when nothing is queued.
  */
-export async function tunePendingConvs(): Promise<void> {
-  if (pending.size === 0) return;
+export async function tunePendingConvs(): Promise<ConvTuning[]> {
+  if (pending.size === 0) return [];
   const why = tf.getBackend() === 'webgpu' ? gpuTimesUnavailable() : 'not on webgpu';
   const queued = [...pending];
   pending.clear();
+  const made: ConvTuning[] = [];
   for (const [key, c] of queued) {
     const ms = why ? null : await timeAll(c);
     const pick = ms ? fastest(ms) : c.fallback;
     chosen.set(key, pick);
-    tunings.push({ key, product: c.product, ms, chosen: pick });
+    made.push({ key, product: c.product, ms, chosen: pick });
   }
+  tunings.push(...made);
+  return made;
+}
+
+/** One line for a run's log: what a round of tuning decided and what it gains. */
+export function describeTunings(t: readonly ConvTuning[]): string {
+  const s = convTuningSummary(t);
+  const won = CONV_KERNELS.map((k) => `${k} ${s.chosen[k]}`).join(', ');
+  const products = `${s.products} product${s.products === 1 ? '' : 's'}`;
+  if (!s.ms) return `conv autotune: ${products} kept their default kernels (no GPU timestamps here)`;
+  const ms = (x: number) => x.toFixed(1);
+  return (
+    `conv autotune: ${products} decided (${won}); one run of each takes ${ms(s.ms.chosen)} ms on the ` +
+    `chosen kernels, ${ms(s.ms.pipe)} on pipe's 32x32, ${ms(s.ms.pipe64)} on 64x64, ${ms(s.ms.stock)} on tfjs's`
+  );
 }
 
 /** Products decided so far, in the order they were tuned. */
