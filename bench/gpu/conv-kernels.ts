@@ -1,9 +1,10 @@
 // The convolution products of the goal's configs, each timed on the GPU (timestamp queries, webgpu/gpu-times.ts) with
 // pipe's kernel (f32, and f16 tiles where the adapter has shader-f16) and with tfjs's stock kernel for the same
 // product: which one a layer should take is a question only a GPU answers. Prints one JSON line per layer and product:
-//   {layer, product, shape, gflop, stock_ms, pipe_ms, pipe64_ms, pipe_f16_ms, stock_gflops, pipe_gflops,
-//    pipe64_gflops, adapter}
-// (pipe64: pipe's kernel with 64x64 output tiles, 8x8 per thread, which PIPE_WEBGPU_CONV_AUTOTUNE=1 may choose)
+//   {layer, product, shape, gflop, stock_ms, pipe_ms, pipe64_ms, pipe64w_ms, pipe_f16_ms, stock_gflops, pipe_gflops,
+//    pipe64_gflops, pipe64w_gflops, adapter}
+// (pipe64: pipe's kernel with 64x64 output tiles over 64 threads, 8x8 each; pipe64w: over 256 threads, 4x4 each,
+// null where the device allows no workgroup of 256; both are PIPE_WEBGPU_CONV_AUTOTUNE=1's candidates)
 // (ms: the median over --reps runs of the product's dispatches, split-K sums included; the stock filter gradient is
 // tfjs's Conv2DBackpropFilter kernel, its input gradient Conv2DBackpropInput, as conv2dTranspose runs it)
 //   node --import tsx bench/gpu/conv-kernels.ts [--reps 5] [--dry-run]
@@ -11,7 +12,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/ml/backend.js';
 import { convGeometry, type ConvGeometry } from '../../src/ml/ops/geometry.js';
-import { filterGradWebgpu, forwardConvWebgpu, inputGradWebgpu, type TileSize } from '../../src/ml/webgpu/conv.js';
+import {
+  filterGradWebgpu,
+  forwardConvWebgpu,
+  inputGradWebgpu,
+  tileFits,
+  type TileSize,
+} from '../../src/ml/webgpu/conv.js';
+import { webgpuBackend } from '../../src/ml/webgpu/kernel.js';
 import { gpuTimesUnavailable, startGpuTimes, stopGpuTimes } from '../../src/ml/webgpu/gpu-times.js';
 
 const argv = process.argv.slice(2);
@@ -93,6 +101,7 @@ if (why) {
   process.stderr.write(`conv-kernels: no GPU times on this adapter: ${why}\n`);
   process.exit(2);
 }
+const wide = tileFits('64w', webgpuBackend().device.limits);
 const f16 = info.details?.f16 !== undefined && !String(info.details.f16).startsWith('not offered');
 for (const [layer, size, cin, cout, k, stride] of LAYERS) {
   const hw = size / scale;
@@ -105,6 +114,7 @@ for (const [layer, size, cin, cout, k, stride] of LAYERS) {
     const stockMs = await gpuMs(p.stock);
     const pipeMs = await gpuMs(() => p.pipe(false));
     const pipe64Ms = await gpuMs(() => p.pipe(false, 64));
+    const pipe64wMs = wide ? await gpuMs(() => p.pipe(false, '64w')) : null;
     const pipeF16Ms = f16 && !('noF16' in p) ? await gpuMs(() => p.pipe(true)) : null;
     const rate = (ms: number) => Number((gflop / (ms / 1000)).toFixed(1));
     process.stdout.write(
@@ -116,10 +126,12 @@ for (const [layer, size, cin, cout, k, stride] of LAYERS) {
         stock_ms: Number(stockMs.toFixed(3)),
         pipe_ms: Number(pipeMs.toFixed(3)),
         pipe64_ms: Number(pipe64Ms.toFixed(3)),
+        pipe64w_ms: pipe64wMs === null ? null : Number(pipe64wMs.toFixed(3)),
         pipe_f16_ms: pipeF16Ms === null ? null : Number(pipeF16Ms.toFixed(3)),
         stock_gflops: rate(stockMs),
         pipe_gflops: rate(pipeMs),
         pipe64_gflops: rate(pipe64Ms),
+        pipe64w_gflops: pipe64wMs === null ? null : rate(pipe64wMs),
         adapter: info.details?.adapterInfo ?? null,
       }) + '\n',
     );

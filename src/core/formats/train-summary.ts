@@ -26,13 +26,14 @@ export type TrainSummary = {
 };
 
 /**
- * Products decided, how many each kernel won (pipe's 32x32 tiles, pipe's 64x64, tfjs's), and the GPU time of one run
- * of every decided product on each kernel and on the ones chosen (ms; null where the adapter could not time them).
+ * Products decided, how many each kernel won (pipe's 32x32 tiles, its 64x64 over 64 and over 256 threads, tfjs's),
+ * and the GPU time of one run of every decided product on each kernel and on the ones chosen (ms; null where nothing
+ * could be timed, a kernel null where the device cannot run it).
  */
 export type ConvAutotuneSummary = {
   products: number;
-  chosen: { pipe: number; pipe64: number; stock: number };
-  ms: { pipe: number; pipe64: number; stock: number; chosen: number } | null;
+  chosen: { pipe: number; pipe64: number; pipe64w: number; stock: number };
+  ms: { pipe: number; pipe64: number; pipe64w: number | null; stock: number; chosen: number } | null;
 };
 
 export type TrainSummaryFile = TrainSummary & {

@@ -18,11 +18,13 @@ import {
   filterGradWebgpu,
   forwardConvWebgpu,
   inputGradWebgpu,
+  tileFits,
   type ProductOptions,
+  type TileSize,
 } from '../webgpu/conv.js';
 import { convKernel, type ConvKernel, type ConvProduct } from '../webgpu/conv-autotune.js';
 import { f16InUse } from '../webgpu/f16.js';
-import { isWebgpu } from '../webgpu/kernel.js';
+import { isWebgpu, webgpuBackend } from '../webgpu/kernel.js';
 
 const ownKernels = (t: tf.Tensor, g: ConvGeometry) => isWebgpu() && t.dtype === 'float32' && convFitsWebgpu(g);
 
@@ -56,24 +58,32 @@ export type Pass = 'forward' | 'backward';
 
 const options = (pass: Pass): ProductOptions => ({ tiles: pass === 'forward' && f16InUse() ? 'f16' : 'f32' });
 
-type Kernels = Record<ConvKernel, (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D>;
+type Product = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D;
+type Kernels = Partial<Record<ConvKernel, Product>> & { pipe: Product };
 
-/** Each product's kernels on webgpu: pipe's with 32x32 and with 64x64 output tiles, and tfjs's. */
-const forwardKernels = (g: ConvGeometry, o: ProductOptions): Kernels => ({
-  pipe: (x, w) => forwardConvWebgpu(x, w, g, o),
-  pipe64: (x, w) => forwardConvWebgpu(x, w, g, { ...o, tile: 64 }),
-  stock: (x, w) => stockForward(x, w, g),
-});
-const inputKernels = (g: ConvGeometry, o: ProductOptions): Kernels => ({
-  pipe: (dy, w) => inputGradWebgpu(dy, w, g, o),
-  pipe64: (dy, w) => inputGradWebgpu(dy, w, g, { ...o, tile: 64 }),
-  stock: (dy, w) => stockInput(dy, w, g),
-});
-const filterKernels = (g: ConvGeometry): Kernels => ({
-  pipe: (x, dy) => filterGradWebgpu(x, dy, g),
-  pipe64: (x, dy) => filterGradWebgpu(x, dy, g, { tile: 64 }),
-  stock: (x, dy) => stockFilter(x, dy, g),
-});
+/**
+ * Each product's kernels on webgpu: pipe's with 32x32 output tiles, with 64x64 over 64 threads and, where the device
+ * runs workgroups of 256, over 256 threads; and tfjs's.
+ */
+function kernels(pipe: (tile: TileSize) => Product, stock: Product): Kernels {
+  const wide = tileFits('64w', webgpuBackend().device.limits);
+  return { pipe: pipe(32), pipe64: pipe(64), ...(wide ? { pipe64w: pipe('64w') } : {}), stock };
+}
+const forwardKernels = (g: ConvGeometry, o: ProductOptions) =>
+  kernels(
+    (tile) => (x, w) => forwardConvWebgpu(x, w, g, { ...o, tile }),
+    (x, w) => stockForward(x, w, g),
+  );
+const inputKernels = (g: ConvGeometry, o: ProductOptions) =>
+  kernels(
+    (tile) => (dy, w) => inputGradWebgpu(dy, w, g, { ...o, tile }),
+    (dy, w) => stockInput(dy, w, g),
+  );
+const filterKernels = (g: ConvGeometry) =>
+  kernels(
+    (tile) => (x, dy) => filterGradWebgpu(x, dy, g, { tile }),
+    (x, dy) => stockFilter(x, dy, g),
+  );
 
 /** Runs a product on the kernel conv-autotune.ts gives it (`fallback` until it is tuned). */
 function onChosenKernel(
@@ -81,12 +91,12 @@ function onChosenKernel(
   precision: string,
   g: ConvGeometry,
   fallback: ConvKernel,
-  kernels: Kernels,
+  run: Kernels,
   a: tf.Tensor4D,
   b: tf.Tensor4D,
 ): tf.Tensor4D {
-  const kernel = convKernel(product, precision, g, fallback, () => ({ shapes: [a.shape, b.shape], run: kernels }));
-  return kernels[kernel](a, b);
+  const kernel = convKernel(product, precision, g, fallback, () => ({ shapes: [a.shape, b.shape], run }));
+  return (run[kernel] ?? run.pipe)(a, b);
 }
 
 /**

@@ -30,7 +30,8 @@ import {
   tunePendingConvs,
   type ConvKernel,
 } from './conv-autotune.js';
-import { filterGradWebgpu, forwardConvWebgpu, inputGradWebgpu } from './conv.js';
+import { filterGradWebgpu, forwardConvWebgpu, inputGradWebgpu, tileFits, type TileSize } from './conv.js';
+import { webgpuBackend } from './kernel.js';
 import {
   compare,
   data,
@@ -74,25 +75,33 @@ describe('PIPE_WEBGPU_CONV_AUTOTUNE', () => {
 
 describe('convTuningSummary', () => {
   it('counts the choices and sums one run of every product per kernel', () => {
-    const t = (chosen: ConvKernel, ms: Record<ConvKernel, number> | null) => ({
+    const t = (chosen: ConvKernel, ms: Partial<Record<ConvKernel, number>> | null) => ({
       key: 'k',
       product: 'forward' as const,
       ms,
       chosen,
     });
     const summary = convTuningSummary([
-      t('pipe64', { pipe: 2, pipe64: 1, stock: 3 }),
-      t('stock', { pipe: 3, pipe64: 2, stock: 1.5 }),
+      t('pipe64', { pipe: 2, pipe64: 1, pipe64w: 1.5, stock: 3 }),
+      t('stock', { pipe: 3, pipe64: 2, pipe64w: 2.5, stock: 1.5 }),
     ]);
     expect(summary).toEqual({
       products: 2,
-      chosen: { pipe: 0, pipe64: 1, stock: 1 },
-      ms: { pipe: 5, pipe64: 3, stock: 4.5, chosen: 2.5 },
+      chosen: { pipe: 0, pipe64: 1, pipe64w: 0, stock: 1 },
+      ms: { pipe: 5, pipe64: 3, pipe64w: 4, stock: 4.5, chosen: 2.5 },
+    });
+    // A device without workgroups of 256 (compatibility mode): no 64x64-by-256 kernel, so no sum for it.
+    expect(convTuningSummary([t('pipe', { pipe: 1, pipe64: 2, stock: 3 })]).ms).toEqual({
+      pipe: 1,
+      pipe64: 2,
+      pipe64w: null,
+      stock: 3,
+      chosen: 1,
     });
     // Untimed (no timestamp queries): no sums.
     expect(convTuningSummary([t('pipe', null)])).toEqual({
       products: 1,
-      chosen: { pipe: 1, pipe64: 0, stock: 0 },
+      chosen: { pipe: 1, pipe64: 0, pipe64w: 0, stock: 0 },
       ms: null,
     });
   });
@@ -100,12 +109,15 @@ describe('convTuningSummary', () => {
   it('says in one line what a round of tuning decided', () => {
     const ms = { pipe: 2, pipe64: 1, stock: 3 };
     expect(describeTunings([{ key: 'k', product: 'input', ms, chosen: 'pipe64' }])).toBe(
-      'conv autotune: 1 product decided (pipe 0, pipe64 1, stock 0); one run of each takes 1.0 ms on the chosen ' +
-        "kernels, 2.0 on pipe's 32x32, 1.0 on 64x64, 3.0 on tfjs's",
+      'conv autotune: 1 product decided (pipe 0, pipe64 1, pipe64w 0, stock 0); one run of each takes 1.0 ms on ' +
+        "the chosen kernels, 2.0 on pipe's 32x32, 1.0 on 64x64 by 64 threads, - on 64x64 by 256, 3.0 on tfjs's",
     );
     expect(describeTunings([{ key: 'k', product: 'input', ms: null, chosen: 'pipe' }])).toMatch(/kept their default/);
   });
 });
+
+/** Whether the active device runs pipe's 64x64 tiles over 256 threads (not in compatibility mode). */
+const wideFits = () => tileFits('64w', webgpuBackend().device.limits);
 
 const convs = (programs: Record<string, number>) => Object.keys(programs).filter((k) => /Conv|Im2Col|MatMul/.test(k));
 
@@ -131,14 +143,25 @@ describe.skipIf(skipped !== null)(title, () => {
     expectAgree(r, 1e-4, 1e-3);
     expect(convs(r.dispatches.byProgram).some((k) => k.startsWith('Pipe'))).toBe(false);
     expect(pendingConvKeys()).toEqual([]);
-    // And on pipe's 64x64 tiles (split over K as their own tile count asks, so not always as the 32x32 kernel is).
-    for (const k of keys) chooseConvKernel(k, 'pipe64');
-    const wide = await compare(f, inputs);
-    expectAgree(wide, 1e-4, 1e-3);
-    expect(convs(wide.dispatches.byProgram).every((k) => /^PipeConv_\w+_t64$/.test(k))).toBe(true);
+    // And on pipe's 64x64 tiles (split over K as their own tile count asks, so not always as the 32x32 kernel is),
+    // over 64 threads and, where the device runs workgroups of 256 (not in compatibility mode), over 256.
+    await initBackend('webgpu');
+    const fits = wideFits();
+    await initBackend('cpu');
+    const wide: [ConvKernel, string][] = [
+      ['pipe64', '_t64'],
+      ...(fits ? [['pipe64w', '_t64w'] as [ConvKernel, string]] : []),
+    ];
+    for (const [kernel, suffix] of wide) {
+      for (const k of keys) chooseConvKernel(k, kernel);
+      const r64 = await compare(f, inputs);
+      expectAgree(r64, 1e-4, 1e-3);
+      expect(convs(r64.dispatches.byProgram).every((k) => k.startsWith('PipeConv_') && k.endsWith(suffix))).toBe(true);
+    }
   });
 
   it("pipe's 64x64 tiles compute the 32x32 kernel's sums in the same order: the same bits, split alike", async () => {
+    // 64x64 over 64 threads everywhere; over 256 threads where the device allows it.
     await initBackend('webgpu');
     try {
       for (const [xs, ws, stride, pad] of [
@@ -150,15 +173,20 @@ describe.skipIf(skipped !== null)(title, () => {
         const g = convGeometry(x.shape, w.shape, stride, pad, 1, 'test');
         const dy = tensor(randomArr([g.batch, g.outH, g.outW, g.outC], 63)) as tf.Tensor4D;
         for (const splits of [1, 3]) {
-          const run = (tile: 32 | 64) => [
+          const run = (tile: TileSize) => [
             forwardConvWebgpu(x, w, g, { splits, tile }),
             inputGradWebgpu(dy, w, g, { splits, tile }),
             filterGradWebgpu(x, dy, g, { splits, tile }),
           ];
-          const [narrow, wide] = [run(32), run(64)];
-          for (let i = 0; i < 3; i++)
-            expect(await data(wide[i]!), `product ${i}, ${splits} splits`).toEqual(await data(narrow[i]!));
-          tf.dispose([...narrow, ...wide]);
+          const narrow = run(32);
+          for (const tile of [64, ...(wideFits() ? ['64w' as const] : [])] as TileSize[]) {
+            const wide = run(tile);
+            for (let i = 0; i < 3; i++) {
+              expect(await data(wide[i]!), `${tile}: product ${i}, ${splits} splits`).toEqual(await data(narrow[i]!));
+            }
+            tf.dispose(wide);
+          }
+          tf.dispose(narrow);
         }
         tf.dispose([x, w, dy]);
       }
@@ -188,8 +216,9 @@ describe.skipIf(skipped !== null)(title, () => {
         expect(t.every((x) => x.ms === null && x.chosen === 'pipe')).toBe(true);
       } else {
         for (const x of t) {
+          // Vulkan devices run workgroups of 256, so all four kernels are timed.
           for (const k of CONV_KERNELS) expect(x.ms![k], `${x.key} ${k}`).toBeGreaterThan(0);
-          expect(x.ms![x.chosen], x.key).toBe(Math.min(...CONV_KERNELS.map((k) => x.ms![k])));
+          expect(x.ms![x.chosen], x.key).toBe(Math.min(...CONV_KERNELS.map((k) => x.ms![k]!)));
         }
       }
       const terms = await trainer.step({ A, B }, 0.0002, 1); // on the chosen kernels, queuing nothing new

@@ -1,7 +1,7 @@
 // PIPE_WEBGPU_CONV_AUTOTUNE=1: each convolution product (forward, input gradient, filter gradient) of each geometry
 // runs on whichever kernel the GPU runs fastest, timed once on that GPU, as torch.backends.cudnn.benchmark picks
 // among cuDNN's algorithms. The candidates: pipe's kernel with 32x32 output tiles (the default), the same with
-// 64x64 tiles (conv.ts), and tfjs's own kernel. Which is fastest depends on the GPU and the layer (docs/gpu.md,
+// 64x64 tiles over 64 or, where the device allows, 256 invocations (conv.ts), and tfjs's own kernel. Which is fastest depends on the GPU and the layer (docs/gpu.md,
 // "Conv kernels"), and a fixed rule can only be right on the GPU it was measured on.
 // Ops run synchronously and GPU times are read asynchronously, so a product first seen runs on its default kernel
 // and is queued here; the training loop's next turn (tunePendingConvs) times every kernel on random operands of the
@@ -15,7 +15,7 @@ import type { ConvAutotuneSummary } from '../../core/formats/train-summary.js';
 import type { ConvGeometry } from '../ops/geometry.js';
 import { gpuTimesUnavailable, startGpuTimes, stopGpuTimes } from './gpu-times.js';
 
-export const CONV_KERNELS = ['pipe', 'pipe64', 'stock'] as const;
+export const CONV_KERNELS = ['pipe', 'pipe64', 'pipe64w', 'stock'] as const;
 export type ConvKernel = (typeof CONV_KERNELS)[number];
 export type ConvProduct = 'forward' | 'input' | 'filter';
 
@@ -25,14 +25,15 @@ export interface ConvCandidate {
   /** The kernel it runs on until tuned, and for good where the GPU cannot time it. */
   fallback: ConvKernel;
   shapes: [number[], number[]];
-  run: Record<ConvKernel, (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor>;
+  /** The kernels this device can run it on. */
+  run: Partial<Record<ConvKernel, (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor>>;
 }
 
 /** One tuned product: the GPU time of each kernel (median of `REPS`; null where untimed) and the one kept. */
 export interface ConvTuning {
   key: string;
   product: ConvProduct;
-  ms: Record<ConvKernel, number> | null;
+  ms: Partial<Record<ConvKernel, number>> | null;
   chosen: ConvKernel;
 }
 
@@ -94,20 +95,25 @@ async function gpuMs(f: () => tf.Tensor): Promise<number> {
 }
 
 /** Times every kernel of a candidate on random operands of its shapes. */
-async function timeAll(c: ConvCandidate): Promise<Record<ConvKernel, number>> {
+async function timeAll(c: ConvCandidate): Promise<Partial<Record<ConvKernel, number>>> {
   const operand = (shape: number[], seed: number) => tf.randomUniform<tf.Rank>(shape, -1, 1, 'float32', seed);
   const a = operand(c.shapes[0], 7) as tf.Tensor4D;
   const b = operand(c.shapes[1], 8) as tf.Tensor4D;
   try {
-    const ms = {} as Record<ConvKernel, number>;
-    for (const k of CONV_KERNELS) ms[k] = await gpuMs(() => c.run[k](a, b));
+    const ms: Partial<Record<ConvKernel, number>> = {};
+    for (const k of CONV_KERNELS) {
+      const run = c.run[k];
+      if (run) ms[k] = await gpuMs(() => run(a, b));
+    }
     return ms;
   } finally {
     tf.dispose([a, b]);
   }
 }
 
-const fastest = (ms: Record<ConvKernel, number>) => CONV_KERNELS.reduce((best, k) => (ms[k] < ms[best] ? k : best));
+/** The kernel of least time, the earliest listed on a tie (pipe's 32x32 first). */
+const fastest = (ms: Partial<Record<ConvKernel, number>>) =>
+  CONV_KERNELS.filter((k) => ms[k] !== undefined).reduce((best, k) => (ms[k]! < ms[best]! ? k : best));
 
 /**
  * Decides every queued product: times its kernels on the GPU and keeps the fastest (pipe's 32x32 on a tie). Where
@@ -135,10 +141,11 @@ export function describeTunings(t: readonly ConvTuning[]): string {
   const won = CONV_KERNELS.map((k) => `${k} ${s.chosen[k]}`).join(', ');
   const products = `${s.products} product${s.products === 1 ? '' : 's'}`;
   if (!s.ms) return `conv autotune: ${products} kept their default kernels (no GPU timestamps here)`;
-  const ms = (x: number) => x.toFixed(1);
+  const ms = (x: number | null) => (x === null ? '-' : x.toFixed(1));
   return (
     `conv autotune: ${products} decided (${won}); one run of each takes ${ms(s.ms.chosen)} ms on the ` +
-    `chosen kernels, ${ms(s.ms.pipe)} on pipe's 32x32, ${ms(s.ms.pipe64)} on 64x64, ${ms(s.ms.stock)} on tfjs's`
+    `chosen kernels, ${ms(s.ms.pipe)} on pipe's 32x32, ${ms(s.ms.pipe64)} on 64x64 by 64 threads, ` +
+    `${ms(s.ms.pipe64w)} on 64x64 by 256, ${ms(s.ms.stock)} on tfjs's`
   );
 }
 
@@ -150,17 +157,20 @@ export function convTunings(): readonly ConvTuning[] {
 /** What `tunings` (default: all so far) decided, for train.json and the bench. */
 export function convTuningSummary(t: readonly ConvTuning[] = tunings): ConvAutotuneSummary {
   const chosenCount = Object.fromEntries(CONV_KERNELS.map((k) => [k, t.filter((x) => x.chosen === k).length]));
-  const timed = t.every((x) => x.ms !== null);
-  const sum = (f: (ms: Record<ConvKernel, number>, x: ConvTuning) => number) =>
-    Number(t.reduce((s, x) => s + f(x.ms!, x), 0).toFixed(3));
-  const ms = () => ({
-    ...Object.fromEntries(CONV_KERNELS.map((k) => [k, sum((m) => m[k])])),
-    chosen: sum((m, x) => m[x.chosen]),
-  });
+  // A kernel's sum where every product was timed on it (else null: untimed here, or a kernel the device cannot run).
+  const sum = (f: (x: ConvTuning) => number | undefined) => {
+    const each = t.map((x) => (x.ms ? f(x) : undefined));
+    if (each.some((v) => v === undefined)) return null;
+    return Number((each as number[]).reduce((a, b) => a + b, 0).toFixed(3));
+  };
+  const ms = {
+    ...Object.fromEntries(CONV_KERNELS.map((k) => [k, sum((x) => x.ms![k])])),
+    chosen: sum((x) => x.ms![x.chosen]),
+  };
   return {
     products: t.length,
     chosen: chosenCount as ConvAutotuneSummary['chosen'],
-    ms: timed ? (ms() as ConvAutotuneSummary['ms']) : null,
+    ms: ms.chosen === null ? null : (ms as ConvAutotuneSummary['ms']),
   };
 }
 

@@ -10,25 +10,33 @@
 // 32x32 output tiles, 16-deep K steps, 64 threads each computing 4x4 (fits compatibility-mode limits). The tiles in
 // workgroup memory are vec4s laid out so that each invocation reads its 4 rows and 4 columns of a K step as one vec4
 // each (2 loads, not 8). With tiles = 'f16' the operands are rounded to f16 as they enter the tiles and everything
-// after is f32 (why, and where it is used: f16.ts). The 64x64 variant (tile: 64) has each of the 64 threads compute
-// 8x8: twice the multiply-adds per load from workgroup memory and half the loads from global memory per output, for
-// fewer, larger workgroups. Which is faster depends on the GPU and the layer, so only autotuning picks it
-// (conv-autotune.ts); with 4x4 per thread it is the same kernel, bit for bit, as before it had a size.
+// after is f32 (why, and where it is used: f16.ts). Two 64x64 variants: tile 64, whose 64 threads compute 8x8 each
+// (twice the multiply-adds per load from workgroup memory, half the loads from global memory per output), and tile
+// '64w', whose 256 threads compute 4x4 each (the same loads per output, with 4 times the threads per workgroup to
+// hide memory latency). Which is fastest depends on the GPU and the layer, so only autotuning picks them
+// (conv-autotune.ts). All three compute the same sums in the same order: the same bits, given the same split over K.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConvGeometry } from '../ops/geometry.js';
-import { runKernel, shader, strideGrid, type Uniform } from './kernel.js';
+import { runKernel, shader, strideGrid, webgpuBackend, type Uniform } from './kernel.js';
 
 /** The default output tile (32x32; 4x4 per thread), and the K step. */
 const TILE = 32;
 const TK = 16;
 
-/** Output tile edge: 32 (4x4 per thread) or 64 (8x8 per thread). */
-export type TileSize = 32 | 64;
+/** Output tile: 32x32 over 64 threads (4x4 each), 64x64 over 64 threads (8x8 each), or 64x64 over 256 (4x4 each). */
+export type TileSize = 32 | 64 | '64w';
+const edge = (t: TileSize) => (t === 32 ? 32 : 64);
+const threadsOf = (t: TileSize) => (t === '64w' ? 256 : 64);
+
+/** Whether the device runs a workgroup of this tile's threads (compatibility mode allows 128). */
+export function tileFits(t: TileSize, limits: { maxComputeInvocationsPerWorkgroup?: number }): boolean {
+  return threadsOf(t) <= (limits.maxComputeInvocationsPerWorkgroup ?? 128);
+}
 
 /** The element type of the workgroup tiles: the operands' precision. */
 export type Tiles = 'f32' | 'f16';
 
-const header = (tile: TileSize) => `
+const header = (t: TileSize, tile = edge(t)) => `
 struct U { M: u32, N: u32, K: u32, kChunk: u32, batch: i32, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32,
   outC: i32, kw: i32, stride: i32, dil: i32, padT: i32, padL: i32, kh: i32, splits: u32 }
 // What one slice of workgroups (wid.z) computes: rows [0, M) over k in [kBegin, kEnd); for the input product, the
@@ -56,9 +64,9 @@ fn span(z: u32) -> Span {
 fn store(sp: Span, z: u32, m: u32, n: u32, v: f32) { result[(z * u.M + m) * u.N + n] = v; }`;
 
 /** B(k, n) = right[k * N + n] (the filter, or dy for the filter gradient): row kb of the tile, n contiguous. */
-const plainB = (tile: TileSize) => `
+const plainB = (t: TileSize, tile = edge(t)) => `
 fn fillB(sp: Span, k0: u32, col0: u32, li: u32, col: vec4<i32>) {
-  for (var e = li; e < ${tile * TK}u; e += 64u) {
+  for (var e = li; e < ${tile * TK}u; e += ${threadsOf(t)}u) {
     let kb = k0 + e / ${tile}u;
     let n = col0 + e % ${tile}u;
     var b = 0.0;
@@ -71,11 +79,11 @@ fn fillB(sp: Span, k0: u32, col0: u32, li: u32, col: vec4<i32>) {
  * B(k, n) = w[ky, kx, c=n, o] for k = (tap, o): o is the filter's contiguous axis, so each invocation loads its A
  * column's k (col: ky, kx, o, valid) for several n.
  */
-const tapB = (tile: TileSize) => `
+const tapB = (t: TileSize, tile = edge(t), stride = threadsOf(t) / TK) => `
 fn fillB(sp: Span, k0: u32, col0: u32, li: u32, col: vec4<i32>) {
   let kk = li % ${TK}u;
-  for (var t = 0u; t < ${tile / 4}u; t++) {
-    let j = li / ${TK}u + 4u * t;
+  for (var t = 0u; t < ${tile / stride}u; t++) {
+    let j = li / ${TK}u + ${stride}u * t;
     let n = col0 + j;
     var b = 0.0;
     if (col.w != 0 && n < u.N) { b = right[((col.x * u.kw + col.y) * u.inC + i32(n)) * u.outC + col.z]; }
@@ -175,31 +183,37 @@ fn loadA(r: vec4<i32>, c: vec4<i32>) -> f32 {
 const FILL_B = { forward: plainB, input: tapB, inputPhases: tapB, filter: plainB };
 
 /**
- * The GEMM over a span, for a tile of `tile` x `tile` outputs: each of the 8x8 invocations computes r x r blocks of
- * 4x4 (r = tile / 32), from r vec4s of A and r vec4s of B per K step.
+ * The GEMM over a span, for a tile of `tile` x `tile` outputs: each of the wg x wg invocations computes r x r blocks
+ * of 4x4 (r = tile / (4 wg)), from r vec4s of A and r vec4s of B per K step.
  */
-const gemmMain = (tile: TileSize) => {
-  const r = tile / 32;
+const gemmMain = (t: TileSize) => {
+  const tile = edge(t);
+  const threads = threadsOf(t);
+  const wg = Math.sqrt(threads);
+  const r = tile / (4 * wg);
   const v = tile / 4; // vec4s per K step of a tile
-  const loads = (tile * TK) / 64; // A elements each invocation loads per K step
+  const loads = (tile * TK) / threads; // A elements each invocation loads per K step
+  const rowStep = threads / TK; // rows between an invocation's A loads
   return `
-@compute @workgroup_size(8, 8)
+@compute @workgroup_size(${wg}, ${wg})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(local_invocation_index) li: u32) {
   let sp = span(wid.z);
   let row0 = wid.y * ${tile}u;
   let col0 = wid.x * ${tile}u;
-  // This invocation fills column aCol of the A tile's rows aRow + 4t.
+  // This invocation fills column aCol of the A tile's rows aRow + ${rowStep}t.
   let aCol = li % ${TK}u;
   let aRow = li / ${TK}u;
   var rows: array<vec4<i32>, ${loads}>;
-  for (var t = 0u; t < ${loads}u; t++) { rows[t] = rowA(sp, row0 + aRow + 4u * t); }
+  for (var t = 0u; t < ${loads}u; t++) { rows[t] = rowA(sp, row0 + aRow + ${rowStep}u * t); }
   // acc[i * ${r} + j]: rows 4 * (lid.y * ${r}) + i, columns of vec4 j of this invocation's block.
   var acc: array<vec4<f32>, ${16 * r}>;
   for (var k0 = sp.kBegin; k0 < sp.kEnd; k0 += ${TK}u) {
     let col = colA(sp, k0 + aCol);
-    // Row aRow + 4t of the tile is component aRow of vec4 t.
-    for (var t = 0u; t < ${loads}u; t++) { As[aCol * ${v}u + t][aRow] = T(loadA(rows[t], col)); }
+    for (var t = 0u; t < ${loads}u; t++) {
+      let rr = aRow + ${rowStep}u * t;
+      As[aCol * ${v}u + rr / 4u][rr % 4u] = T(loadA(rows[t], col));
+    }
     fillB(sp, k0, col0, li, col);
     workgroupBarrier();
     for (var kk = 0u; kk < ${TK}u; kk++) {
@@ -281,6 +295,9 @@ interface Grid {
 
 /** The WGSL of a product's kernel, with tiles of `tiles` precision and `tile` x `tile` outputs. */
 export function convShader(product: Product, tiles: Tiles, tile: TileSize = TILE): string {
+  if (!tileFits(tile, webgpuBackend().device.limits)) {
+    throw new Error(`conv: a ${tile} tile needs ${threadsOf(tile)} invocations per workgroup; this device has fewer`);
+  }
   return shader(
     `conv/${product}/${tiles}/${tile}`,
     () =>
@@ -306,7 +323,7 @@ function gemm(
     inputs: [left, right],
     outputShapes: [grid.outShape],
     uniforms: uniforms(g, M, N, K, grid.kChunk, grid.splits),
-    workgroups: [Math.ceil(N / grid.tile), Math.ceil(grid.rows / grid.tile), grid.slices],
+    workgroups: [Math.ceil(N / edge(grid.tile)), Math.ceil(grid.rows / edge(grid.tile)), grid.slices],
   });
   return out!;
 }
@@ -320,7 +337,7 @@ function splitsFor(tiles: number, K: number): number {
   return Math.max(1, Math.min(Math.floor(K / 256), Math.ceil(1024 / tiles), 64));
 }
 
-const tilesOf = (rows: number, N: number, tile: TileSize) => Math.ceil(rows / tile) * Math.ceil(N / tile);
+const tilesOf = (rows: number, N: number, tile: TileSize) => Math.ceil(rows / edge(tile)) * Math.ceil(N / edge(tile));
 
 /** K in about `splits` chunks of a multiple of TK: the chunk length, and how many chunks that makes. */
 function chunking(K: number, splits: number): { kChunk: number; z: number } {

@@ -89,6 +89,16 @@ const cases: [string, Product, number[], number[], number, number | 'same', numb
   // The 64x64 tiles autotuning may choose (8x8 per thread).
   ['forward, 4x4 stride 2 pad 1, 64x64 tiles', forwardConvWebgpu, [2, 9, 9, 6], [4, 4, 6, 70], 2, 1, 1, { tile: 64 }],
   ['transposed, 4x4 stride 2 pad 1, 64x64 tiles', inputGradWebgpu, [2, 4, 5, 7], [4, 4, 66, 7], 2, 1, 1, { tile: 64 }],
+  [
+    'forward, 3x3 same, 64x64 tiles over 256 threads',
+    forwardConvWebgpu,
+    [1, 9, 9, 6],
+    [3, 3, 6, 70],
+    1,
+    'same',
+    1,
+    { tile: '64w' },
+  ],
 ];
 
 describe.skipIf(skipped !== null)(title, () => {

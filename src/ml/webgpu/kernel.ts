@@ -20,7 +20,7 @@ interface ComputePass {
 }
 interface GpuDevice extends BindingDevice {
   features: { has(name: string): boolean };
-  limits: { maxStorageBufferBindingSize: number; maxBufferSize: number };
+  limits: { maxStorageBufferBindingSize: number; maxBufferSize: number; maxComputeInvocationsPerWorkgroup: number };
   createShaderModule(d: { code: string }): unknown;
   createComputePipeline(d: { layout: 'auto'; compute: { module: unknown; entryPoint: string } }): {
     getBindGroupLayout(i: number): unknown;
