@@ -10,12 +10,15 @@
 #     --device cuda). Without it the script says so, prints pytorch_s null and still times pipe.
 #   - The facades dataset and the weights (VGG19 Keras, LPIPS SqueezeNet): --data-dir / --weights-dir, default
 #     ../shared/datasets and ../shared/weights.
-# Prints JSON lines {config, backend, ours_s, pytorch_s, ratio, dispatches} for pix2pix-256-ngf64,
-# pix2pix-256-ngf64-perceptual and cyclegan-256-resnet9, each followed by {measure: "gpu_times"} (GPU time per
-# program beside PyTorch's CUDA kernels), then {measure: "conv_kernels"} lines (pipe's conv kernels against tfjs's,
-# GPU-timed), then {measure: "pipeline", wall_s, ...}. docs/gpu.md says how to read them.
+# Prints JSON lines, the most important first: {config, backend, ours_s, pytorch_s, ratio, dispatches} for
+# pix2pix-256-ngf64, pix2pix-256-ngf64-perceptual and cyclegan-256-resnet9, each followed by {measure: "gpu_times"}
+# (GPU time per program beside PyTorch's CUDA kernels); then {measure: "pipeline", wall_s, ...}; then the variant
+# lines (autotuning, backbone kernels, subgroups, f16, submit batch, stock kernels); then {measure: "conv_kernels"}
+# lines (pipe's conv kernels against tfjs's, GPU-timed). docs/gpu.md says how to read them.
 # Usage: bash bench/gpu/run.sh [--dry-run] [--data-dir D] [--weights-dir W] [--python P] [--steps N] [--backend B]
+#                               [--budget-s S]
 #   --dry-run: tiny configs and a tiny pipeline, to check the script itself on any machine (Mesa llvmpipe works).
+#   --budget-s: after S seconds, skip what is left (each part skipped says so); the lines come most important first.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 NODE="node"

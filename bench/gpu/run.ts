@@ -1,18 +1,19 @@
-// bench/gpu's driver (bench/gpu/run.sh calls it; see there for what a GPU host needs). Prints JSON lines:
-//   {config, backend, ours_s, pytorch_s, ratio, host_s, dispatches} for each GPU config (webgpu vs PyTorch
-//   CUDA), then {measure: 'pipeline', ...} for bench/gpu/facades-gpu-check.yaml run end to end on webgpu.
-// After each config's line, {config, measure: 'gpu_times', ...}: the GPU's time per step in pipe's programs
-//   (timestamp queries, bench/gpu/step.ts --gpu-times) beside PyTorch's in its CUDA kernels (torch.profiler,
-//   bench/pytorch_step.py --profile), the 12 largest of each: where the ratio comes from.
-// The first config runs again with one setting changed ({variant}): without subgroups where the adapter has them
-//   (PIPE_WEBGPU_SUBGROUPS=0); with f16 forward convolutions where it has shader-f16 (PIPE_WEBGPU_F16=1); submitting
-//   per 64 dispatches instead of tfjs's 15 (PIPE_WEBGPU_SUBMIT_BATCH=64); and on tfjs's stock kernels alone
-//   (PIPE_WEBGPU_KERNELS=stock), whose GPU times per program set tfjs's kernels beside pipe's. So one run also says
-//   what each is worth here. The perceptual config runs again with VGG's convolutions on pipe's kernels
-//   (PIPE_WEBGPU_BACKBONE_CONV=pipe), and every config with each conv product on the fastest of pipe's 32x32 and
-//   64x64 tiles and tfjs's kernel, timed on this GPU (PIPE_WEBGPU_CONV_AUTOTUNE=1).
-// Then {measure: 'conv_kernels', ...} (bench/gpu/conv-kernels.ts): each convolution product of the goal's heaviest
-//   layers, pipe's kernel (f32 and f16) against tfjs's stock one, timed on the GPU.
+// bench/gpu's driver (bench/gpu/run.sh calls it; see there for what a GPU host needs). Prints JSON lines, the most
+// important first, so that a run cut short (--budget-s, or a device's time limit) keeps what matters most:
+// 1. {config, backend, ours_s, pytorch_s, ratio, host_s, dispatches} for each GPU config (webgpu vs PyTorch CUDA),
+//    each followed by {config, measure: 'gpu_times', ...}: the GPU's time per step in pipe's programs (timestamp
+//    queries, bench/gpu/step.ts --gpu-times) beside PyTorch's in its CUDA kernels (torch.profiler,
+//    bench/pytorch_step.py --profile), the 12 largest of each: where the ratio comes from.
+// 2. {measure: 'pipeline', ...}: bench/gpu/facades-gpu-check.yaml run end to end on webgpu.
+// 3. Each config again with one setting changed ({variant}): every config with each conv product on the fastest of
+//    pipe's kernels and tfjs's, timed on this GPU (PIPE_WEBGPU_CONV_AUTOTUNE=1); the perceptual config with VGG's
+//    convolutions on pipe's kernels (PIPE_WEBGPU_BACKBONE_CONV=pipe); the first config without subgroups where the
+//    adapter has them (PIPE_WEBGPU_SUBGROUPS=0), with f16 forward convolutions where it has shader-f16
+//    (PIPE_WEBGPU_F16=1), submitting per 64 dispatches instead of tfjs's 15 (PIPE_WEBGPU_SUBMIT_BATCH=64), and on
+//    tfjs's stock kernels alone (PIPE_WEBGPU_KERNELS=stock). So one run also says what each is worth here.
+// 4. {measure: 'conv_kernels', ...} (bench/gpu/conv-kernels.ts): each convolution product of the goal's heaviest
+//    layers on each of pipe's kernels and on tfjs's, timed on the GPU.
+// --budget-s N: once N seconds have passed, the remaining parts are skipped, each with a {measure: 'skipped'} line.
 // --dry-run: the tiny configs and a tiny pipeline (a software rasteriser such as llvmpipe manages them).
 import { execa } from 'execa';
 import fs from 'node:fs';
@@ -208,10 +209,27 @@ function emitGpuTimes(config: string, o: Record<string, unknown>, pytorch: Pytor
 }
 
 const configs = dry ? GPU_DRY_RUN : GPU;
-log(`${dry ? 'dry run: ' : ''}configs ${configs.join(', ')}; backend ${backend}; ${steps} timed steps each`);
-const pt = await pytorchTimes(configs);
-if (pt.note) log(pt.note);
-for (const config of configs) {
+const budgetS = Number(opt('budget-s', 'Infinity'));
+const started = performance.now();
+
+/**
+ * Runs `part` unless the time budget (--budget-s) is spent; a skipped part says so in a line of its own. The parts
+ * run in order of importance, so a device call cut short keeps what matters most.
+ */
+async function within(what: string, part: () => Promise<void>): Promise<void> {
+  const elapsed = (performance.now() - started) / 1000;
+  if (elapsed > budgetS) {
+    emit({ measure: 'skipped', what, why: `--budget-s ${budgetS} spent (${elapsed.toFixed(0)} s elapsed)` });
+    return;
+  }
+  await part();
+}
+
+/** One config on the default settings: its line, then its GPU times beside PyTorch's. */
+async function mainLine(
+  config: string,
+  pt: Awaited<ReturnType<typeof pytorchTimes>>,
+): Promise<Record<string, unknown>> {
   const o = await ours(config, {}, ['--gpu-times', PROFILED_STEPS]);
   const pytorch = pt.times[config] ?? null;
   emit({
@@ -229,13 +247,29 @@ for (const config of configs) {
     f16: o.f16 ?? null,
   });
   if (!o.error) emitGpuTimes(config, o, pt.profiles[config]);
-  if (config.includes('perceptual')) await variant(config, 'PIPE_WEBGPU_BACKBONE_CONV=pipe', pytorch);
-  await variant(config, 'PIPE_WEBGPU_CONV_AUTOTUNE=1', pytorch);
-  if (config !== configs[0]) continue;
-  if (o.subgroups === 'used') await variant(config, 'PIPE_WEBGPU_SUBGROUPS=0', pytorch);
-  if (String(o.f16).startsWith('off (available')) await variant(config, 'PIPE_WEBGPU_F16=1', pytorch);
-  await variant(config, 'PIPE_WEBGPU_SUBMIT_BATCH=64', pytorch);
-  await variant(config, 'PIPE_WEBGPU_KERNELS=stock', pytorch);
+  return o;
 }
-if (backend === 'webgpu') await convKernels();
-await pipeline();
+
+/** The settings each config runs again with: what autotuning, the kernels and the device features are worth. */
+function variantsOf(config: string, first: Record<string, unknown>): string[] {
+  const v = ['PIPE_WEBGPU_CONV_AUTOTUNE=1'];
+  if (config.includes('perceptual')) v.push('PIPE_WEBGPU_BACKBONE_CONV=pipe');
+  if (config !== configs[0]) return v;
+  if (first.subgroups === 'used') v.push('PIPE_WEBGPU_SUBGROUPS=0');
+  if (String(first.f16).startsWith('off (available')) v.push('PIPE_WEBGPU_F16=1');
+  return [...v, 'PIPE_WEBGPU_SUBMIT_BATCH=64', 'PIPE_WEBGPU_KERNELS=stock'];
+}
+
+log(`${dry ? 'dry run: ' : ''}configs ${configs.join(', ')}; backend ${backend}; ${steps} timed steps each`);
+const pt = await pytorchTimes(configs);
+if (pt.note) log(pt.note);
+// In order of importance: the issue's three lines, the pipeline's wall time, then what explains and improves them.
+const firsts: Record<string, Record<string, unknown>> = {};
+for (const config of configs) await within(config, async () => void (firsts[config] = await mainLine(config, pt)));
+await within('pipeline', pipeline);
+for (const config of configs.filter((c) => firsts[c] && !firsts[c].error)) {
+  for (const setting of variantsOf(config, firsts[config]!)) {
+    await within(`${config} ${setting}`, () => variant(config, setting, pt.times[config] ?? null));
+  }
+}
+if (backend === 'webgpu') await within('conv_kernels', convKernels);
