@@ -5,22 +5,17 @@
 //    pipe64_gflops, pipe64w_gflops, adapter}
 // (pipe64: pipe's kernel with 64x64 output tiles over 64 threads, 8x8 each; pipe64w: over 256 threads, 4x4 each,
 // null where the device allows no workgroup of 256; both are PIPE_WEBGPU_CONV_AUTOTUNE=1's candidates)
-// (ms: the median over --reps runs of the product's dispatches, split-K sums included; the stock filter gradient is
-// tfjs's Conv2DBackpropFilter kernel, its input gradient Conv2DBackpropInput, as conv2dTranspose runs it)
+// (ms: the median over --reps runs of the product's dispatches, split-K sums included; the kernels are autotuning's
+// candidates, src/ml/ops/conv_dispatch.ts productKernels: tfjs's are Conv2DMMProgram or im2col + matmul, and its
+// Conv2DBackpropInput and Conv2DBackpropFilter kernels)
 //   node --import tsx bench/gpu/conv-kernels.ts [--reps 5] [--dry-run]
 // --dry-run: the same layers at 1/8 of the width and height, which a software rasteriser manages.
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/ml/backend.js';
-import { convGeometry, type ConvGeometry } from '../../src/ml/ops/geometry.js';
-import {
-  filterGradWebgpu,
-  forwardConvWebgpu,
-  inputGradWebgpu,
-  tileFits,
-  type TileSize,
-} from '../../src/ml/webgpu/conv.js';
-import { webgpuBackend } from '../../src/ml/webgpu/kernel.js';
-import { gpuTimesUnavailable, startGpuTimes, stopGpuTimes } from '../../src/ml/webgpu/gpu-times.js';
+import { productKernels } from '../../src/ml/ops/conv_dispatch.js';
+import { convGeometry } from '../../src/ml/ops/geometry.js';
+import { CONV_KERNELS, type ConvProduct } from '../../src/ml/webgpu/conv-autotune.js';
+import { gpuTimesUnavailable, medianGpuMs } from '../../src/ml/webgpu/gpu-times.js';
 
 const argv = process.argv.slice(2);
 const reps = argv.includes('--reps') ? Number(argv[argv.indexOf('--reps') + 1]) : 5;
@@ -36,73 +31,14 @@ const LAYERS: [string, number, number, number, number, number][] = [
   ['resnet block (3x3, 64²)', 64, 256, 256, 3, 1],
 ];
 
-async function gpuMs(f: () => tf.Tensor): Promise<number> {
-  const ms: number[] = [];
-  for (let i = 0; i <= reps; i++) {
-    startGpuTimes();
-    const y = f();
-    const t = await stopGpuTimes();
-    y.dispose();
-    if (i > 0) ms.push(t.busyMs); // the first run compiles
-  }
-  return [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;
-}
-
-const pad = (g: ConvGeometry) => [
-  [0, 0],
-  [g.padTop, g.padBottom],
-  [g.padLeft, g.padRight],
-  [0, 0],
-];
-
-/** The three products of one layer, each as pipe's kernel and as tfjs's stock one. */
-function products(x: tf.Tensor4D, w: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry) {
-  const explicit = pad(g) as [[number, number], [number, number], [number, number], [number, number]];
-  return {
-    forward: {
-      stock: () => tf.conv2d(x, w, g.stride, explicit),
-      pipe: (f16: boolean, tile: TileSize = 32) => forwardConvWebgpu(x, w, g, { tiles: f16 ? 'f16' : 'f32', tile }),
-    },
-    input: {
-      stock: () =>
-        tf.engine().runKernel(
-          'Conv2DBackpropInput',
-          { dy, filter: w },
-          {
-            strides: g.stride,
-            pad: explicit,
-            dataFormat: 'NHWC',
-            inputShape: x.shape,
-          },
-        ) as tf.Tensor,
-      pipe: (f16: boolean, tile: TileSize = 32) => inputGradWebgpu(dy, w, g, { tiles: f16 ? 'f16' : 'f32', tile }),
-    },
-    filter: {
-      stock: () =>
-        tf.engine().runKernel(
-          'Conv2DBackpropFilter',
-          { x, dy },
-          {
-            strides: g.stride,
-            pad: explicit,
-            dataFormat: 'NHWC',
-            filterShape: w.shape,
-          },
-        ) as tf.Tensor,
-      pipe: (_f16: boolean, tile: TileSize = 32) => filterGradWebgpu(x, dy, g, { tile }),
-      noF16: true, // a gradient's operands stay f32 (webgpu/f16.ts)
-    },
-  };
-}
-
 const info = await initBackend('webgpu');
 const why = gpuTimesUnavailable();
 if (why) {
   process.stderr.write(`conv-kernels: no GPU times on this adapter: ${why}\n`);
   process.exit(2);
 }
-const wide = tileFits('64w', webgpuBackend().device.limits);
 const f16 = info.details?.f16 !== undefined && !String(info.details.f16).startsWith('not offered');
+const round = (x: number | null, digits: number) => (x === null ? null : Number(x.toFixed(digits)));
 for (const [layer, size, cin, cout, k, stride] of LAYERS) {
   const hw = size / scale;
   const x = tf.randomUniform([1, hw, hw, cin], -1, 1, 'float32', 1) as tf.Tensor4D;
@@ -110,28 +46,36 @@ for (const [layer, size, cin, cout, k, stride] of LAYERS) {
   const g = convGeometry(x.shape, w.shape, stride, stride === 1 ? 'same' : 1, 1, 'bench');
   const dy = tf.randomUniform([1, g.outH, g.outW, cout], -1, 1, 'float32', 3) as tf.Tensor4D;
   const gflop = (2 * g.outH * g.outW * cout * k * k * cin) / 1e9;
-  for (const [product, p] of Object.entries(products(x, w, dy, g))) {
-    const stockMs = await gpuMs(p.stock);
-    const pipeMs = await gpuMs(() => p.pipe(false));
-    const pipe64Ms = await gpuMs(() => p.pipe(false, 64));
-    const pipe64wMs = wide ? await gpuMs(() => p.pipe(false, '64w')) : null;
-    const pipeF16Ms = f16 && !('noF16' in p) ? await gpuMs(() => p.pipe(true)) : null;
-    const rate = (ms: number) => Number((gflop / (ms / 1000)).toFixed(1));
+  const operands: Record<ConvProduct, [tf.Tensor4D, tf.Tensor4D]> = {
+    forward: [x, w],
+    input: [dy, w],
+    filter: [x, dy],
+  };
+  for (const [product, [a, b]] of Object.entries(operands) as [ConvProduct, [tf.Tensor4D, tf.Tensor4D]][]) {
+    const run = productKernels(product, g);
+    const ms: Record<string, number | null> = {};
+    for (const kernel of CONV_KERNELS) {
+      const f = run[kernel];
+      ms[kernel] = f ? await medianGpuMs(() => f(a, b), reps) : null;
+    }
+    // A gradient's operands stay f32 (webgpu/f16.ts): f16 tiles only for the forward and transposed products.
+    const half = f16 && product !== 'filter' ? productKernels(product, g, { tiles: 'f16' }).pipe : null;
+    const rate = (t: number | null) => (t === null ? null : round(gflop / (t / 1000), 1));
     process.stdout.write(
       JSON.stringify({
         layer,
         product,
         shape: { hw, cin, cout, k, stride },
-        gflop: Number(gflop.toFixed(3)),
-        stock_ms: Number(stockMs.toFixed(3)),
-        pipe_ms: Number(pipeMs.toFixed(3)),
-        pipe64_ms: Number(pipe64Ms.toFixed(3)),
-        pipe64w_ms: pipe64wMs === null ? null : Number(pipe64wMs.toFixed(3)),
-        pipe_f16_ms: pipeF16Ms === null ? null : Number(pipeF16Ms.toFixed(3)),
-        stock_gflops: rate(stockMs),
-        pipe_gflops: rate(pipeMs),
-        pipe64_gflops: rate(pipe64Ms),
-        pipe64w_gflops: pipe64wMs === null ? null : rate(pipe64wMs),
+        gflop: round(gflop, 3),
+        stock_ms: round(ms.stock!, 3),
+        pipe_ms: round(ms.pipe!, 3),
+        pipe64_ms: round(ms.pipe64!, 3),
+        pipe64w_ms: round(ms.pipe64w!, 3),
+        pipe_f16_ms: half ? round(await medianGpuMs(() => half(a, b), reps), 3) : null,
+        stock_gflops: rate(ms.stock!),
+        pipe_gflops: rate(ms.pipe!),
+        pipe64_gflops: rate(ms.pipe64!),
+        pipe64w_gflops: rate(ms.pipe64w!),
         adapter: info.details?.adapterInfo ?? null,
       }) + '\n',
     );

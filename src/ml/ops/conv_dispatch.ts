@@ -85,6 +85,15 @@ const filterKernels = (g: ConvGeometry) =>
     (x, dy) => stockFilter(x, dy, g),
   );
 
+/**
+ * A product's kernels on webgpu by name, on operands (x, filter), (dy, filter) or (x, dy): the candidates of
+ * autotuning, and what bench/gpu/conv-kernels.ts times. `o` sets pipe's tiles' precision.
+ */
+export function productKernels(product: ConvProduct, g: ConvGeometry, o: ProductOptions = {}): Kernels {
+  if (product === 'forward') return forwardKernels(g, o);
+  return product === 'input' ? inputKernels(g, o) : filterKernels(g);
+}
+
 /** Runs a product on the kernel conv-autotune.ts gives it (`fallback` until it is tuned). */
 function onChosenKernel(
   product: ConvProduct,

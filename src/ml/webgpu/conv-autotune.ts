@@ -1,19 +1,20 @@
 // PIPE_WEBGPU_CONV_AUTOTUNE=1: each convolution product (forward, input gradient, filter gradient) of each geometry
 // runs on whichever kernel the GPU runs fastest, timed once on that GPU, as torch.backends.cudnn.benchmark picks
 // among cuDNN's algorithms. The candidates: pipe's kernel with 32x32 output tiles (the default), the same with
-// 64x64 tiles over 64 or, where the device allows, 256 invocations (conv.ts), and tfjs's own kernel. Which is fastest depends on the GPU and the layer (docs/gpu.md,
-// "Conv kernels"), and a fixed rule can only be right on the GPU it was measured on.
+// 64x64 tiles over 64 or, where the device allows, 256 invocations (conv.ts), and tfjs's own kernel. Which is
+// fastest depends on the GPU and the layer (docs/gpu.md, "Conv kernels"), and a fixed rule can only be right on the
+// GPU it was measured on.
 // Ops run synchronously and GPU times are read asynchronously, so a product first seen runs on its default kernel
 // and is queued here; the training loop's next turn (tunePendingConvs) times every kernel on random operands of the
 // same shapes and keeps the fastest for the rest of the process. The kernels add in different orders (tfjs's, and
 // pipe's where the tile size changes the split over K), so results change in the last bits with the choice, and two
-// runs may choose differently: like cudnn.benchmark, it is off by default and trades bit-for-bit reruns (and
-// resumes) for speed.
+// runs may choose differently: like cudnn.benchmark, it is off by default and trades bit-for-bit reruns for speed.
+// Checkpoints keep the choices (convChoicesToSave), so a resumed run continues on the kernels it stopped on.
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../../core/errors.js';
 import type { ConvAutotuneSummary } from '../../core/formats/train-summary.js';
 import type { ConvGeometry } from '../ops/geometry.js';
-import { gpuTimesUnavailable, startGpuTimes, stopGpuTimes } from './gpu-times.js';
+import { gpuTimesUnavailable, medianGpuMs } from './gpu-times.js';
 
 export const CONV_KERNELS = ['pipe', 'pipe64', 'pipe64w', 'stock'] as const;
 export type ConvKernel = (typeof CONV_KERNELS)[number];
@@ -82,18 +83,6 @@ export function convKernel(
   return fallback;
 }
 
-async function gpuMs(f: () => tf.Tensor): Promise<number> {
-  const ms: number[] = [];
-  for (let i = 0; i <= REPS; i++) {
-    startGpuTimes();
-    const y = f();
-    const t = await stopGpuTimes();
-    y.dispose();
-    if (i > 0) ms.push(t.busyMs); // the first run compiles the pipelines
-  }
-  return ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;
-}
-
 /** Times every kernel of a candidate on random operands of its shapes. */
 async function timeAll(c: ConvCandidate): Promise<Partial<Record<ConvKernel, number>>> {
   const operand = (shape: number[], seed: number) => tf.randomUniform<tf.Rank>(shape, -1, 1, 'float32', seed);
@@ -103,7 +92,7 @@ async function timeAll(c: ConvCandidate): Promise<Partial<Record<ConvKernel, num
     const ms: Partial<Record<ConvKernel, number>> = {};
     for (const k of CONV_KERNELS) {
       const run = c.run[k];
-      if (run) ms[k] = await gpuMs(() => run(a, b));
+      if (run) ms[k] = await medianGpuMs(() => run(a, b), REPS);
     }
     return ms;
   } finally {

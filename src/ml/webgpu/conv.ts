@@ -295,15 +295,16 @@ interface Grid {
 
 /** The WGSL of a product's kernel, with tiles of `tiles` precision and `tile` x `tile` outputs. */
 export function convShader(product: Product, tiles: Tiles, tile: TileSize = TILE): string {
-  if (!tileFits(tile, webgpuBackend().device.limits)) {
-    throw new Error(`conv: a ${tile} tile needs ${threadsOf(tile)} invocations per workgroup; this device has fewer`);
-  }
-  return shader(
-    `conv/${product}/${tiles}/${tile}`,
-    () =>
+  // Checked when the text is first made, not per dispatch: a process has one webgpu device.
+  return shader(`conv/${product}/${tiles}/${tile}`, () => {
+    if (!tileFits(tile, webgpuBackend().device.limits)) {
+      throw new Error(`conv: a ${tile} tile needs ${threadsOf(tile)} invocations per workgroup; this device has fewer`);
+    }
+    return (
       `${tiles === 'f16' ? 'enable f16;\n' : ''}alias T = ${tiles};${header(tile)}${LOADERS[product]}` +
-      `${FILL_B[product](tile)}${gemmMain(tile)}`,
-  );
+      `${FILL_B[product](tile)}${gemmMain(tile)}`
+    );
+  });
 }
 
 function gemm(

@@ -173,6 +173,19 @@ export function summariseStamps(names: string[], stamps: BigUint64Array): GpuTim
   };
 }
 
+/** The median GPU time of `f`'s dispatches over `reps` runs, after one more run that compiles their pipelines. */
+export async function medianGpuMs(f: () => tf.Tensor, reps: number): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i <= reps; i++) {
+    startGpuTimes();
+    const y = f();
+    const t = await stopGpuTimes();
+    y.dispose();
+    if (i > 0) ms.push(t.busyMs);
+  }
+  return ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;
+}
+
 /** The mean per recording of several recordings (one per training step): counts and times per step. */
 export function meanGpuTimes(runs: GpuTimes[]): GpuTimes {
   const n = runs.length || 1;
