@@ -7,17 +7,22 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { SHARED_DATA_DIR, SHARED_WEIGHTS_DIR } from '../../test/shared-paths.js';
+import { SHARED_WEIGHTS_DIR } from '../../test/shared-paths.js';
 import { initBackend } from './backend.js';
 import { loadBackbone } from './backbones/index.js';
-import { readTensors } from './models/tensor-file.js';
 import { conv2d, conv2dTranspose, maxPool } from './ops/index.js';
 import { createTrainer, trainModel } from './train/run.js';
-import { alignedSplit } from './train/test-split.js';
 import { bindGroupCounts } from './webgpu/bind-groups.js';
 import { countDispatches } from './webgpu/dispatches.js';
 import { f16Available } from './webgpu/f16.js';
-import { expectSkipAllowed, onBoth, wantsF16, webgpuSkipReason } from './webgpu/test-support.js';
+import {
+  expectSameWeights,
+  expectSkipAllowed,
+  onBoth,
+  resumableRun,
+  wantsF16,
+  webgpuSkipReason,
+} from './webgpu/test-support.js';
 import { trainParams } from './train/test-params.js';
 import type { Batch, LossTerms } from './train/types.js';
 
@@ -201,21 +206,11 @@ describe.skipIf(skipped !== null)(title, () => {
     const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pipe-webgpu-resume-'));
     await initBackend('webgpu');
     try {
-      const split = await alignedSplit(path.join(SHARED_DATA_DIR, 'facades/train'), 4, 36);
-      const base = trainParams({ dataset: { crop_size: 32, load_size: 36 }, model: { ngf: 4, ndf: 4 } });
-      const params = {
-        ...base,
-        train: { ...base.train, epochs: 2, epochs_decay: 1, steps_per_epoch: 2, checkpoint_every: 1 },
-      };
-      const dirs = (name: string) => ({ workDir: path.join(tmp, name, 'work'), outDir: path.join(tmp, name, 'out') });
+      const { split, params, dirs } = await resumableRun(tmp);
       await trainModel({ params, split, ...dirs('whole') });
       await trainModel({ params, split, ...dirs('parts'), stopAfterEpochs: 2 });
       expect((await trainModel({ params, split, ...dirs('parts') })).resumedFromEpoch).toBe(2);
-      const [a, b] = await Promise.all(['whole', 'parts'].map((n) => readTensors(dirs(n).outDir, 'weights')));
-      expect(Object.keys(b!.tensors).sort()).toEqual(Object.keys(a!.tensors).sort());
-      for (const k of Object.keys(a!.tensors))
-        expect(Array.from(await b!.tensors[k]!.data()), k).toEqual(Array.from(await a!.tensors[k]!.data()));
-      tf.dispose([...Object.values(a!.tensors), ...Object.values(b!.tensors)]);
+      await expectSameWeights(dirs('whole').outDir, dirs('parts').outDir);
     } finally {
       await initBackend('cpu');
       await fs.rm(tmp, { recursive: true, force: true });

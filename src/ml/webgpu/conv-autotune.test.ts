@@ -11,11 +11,7 @@ import { initBackend } from '../backend.js';
 import { conv2d, conv2dTranspose, frozenConv2d } from '../ops/index.js';
 import { randomArr } from '../ops/testing.js';
 import { convGeometry } from '../ops/geometry.js';
-import { SHARED_DATA_DIR } from '../../../test/shared-paths.js';
-import { readTensors } from '../models/tensor-file.js';
-import { createTrainer, trainModel } from '../train/run.js';
-import { alignedSplit } from '../train/test-split.js';
-import { trainParams } from '../train/test-params.js';
+import { trainModel } from '../train/run.js';
 import {
   CONV_KERNELS,
   chooseConvKernel,
@@ -36,9 +32,12 @@ import {
   compare,
   data,
   expectAgree,
+  expectSameWeights,
   expectSkipAllowed,
+  resumableRun,
   tensor,
   testAdapter,
+  tinyPix2pix,
   webgpuSkipReason,
 } from './test-support.js';
 
@@ -55,16 +54,9 @@ describe('PIPE_WEBGPU_CONV_AUTOTUNE', () => {
     expect(convAutotuneOn({})).toBe(false);
     expect(convAutotuneOn({ PIPE_WEBGPU_CONV_AUTOTUNE: '0' })).toBe(false);
     expect(convAutotuneOn({ PIPE_WEBGPU_CONV_AUTOTUNE: '1' })).toBe(true);
-    const err = (() => {
-      try {
-        convAutotuneOn({ PIPE_WEBGPU_CONV_AUTOTUNE: 'yes' });
-      } catch (e) {
-        return e;
-      }
-    })();
-    expect(err).toBeInstanceOf(PipeError);
-    expect((err as PipeError).exitCode).toBe(2);
-    expect((err as PipeError).message).toContain('got "yes"');
+    const bad = () => convAutotuneOn({ PIPE_WEBGPU_CONV_AUTOTUNE: 'yes' });
+    expect(bad).toThrow(PipeError);
+    expect(bad).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('got "yes"') }));
   });
 
   it('keys a product by everything that can change which kernel is faster', () => {
@@ -198,13 +190,9 @@ describe.skipIf(skipped !== null)(title, () => {
   it('decides the products a training step met: the fastest where the GPU times them, else the default', async () => {
     process.env.PIPE_WEBGPU_CONV_AUTOTUNE = '1';
     await initBackend('webgpu');
-    const trainer = await createTrainer(
-      trainParams({ dataset: { crop_size: 32, load_size: 32 }, model: { ngf: 4, ndf: 4 } }),
-    );
-    const A = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
-    const B = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
+    const { trainer, batch, dispose } = await tinyPix2pix();
     try {
-      await trainer.step({ A, B }, 0.0002, 0);
+      await trainer.step(batch, 0.0002, 0);
       const queued = pendingConvKeys().length;
       expect(queued).toBeGreaterThan(10);
       await tunePendingConvs();
@@ -221,12 +209,11 @@ describe.skipIf(skipped !== null)(title, () => {
           expect(x.ms![x.chosen], x.key).toBe(Math.min(...CONV_KERNELS.map((k) => x.ms![k]!)));
         }
       }
-      const terms = await trainer.step({ A, B }, 0.0002, 1); // on the chosen kernels, queuing nothing new
+      const terms = await trainer.step(batch, 0.0002, 1); // on the chosen kernels, queuing nothing new
       expect(Object.values(terms).every(Number.isFinite)).toBe(true);
       expect(pendingConvKeys()).toEqual([]);
     } finally {
-      tf.dispose([A, B]);
-      trainer.dispose();
+      dispose();
       await initBackend('cpu');
     }
   });
@@ -238,13 +225,7 @@ describe.skipIf(skipped !== null || testAdapter() === null)(`${title}: resuming`
     const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pipe-autotune-resume-'));
     await initBackend('webgpu');
     try {
-      const split = await alignedSplit(path.join(SHARED_DATA_DIR, 'facades/train'), 4, 36);
-      const base = trainParams({ dataset: { crop_size: 32, load_size: 36 }, model: { ngf: 4, ndf: 4 } });
-      const params = {
-        ...base,
-        train: { ...base.train, epochs: 2, epochs_decay: 1, steps_per_epoch: 2, checkpoint_every: 1 },
-      };
-      const dirs = (name: string) => ({ workDir: path.join(tmp, name, 'work'), outDir: path.join(tmp, name, 'out') });
+      const { split, params, dirs } = await resumableRun(tmp);
       // Choices timed once, then given to both runs before their first step, so that both train on the same kernels
       // throughout and neither times anything.
       await trainModel({ params, split, ...dirs('tune'), stopAfterEpochs: 1 });
@@ -263,10 +244,7 @@ describe.skipIf(skipped !== null || testAdapter() === null)(`${title}: resuming`
       const resumed = await trainModel({ params, split, ...dirs('parts'), log: (l) => log.push(l) });
       expect(resumed.resumedFromEpoch).toBe(1);
       expect(log.join('\n')).toContain(`continuing on the ${Object.keys(choices).length} kernel choices`);
-      const [a, b] = await Promise.all(['whole', 'parts'].map((n) => readTensors(dirs(n).outDir, 'weights')));
-      for (const k of Object.keys(a!.tensors))
-        expect(Array.from(await b!.tensors[k]!.data()), k).toEqual(Array.from(await a!.tensors[k]!.data()));
-      tf.dispose([...Object.values(a!.tensors), ...Object.values(b!.tensors)]);
+      await expectSameWeights(dirs('whole').outDir, dirs('parts').outDir);
     } finally {
       await initBackend('cpu');
       await fs.rm(tmp, { recursive: true, force: true });

@@ -5,11 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { conv2d, conv2dTranspose } from '../ops/index.js';
-import { createTrainer } from '../train/run.js';
-import { trainParams } from '../train/test-params.js';
 import { countDispatches } from './dispatches.js';
 import { gpuTimesUnavailable, meanGpuTimes, startGpuTimes, stopGpuTimes, summariseStamps } from './gpu-times.js';
-import { data, expectSkipAllowed, testAdapter, webgpuSkipReason } from './test-support.js';
+import { data, expectSkipAllowed, testAdapter, tinyPix2pix, webgpuSkipReason } from './test-support.js';
 
 const skipped = await webgpuSkipReason();
 const title = skipped ? `GPU times (skipped: ${skipped})` : 'GPU times';
@@ -86,15 +84,11 @@ describe.skipIf(skipped !== null)(title, () => {
 
   it.skipIf(testAdapter() === null)('stamps every dispatch of a training step once, under its program', async () => {
     await initBackend('webgpu');
-    const trainer = await createTrainer(
-      trainParams({ dataset: { crop_size: 32, load_size: 32 }, model: { ngf: 4, ndf: 4 } }),
-    );
-    const A = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
-    const B = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
+    const { trainer, batch, dispose } = await tinyPix2pix();
     try {
-      tf.dispose(Object.values(await trainer.step({ A, B }, 0.0002, 0))); // compiles the pipelines
+      await trainer.step(batch, 0.0002, 0); // compiles the pipelines
       startGpuTimes();
-      const { result, dispatches } = await countDispatches(() => trainer.launch({ A, B }, 0.0002, 1));
+      const { result, dispatches } = await countDispatches(() => trainer.launch(batch, 0.0002, 1));
       const times = await stopGpuTimes();
       tf.dispose(Object.values(result));
       expect(times.dispatches).toBe(dispatches.total);
@@ -107,8 +101,7 @@ describe.skipIf(skipped !== null)(title, () => {
       expect(() => startGpuTimes()).not.toThrow(); // the recording ended; a new one may start
       await stopGpuTimes();
     } finally {
-      tf.dispose([A, B]);
-      trainer.dispose();
+      dispose();
       await initBackend('cpu');
     }
   });

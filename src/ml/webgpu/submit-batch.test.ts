@@ -4,28 +4,24 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { PipeError } from '../../core/errors.js';
 import { initBackend } from '../backend.js';
-import { createTrainer } from '../train/run.js';
-import { trainParams } from '../train/test-params.js';
 import { countDispatches } from './dispatches.js';
 import { applySubmitBatch } from './submit-batch.js';
-import { expectSkipAllowed, webgpuSkipReason } from './test-support.js';
+import { expectSkipAllowed, tinyPix2pix, webgpuSkipReason } from './test-support.js';
 
 const skipped = await webgpuSkipReason();
 const title = skipped ? `submit batch (skipped: ${skipped})` : 'submit batch';
 
 describe('PIPE_WEBGPU_SUBMIT_BATCH', () => {
   it.each(['0', '-3', '2.5', 'many'])('refuses %s with a usage error that says what to do', (raw) => {
-    const err = (() => {
-      try {
-        applySubmitBatch({ PIPE_WEBGPU_SUBMIT_BATCH: raw });
-      } catch (e) {
-        return e;
-      }
-    })();
-    expect(err).toBeInstanceOf(PipeError);
-    expect((err as PipeError).exitCode).toBe(2);
-    expect((err as PipeError).message).toContain(`got "${raw}"`);
-    expect((err as PipeError).hint).toMatch(/Unset it/);
+    const bad = () => applySubmitBatch({ PIPE_WEBGPU_SUBMIT_BATCH: raw });
+    expect(bad).toThrow(PipeError);
+    expect(bad).toThrow(
+      expect.objectContaining({
+        exitCode: 2,
+        message: expect.stringContaining(`got "${raw}"`),
+        hint: expect.stringMatching(/Unset it/),
+      }),
+    );
   });
 });
 
@@ -36,22 +32,18 @@ describe.skipIf(skipped !== null)(title, () => {
     expect(info.details?.submitBatch).toBe(15); // the setting is read when webgpu loads; here applied anew per batch
     for (const batch of ['', '64']) {
       expect(applySubmitBatch({ PIPE_WEBGPU_SUBMIT_BATCH: batch })).toBe(batch === '' ? 15 : 64);
-      const trainer = await createTrainer(
-        trainParams({ dataset: { crop_size: 32, load_size: 32 }, model: { ngf: 4, ndf: 4 } }),
-      );
-      const A = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
-      const B = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
+      const { trainer, batch: AB, dispose } = await tinyPix2pix();
       const queue = (tf.backend() as unknown as { queue: { submit(b: unknown[]): void } }).queue;
       const submit = queue.submit;
       let n = 0;
       queue.submit = (buffers) => (n++, submit.call(queue, buffers));
       try {
-        const { result, dispatches } = await countDispatches(() => trainer.launch({ A, B }, 0.0002, 0));
+        const { result, dispatches } = await countDispatches(() => trainer.launch(AB, 0.0002, 0));
         submits[batch || '15'] = { submits: n, dispatches: dispatches.total };
-        tf.dispose([A, B, ...Object.values(result)]);
+        tf.dispose(Object.values(result));
       } finally {
         queue.submit = submit;
-        trainer.dispose();
+        dispose();
         tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 15);
       }
     }

@@ -4,9 +4,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { SHARED_DATA_DIR } from '../../../test/shared-paths.js';
 import { initBackend, type BackendInfo } from '../backend.js';
 import { probeWebgpu } from '../doctor/webgpu-probe.js';
+import { readTensors } from '../models/tensor-file.js';
 import { randomArr, type Arr } from '../ops/testing.js';
+import type { GanTrainer } from '../train/gan-trainer.js';
+import { createTrainer } from '../train/run.js';
+import { trainParams } from '../train/test-params.js';
+import { alignedSplit } from '../train/test-split.js';
+import type { Batch } from '../train/types.js';
 import { countDispatches } from './dispatches.js';
 
 /**
@@ -175,4 +183,42 @@ export function expectAgree(r: Awaited<ReturnType<typeof compare>>, tol: number,
   expect(relMaxError(r.cpu.value, r.gpu.value), 'value').toBeLessThan(tol);
   r.cpu.grads.forEach((g, i) => expect(relMaxError(g, r.gpu.grads[i]!), `gradient ${i}`).toBeLessThan(tol));
   r.fd.forEach((e, i) => expect(e, `finite differences, input ${i}`).toBeLessThan(fdTol));
+}
+
+// Training fixtures shared by the webgpu test files.
+
+/** A pix2pix trainer at 32², ngf and ndf 4, on the active backend, and one batch for it; dispose() frees both. */
+export async function tinyPix2pix(): Promise<{ trainer: GanTrainer; batch: Batch; dispose(): void }> {
+  const trainer = await createTrainer(
+    trainParams({ dataset: { crop_size: 32, load_size: 32 }, model: { ngf: 4, ndf: 4 } }),
+  );
+  const batch = {
+    A: tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 1) as tf.Tensor4D,
+    B: tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 2) as tf.Tensor4D,
+  };
+  return { trainer, batch, dispose: () => (tf.dispose([batch.A, batch.B]), trainer.dispose()) };
+}
+
+/**
+ * What the resume tests train: 4 facades images at 32², 2 epochs of 2 steps, checkpointed every epoch, with a work
+ * and an output folder per run name under `tmp`.
+ */
+export async function resumableRun(tmp: string) {
+  const split = await alignedSplit(path.join(SHARED_DATA_DIR, 'facades/train'), 4, 36);
+  const base = trainParams({ dataset: { crop_size: 32, load_size: 36 }, model: { ngf: 4, ndf: 4 } });
+  const params = {
+    ...base,
+    train: { ...base.train, epochs: 2, epochs_decay: 1, steps_per_epoch: 2, checkpoint_every: 1 },
+  };
+  const dirs = (name: string) => ({ workDir: path.join(tmp, name, 'work'), outDir: path.join(tmp, name, 'out') });
+  return { split, params, dirs };
+}
+
+/** The generator weights two runs published in their output folders are the same, bit for bit. */
+export async function expectSameWeights(outA: string, outB: string): Promise<void> {
+  const [a, b] = await Promise.all([outA, outB].map((dir) => readTensors(dir, 'weights')));
+  expect(Object.keys(b!.tensors).sort()).toEqual(Object.keys(a!.tensors).sort());
+  for (const k of Object.keys(a!.tensors))
+    expect(Array.from(await b!.tensors[k]!.data()), k).toEqual(Array.from(await a!.tensors[k]!.data()));
+  tf.dispose([...Object.values(a!.tensors), ...Object.values(b!.tensors)]);
 }
