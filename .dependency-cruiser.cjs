@@ -16,7 +16,7 @@ const LAYERS = [['core'], ['compiler', 'ml'], ['checks'], ['report'], ['stages']
 
 const TEST_FILES =
   '(\\.test\\.ts$|^src/compiler/test-helpers\\.ts$|^src/ml/train/test-params\\.ts$|^src/ml/ops/testing\\.ts$|' +
-  '^src/ml/webgpu/test-support\\.ts$)';
+  '^src/ml/webgpu/test-support\\.ts$|^src/stages/test-stages\\.ts$)';
 const dir = (name) => (name === 'cli' ? '^src/(cli/|cli\\.ts$)' : `^src/${name}/`);
 const alternatives = (names) => `(${names.map(dir).join('|')})`;
 

@@ -8,7 +8,7 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const LAVAPIPE_ICD = fileURLToPath(new URL('.cache/lavapipe/lvp_icd.json', import.meta.url));
 
 /** The tests of pipe's WebGPU kernels and of training on webgpu. */
-const WEBGPU_TESTS = ['src/ml/webgpu/**/*.test.ts', 'src/ml/backend-webgpu.test.ts'];
+const WEBGPU_TESTS = ['src/ml/webgpu/**/*.test.ts', 'src/ml/backend-webgpu.test.ts', 'src/stages/train-webgpu.test.ts'];
 
 export default defineConfig({
   test: {

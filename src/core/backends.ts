@@ -19,3 +19,6 @@ export const BACKEND_NAMES = [
 export function isBackendName(value: string): value is BackendName {
   return (BACKEND_NAMES as readonly string[]).includes(value);
 }
+
+/** The pipeline's `backend_options.webgpu`: settings of pipe's kernels on webgpu (docs/gpu.md). */
+export type WebgpuOptions = NonNullable<NonNullable<PipelineConfig['backend_options']>['webgpu']>;

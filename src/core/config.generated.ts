@@ -18,7 +18,7 @@ export interface PipelineConfig {
    */
   description?: string;
   /**
-   * TensorFlow.js backend. auto takes the first that loads: tensorflow-gpu, tensorflow, wasm, cpu. Not part of any fingerprint; recorded in each stage's stage.json.
+   * TensorFlow.js backend. auto takes the first that loads: tensorflow-gpu, webgpu (on a hardware GPU adapter only), tensorflow, wasm, cpu. Not part of any fingerprint; recorded in each stage's stage.json.
    */
   backend?: "auto" | "tensorflow-gpu" | "tensorflow" | "webgpu" | "wasm" | "cpu";
   /**
@@ -29,6 +29,35 @@ export interface PipelineConfig {
      * Compute threads per stage on the wasm backend (XNNPACK's thread pool, at most 8). auto: the machine's cores divided by --jobs, so side-by-side stages never oversubscribe the cores. --threads and PIPE_THREADS override it.
      */
     threads?: number | "auto";
+    /**
+     * Settings of pipe's kernels on the webgpu backend, ignored on the others (docs/gpu.md, "WebGPU settings"). On the machine that runs a stage, each key's PIPE_WEBGPU_* environment variable overrides it. Not part of any fingerprint, like the backend itself; the settings in force are recorded in stage.json under backend.details.
+     */
+    webgpu?: {
+      /**
+       * pipe: pipe's own kernels for convolutions, norms, losses and Adam; stock: tfjs-backend-webgpu's kernels only, to compare speeds or to rule pipe's kernels out. Variable: PIPE_WEBGPU_KERNELS=stock.
+       */
+      kernels?: "pipe" | "stock";
+      /**
+       * Use WGSL subgroups in pipe's reductions where the adapter offers them and a probe finds them laid out as the kernels need. Variable: PIPE_WEBGPU_SUBGROUPS=0 turns them off.
+       */
+      subgroups?: boolean;
+      /**
+       * Round the operands of forward-pass convolutions to f16 where the adapter offers shader-f16; products and sums stay f32, as with TF32. Changes losses by up to about 1e-3 relative, like a change of backend. Variable: PIPE_WEBGPU_F16=1.
+       */
+      f16?: boolean;
+      /**
+       * Dispatches recorded per queue.submit; null keeps tfjs's 15. Variable: PIPE_WEBGPU_SUBMIT_BATCH=N.
+       */
+      submit_batch?: number | null;
+      /**
+       * Kernels for the convolutions of the frozen pretrained backbones (perceptual loss, LPIPS): tfjs's stock kernel or pipe's implicit GEMM. Variable: PIPE_WEBGPU_BACKBONE_CONV.
+       */
+      backbone_conv?: "stock" | "pipe";
+      /**
+       * Time each convolution product on pipe's and tfjs's kernels the first time it runs and keep the fastest on this GPU, as cudnn.benchmark does; the choices are kept in checkpoints and train.json. Variable: PIPE_WEBGPU_CONV_AUTOTUNE=1.
+       */
+      conv_autotune?: boolean;
+    };
   };
   dataset: Dataset;
   model?: Model;

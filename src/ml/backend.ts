@@ -12,13 +12,10 @@ import { probeWebgpu } from './doctor/webgpu-probe.js';
 import { orderBufferPool } from './webgpu/buffer-order.js';
 import { hookDispatchCounter } from './webgpu/dispatches.js';
 import { keepStockBindGroups } from './webgpu/stock-programs.js';
-import { applySubmitBatch } from './webgpu/submit-batch.js';
-import { backboneConv } from './webgpu/backbone-conv.js';
-import { convAutotuneOn, resetConvTuning } from './webgpu/conv-autotune.js';
-import { convShader } from './webgpu/conv.js';
-import { probeF16 } from './webgpu/f16.js';
+import { resetConvTuning } from './webgpu/conv-autotune.js';
 import { requestOptionalFeatures, type GpuLike } from './webgpu/features.js';
-import { probeSubgroups } from './webgpu/subgroups.js';
+import { applyWebgpuSettings } from './webgpu/in-force.js';
+import { useWebgpuOptions, type WebgpuOptions } from './webgpu/settings.js';
 
 export type { ConcreteBackend } from '../core/backends.js';
 /** What a stage asks for: a backend name, or auto. */
@@ -149,14 +146,13 @@ async function dawnGpu(dawn: Dawn): Promise<{ gpu: GpuLike; adapterKind: string 
   return { gpu: compat, adapterKind: 'opengl-compatibility' };
 }
 
-/** pipe's changes to the tfjs webgpu backend just activated (each module says why); returns the submit batch. */
-function adaptWebgpuBackend(): number {
+/** pipe's changes to the tfjs webgpu backend just activated (each module says why). */
+function adaptWebgpuBackend(): void {
   chunkAddN();
   failReadsAfterDeviceError();
   keepStockBindGroups(); // before the counter, which wraps it
   hookDispatchCounter();
   orderBufferPool();
-  return applySubmitBatch();
 }
 
 async function loadWebgpu(): Promise<BackendInfo> {
@@ -183,12 +179,9 @@ async function loadWebgpu(): Promise<BackendInfo> {
   // eslint-disable-next-line no-restricted-syntax -- optional npm package; a variable keeps tsc from requiring it
   await import(backendPkg);
   await activate('webgpu');
-  const submitBatch = adaptWebgpuBackend();
-  const backboneConvs = backboneConv(); // these two refuse a bad setting before any step runs
-  const convAutotune = convAutotuneOn() ? 'on' : 'off';
+  adaptWebgpuBackend();
   resetConvTuning(); // choices belong to a device
-  const subgroups = await probeSubgroups();
-  const f16 = await probeF16(convShader('forward', 'f16'));
+  const settings = await applyWebgpuSettings();
   // GPUAdapterInfo's fields are prototype getters: copy them by name (e.g. vendor 'mesa', device 'llvmpipe ...').
   const facts = Object.fromEntries(
     ['vendor', 'architecture', 'device', 'description']
@@ -199,11 +192,7 @@ async function loadWebgpu(): Promise<BackendInfo> {
     adapter: adapterKind,
     ...(Object.keys(facts).length ? { adapterInfo: facts } : {}),
     dawn: packageVersion(webgpuPkg),
-    subgroups,
-    f16,
-    submitBatch,
-    backboneConv: backboneConvs,
-    convAutotune,
+    ...settings,
   });
 }
 
@@ -287,6 +276,8 @@ export interface BackendOptions {
    * the resolved setting (--threads, PIPE_THREADS, backend_options.threads, else cores / --jobs).
    */
   threads?: number;
+  /** The pipeline's backend_options.webgpu (webgpu/settings.ts); each PIPE_WEBGPU_* variable overrides its key. */
+  webgpu?: WebgpuOptions;
 }
 
 const LOADERS: Record<ConcreteBackend, (o: BackendOptions) => Promise<BackendInfo>> = {
@@ -312,7 +303,11 @@ async function load(name: ConcreteBackend, opts: BackendOptions): Promise<Backen
   const sameThreads = name !== 'wasm' || known?.details?.threadsRequested === (opts.threads ?? 1);
   if (known && sameThreads) {
     await activate(known.tfjsBackend);
-    return known;
+    if (name !== 'webgpu') return known;
+    // This stage's settings, which may differ from those the backend was loaded with.
+    const again = { ...known, details: { ...known.details, ...(await applyWebgpuSettings()) } };
+    loaded.set(name, again);
+    return again;
   }
   // Replacing wasm disposes its instance: free the filters frozenConv2d keeps while their backend still can.
   if (known) (await import('./ops/frozen_conv2d.js')).disposeFrozenFilters();
@@ -334,6 +329,7 @@ export async function initBackend(requested: BackendRequest = 'auto', opts: Back
       2,
     );
   }
+  useWebgpuOptions(opts.webgpu);
   const order = requested === 'auto' ? AUTO_ORDER : [requested];
   const fallbacks: BackendFallback[] = [];
   for (const name of order) {

@@ -2,7 +2,7 @@
 // fingerprint every stage.
 import path from 'node:path';
 import type { Compiled } from '../compiler/index.js';
-import type { BackendName, StageEnv } from '../stages/types.js';
+import type { StageEnv } from '../stages/types.js';
 import { loadStageKind } from '../stages/index.js';
 import { engineVersion } from './engine-version.js';
 import { FileDigests } from './file-digests.js';
@@ -28,7 +28,7 @@ export async function compilePipeline(file: string, sets: string[] = [], maxConf
 
 export async function prepareCompiled(compiled: Compiled, opts: LocationOptions = {}): Promise<Prepared> {
   const loc = resolveLocations(opts);
-  const config = compiled.config as { backend?: BackendName; backend_options?: { threads?: number | 'auto' } };
+  const config = compiled.config;
   const backend = opts.backend ?? config.backend ?? undefined;
   const { threads } = resolveThreads({
     flag: opts.threads,
@@ -36,7 +36,7 @@ export async function prepareCompiled(compiled: Compiled, opts: LocationOptions 
     pipeline: config.backend_options?.threads,
     jobs: opts.jobs,
   });
-  const env = stageEnv(loc, compiled.file, backend, threads);
+  const env = stageEnv(loc, compiled.file, backend, threads, config.backend_options?.webgpu);
   checkPipelinePaths(compiled.dag, compiled.file, loc.projectDir);
   const digestsFile = path.join(loc.cacheDir, 'digests.json');
   const digests = new FileDigests(digestsFile);

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { resolveRunsDir } from '../core/formats/run-record.js';
 import type { BackendName, StageEnv } from '../stages/types.js';
+import type { WebgpuOptions } from '../core/backends.js';
 
 export interface LocationOptions {
   cacheDir?: string;
@@ -49,6 +50,7 @@ export function stageEnv(
   pipelineFile: string,
   backend: BackendName | undefined,
   threads?: number,
+  webgpu?: WebgpuOptions,
 ): StageEnv {
   return {
     projectDir: path.dirname(path.resolve(pipelineFile)),
@@ -56,6 +58,7 @@ export function stageEnv(
     ...(loc.weightsDir ? { weightsDir: loc.weightsDir } : {}),
     backend: backend ?? 'auto',
     ...(threads !== undefined ? { threads } : {}),
+    ...(webgpu !== undefined ? { webgpu } : {}),
     downloadDir: loc.downloadDir,
   };
 }

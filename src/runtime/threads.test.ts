@@ -54,6 +54,7 @@ describe('the thread count', () => {
     const p = await prepareCompiled(compiled, { cacheDir: path.join(dir, 'cache'), ...opts });
     return {
       threads: p.env.threads,
+      webgpu: p.env.webgpu,
       fps: Object.fromEntries(Object.entries(p.fingerprints).map(([id, f]) => [id, f.value])),
     };
   }
@@ -70,6 +71,21 @@ describe('the thread count', () => {
     expect([flag.threads, key.threads, jobs.threads, env.threads]).toEqual([3, 5, 1, 6]);
     expect(base.threads).toBeGreaterThanOrEqual(1);
     for (const other of [flag, key, jobs, env]) expect(other.fps).toEqual(base.fps);
+  });
+
+  it('backend_options.webgpu reaches the stage environment, with its defaults, but no fingerprint', async () => {
+    const base = await prepared('');
+    const set = await prepared('backend_options: { webgpu: { conv_autotune: true, submit_batch: 64 } }\n');
+    expect(base.webgpu).toEqual({
+      kernels: 'pipe',
+      subgroups: true,
+      f16: false,
+      submit_batch: null,
+      backbone_conv: 'stock',
+      conv_autotune: false,
+    });
+    expect(set.webgpu).toMatchObject({ conv_autotune: true, submit_batch: 64, f16: false });
+    expect(set.fps).toEqual(base.fps);
   });
 
   it("is replaced by the queue worker's own count", () => {

@@ -6,6 +6,7 @@ import { SHARED_DATA_DIR } from '../../test/shared-paths.js';
 import type { DatasetParams } from '../core/stage-params.js';
 import { openPrepared } from '../ml/data/prepared.js';
 import { datasetStage } from './dataset.js';
+import { FACADES_32 } from './test-stages.js';
 import type { StageContext, StageEnv } from './types.js';
 import type { StageProgress } from '../core/progress.js';
 
@@ -17,17 +18,7 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-const params: DatasetParams = {
-  source: 'facades',
-  path: null,
-  layout: 'aligned',
-  direction: 'BtoA',
-  load_size: 36,
-  crop_size: 32,
-  max_images: 2,
-  train_split: 'train',
-  eval_split: 'val',
-};
+const params: DatasetParams = FACADES_32;
 
 function context(p: DatasetParams, env: StageEnv, outDir: string, seen: StageProgress[]): StageContext<DatasetParams> {
   return {

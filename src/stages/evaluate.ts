@@ -16,6 +16,7 @@ export const evaluateStage: StageKind<EvaluateParams> = {
       outDir: ctx.outDir,
       backend: ctx.env.backend,
       threads: ctx.env.threads,
+      webgpu: ctx.env.webgpu,
       weightsDir: ctx.env.weightsDir,
       downloadDir: ctx.env.downloadDir,
       progress: (p) => ctx.progress(p),

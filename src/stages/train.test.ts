@@ -2,62 +2,19 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHARED_DATA_DIR, SHARED_WEIGHTS_DIR } from '../../test/shared-paths.js';
 import { readTrainSummary } from '../core/formats/train-summary.js';
-import type { DatasetParams, TrainParams } from '../core/stage-params.js';
+import type { TrainParams } from '../core/stage-params.js';
 import { trainParams } from '../ml/train/test-params.js';
-import { datasetStage } from './dataset.js';
-import { trainStage } from './train.js';
-import type { StageContext, StageEnv } from './types.js';
 import type { StageProgress } from '../core/progress.js';
+import { preparedFacades, stageContext } from './test-stages.js';
+import { trainStage } from './train.js';
 
 let tmp: string;
 let dataset: string;
-const env = (): StageEnv => ({
-  projectDir: tmp,
-  dataDir: SHARED_DATA_DIR,
-  weightsDir: SHARED_WEIGHTS_DIR,
-  backend: 'wasm',
-  downloadDir: path.join(tmp, 'dl'),
-});
-
-function context<P>(
-  params: P,
-  inputs: Record<string, string>,
-  name: string,
-  seen: StageProgress[] = [],
-): StageContext<P> {
-  return {
-    stageId: name,
-    fingerprint: name,
-    params,
-    inputs,
-    outDir: path.join(tmp, name, 'out'),
-    workDir: path.join(tmp, name, 'work'),
-    env: env(),
-    progress: (p) => seen.push(p),
-    log: () => {},
-    signal: new AbortController().signal,
-  };
-}
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pipe-trainstage-'));
-  const params: DatasetParams = {
-    source: 'facades',
-    path: null,
-    layout: 'aligned',
-    direction: 'BtoA',
-    load_size: 36,
-    crop_size: 32,
-    max_images: 2,
-    train_split: 'train',
-    eval_split: 'val',
-  };
-  const ctx = context(params, {}, 'dataset');
-  await fs.mkdir(ctx.outDir, { recursive: true });
-  await datasetStage.run(ctx);
-  dataset = ctx.outDir;
+  dataset = await preparedFacades(tmp);
 });
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
@@ -75,8 +32,7 @@ describe('train stage', () => {
       train: { epochs: 1, epochs_decay: 1, steps_per_epoch: 2 },
     });
     const seen: StageProgress[] = [];
-    const ctx = context(params, { dataset }, 'train', seen);
-    await fs.mkdir(ctx.outDir, { recursive: true });
+    const ctx = await stageContext(tmp, 'train', params, { inputs: { dataset }, seen });
     const result = await trainStage.run(ctx);
     const files = (await fs.readdir(ctx.outDir)).sort();
     expect(files).toEqual(['losses.jsonl', 'model.json', 'samples', 'train.json', 'weights.bin', 'weights.json']);
@@ -91,7 +47,8 @@ describe('train stage', () => {
   });
 
   it('rejects a crop larger than the prepared images with a user error', async () => {
-    const ctx = context(trainParams({ dataset: { load_size: 64, crop_size: 64 } }), { dataset }, 'bad-crop');
+    const params = trainParams({ dataset: { load_size: 64, crop_size: 64 } });
+    const ctx = await stageContext(tmp, 'bad-crop', params, { inputs: { dataset } });
     await expect(trainStage.run(ctx)).rejects.toMatchObject({ code: 'PIPE_TRAIN_CROP' });
   });
 
@@ -109,8 +66,11 @@ describe('train stage', () => {
       if (!armed) setTimeout(() => stop.abort(new Error('received SIGTERM')), 300);
       armed = true;
     };
-    const ctx = { ...context(params, { dataset }, 'stopped'), signal: stop.signal, progress };
-    await fs.mkdir(ctx.outDir, { recursive: true });
+    const ctx = {
+      ...(await stageContext(tmp, 'stopped', params, { inputs: { dataset } })),
+      signal: stop.signal,
+      progress,
+    };
     await expect(trainStage.run(ctx)).rejects.toThrow('received SIGTERM');
     const samples = await fs.readdir(path.join(ctx.workDir, 'samples')).catch(() => []);
     expect(samples).toEqual([]);

@@ -34,7 +34,7 @@ export const trainStage: StageKind<TrainParams> = {
       import('../ml/webgpu/conv-autotune.js'),
     ]);
     const p = ctx.params;
-    const info = await initBackend(ctx.env.backend, { threads: ctx.env.threads });
+    const info = await initBackend(ctx.env.backend, { threads: ctx.env.threads, webgpu: ctx.env.webgpu });
     const ds = await openPrepared(ctx.inputs.dataset);
     checkCompatible(p, ds.layout, ds.train.A.size);
 

@@ -1,7 +1,7 @@
 // The one interface between the runtime and the stage kinds (dataset, train, evaluate, report).
 // The runtime knows nothing about ML; a stage knows nothing about DAGs, caches or executors.
 // This file is also the plug-in API (PIPE_STAGE_MODULES): a plug-in kind needs only what it exports.
-import type { BackendName } from '../core/backends.js';
+import type { BackendName, WebgpuOptions } from '../core/backends.js';
 import type { StageProgress } from '../core/progress.js';
 
 export type { StageProgress } from '../core/progress.js';
@@ -21,6 +21,8 @@ export interface StageEnv {
   backend: BackendName;
   /** Compute threads for the stage's backend (wasm); absent: 1. Resolved by the runtime or the queue worker. */
   threads?: number;
+  /** The pipeline's backend_options.webgpu; each PIPE_WEBGPU_* variable of the stage's machine overrides its key. */
+  webgpu?: WebgpuOptions;
   /** User download cache for datasets/weights fetched from the network. */
   downloadDir: string;
 }

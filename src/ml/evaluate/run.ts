@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName } from '../../core/backends.js';
+import type { BackendName, WebgpuOptions } from '../../core/backends.js';
 import { StageUserError } from '../../core/errors.js';
 import {
   writeMetricsJson,
@@ -45,6 +45,8 @@ export interface EvaluateOptions {
   backend: BackendName;
   /** wasm threads (--threads); undefined for the backend's default. */
   threads?: number;
+  /** The pipeline's backend_options.webgpu. */
+  webgpu?: WebgpuOptions;
   weightsDir?: string;
   downloadDir: string;
   progress(p: StageProgress): void;
@@ -79,7 +81,7 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluateOutcome
   const metrics = ev.metrics as MetricName[];
   const pairMetrics = PAIR_METRICS.filter((m) => metrics.includes(m));
   checkEvaluable(o.params, pairMetrics.includes('ssim'));
-  const info = await initBackend(o.backend, { threads: o.threads });
+  const info = await initBackend(o.backend, { threads: o.threads, webgpu: o.webgpu });
   const ds = await openPrepared(o.datasetDir);
   const gens = await loadGenerators(o.trainDir);
   const scorer = await createPairScorer({

@@ -5,12 +5,13 @@
 // 3x3 products (docs/gpu.md, "Conv kernels"), and no GPU has decided yet, so stock stays the default and
 // PIPE_WEBGPU_BACKBONE_CONV=pipe asks for pipe's; bench:gpu times the perceptual config both ways.
 import { UserError } from '../../core/errors.js';
+import { webgpuSetting } from './settings.js';
 
 export type BackboneConv = 'stock' | 'pipe';
 
 /** The setting in force: PIPE_WEBGPU_BACKBONE_CONV, `stock` when unset. */
 export function backboneConv(env: NodeJS.ProcessEnv = process.env): BackboneConv {
-  const raw = env.PIPE_WEBGPU_BACKBONE_CONV;
+  const raw = webgpuSetting('backbone_conv', env);
   if (raw === undefined || raw === '' || raw === 'stock') return 'stock';
   if (raw === 'pipe') return 'pipe';
   throw new UserError(

@@ -15,6 +15,7 @@ import { UserError } from '../../core/errors.js';
 import type { ConvAutotuneSummary } from '../../core/formats/train-summary.js';
 import type { ConvGeometry } from '../ops/geometry.js';
 import { gpuTimesUnavailable, medianGpuMs } from './gpu-times.js';
+import { webgpuSetting } from './settings.js';
 
 export const CONV_KERNELS = ['pipe', 'pipe64', 'pipe64w', 'stock'] as const;
 export type ConvKernel = (typeof CONV_KERNELS)[number];
@@ -45,7 +46,7 @@ const tunings: ConvTuning[] = [];
 
 /** Whether autotuning is on: PIPE_WEBGPU_CONV_AUTOTUNE=1 (0 or unset: off). */
 export function convAutotuneOn(env: NodeJS.ProcessEnv = process.env): boolean {
-  const raw = env.PIPE_WEBGPU_CONV_AUTOTUNE;
+  const raw = webgpuSetting('conv_autotune', env);
   if (raw === undefined || raw === '' || raw === '0') return false;
   if (raw === '1') return true;
   throw new UserError(

@@ -109,7 +109,7 @@ describe.skipIf(skipped !== null)(title, () => {
   it('is available exactly where the adapter offers shader-f16, and used only with PIPE_WEBGPU_F16=1', async () => {
     const info = await initBackend('webgpu');
     try {
-      const off = 'off (available: PIPE_WEBGPU_F16=1 uses it)';
+      const off = 'off (available: PIPE_WEBGPU_F16=1 or backend_options.webgpu.f16: true uses it)';
       expect(info.details?.f16).toBe(wantsF16() ? off : 'not offered by the adapter');
       expect(f16Available()).toBe(wantsF16());
       expect(f16InUse()).toBe(false);

@@ -7,9 +7,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isWebgpu, webgpuBackend } from './kernel.js';
 import { pipelineError } from './subgroups.js';
+import { webgpuSetting } from './settings.js';
 
-/** Whether PIPE_WEBGPU_F16=1 asks for f16 (read at each use, so tests can compare both paths in one process). */
-const turnedOn = () => process.env.PIPE_WEBGPU_F16 === '1';
+/**
+ * Whether PIPE_WEBGPU_F16=1 or backend_options.webgpu.f16 asks for f16 (read at each use, so tests can compare both
+ * paths in one process).
+ */
+const turnedOn = () => webgpuSetting('f16') === '1';
 
 /** Per device: 'available', or why f16 cannot be used. */
 const availability = new WeakMap<object, string>();
@@ -33,7 +37,7 @@ export async function probeF16(shader: string): Promise<string> {
     availability.set(b.device, known);
   }
   if (known !== 'available') return known;
-  return turnedOn() ? 'used' : 'off (available: PIPE_WEBGPU_F16=1 uses it)';
+  return turnedOn() ? 'used' : 'off (available: PIPE_WEBGPU_F16=1 or backend_options.webgpu.f16: true uses it)';
 }
 
 /** Whether forward-pass convolutions use f16 operands now: on webgpu, available, and asked for. */

@@ -1,6 +1,7 @@
 // The optional WebGPU features pipe's kernels use where the adapter offers them: `subgroups` (reductions,
 // subgroups.ts) and `shader-f16` (forward-pass convolutions, f16.ts). tfjs-backend-webgpu creates its device without
 // asking for any, so every adapter handed out is made to ask for them in requestDevice.
+import { webgpuSetting } from './settings.js';
 
 interface AdapterLike {
   features: { has(name: string): boolean };
@@ -16,7 +17,7 @@ export interface GpuLike {
  * in shaders, and whether pipe's kernels use it is decided at each use (PIPE_WEBGPU_F16, f16.ts).
  */
 function wanted(adapter: AdapterLike): string[] {
-  const names = process.env.PIPE_WEBGPU_SUBGROUPS === '0' ? ['shader-f16'] : ['subgroups', 'shader-f16'];
+  const names = webgpuSetting('subgroups') === '0' ? ['shader-f16'] : ['subgroups', 'shader-f16'];
   return names.filter((name) => adapter.features.has(name));
 }
 

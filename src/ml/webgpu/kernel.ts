@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { keptBindGroup, keptUniformBuffer, type BindingDevice, type UniformValue } from './bind-groups.js';
 import { noteDispatch } from './dispatches.js';
 import { timedPass } from './gpu-times.js';
+import { webgpuSetting } from './settings.js';
 
 interface TensorData {
   resource: unknown;
@@ -84,7 +85,7 @@ export function shader(key: string, make: () => string): string {
  * own (to compare dispatches and times, or to rule pipe's kernels out when chasing a wrong result).
  */
 export function isWebgpu(): boolean {
-  return tf.getBackend() === 'webgpu' && process.env.PIPE_WEBGPU_KERNELS !== 'stock';
+  return tf.getBackend() === 'webgpu' && webgpuSetting('kernels') !== 'stock';
 }
 
 export function webgpuBackend(): WebGpuBackend {

@@ -6,9 +6,10 @@
 // turns subgroups off on one that does not.
 import * as tf from '@tensorflow/tfjs-core';
 import { runKernel, webgpuBackend, isWebgpu } from './kernel.js';
+import { webgpuSetting } from './settings.js';
 
 /** Whether PIPE_WEBGPU_SUBGROUPS=0 turned subgroups off (read at each use, so tests can compare both paths). */
-const turnedOff = () => process.env.PIPE_WEBGPU_SUBGROUPS === '0';
+const turnedOff = () => webgpuSetting('subgroups') === '0';
 
 /** Per device: 'used', or why subgroups are not used. */
 const verdicts = new WeakMap<object, string>();

@@ -28,5 +28,7 @@ describe('parseStageJob', () => {
     expect(() => parseStageJob({ ...good, kind: 'train; rm -rf /' })).toThrow(/kind/);
     expect(() => parseStageJob({ ...good, params: [] })).toThrow(/params/);
     expect(() => parseStageJob({ ...good, env: {} })).toThrow(/projectDir/);
+    expect(() => parseStageJob({ ...good, env: { ...good.env, webgpu: 'f16' } })).toThrow(/env.webgpu/);
+    expect(parseStageJob({ ...good, env: { ...good.env, webgpu: { f16: true } } }).env.webgpu).toEqual({ f16: true });
   });
 });

@@ -45,6 +45,8 @@ export function parseStageJob(data: unknown): StageJob {
     if (!isSafeFingerprint(fp)) fail(`input "${name}" must be a fingerprint`);
   }
   if (!isObject(env) || typeof env.projectDir !== 'string') fail('env.projectDir must be a string');
+  const { webgpu } = env as Record<string, unknown>;
+  if (webgpu !== undefined && !isObject(webgpu)) fail('env.webgpu must be an object');
   return data as unknown as StageJob;
 }
 
