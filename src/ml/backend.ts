@@ -1,11 +1,12 @@
 // Chooses and initialises the TensorFlow.js backend. The native backends (tfjs-node, tfjs-node-gpu) and webgpu are
 // optional packages that may be missing or fail to load (no libtensorflow, no GPU driver), so every backend is
-// imported lazily and a failure is recorded as a reason rather than thrown, except when the user asked for it by name.
+// imported lazily and a failure is recorded as a reason rather than thrown, except when the user asked for it by name
+// or set it up wrong (a refused PIPE_WEBGPU_* variable).
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, ConcreteBackend } from '../core/backends.js';
-import { UserError } from '../core/errors.js';
+import { isUserFacing, UserError } from '../core/errors.js';
 import './ops/register_gradients.js';
 import { AUTO_CANDIDATES, webgpuVerdict } from './backend-choice.js';
 import { probeWebgpu } from './doctor/webgpu-probe.js';
@@ -345,6 +346,8 @@ export async function initBackend(requested: BackendRequest = 'auto', opts: Back
       current = { ...info, requested, fallbacks };
       return current;
     } catch (err) {
+      // A setting the user got wrong (a PIPE_WEBGPU_* variable) is theirs to fix, not a reason to fall back.
+      if (isUserFacing(err)) throw err;
       const reason = errorText(err);
       if (requested !== 'auto') {
         throw new UserError(

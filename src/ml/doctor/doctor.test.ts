@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { pickAuto } from '../backend-choice.js';
 import { matchLibs, parseLdconfig, parseSoname } from './cuda-libs.js';
 import { cudaNeededBy, cudaProblems } from './cuda-match.js';
-import type { DoctorReport } from './index.js';
+import { warnings, type DoctorReport } from './index.js';
 import { approvedBy } from './install-scripts.js';
 import { libtensorflowVersion } from './native.js';
 import { isSoftwareAdapter, type AdapterFacts, type ProbeResult } from './webgpu-probe.js';
@@ -157,6 +157,17 @@ describe('auto: which backend it picks', () => {
   });
 });
 
+describe('doctor: warnings', () => {
+  it('names a refused PIPE_WEBGPU_* variable and what it does to webgpu stages', () => {
+    const problem = 'PIPE_WEBGPU_F16 must be "0" or "1"; got "true".';
+    const bad = [{ variable: 'PIPE_WEBGPU_F16', value: 'true', problem }];
+    expect(warnings([], adapter({}), bad)).toEqual([
+      `${problem} Every webgpu stage on this machine stops on it until it is fixed or unset.`,
+    ]);
+    expect(warnings([], adapter({}), [{ variable: 'PIPE_WEBGPU_F16', value: '1' }])).toEqual([]);
+  });
+});
+
 describe('pipe doctor on this machine', () => {
   it('--json reports every backend, the adapter, auto and the install scripts', () => {
     const cli = fileURLToPath(new URL('../../cli.ts', import.meta.url));
@@ -164,6 +175,7 @@ describe('pipe doctor on this machine', () => {
       encoding: 'utf8',
       timeout: 60_000,
       cwd: path.dirname(cli),
+      env: { ...process.env, PIPE_WEBGPU_SUBMIT_BATCH: '64', PIPE_WEBGPU_F16: '' },
     });
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as DoctorReport;
@@ -192,8 +204,10 @@ describe('pipe doctor on this machine', () => {
     expect(report.installScripts.find((s) => s.package === 'webgpu')).toMatchObject({ built: true });
     // Whatever the adapter, auto lands on wasm here: no tfjs-node, and a CPU-only machine has at most a software adapter.
     expect(report.auto.backend).toBe('wasm');
+    expect(report.webgpuVariables).toEqual([{ variable: 'PIPE_WEBGPU_SUBMIT_BATCH', value: '64' }]);
     if (report.webgpu.found) {
       expect(report.webgpu.software).toBe(true);
+      expect(report.webgpu.timestampQuery).toBe(report.webgpu.adapter.features.includes('timestamp-query'));
       expect(by.webgpu!.loads).toBe(true);
     } else {
       expect(by.webgpu).toMatchObject({ loads: false, reason: expect.stringMatching(/\S/) });

@@ -13,6 +13,8 @@ function backendLines(b: BackendReport): string[] {
   return [head + extra, ...(b.advice ?? []).map((a) => `         -> ${a}`)];
 }
 
+const yes = (b: boolean | undefined) => (b ? 'yes' : 'no');
+
 function adapterLines(w: DoctorReport['webgpu']): string[] {
   if (!w.found) return [`WebGPU adapter: none (${w.reason})`];
   const a = w.adapter;
@@ -20,11 +22,18 @@ function adapterLines(w: DoctorReport['webgpu']): string[] {
   return [
     `WebGPU adapter: ${name} via ${a.backend}${w.software ? ' [software rasteriser]' : ' [hardware]'}`,
     `  ${a.description}`,
-    `  shader-f16 ${w.shaderF16 ? 'yes' : 'no'}, subgroups ${w.subgroups ? 'yes' : 'no'}; features: ${a.features.join(', ') || 'none'}`,
+    `  shader-f16 ${yes(w.shaderF16)}, subgroups ${yes(w.subgroups)}, timestamp-query ${yes(w.timestampQuery)} ` +
+      `(GPU times per program; conv_autotune needs it); features: ${a.features.join(', ') || 'none'}`,
     `  limits: ${Object.entries(a.limits)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
   ];
+}
+
+function variableLines(vars: DoctorReport['webgpuVariables']): string[] {
+  const head = "PIPE_WEBGPU_* variables (each overrides a pipeline's backend_options.webgpu key here):";
+  if (!vars.length) return [`${head} none set`];
+  return [head, ...vars.map((v) => `  ${v.variable}=${v.value}${v.problem ? '  [refused, see Warnings]' : ''}`)];
 }
 
 function cudaLines(libs: DoctorReport['cudaLibraries']): string[] {
@@ -41,7 +50,8 @@ export function formatDoctor(r: DoctorReport): string {
   for (const b of r.backends) lines.push(...backendLines(b));
   lines.push('', `auto picks: ${r.auto.backend}`);
   for (const p of r.auto.passedOver) lines.push(`  passed over ${p.backend}: ${p.reason}`);
-  lines.push('', ...adapterLines(r.webgpu), '', ...cudaLines(r.cudaLibraries), '');
+  lines.push('', ...adapterLines(r.webgpu), '', ...variableLines(r.webgpuVariables), '');
+  lines.push(...cudaLines(r.cudaLibraries), '');
   const scripts = r.installScripts.map(
     (s) =>
       `  ${s.package}: ${s.approved ? 'approved' : 'not approved'}` +

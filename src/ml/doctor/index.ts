@@ -7,6 +7,7 @@ import { findCudaLibs, type FoundLib } from './cuda-libs.js';
 import { cudaNeededBy, cudaProblems } from './cuda-match.js';
 import { installScriptFacts, type InstallScriptFact } from './install-scripts.js';
 import { nativeFacts, type NativeFacts } from './native.js';
+import { webgpuVariables } from '../webgpu/settings.js';
 import { isSoftwareAdapter, probeWebgpu, type ProbeResult } from './webgpu-probe.js';
 
 export interface BackendReport extends LoadOutcome {
@@ -23,7 +24,9 @@ export interface DoctorReport {
   backends: BackendReport[];
   auto: ReturnType<typeof pickAuto>;
   cudaLibraries: Record<string, FoundLib[]>;
-  webgpu: ProbeResult & { software?: boolean; shaderF16?: boolean; subgroups?: boolean };
+  webgpu: ProbeResult & { software?: boolean; shaderF16?: boolean; subgroups?: boolean; timestampQuery?: boolean };
+  /** The PIPE_WEBGPU_* variables set here (they override pipelines' backend_options.webgpu), and why one is refused. */
+  webgpuVariables: ReturnType<typeof webgpuVariables>;
   installScripts: InstallScriptFact[];
   /** Sentences worth a user's attention (skipped install scripts, software adapter, ...). */
   warnings: string[];
@@ -69,6 +72,7 @@ function webgpuFacts(probe: ProbeResult): DoctorReport['webgpu'] {
     software: isSoftwareAdapter(probe.adapter),
     shaderF16: f.includes('shader-f16'),
     subgroups: f.includes('subgroups'),
+    timestampQuery: f.includes('timestamp-query'),
   };
 }
 
@@ -103,6 +107,7 @@ export async function runDoctor(): Promise<DoctorReport> {
   backends.push({ backend: 'wasm', ...wasm, details: { simd: wasm.simd ?? null, threads: wasm.threads ?? null } });
   backends.push({ backend: 'cpu', ...(await tryLoad('cpu')) });
   const installScripts = installScriptFacts();
+  const variables = webgpuVariables();
   const loads = Object.fromEntries(backends.map((b) => [b.backend, { loads: b.loads, reason: b.reason }]));
   return {
     node: process.version,
@@ -112,15 +117,22 @@ export async function runDoctor(): Promise<DoctorReport> {
     cudaLibraries: libs,
     webgpu,
     installScripts,
-    warnings: warnings(installScripts, webgpu),
+    webgpuVariables: variables,
+    warnings: warnings(installScripts, webgpu, variables),
   };
 }
 
-function warnings(scripts: InstallScriptFact[], webgpu: DoctorReport['webgpu']): string[] {
+export function warnings(
+  scripts: InstallScriptFact[],
+  webgpu: DoctorReport['webgpu'],
+  variables: DoctorReport['webgpuVariables'],
+): string[] {
   const out = scripts
     .filter((s) => s.built === false)
     .map((s) => `npm skipped the install script of ${s.package}: ${s.advice}`);
   if (webgpu.found && webgpu.software)
     out.push(`the WebGPU adapter is a software rasteriser (${webgpu.adapter.device}): no GPU driver is in use`);
+  for (const v of variables.filter((x) => x.problem))
+    out.push(`${v.problem} Every webgpu stage on this machine stops on it until it is fixed or unset.`);
   return out;
 }

@@ -4,20 +4,11 @@
 // fake and the real image, and its input gradient). On lavapipe the stock kernel is the faster for their stride-1
 // 3x3 products (docs/gpu.md, "Conv kernels"), and no GPU has decided yet, so stock stays the default and
 // PIPE_WEBGPU_BACKBONE_CONV=pipe asks for pipe's; bench:gpu times the perceptual config both ways.
-import { UserError } from '../../core/errors.js';
 import { webgpuSetting } from './settings.js';
 
 export type BackboneConv = 'stock' | 'pipe';
 
-/** The setting in force: PIPE_WEBGPU_BACKBONE_CONV, `stock` when unset. */
+/** The setting in force: PIPE_WEBGPU_BACKBONE_CONV, else backend_options.webgpu.backbone_conv, else `stock`. */
 export function backboneConv(env: NodeJS.ProcessEnv = process.env): BackboneConv {
-  const raw = webgpuSetting('backbone_conv', env);
-  if (raw === undefined || raw === '' || raw === 'stock') return 'stock';
-  if (raw === 'pipe') return 'pipe';
-  throw new UserError(
-    'PIPE_BAD_OPTION',
-    `PIPE_WEBGPU_BACKBONE_CONV must be "stock" or "pipe"; got "${raw}".`,
-    2,
-    "Unset it to keep tfjs's stock kernels for the pretrained backbones' convolutions.",
-  );
+  return webgpuSetting('backbone_conv', env) === 'pipe' ? 'pipe' : 'stock';
 }

@@ -11,7 +11,6 @@
 // runs may choose differently: like cudnn.benchmark, it is off by default and trades bit-for-bit reruns for speed.
 // Checkpoints keep the choices (convChoicesToSave), so a resumed run continues on the kernels it stopped on.
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../../core/errors.js';
 import type { ConvAutotuneSummary } from '../../core/formats/train-summary.js';
 import type { ConvGeometry } from '../ops/geometry.js';
 import { gpuTimesUnavailable, medianGpuMs } from './gpu-times.js';
@@ -44,17 +43,9 @@ const chosen = new Map<string, ConvKernel>();
 const pending = new Map<string, ConvCandidate>();
 const tunings: ConvTuning[] = [];
 
-/** Whether autotuning is on: PIPE_WEBGPU_CONV_AUTOTUNE=1 (0 or unset: off). */
+/** Whether autotuning is on: PIPE_WEBGPU_CONV_AUTOTUNE=1, else backend_options.webgpu.conv_autotune (off). */
 export function convAutotuneOn(env: NodeJS.ProcessEnv = process.env): boolean {
-  const raw = webgpuSetting('conv_autotune', env);
-  if (raw === undefined || raw === '' || raw === '0') return false;
-  if (raw === '1') return true;
-  throw new UserError(
-    'PIPE_BAD_OPTION',
-    `PIPE_WEBGPU_CONV_AUTOTUNE must be 1 (on) or 0 (off); got "${raw}".`,
-    2,
-    'Unset it to run every convolution on its default kernel.',
-  );
+  return webgpuSetting('conv_autotune', env) === '1';
 }
 
 /** The key of a product: everything that can change which kernel is faster. */

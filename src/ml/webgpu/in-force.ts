@@ -5,12 +5,13 @@ import { backboneConv } from './backbone-conv.js';
 import { convAutotuneOn } from './conv-autotune.js';
 import { convShader } from './conv.js';
 import { probeF16 } from './f16.js';
-import { webgpuSetting } from './settings.js';
+import { checkWebgpuVariables, webgpuSetting } from './settings.js';
 import { applySubmitBatch } from './submit-batch.js';
 import { probeSubgroups } from './subgroups.js';
 
 /** Applies the settings in force and returns them; a bad variable is refused here, before any step runs. */
 export async function applyWebgpuSettings(): Promise<Record<string, unknown>> {
+  checkWebgpuVariables();
   const submitBatch = applySubmitBatch();
   const backboneConvs = backboneConv();
   const convAutotune = convAutotuneOn() ? 'on' : 'off';

@@ -1,10 +1,12 @@
 // The webgpu settings' two sources: the pipeline's backend_options.webgpu, and the PIPE_WEBGPU_* variables that
 // override it on one machine. What reaches a stage and its stage.json is tested in stages/train-webgpu.test.ts.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PipeError } from '../../core/errors.js';
+import { initBackend } from '../backend.js';
 import { backboneConv } from './backbone-conv.js';
 import { convAutotuneOn } from './conv-autotune.js';
-import { useWebgpuOptions, webgpuSetting } from './settings.js';
+import { checkWebgpuVariables, useWebgpuOptions, webgpuSetting, webgpuVariables } from './settings.js';
+import { expectSkipAllowed, webgpuSkipReason } from './test-support.js';
 
 afterEach(() => useWebgpuOptions());
 
@@ -37,4 +39,52 @@ describe('webgpu settings', () => {
     useWebgpuOptions({ conv_autotune: true });
     expect(() => convAutotuneOn({ PIPE_WEBGPU_CONV_AUTOTUNE: 'yes' })).toThrow(PipeError);
   });
+
+  // Before, anything but "1" meant off for f16, and anything but "0" on for subgroups: `PIPE_WEBGPU_F16=true` was
+  // silently ignored.
+  it.each([
+    ['PIPE_WEBGPU_F16', 'true', '"0" or "1"'],
+    ['PIPE_WEBGPU_SUBGROUPS', 'off', '"0" or "1"'],
+    ['PIPE_WEBGPU_KERNELS', 'tfjs', '"pipe" or "stock"'],
+    ['PIPE_WEBGPU_SUBMIT_BATCH', '1.5', 'a whole number, 1 or more'],
+  ])('%s=%s is refused with what it may be and what unsetting it does', (variable, value, allowed) => {
+    const env = { [variable]: value };
+    expect(() => checkWebgpuVariables(env)).toThrow(
+      expect.objectContaining({
+        exitCode: 2,
+        message: `${variable} must be ${allowed}; got "${value}".`,
+        hint: expect.stringMatching(/^Unset it to .*, or to take the pipeline's backend_options.webgpu\.$/),
+      }),
+    );
+    expect(webgpuVariables(env)).toEqual([{ variable, value, problem: expect.stringContaining(allowed) }]);
+  });
+
+  it("lists the variables set on this machine for pipe doctor, and checks none that aren't set", () => {
+    const env = { PIPE_WEBGPU_F16: '1', PIPE_WEBGPU_KERNELS: '', PIPE_WEBGPU_SUBMIT_BATCH: '64', HOME: '/h' };
+    expect(webgpuVariables(env)).toEqual([
+      { variable: 'PIPE_WEBGPU_F16', value: '1' },
+      { variable: 'PIPE_WEBGPU_SUBMIT_BATCH', value: '64' },
+    ]);
+    expect(() => checkWebgpuVariables(env)).not.toThrow();
+  });
+});
+
+const skipped = await webgpuSkipReason();
+describe.skipIf(skipped !== null)('webgpu settings on the backend', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('a refused variable stops webgpu from loading with its own message, not an install hint', async () => {
+    vi.stubEnv('PIPE_WEBGPU_F16', 'true');
+    await expect(initBackend('webgpu')).rejects.toMatchObject({
+      code: 'PIPE_BAD_OPTION',
+      message: 'PIPE_WEBGPU_F16 must be "0" or "1"; got "true".',
+    });
+    vi.unstubAllEnvs();
+    expect((await initBackend('webgpu')).name).toBe('webgpu');
+    await initBackend('cpu');
+  });
+});
+
+describe.skipIf(skipped === null)(`webgpu settings on the backend (skipped: ${skipped})`, () => {
+  it('is skipped only where webgpu cannot run (never in CI)', () => expectSkipAllowed(skipped));
 });

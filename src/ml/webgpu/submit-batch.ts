@@ -5,7 +5,6 @@
 // pays on a GPU is for bench:gpu to say, so the default stays tfjs's and PIPE_WEBGPU_SUBMIT_BATCH (or the pipeline's
 // backend_options.webgpu.submit_batch) sets another.
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../../core/errors.js';
 import { webgpuSetting } from './settings.js';
 
 const FLAG = 'WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE';
@@ -15,16 +14,8 @@ let tfjsDefault: number | undefined;
 /** Applies PIPE_WEBGPU_SUBMIT_BATCH or backend_options.webgpu.submit_batch (tfjs's 15 when neither is set). */
 export function applySubmitBatch(env: NodeJS.ProcessEnv = process.env): number {
   tfjsDefault ??= Number(tf.env().get(FLAG));
-  const raw = webgpuSetting('submit_batch', env);
+  const raw = webgpuSetting('submit_batch', env); // a whole number >= 1 where set (settings.ts checks)
   const n = raw === undefined ? tfjsDefault : Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new UserError(
-      'PIPE_BAD_OPTION',
-      `PIPE_WEBGPU_SUBMIT_BATCH must be a whole number of dispatches, 1 or more; got "${raw}".`,
-      2,
-      "Unset it to keep tfjs's batch of 15 dispatches per submit.",
-    );
-  }
   tf.env().set(FLAG, n);
   return n;
 }
