@@ -11,6 +11,8 @@
 //    adapter has them (PIPE_WEBGPU_SUBGROUPS=0), with f16 forward convolutions where it has shader-f16
 //    (PIPE_WEBGPU_F16=1), submitting per 64 dispatches instead of tfjs's 15 (PIPE_WEBGPU_SUBMIT_BATCH=64), and on
 //    tfjs's stock kernels alone (PIPE_WEBGPU_KERNELS=stock). So one run also says what each is worth here.
+//    Then {measure: 'recommended', webgpu, ...} (recommend.ts): the settings that made every config they were
+//    tried on faster, as the pipeline's backend_options.webgpu (also printed as YAML on stderr).
 // 4. {measure: 'conv_kernels', ...} (bench/gpu/conv-kernels.ts): each convolution product of the goal's heaviest
 //    layers on each of pipe's kernels and on tfjs's, timed on the GPU.
 // --budget-s N: once N seconds have passed, the remaining parts are skipped, each with a {measure: 'skipped'} line.
@@ -21,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configByName, GPU, GPU_DRY_RUN } from '../configs.js';
+import { asYaml, recommend, type Timed } from './recommend.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const bundled = import.meta.url.endsWith('.mjs'); // make-bundle.sh compiles this file to run.mjs
@@ -111,7 +114,7 @@ const ratio = (oursS: unknown, pytorch: number | null) =>
   typeof oursS === 'number' && pytorch ? Number((oursS / pytorch).toFixed(2)) : null;
 
 /** The same step with one setting changed (`name=value`), against the same PyTorch time. */
-async function variant(config: string, setting: string, pytorch: number | null): Promise<void> {
+async function variant(config: string, setting: string, pytorch: number | null): Promise<Timed> {
   const [name, value] = setting.split('=') as [string, string];
   const o = await ours(config, { [name]: value }, ['--gpu-times', PROFILED_STEPS]);
   const g = (o.gpu_times ?? {}) as { busy_ms?: number; programs?: unknown[] };
@@ -130,6 +133,7 @@ async function variant(config: string, setting: string, pytorch: number | null):
     f16: o.f16 ?? null,
     ...(o.error ? { error: o.error } : {}),
   });
+  return { config, variant: setting, ours_s: typeof o.ours_s === 'number' ? o.ours_s : null };
 }
 
 /** bench/gpu/conv-kernels.ts: each conv product of the goal's layers, pipe's kernel against tfjs's, GPU-timed. */
@@ -267,9 +271,21 @@ if (pt.note) log(pt.note);
 const firsts: Record<string, Record<string, unknown>> = {};
 for (const config of configs) await within(config, async () => void (firsts[config] = await mainLine(config, pt)));
 await within('pipeline', pipeline);
+const timed: Timed[] = Object.entries(firsts).map(([config, o]) => ({
+  config,
+  ours_s: typeof o.ours_s === 'number' ? o.ours_s : null,
+}));
 for (const config of configs.filter((c) => firsts[c] && !firsts[c].error)) {
   for (const setting of variantsOf(config, firsts[config]!)) {
-    await within(`${config} ${setting}`, () => variant(config, setting, pt.times[config] ?? null));
+    await within(
+      `${config} ${setting}`,
+      async () => void timed.push(await variant(config, setting, pt.times[config] ?? null)),
+    );
   }
+}
+if (timed.some((t) => t.variant)) {
+  const r = recommend(timed);
+  emit(r);
+  log(`settings that made every config they were tried on faster, for your pipelines:\n${asYaml(r)}`);
 }
 if (backend === 'webgpu') await within('conv_kernels', convKernels);
