@@ -39,6 +39,13 @@ export const wantsSubgroups = () => testAdapter() !== null;
 /** Of the adapters here, lavapipe (Mesa >= 24) alone offers shader-f16. */
 export const wantsF16 = () => testAdapter() === 'lavapipe';
 
+/**
+ * Whether this is the SwiftShader project, where tests of what does not depend on the driver (checkpoints and resume,
+ * buffer and bind-group reuse) are skipped: they run on llvmpipe and lavapipe, and SwiftShader, the slowest adapter
+ * here, would add over a minute of CPU to a 2-core CI run for them alone. Its kernels and training steps still run.
+ */
+export const driverIndependentSkipped = () => testAdapter() === 'swiftshader';
+
 /** Why the requested adapter cannot run here, or null: its driver manifest must exist. */
 function driverMissing(): string | null {
   const want = testAdapter();
