@@ -92,9 +92,6 @@ function expectTermsClose(r: { cpu: LossTerms[]; webgpu: LossTerms[] }, tol: num
   });
 }
 
-/** For tests of what does not depend on the driver: llvmpipe and lavapipe run them, SwiftShader not (see its doc). */
-const itAnyDriver = it.skipIf(driverIndependentSkipped());
-
 describe.skipIf(skipped !== null)(title, () => {
   it('conv2d / conv2dTranspose / maxPool gradients agree', async () => {
     const r = await onBoth(gradients);
@@ -179,46 +176,49 @@ describe.skipIf(skipped !== null)(title, () => {
     }
   }, 30_000);
 
-  itAnyDriver("a repeated step gets the same buffers, so it reuses every one of pipe's bind groups", async () => {
-    await initBackend('webgpu');
-    const trainer = await createTrainer(
-      trainParams({ dataset: { crop_size: 32, load_size: 32 }, model: { ngf: 4, ndf: 4 } }),
-    );
-    try {
-      const [made, reused]: number[][] = [[], []];
-      for (let s = 0; s < 12; s++) {
-        const A = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', s) as tf.Tensor4D;
-        const B = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', s + 50) as tf.Tensor4D;
-        const before = { ...bindGroupCounts };
-        const terms = trainer.launch({ A, B }, 0.0002, s);
-        made.push(bindGroupCounts.made - before.made);
-        reused.push(bindGroupCounts.reused - before.reused);
-        if (s % 4 === 3) await Promise.all(Object.values(terms).map((t) => t.data())); // as the loop reads losses
-        tf.dispose([A, B, ...Object.values(terms)]);
+  // Checkpoints and buffer bookkeeping, the same on every driver: not on SwiftShader (test-support.ts says why).
+  describe.skipIf(driverIndependentSkipped())('bookkeeping', () => {
+    it("a repeated training step gets the same buffers, so it reuses every one of pipe's bind groups", async () => {
+      await initBackend('webgpu');
+      const trainer = await createTrainer(
+        trainParams({ dataset: { crop_size: 32, load_size: 32 }, model: { ngf: 4, ndf: 4 } }),
+      );
+      try {
+        const [made, reused]: number[][] = [[], []];
+        for (let s = 0; s < 12; s++) {
+          const A = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', s) as tf.Tensor4D;
+          const B = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', s + 50) as tf.Tensor4D;
+          const before = { ...bindGroupCounts };
+          const terms = trainer.launch({ A, B }, 0.0002, s);
+          made.push(bindGroupCounts.made - before.made);
+          reused.push(bindGroupCounts.reused - before.reused);
+          if (s % 4 === 3) await Promise.all(Object.values(terms).map((t) => t.data())); // as the loop reads losses
+          tf.dispose([A, B, ...Object.values(terms)]);
+        }
+        // The buffers settle over the first steps (an earlier test's trainer of the same shapes may have left its
+        // bind groups behind); with tfjs's own pool order, about 140 of the step's 172 were made anew at steps 11, 12.
+        expect(made.slice(-2)).toEqual([0, 0]);
+        expect(reused.slice(-2).every((n) => n > 100)).toBe(true);
+      } finally {
+        trainer.dispose();
+        await initBackend('cpu');
       }
-      // The buffers settle over the first steps (an earlier test's trainer of the same shapes may have left its
-      // bind groups behind); with tfjs's own pool order, about 140 of the step's 172 were made anew at steps 11, 12.
-      expect(made.slice(-2)).toEqual([0, 0]);
-      expect(reused.slice(-2).every((n) => n > 100)).toBe(true);
-    } finally {
-      trainer.dispose();
-      await initBackend('cpu');
-    }
-  });
+    }, 30_000);
 
-  itAnyDriver('pix2pix resumed from a checkpoint ends bit for bit as uninterrupted (fused Adam)', async () => {
-    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pipe-webgpu-resume-'));
-    await initBackend('webgpu');
-    try {
-      const { split, params, dirs } = await resumableRun(tmp);
-      await trainModel({ params, split, ...dirs('whole') });
-      await trainModel({ params, split, ...dirs('parts'), stopAfterEpochs: 2 });
-      expect((await trainModel({ params, split, ...dirs('parts') })).resumedFromEpoch).toBe(2);
-      await expectSameWeights(dirs('whole').outDir, dirs('parts').outDir);
-    } finally {
-      await initBackend('cpu');
-      await fs.rm(tmp, { recursive: true, force: true });
-    }
+    it('pix2pix: interrupted and resumed from a checkpoint ends bit for bit as uninterrupted (fused Adam)', async () => {
+      const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pipe-webgpu-resume-'));
+      await initBackend('webgpu');
+      try {
+        const { split, params, dirs } = await resumableRun(tmp);
+        await trainModel({ params, split, ...dirs('whole') });
+        await trainModel({ params, split, ...dirs('parts'), stopAfterEpochs: 2 });
+        expect((await trainModel({ params, split, ...dirs('parts') })).resumedFromEpoch).toBe(2);
+        await expectSameWeights(dirs('whole').outDir, dirs('parts').outDir);
+      } finally {
+        await initBackend('cpu');
+        await fs.rm(tmp, { recursive: true, force: true });
+      }
+    }, 60_000);
   });
 
   // Last: the recorded error stays for the life of the process.

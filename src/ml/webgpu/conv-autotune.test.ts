@@ -31,6 +31,7 @@ import { webgpuBackend } from './kernel.js';
 import {
   compare,
   data,
+  driverIndependentSkipped,
   expectAgree,
   expectSameWeights,
   expectSkipAllowed,
@@ -219,9 +220,9 @@ describe.skipIf(skipped !== null)(title, () => {
   });
 });
 
-// Needs kernel choices other than the default, so timestamp queries (not llvmpipe's OpenGL ES); what it checks does
-// not depend on the driver, so lavapipe alone runs it.
-describe.skipIf(skipped !== null || testAdapter() !== 'lavapipe')(`${title}: resuming`, () => {
+// Needs kernel choices other than the default, so timestamp queries (not llvmpipe's OpenGL ES); and as bookkeeping,
+// not SwiftShader: lavapipe alone runs it.
+describe.skipIf(skipped !== null || testAdapter() === null || driverIndependentSkipped())(`${title}: resuming`, () => {
   it("a resumed run continues on the checkpoint's kernel choices and ends bit for bit as uninterrupted", async () => {
     process.env.PIPE_WEBGPU_CONV_AUTOTUNE = '1';
     const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pipe-autotune-resume-'));
