@@ -20,6 +20,7 @@ export default defineConfig({
     // unless a test asks for more (XNNPACK's pool spins, so extra threads on a busy machine only add load).
     maxWorkers: os.availableParallelism(),
     env: { PIPE_THREADS: process.env.PIPE_THREADS ?? '1' },
+    setupFiles: ['test/setup/typed-array-equality.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     projects: [

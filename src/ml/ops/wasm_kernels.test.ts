@@ -115,7 +115,7 @@ for (const threads of WASM_THREADS) {
               const joined = tf.concat(xs, axis);
               const sizes = shapes.map((sh) => sh.at(axis)!);
               const parts = tf.split(joined, sizes, axis);
-              return [joined, ...parts].map((t) => Array.from(t.dataSync()));
+              return [joined, ...parts].map((t) => t.dataSync().slice());
             });
           };
           expect(await run('wasm'), `${dtype} concat/split of [${shapes.join('] [')}] on ${axis}`).toEqual(
