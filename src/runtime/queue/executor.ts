@@ -206,11 +206,7 @@ async function watchJob(
     await sleep(every, stop);
     if (stop.aborted) break;
     try {
-      if (c.opts.store && (await c.opts.store.lookup(job.fingerprint))) {
-        // The entry is what counts; the job's record (timings, worker) may already be gone from Redis.
-        const done = await Job.fromId(queue, job.fingerprint).catch(() => undefined);
-        return (done?.returnvalue as QueueJobResult | undefined) ?? null;
-      }
+      if (c.opts.store && (await c.opts.store.lookup(job.fingerprint))) return await publishedResult(queue, job, stop);
       const current = await Job.fromId(queue, job.fingerprint);
       if (!current) {
         await enqueue(c, queue, job);
@@ -223,6 +219,25 @@ async function watchJob(
     }
   }
   return new Promise<never>(() => undefined);
+}
+
+/** How long a coordinator that finds a stage published waits for its still active job to finish (ms). */
+const PUBLISHED_GRACE_MS = 5_000;
+
+/**
+ * The result of a job whose entry is published, which is what counts. The job's record in Redis (worker, timings) may
+ * be gone, or the job may still be active: either its worker published a moment ago and is about to return (its
+ * completion event then wins runJob's race, worker name included), or another process published first and this
+ * job's run is redundant, which is not waited for.
+ */
+async function publishedResult(queue: Queue, job: StageJob, stop: AbortSignal): Promise<QueueJobResult | null> {
+  const read = () => Job.fromId(queue, job.fingerprint).catch(() => undefined);
+  let record = await read();
+  if (record && (await record.getState().catch(() => undefined)) === 'active') {
+    await sleep(PUBLISHED_GRACE_MS, stop);
+    record = await read();
+  }
+  return (record?.returnvalue as QueueJobResult | undefined) ?? null;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
