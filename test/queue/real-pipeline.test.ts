@@ -12,7 +12,9 @@ import { REPO_DIR, SHARED_DATA_DIR, SHARED_WEIGHTS_DIR } from '../shared-paths.j
 import { startWorker, stopWorker, type WorkerProcess } from './helpers.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 
-const VARIANTS = ['s1', 's2', 's3', 's4'];
+// Two variants: one for each worker, so the one killed is training. After the kill, the survivor runs everything
+// left on its own, and the test then runs the same pipeline locally: its time grows with each variant.
+const VARIANTS = ['s1', 's2'];
 const PIPELINE = `name: qreal
 dataset: { source: facades, layout: aligned, direction: BtoA, load_size: 36, crop_size: 32, max_images: 4 }
 model: { kind: pix2pix, generator: unet, ngf: 4, ndf: 4 }
@@ -163,4 +165,6 @@ it('survives a worker killed mid-train with the metrics of a local run, then fin
   const again = await pipe(['run', pipeline, ...queueArgs, '--runs-dir', path.join(dir, 'runs-q2')]);
   expect(again.code, again.out).toBe(0);
   for (const [id, s] of Object.entries(runJson(path.join(dir, 'runs-q2')).stages)) expect(s.status, id).toBe('cached');
-});
+  // Three pipeline runs and a stalled-job recovery: about 55 s alone here, and CI's two cores are shared with other
+  // test files, so twice the suite's default timeout.
+}, 240_000);
